@@ -1,0 +1,56 @@
+# Developer commands. The two a newcomer needs:
+#   make up     start the whole platform locally (infrastructure, five services, mail catcher)
+#   make test   install everything and run every check and test (what CI runs)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: up down status test lint unit integration bench coverage clean-infra
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+up: $(STAMP)  ## start infrastructure + five services, seed the demo realm, print URLs
+	$(PY) deploy/local/platform.py up
+
+down: $(STAMP)  ## stop the services and the infrastructure
+	$(PY) deploy/local/platform.py down
+
+status: $(STAMP)
+	$(PY) deploy/local/platform.py status
+
+lint: $(STAMP)  ## ruff, mypy and the import-linter contract (services never import each other)
+	$(VENV)/bin/ruff check libs services tests bench deploy
+	$(VENV)/bin/ruff format --check libs services tests bench deploy
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP)  ## everything CI runs: install infra, lint, all tests against real infrastructure
+	bash deploy/local/infra.sh install
+	$(MAKE) --no-print-directory lint
+	$(VENV)/bin/pytest
+	@$(MAKE) --no-print-directory coverage
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest tests/unit
+
+integration: $(STAMP)
+	$(VENV)/bin/pytest tests/integration
+
+coverage:  ## SPEC rules that no test names yet
+	@if [ -x ../shared/tools/rule-coverage ]; then ../shared/tools/rule-coverage . | tail -n 12; fi
+
+bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from the same run
+	$(PY) bench/pipeline/run.py
+
+clean-infra:
+	bash deploy/local/infra.sh clean

@@ -1,0 +1,158 @@
+"""Events of the enrolment service, on topic ``enroll.events`` (SPEC section 6, `kencom`).
+
+``subject_id`` is the signup id for the sign-up story (``SignupStarted`` to
+``MemberRegistered``), so resends, activation and the eligibility check stay in order; it is
+the member's user id for what happens after registration (``SecretQuestionSet``,
+``CheckupCodeVerified``).
+
+Deliberately absent, and why:
+
+* the password: credentials live only in identity (EN-05); the sign-up form's password goes
+  to identity by a direct call, never over the bus;
+* the insurance card's symbol and number (記号・番号) and the birth date: Japanese law restricts
+  the use of health-insurance numbers, and no consumer needs them;
+* the invitation and group-link codes: what they resolve to travels (``invited``, ``group_id``);
+* the checkup view code (健診閲覧コード) and the secret answer: kept hashed by enrol (X-02).
+
+All names are the issue's; none renamed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import StringConstraints, model_validator
+
+from contracts.common import EmailAddress, Identifier, UtcDatetime
+from contracts.envelope import EnrollEvent
+from contracts.sealed import SealedSecret
+
+__all__ = [
+    "CheckupCodeVerified",
+    "EligibilityChecked",
+    "EligibilityOutcome",
+    "EligibilityRestriction",
+    "InsurerNumber",
+    "MemberRegistered",
+    "SecretQuestionSet",
+    "SignupActivated",
+    "SignupChannel",
+    "SignupStarted",
+]
+
+InsurerNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,8}$")]
+"""保険者番号: identifies the health-insurance union (public), 6 or 8 digits."""
+
+
+class SignupChannel(StrEnum):
+    """Where the sign-up began; it sets the activation link's lifetime (EN-02)."""
+
+    APP = "app"
+    """The smartphone app: the link is valid 24 hours."""
+    PC = "pc"
+    """A PC browser: the link is valid 1 hour."""
+
+
+class SignupStarted(EnrollEvent):
+    """A provisional registration: notify mails the activation link (EN-01, EN-02).
+
+    A resend is another ``SignupStarted`` for the same signup; it invalidates every earlier
+    link.
+    """
+
+    type: Literal["SignupStarted"] = "SignupStarted"
+    version: Literal[1] = 1
+    channel: SignupChannel
+    email: EmailAddress
+    """The address that becomes the login ID and receives the activation mail."""
+    sealed_activation_link: SealedSecret
+    expires_at: UtcDatetime
+    resend: bool = False
+    invited: bool = False
+    """An invitation code was given and accepted (the code itself does not travel)."""
+    group_id: Identifier | None = None
+    """The group a group-link code resolved to, if one was given."""
+
+
+class SignupActivated(EnrollEvent):
+    """The activation link was followed in time; the insurance-card step opens (EN-03)."""
+
+    type: Literal["SignupActivated"] = "SignupActivated"
+    version: Literal[1] = 1
+    channel: SignupChannel
+
+
+class EligibilityOutcome(StrEnum):
+    """The answers of the eligibility check against the union's roster (EN-04)."""
+
+    ELIGIBLE = "eligible"
+    NO_MATCH = "no_match"
+    """入力内容に誤り: nothing on the roster matches what was entered."""
+    NOT_YET_LINKED = "not_yet_linked"
+    """The union's data has not arrived yet (1–2 months after joining)."""
+    RESTRICTED = "restricted"
+    """The union restricts use (``restriction`` says how)."""
+    ALREADY_REGISTERED = "already_registered"
+    """One eligibility per person: the person is guided to the earlier account."""
+
+
+class EligibilityRestriction(StrEnum):
+    """How a union restricts use (EN-04)."""
+
+    DEPENDANT_AGE_LIMIT = "dependant_age_limit"
+    INSURED_PERSONS_ONLY = "insured_persons_only"
+    OTHER = "other"
+
+
+class EligibilityChecked(EnrollEvent):
+    """The insurance-card data was checked against the roster (EN-04)."""
+
+    type: Literal["EligibilityChecked"] = "EligibilityChecked"
+    version: Literal[1] = 1
+    outcome: EligibilityOutcome
+    insurer_number: InsurerNumber
+    restriction: EligibilityRestriction | None = None
+    """Present exactly when ``outcome`` is ``restricted``."""
+
+    @model_validator(mode="after")
+    def _restriction_iff_restricted(self) -> Self:
+        restricted = self.outcome is EligibilityOutcome.RESTRICTED
+        if restricted != (self.restriction is not None):
+            raise ValueError("restriction is given exactly when the outcome is 'restricted'")
+        return self
+
+
+class MemberRegistered(EnrollEvent):
+    """Enrolment finished: identity created the member (EN-05). Keyed by the signup id."""
+
+    type: Literal["MemberRegistered"] = "MemberRegistered"
+    version: Literal[1] = 1
+    user_id: Identifier
+    """The member's user id in identity."""
+    email: EmailAddress
+    """The login ID (kencom members log in with their address)."""
+    insurer_number: InsurerNumber
+    group_id: Identifier | None = None
+
+
+class SecretQuestionSet(EnrollEvent):
+    """The member chose a secret question and confirmed an answer (EN-06).
+
+    Only which question: the answer is stored hashed by enrol and never travels (X-02).
+    """
+
+    type: Literal["SecretQuestionSet"] = "SecretQuestionSet"
+    version: Literal[1] = 1
+    question_id: Identifier
+    """Which question of the list was chosen."""
+
+
+class CheckupCodeVerified(EnrollEvent):
+    """The member proved identity with the checkup view code from the postcard (EN-06).
+
+    The code itself never travels; it is kept hashed and limited by attempts (X-11).
+    """
+
+    type: Literal["CheckupCodeVerified"] = "CheckupCodeVerified"
+    version: Literal[1] = 1

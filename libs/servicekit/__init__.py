@@ -1,0 +1,12 @@
+"""servicekit: the plumbing every service of the platform is built on, written once.
+
+- ``settings``  pydantic-settings base with the variable names all services share (X-09)
+- ``clock``     an injectable clock, so time-dependent rules are tested by moving it (X-04)
+- ``logs``      structlog JSON logging with a ``correlation_id`` from HTTP to Kafka and back (X-08)
+- ``problems``  RFC 9457 problem+json errors with a stable ``code`` and Japanese ``title`` (X-05)
+- ``store``     the insert-only versioned store of X-13, whose commits are the outbox (X-03)
+- ``relay``     the outbox relay that publishes committed events to Kafka (X-03)
+- ``bus``       the FastStream broker factory, event subscribers with an explicit ack policy,
+                dead letters and the idempotent-consumer inbox (X-03)
+- ``runtime``   one process per service: FastAPI + subscribers + relay, health, readiness, metrics
+"""

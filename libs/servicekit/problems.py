@@ -1,0 +1,148 @@
+"""RFC 9457 problem details with a stable ``code`` and a Japanese ``title`` (X-05, SPEC section 7).
+
+A refusal is a value of the domain; the API maps it once to a :class:`ProblemCode`, and every
+error a client can cause leaves through :func:`problem_response`. Nothing a client sends may
+produce a 500: validation errors become 422 ``VALIDATION_ERROR`` with the offending fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.logs import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    status: int
+    title: str
+
+
+class ProblemCode(Enum):
+    """Section 7 of the SPEC, plus the generic errors every HTTP API needs."""
+
+    INVALID_CREDENTIALS = ProblemSpec(401, "利用者IDまたはパスワードに誤りがあります")
+    ACCOUNT_LOCKED = ProblemSpec(
+        423,
+        "パスワードを3回以上連続で誤ったため、利用者IDは利用できなくなりました。"
+        "アカウントロックの解除後、再度ログインしてください",
+    )
+    ACCOUNT_DISABLED = ProblemSpec(403, "この利用者IDは現在ご利用いただけません")
+    HALF_WIDTH_REQUIRED = ProblemSpec(422, "IDとパスワードは半角英数字で入力してください")
+    BROWSER_MISMATCH = ProblemSpec(403, "登録されているブラウザ情報と異なります")
+    AUTH_EMAIL_PROVISIONAL_TIMEOUT = ProblemSpec(
+        410, "メール認証用アドレスの仮登録がタイムアウトしました"
+    )
+    AUTH_LINK_TIMEOUT = ProblemSpec(410, "メール認証用リンクがタイムアウトしました")
+    SESSION_EXPIRED = ProblemSpec(401, "セッション情報の取得に失敗しました")
+    PASSWORD_CHANGE_REQUIRED = ProblemSpec(403, "パスワードを変更してください")
+    OTP_REQUIRED = ProblemSpec(403, "ワンタイムパスワードにより保護されています")
+    INPUT_INFO_ERROR = ProblemSpec(422, "入力情報エラー")
+    NO_DATA = ProblemSpec(404, "対象データがありません")
+    MAINTENANCE = ProblemSpec(503, "ただいまシステムメンテナンス中です")
+    # Generic errors of any HTTP API.
+    VALIDATION_ERROR = ProblemSpec(422, "入力内容に誤りがあります")
+    MALFORMED_REQUEST = ProblemSpec(400, "リクエストの形式が正しくありません")
+    NOT_FOUND = ProblemSpec(404, "指定された対象が見つかりません")
+    REALM_NOT_FOUND = ProblemSpec(404, "指定されたレルムは存在しません")
+    METHOD_NOT_ALLOWED = ProblemSpec(405, "この操作は許可されていません")
+    CONFLICT = ProblemSpec(409, "他の操作と競合しました。もう一度お試しください")
+    LOGIN_ID_TAKEN = ProblemSpec(409, "この利用者IDは既に使われています")
+    UNSUPPORTED_MEDIA_TYPE = ProblemSpec(415, "対応していない形式です")
+    SERVICE_UNAVAILABLE = ProblemSpec(503, "ただいまサービスを利用できません")
+    INTERNAL_ERROR = ProblemSpec(500, "システムエラーが発生しました")
+
+    @property
+    def status(self) -> int:
+        return self.value.status
+
+    @property
+    def title(self) -> str:
+        return self.value.title
+
+
+class Problem(Exception):
+    """Raised by routes and use cases to answer with a problem document."""
+
+    def __init__(self, code: ProblemCode, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(code.name)
+        self.code = code
+        self.detail = detail
+        self.extensions = extensions
+
+
+def problem_response(
+    code: ProblemCode,
+    *,
+    detail: str | None = None,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:problem:{code.name.lower().replace('_', '-')}",
+        "title": code.title,
+        "status": code.status,
+        "code": code.name,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    if instance is not None:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(
+        jsonable_encoder(body), status_code=code.status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+_HTTP_STATUS_CODES = {
+    400: ProblemCode.MALFORMED_REQUEST,
+    404: ProblemCode.NOT_FOUND,
+    405: ProblemCode.METHOD_NOT_ALLOWED,
+    415: ProblemCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ProblemCode.VALIDATION_ERROR,
+    503: ProblemCode.SERVICE_UNAVAILABLE,
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error leaves as problem+json: ours, FastAPI's validation, Starlette's, and crashes."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.code, detail=exc.detail, instance=request.url.path, **exc.extensions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        malformed = any(e["type"] in {"json_invalid", "model_attributes_type"} for e in errors)
+        code = ProblemCode.MALFORMED_REQUEST if malformed else ProblemCode.VALIDATION_ERROR
+        return problem_response(code, instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_STATUS_CODES.get(exc.status_code, ProblemCode.MALFORMED_REQUEST)
+        return problem_response(code, instance=request.url.path, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(ProblemCode.INTERNAL_ERROR, instance=request.url.path)

@@ -1,0 +1,186 @@
+"""One process per service: a FastAPI app, the service's Kafka subscribers and its outbox relay.
+
+Every service builds a :class:`Runtime` in its ``app.py``, hands it its routers and subscribers,
+and gets back an ASGI app that also answers ``/healthz``, ``/readyz`` and ``/metrics`` (X-08),
+speaks problem+json (X-05) and carries a correlation id from each request into its logs and
+events. ``serve`` runs it under uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from servicekit.bus import make_broker
+from servicekit.clock import Clock, SystemClock
+from servicekit.logs import (
+    bind_correlation_id,
+    configure_logging,
+    get_logger,
+    new_correlation_id,
+)
+from servicekit.problems import ProblemCode, install_problem_handlers, problem_response
+from servicekit.relay import OutboxRelay, make_producer
+from servicekit.settings import ServiceSettings
+from servicekit.store import VersionedStore
+
+log = get_logger(__name__)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+Startup = Callable[[], Awaitable[None]]
+
+
+def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
+    """Timezone-aware (stored UTC comes back as aware datetimes) and quick to give up."""
+    return AsyncMongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+    )
+
+
+class Runtime:
+    """The wiring of one service process; the one place that owns connections and tasks."""
+
+    def __init__(self, settings: ServiceSettings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.mongo = mongo_client(settings.mongodb_uri)
+        self.db: AsyncDatabase[dict[str, Any]] = self.mongo[settings.database_name]
+        self.broker: KafkaBroker = make_broker(settings)
+        self.store = VersionedStore(self.db, self.clock)
+        self._on_startup: list[Startup] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def on_startup(self, fn: Startup) -> None:
+        """Run ``fn`` once before serving (creating indexes, seeding reference data)."""
+        self._on_startup.append(fn)
+
+    def topic(self, logical: str) -> str:
+        return self.settings.topic(logical)
+
+    async def ready(self) -> dict[str, bool]:
+        async def database() -> bool:
+            await self.mongo.admin.command("ping")
+            return True
+
+        async def kafka() -> bool:
+            return bool(await self.broker.ping(timeout=2.0))
+
+        checks: dict[str, bool] = {}
+        for name, check in (("database", database), ("kafka", kafka)):
+            try:
+                checks[name] = await asyncio.wait_for(check(), timeout=3.0)
+            except Exception:
+                checks[name] = False
+        return checks
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        for fn in self._on_startup:
+            await fn()
+        await self.broker.start()
+        if self.settings.outbox_relay:
+            relay = OutboxRelay(
+                self.store,
+                make_producer(
+                    self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay"
+                ),
+                self.topic,
+                self.clock,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                batch_size=self.settings.outbox_batch_size,
+            )
+            self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        log.info("service started", port=self.settings.http_port)
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.broker.stop()
+            await self.mongo.close()
+            log.info("service stopped")
+
+    def app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
+        app = FastAPI(
+            title=title,
+            description=description,
+            version="1.0.0",
+            lifespan=self.lifespan,
+            responses={
+                422: {"description": "入力内容に誤りがあります (problem+json)"},
+            },
+        )
+        install_problem_handlers(app)
+        app.middleware("http")(self._correlate_and_measure)
+        app.include_router(self._operations_router())
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    async def _correlate_and_measure(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        cid = request.headers.get(CORRELATION_HEADER) or new_correlation_id()
+        bind_correlation_id(cid[:64])
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        response.headers[CORRELATION_HEADER] = cid[:64]
+        return response
+
+    def _operations_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/healthz", summary="Liveness: the process answers")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": self.settings.service_name}
+
+        @router.get("/readyz", summary="Readiness: Kafka and the database are reachable")
+        async def readyz() -> Response:
+            checks = await self.ready()
+            if all(checks.values()):
+                return JSONResponse({"status": "ready", "checks": checks})
+            return problem_response(ProblemCode.SERVICE_UNAVAILABLE, checks=checks)
+
+        @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        return router
+
+
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run a service until SIGTERM; logs are JSON lines on stdout."""
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    uvicorn.run(
+        app_factory(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )

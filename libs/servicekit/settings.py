@@ -1,0 +1,52 @@
+"""Configuration by environment variables, with the same names in every service (X-09)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads from its environment.
+
+    A service subclasses this to add its own knobs and to set ``service_name``'s default.
+    Defaults point at the loopback ports ``deploy/local/infra.sh`` starts.
+    """
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic and consumer group: isolates tests and environments.",
+    )
+    mongodb_uri: str = "mongodb://127.0.0.1:27117/"
+    mongodb_database: str = ""
+
+    outbox_relay: bool = Field(default=True, description="Run the outbox relay in this process.")
+    outbox_poll_seconds: float = 0.5
+    outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    consumers: bool = Field(default=True, description="Run this service's Kafka subscribers.")
+
+    notify_public_key: str = Field(
+        default="", description="X25519 public key (base64) that secrets for mails are sealed to."
+    )
+
+    @property
+    def database_name(self) -> str:
+        """The database of this service: each service owns its data (no shared collections)."""
+        return self.mongodb_database or self.service_name
+
+    def topic(self, name: str) -> str:
+        """The physical Kafka topic for a logical topic name."""
+        return f"{self.kafka_topic_prefix}{name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.kafka_topic_prefix}{self.service_name}"

@@ -1,0 +1,275 @@
+"""The versioned aggregate store of X-13, whose commits are also the outbox of X-03.
+
+Why insert-only: FerretDB 1.x applies update operators in its own process and writes the whole
+document back, so a conditional ``find_one_and_update`` is not atomic there (FerretDB #3040,
+#2168). The one primitive that is atomic on MongoDB and FerretDB alike is an insert that fails
+with E11000 when its ``_id`` exists. So every change of an aggregate is the insert of its next
+version, ``_id = "<aggregate id>#<version>"``; two writers deciding from the same version race
+for the same ``_id``, exactly one wins, and the loser reloads and decides again.
+
+The commit document carries the new state *and* the events that announce it, so a state change
+and its events are written together (X-03); the relay publishes them from there.
+
+Why only ``_id`` lookups: FerretDB 1.24 on SQLite pushes down no filter but ``_id`` equality
+(measured with ``explain``: ``{aggregate_id: x}`` scans the collection, ``{_id: x}`` does not).
+So nothing on a hot path filters by another field:
+
+- ``heads`` holds a *hint* of each aggregate's latest version, written after the commit. It may
+  lag (a crash, or two writers racing on the hint) but never leads, so ``load`` reads the hinted
+  commit and then probes forward by ``_id`` until a version is missing.
+- ``outbox`` holds one small *pending marker* per commit, inserted just before the commit with a
+  random ``_id`` that the commit names. The relay scans this small collection instead of all
+  commits. A marker whose commit names another marker belongs to a writer that lost the race;
+  a marker without a commit after a grace period belongs to a writer that crashed; the relay
+  drops both. The commit stays the single source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts import Event
+from servicekit.clock import Clock
+
+T = TypeVar("T")
+X = TypeVar("X")
+
+Document = dict[str, Any]
+
+
+class Conflict(Exception):
+    """Another writer committed this version first: reload and decide again."""
+
+
+class TooMuchContention(Exception):
+    """An aggregate kept changing under us for every attempt; the caller may retry later."""
+
+
+def commit_id(aggregate_id: str, version: int) -> str:
+    """The ``_id`` of one version of one aggregate; zero-padded so ids sort by version."""
+    return f"{aggregate_id}#{version:010d}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An aggregate as of its latest version (``version == 0`` and ``state is None``: new)."""
+
+    aggregate_id: str
+    version: int
+    state: Document | None
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+@dataclass(frozen=True)
+class Change(Generic[T]):
+    """What a decision wants: the next state and its events, and what to answer the caller.
+
+    ``state is None`` means "nothing to commit" (a refusal that changes nothing, or a repeat).
+    """
+
+    outcome: T
+    state: Document | None = None
+    events: Sequence[Event] = field(default_factory=tuple)
+
+    @classmethod
+    def nothing(cls, outcome: T) -> Change[T]:
+        return cls(outcome=outcome)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the outbox keeps it: the exact bytes to publish and where to."""
+
+    event_id: str
+    type: str
+    topic: str
+    key: str
+    correlation_id: str
+    json: str
+
+    @classmethod
+    def of(cls, event: Event) -> StoredEvent:
+        return cls(
+            event_id=str(event.event_id),
+            type=event.type,
+            topic=event.topic,
+            key=event.subject_id,
+            correlation_id=event.correlation_id,
+            json=event.to_json().decode(),
+        )
+
+    def to_document(self) -> Document:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "topic": self.topic,
+            "key": self.key,
+            "correlation_id": self.correlation_id,
+            "json": self.json,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> StoredEvent:
+        return cls(**{k: doc[k] for k in cls.__dataclass_fields__})
+
+
+class VersionedStore:
+    """Load, decide, commit: the only write path for aggregates (X-13, X-03)."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        clock: Clock,
+        *,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.commits = db["commits"]
+        self.heads = db["commit_heads"]
+        self.outbox = db["outbox"]
+        self.clock = clock
+        self._on_commit = on_commit
+
+    def notify_on_commit(self, callback: Callable[[], None]) -> None:
+        """Called after each successful commit, e.g. to wake the relay."""
+        self._on_commit = callback
+
+    async def load(self, aggregate_id: str) -> Loaded:
+        head = await self.heads.find_one({"_id": aggregate_id})
+        version = int(head["version"]) if head else 0
+        doc = (
+            await self.commits.find_one({"_id": commit_id(aggregate_id, version)})
+            if version
+            else None
+        )
+        while True:  # the hint may lag behind: walk forward to the real latest version
+            newer = await self.commits.find_one({"_id": commit_id(aggregate_id, version + 1)})
+            if newer is None:
+                break
+            doc, version = newer, version + 1
+        return Loaded(aggregate_id, version, doc["state"] if doc else None)
+
+    async def append(
+        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[Event]
+    ) -> int:
+        """Insert version ``expected_version + 1``; raise :class:`Conflict` if it exists."""
+        version = expected_version + 1
+        cid = commit_id(aggregate_id, version)
+        now = self.clock.now()
+        marker = secrets.token_hex(16)
+        await self.outbox.insert_one({"_id": marker, "commit_id": cid, "created_at": now})
+        try:
+            await self.commits.insert_one(
+                {
+                    "_id": cid,
+                    "aggregate_id": aggregate_id,
+                    "version": version,
+                    "state": state,
+                    "events": [StoredEvent.of(e).to_document() for e in events],
+                    "committed_at": now,
+                    "marker": marker,
+                }
+            )
+        except DuplicateKeyError:
+            await self.outbox.delete_one({"_id": marker})
+            raise Conflict(cid) from None
+        await self._advance_head(aggregate_id, version)
+        self._on_commit()
+        return version
+
+    async def update(
+        self,
+        aggregate_id: str,
+        decide: Callable[[Loaded], Change[T]],
+        *,
+        max_attempts: int = 50,
+    ) -> T:
+        """Load, decide, commit; on a lost race reload and decide again.
+
+        ``decide`` must be pure (no I/O, no side effects): it may run several times and only the
+        run whose commit wins counts. That is what makes the retry safe.
+        """
+        for attempt in range(max_attempts):
+            loaded = await self.load(aggregate_id)
+            change = decide(loaded)
+            if change.state is None:
+                return change.outcome
+            try:
+                await self.append(aggregate_id, loaded.version, change.state, change.events)
+            except Conflict:
+                await asyncio.sleep(min(0.001 * 2**attempt, 0.05) * secrets.randbelow(100) / 100)
+                continue
+            return change.outcome
+        raise TooMuchContention(aggregate_id)
+
+    async def history(self, aggregate_id: str) -> list[Document]:
+        """Every commit of one aggregate in version order (tests and support tools)."""
+        out: list[Document] = []
+        version = 1
+        while (
+            doc := await self.commits.find_one({"_id": commit_id(aggregate_id, version)})
+        ) is not None:
+            out.append(doc)
+            version += 1
+        return out
+
+    async def _advance_head(self, aggregate_id: str, version: int) -> None:
+        """Best effort: a lost or stale hint costs ``load`` one probe more, never correctness."""
+        # Two first writers may race on the upsert (E11000); the other one's hint is good enough.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.heads.update_one(
+                {"_id": aggregate_id}, {"$max": {"version": version}}, upsert=True
+            )
+
+
+class UniqueFacts:
+    """Facts that may exist once (a login ID, a used token, a processed event), keyed by ``_id``.
+
+    ``claim`` is the atomic check-and-set of X-13: an insert that fails with E11000 when the fact
+    exists. Claiming again for the same owner succeeds, so a retried request stays idempotent.
+    """
+
+    def __init__(self, db: AsyncDatabase[Document], name: str, clock: Clock) -> None:
+        self.collection = db[name]
+        self.clock = clock
+
+    async def claim(self, fact: str, owner: str, **data: Any) -> bool:
+        try:
+            await self.collection.insert_one(
+                {"_id": fact, "owner": owner, "claimed_at": self.clock.now(), **data}
+            )
+        except DuplicateKeyError:
+            existing = await self.collection.find_one({"_id": fact})
+            return existing is not None and existing.get("owner") == owner
+        return True
+
+    async def owner_of(self, fact: str) -> str | None:
+        doc = await self.collection.find_one({"_id": fact})
+        return None if doc is None else str(doc["owner"])
+
+    async def release(self, fact: str, owner: str) -> None:
+        """Give a fact back, e.g. when the change that claimed it was refused."""
+        await self.collection.delete_one({"_id": fact, "owner": owner})
+
+
+async def gather_limited(
+    fn: Callable[[X], Awaitable[T]], items: Sequence[X], limit: int = 64
+) -> list[T]:
+    """``fn`` over many items concurrently, without exhausting the connection pool."""
+    sem = asyncio.Semaphore(limit)
+
+    async def one(item: X) -> T:
+        async with sem:
+            return await fn(item)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))

@@ -1,0 +1,1 @@
+"""Certificates: a client-certificate authority for mTLS (SPEC section 4)."""

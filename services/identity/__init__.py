@@ -1,0 +1,1 @@
+"""Identity: realms, organisations, users, passwords, login, lockout, sessions (SPEC section 2)."""

@@ -1,0 +1,23 @@
+"""Wiring: the one place that builds identity's store, use cases, routes and relay."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from servicekit.clock import Clock
+from servicekit.runtime import Runtime
+from services.identity import api
+from services.identity.settings import IdentitySettings
+from services.identity.store import IdentityStore
+from services.identity.usecases import IdentityUseCases
+
+
+def create_app(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
+    runtime = Runtime(settings or IdentitySettings(), clock)
+    store = IdentityStore(runtime.db, runtime.store, runtime.clock)
+    usecases = IdentityUseCases(store, runtime.clock)
+    return runtime.app(
+        title="Identity service",
+        description="Realms, organisations and users, passwords, login, lockout and sessions.",
+        routers=[api.router(usecases)],
+    )

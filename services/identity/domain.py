@@ -1,0 +1,100 @@
+"""The identity domain: pure rules, no I/O.
+
+An organisation (団体/法人) belongs to a realm and is created with its one admin (管理用ID,
+ID-USER-01). Decisions are pure functions of the current state, a command and the time, so the
+versioned store can run them again after losing a race (X-13).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contracts import Actor, UserCreated
+from contracts.common import Role, UserProfile
+from servicekit.store import Change, Loaded
+
+#: The realms this deployment serves: the five seed portals and a demo realm (REALM-01, -02).
+#: Their policies arrive with the identity issue; until then a realm is a name.
+KNOWN_REALMS = frozenset({"dantai-net", "kihonet", "mypage", "kencom", "nexi", "demo"})
+
+#: Login IDs are half-width printable ASCII (X-06); per-realm formats come with ID-USER-02.
+HALF_WIDTH_LOGIN_ID = re.compile(r"^[\x21-\x7e]{1,254}$")
+
+
+def org_aggregate_id(realm: str, org_id: str) -> str:
+    return f"org:{realm}:{org_id}"
+
+
+def login_id_fact(realm: str, login_id: str) -> str:
+    """Login IDs are unique within a realm, compared exactly (X-06)."""
+    return f"login:{realm}:{login_id}"
+
+
+@dataclass(frozen=True)
+class CreateOrganisation:
+    realm: str
+    org_id: str
+    name: str
+    admin_user_id: str
+    admin_login_id: str
+    admin_profile: UserProfile
+    actor: Actor
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """What a caller learns about an organisation; also the answer to a repeated create."""
+
+    realm: str
+    org_id: str
+    name: str
+    admin_user_id: str
+    admin_login_id: str
+    created_at: datetime
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Organisation:
+        return cls(
+            realm=state["realm"],
+            org_id=state["org_id"],
+            name=state["name"],
+            admin_user_id=state["admin"]["user_id"],
+            admin_login_id=state["admin"]["login_id"],
+            created_at=state["created_at"],
+        )
+
+
+def create_organisation(
+    current: Loaded, cmd: CreateOrganisation, now: datetime
+) -> Change[Organisation]:
+    """A new organisation with its admin; creating the same organisation again changes nothing."""
+    if current.state is not None:
+        return Change.nothing(Organisation.from_state(current.state))
+    state = {
+        "realm": cmd.realm,
+        "org_id": cmd.org_id,
+        "name": cmd.name,
+        "created_at": now,
+        "admin": {
+            "user_id": cmd.admin_user_id,
+            "login_id": cmd.admin_login_id,
+            "profile": cmd.admin_profile.model_dump(exclude_none=True),
+        },
+        "business_users": 0,
+    }
+    created = UserCreated(
+        occurred_at=now,
+        realm=cmd.realm,
+        org_id=cmd.org_id,
+        subject_id=cmd.admin_user_id,
+        actor=cmd.actor,
+        correlation_id=cmd.correlation_id,
+        login_id=cmd.admin_login_id,
+        role=Role.ADMIN,
+        profile=cmd.admin_profile,
+    )
+    return Change(outcome=Organisation.from_state(state), state=state, events=[created])

@@ -1,0 +1,51 @@
+"""Session-wide fixtures: real infrastructure once per session, a namespace per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import Infra, Namespace, ServiceProcess, provide_infra
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    with provide_infra() as found:
+        print(f"\n[infra] using {found.source}: {found.env()}")
+        yield found
+
+
+@pytest.fixture
+def ns() -> Namespace:
+    return Namespace()
+
+
+@pytest.fixture
+async def mongo(infra: Infra) -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def db(mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace) -> AsyncDatabase[dict[str, Any]]:
+    return mongo[ns.database("test")]
+
+
+@pytest.fixture
+def services(infra: Infra, ns: Namespace, tmp_path: Path) -> Iterator[Any]:
+    """Start services as real processes; every one started is stopped after the test."""
+    started: list[ServiceProcess] = []
+
+    def start(service: str, **settings: str) -> ServiceProcess:
+        proc = ServiceProcess(service, infra, ns, tmp_path, **settings).start()
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
