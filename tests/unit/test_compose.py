@@ -1,0 +1,208 @@
+"""SPEC X-09 and X-10 as the container stack sees them: docker-compose.yml, the service images in
+deploy/docker/ and .env.example agree with the services' settings classes.
+
+No Docker needed: the files are read, the settings classes imported. ``${VAR:-default}`` is
+resolved to its default, as ``docker compose config`` does without a .env.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from servicekit.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+APP_PORTS = {"identity": 8001, "notify": 8002, "certs": 8003, "audit": 8004, "enroll": 8005}
+"""Every service and the port it listens on in its container."""
+
+INFRASTRUCTURE = {"kafka", "mongodb", "mailpit"}
+
+# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}...; `$${` is an escaped dollar.
+INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^}]*)\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _without_env_file(value: str) -> str:
+    """``value`` as Compose interpolates it when no variable is set."""
+
+    def default(match: re.Match[str]) -> str:
+        rest = match["rest"]
+        if rest.startswith(":-"):
+            return rest[2:]
+        if rest.startswith("-"):
+            return rest[1:]
+        assert not rest, f"${{{match['name']}{rest}}} has no default"
+        return ""
+
+    return INTERPOLATION.sub(default, value)
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    """A service's ``environment`` (map or list form), interpolated without a .env."""
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) if "=" in item else (item, "") for item in raw)
+    return {key: _without_env_file(str(value)) for key, value in raw.items()}
+
+
+def _settings_class(name: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"services.{name}.settings")
+    found = [
+        cls
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass)
+        if cls_name.endswith("Settings")
+        and issubclass(cls, ServiceSettings)
+        and cls is not ServiceSettings
+    ]
+    assert len(found) == 1, f"services.{name}.settings defines {found}, expected one Settings"
+    return found[0]
+
+
+def _dockerfile(compose: dict[str, Any], name: str) -> Path:
+    build = compose["services"][name]["build"]
+    assert isinstance(build, dict), f"{name}: build must name its context and Dockerfile"
+    return (ROOT / build.get("context", ".") / build["dockerfile"]).resolve()
+
+
+def _dockerfile_instruction(path: Path, instruction: str) -> str:
+    """The arguments of the last ``instruction`` of a Dockerfile (continuation lines joined)."""
+    text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
+    found = [
+        line.split(None, 1)[1].strip()
+        for line in text.splitlines()
+        if line.split(None, 1)[:1] == [instruction]
+    ]
+    assert found, f"{path.name} has no {instruction}"
+    return found[-1]
+
+
+def test_x_09_compose_file_parses_and_names_every_service(compose: dict[str, Any]) -> None:
+    assert "version" not in compose, "the Compose Specification has no version key"
+    assert set(compose["services"]) == INFRASTRUCTURE | set(APP_PORTS)
+    on_disk = {path.parent.name for path in (ROOT / "services").glob("*/__main__.py")}
+    assert on_disk == set(APP_PORTS), "every service in services/ runs in the stack"
+
+    for name in APP_PORTS:
+        service = compose["services"][name]
+        assert service["build"]["context"] == "."
+        dockerfile = _dockerfile(compose, name)
+        assert dockerfile == ROOT / "deploy" / "docker" / f"{name}.Dockerfile"
+        assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
+
+        cmd = json.loads(_dockerfile_instruction(dockerfile, "CMD"))
+        assert cmd == ["python", "-m", f"services.{name}"], f"{dockerfile.name} runs {cmd}"
+        assert (ROOT / "services" / name / "__main__.py").is_file()
+        assert _dockerfile_instruction(dockerfile, "EXPOSE") == str(APP_PORTS[name])
+        assert _dockerfile_instruction(dockerfile, "USER").split(":")[0] not in {"0", "root"}
+
+
+def test_x_09_compose_sets_only_variables_the_settings_read(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, port in APP_PORTS.items():
+        service = compose["services"][name]
+        env = _environment(service)
+        settings_class = _settings_class(name)
+        fields = {field.upper() for field in settings_class.model_fields}
+        for field in fields:  # only the compose file speaks, not this shell's variables
+            monkeypatch.delenv(field, raising=False)
+
+        unknown = set(env) - fields
+        assert not unknown, f"{name} sets {sorted(unknown)}, which {settings_class.__name__} lacks"
+        for required in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "HTTP_HOST", "HTTP_PORT"):
+            assert env.get(required), f"{name} does not set {required}"
+
+        # The values as the service would read them (pydantic validates the types).
+        settings = settings_class(**{key.lower(): value for key, value in env.items()})
+        assert settings.service_name == name
+        assert settings.database_name == name
+        assert settings.http_host == "0.0.0.0"
+        assert settings.http_port == port
+        assert settings.kafka_bootstrap_servers == "kafka:9092"
+        assert settings.mongodb_uri.startswith("mongodb://mongodb:")
+
+        # The port it listens on is the one published (on loopback only) and health-checked.
+        published = [_without_env_file(str(mapping)) for mapping in service["ports"]]
+        assert [mapping.rsplit(":", 1)[1] for mapping in published] == [str(port)]
+        assert all(mapping.startswith("127.0.0.1:") for mapping in published)
+        probe = " ".join(service["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/" in probe, f"{name} health check: {probe}"
+
+        for dependency in ("kafka", "mongodb"):
+            assert service["depends_on"][dependency]["condition"] == "service_healthy"
+
+    notify = _environment(compose["services"]["notify"])
+    assert (notify["SMTP_HOST"], notify["SMTP_PORT"]) == ("mailpit", "1025")
+    assert compose["services"]["notify"]["depends_on"]["mailpit"]["condition"] == (
+        "service_healthy"
+    )
+    holders = [
+        name
+        for name in APP_PORTS
+        if "NOTIFY_PRIVATE_KEY" in _environment(compose["services"][name])
+    ]
+    assert holders == ["notify"], "only notify gets the private key (X-02, NT-05)"
+    published = [
+        _without_env_file(str(mapping))
+        for service in compose["services"].values()
+        for mapping in service.get("ports", [])
+    ]
+    assert all(mapping.startswith("127.0.0.1:") for mapping in published), published
+
+
+def _strings(node: Any) -> list[str]:
+    """Every key and value of a loaded YAML document (comments are gone: Compose skips them)."""
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in (*_strings(key), *_strings(value))]
+    if isinstance(node, list):
+        return [s for item in node for s in _strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_x_09_env_example_covers_every_interpolated_variable(compose: dict[str, Any]) -> None:
+    used = {match["name"] for text in _strings(compose) for match in INTERPOLATION.finditer(text)}
+    assert used, "docker-compose.yml interpolates nothing?"
+    documented = {
+        line.split("=", 1)[0].strip()
+        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+    assert used <= documented, f".env.example lacks {sorted(used - documented)}"
+    assert documented <= used, f".env.example sets unused {sorted(documented - used)}"
+
+
+def test_x_10_compose_runs_on_official_mongodb(compose: dict[str, Any]) -> None:
+    image = compose["services"]["mongodb"]["image"]
+    repository, _, tag = image.rpartition(":")
+    assert repository in {"mongo", "library/mongo", "docker.io/library/mongo"}, image
+    assert re.fullmatch(r"\d+(\.\d+){0,2}", tag), f"{image}: pin a version"
+    assert int(tag.split(".")[0]) >= 6, f"{image}: X-10 needs MongoDB 6+"
+
+    for name in APP_PORTS:
+        env = _environment(compose["services"][name])
+        assert env["MONGODB_URI"].startswith("mongodb://mongodb:27017"), name
+        assert compose["services"][name]["depends_on"]["mongodb"]["condition"] == (
+            "service_healthy"
+        )
+    assert "mongodb-data" in compose["volumes"]
+    assert any(
+        str(volume).startswith("mongodb-data:")
+        for volume in compose["services"]["mongodb"]["volumes"]
+    )
