@@ -20,13 +20,13 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 up: $(STAMP)  ## start infrastructure + five services, seed the demo realm, print URLs
-	$(PY) deploy/local/platform.py up
+	$(PY) deploy/local/stack.py up
 
 down: $(STAMP)  ## stop the services and the infrastructure
-	$(PY) deploy/local/platform.py down
+	$(PY) deploy/local/stack.py down
 
 status: $(STAMP)
-	$(PY) deploy/local/platform.py status
+	$(PY) deploy/local/stack.py status
 
 lint: $(STAMP)  ## ruff, mypy and the import-linter contract (services never import each other)
 	$(VENV)/bin/ruff check libs services tests bench deploy

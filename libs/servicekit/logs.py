@@ -66,6 +66,11 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for library in ("faststream", "faststream.access", "uvicorn", "uvicorn.error"):
+        # Libraries that install their own handlers would print plain text beside our JSON.
+        logger = logging.getLogger(library)
+        logger.handlers.clear()
+        logger.propagate = True
     for noisy in ("aiokafka", "pymongo", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
