@@ -36,9 +36,20 @@ def db(mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace) -> AsyncDatabase[
     return mongo[ns.database("test")]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Remember each phase's report, so fixtures can tell whether their test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def services(infra: Infra, ns: Namespace, tmp_path: Path) -> Iterator[Any]:
-    """Start services as real processes; every one started is stopped after the test."""
+def services(
+    infra: Infra, ns: Namespace, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """Start services as real processes; every one started is stopped after the test, and a
+    failed test prints the end of each one's log, so CI output shows what the services saw."""
     started: list[ServiceProcess] = []
 
     def start(service: str, **settings: str) -> ServiceProcess:
@@ -49,3 +60,7 @@ def services(infra: Infra, ns: Namespace, tmp_path: Path) -> Iterator[Any]:
     yield start
     for proc in started:
         proc.stop()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for proc in started:
+            print(f"\n----- {proc.service} log ({proc.log_path}) -----\n{proc.log_tail(80)}")

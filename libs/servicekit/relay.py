@@ -18,6 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
+from pymongo import DeleteOne
 
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
@@ -107,10 +108,14 @@ class OutboxRelay:
                 dropped.append(marker)  # a writer that lost its race, or one that crashed
         ready.sort(key=lambda pair: pair[1]["_id"])  # subject, then version
         await self._send([StoredEvent.from_document(e) for _, c in ready for e in c["events"]])
-        done = [m["_id"] for m, _ in ready] + [m["_id"] for m in dropped]
-        # One delete for the batch: FerretDB scans the (normally small) outbox for any delete,
-        # even by ``_id``, so a delete per marker would scan it once per event.
-        await self.store.outbox.delete_many({"_id": {"$in": done}})
+        done = [m for m, _ in ready] + dropped
+        # One round trip of single-``_id`` deletes: each is an index search on MongoDB and on
+        # FerretDB, where a ``{"_id": {"$in": [...]}}`` filter is not pushed down and would scan
+        # the whole outbox once per batch, slowing the drain of a backlog quadratically.
+        if done:
+            await self.store.outbox.bulk_write(
+                [DeleteOne({"_id": m["_id"]}) for m in done], ordered=False
+            )
         return len(ready)
 
     async def _send(self, events: list[StoredEvent]) -> None:

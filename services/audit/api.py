@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from services.audit.domain import AccessRecord
 from services.audit.usecases import AuditUseCases
 
 
-class AccessRecordOut(BaseModel):
-    event_id: str
-    event_type: str
-    realm: str
-    org_id: str | None
-    subject_id: str
-    actor: dict[str, Any]
-    occurred_at: datetime
-    correlation_id: str
-
-
 class AccessRecordPage(BaseModel):
-    items: list[AccessRecordOut]
+    items: list[AccessRecord]
 
 
 def router(usecases: AuditUseCases) -> APIRouter:
@@ -37,6 +25,6 @@ def router(usecases: AuditUseCases) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> AccessRecordPage:
         records = await usecases.latest(realm, org_id, limit)
-        return AccessRecordPage(items=[AccessRecordOut(**asdict(r)) for r in records])
+        return AccessRecordPage(items=records)
 
     return api

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, status
@@ -46,19 +44,6 @@ class NewOrganisation(BaseModel):
     admin: NewAdmin
 
 
-class OrganisationOut(BaseModel):
-    realm: str
-    org_id: str
-    name: str
-    admin_user_id: str
-    admin_login_id: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, org: domain.Organisation) -> OrganisationOut:
-        return cls(**asdict(org))
-
-
 def known_realm(realm: str) -> str:
     if realm not in domain.KNOWN_REALMS:
         raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
@@ -78,7 +63,7 @@ def router(usecases: IdentityUseCases) -> APIRouter:
         realm: RealmName,
         body: NewOrganisation,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> OrganisationOut:
+    ) -> domain.Organisation:
         """Stores the organisation and its one admin (ID-USER-01) and emits ``UserCreated``.
 
         Send an ``Idempotency-Key`` header to make a retry safe: the same key names the same
@@ -94,15 +79,15 @@ def router(usecases: IdentityUseCases) -> APIRouter:
             )
         except LoginIdTaken:
             raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
-        return OrganisationOut.of(org)
+        return org
 
     @api.get("/realms/{realm}/orgs/{org_id}", summary="Read an organisation")
     async def read_org(
         realm: RealmName, org_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-    ) -> OrganisationOut:
+    ) -> domain.Organisation:
         org = await usecases.organisation(known_realm(realm), org_id)
         if org is None:
             raise Problem(ProblemCode.NOT_FOUND)
-        return OrganisationOut.of(org)
+        return org
 
     return api
