@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts.asyncapi import asyncapi_document
 from servicekit.bus import make_broker
 from servicekit.clock import Clock, SystemClock
 from servicekit.logs import (
@@ -165,6 +166,10 @@ class Runtime:
             if all(checks.values()):
                 return JSONResponse({"status": "ready", "checks": checks})
             return problem_response(ProblemCode.SERVICE_UNAVAILABLE, checks=checks)
+
+        @router.get("/asyncapi.json", summary="AsyncAPI 3.0 description of every event topic")
+        async def asyncapi() -> dict[str, Any]:
+            return asyncapi_document()
 
         @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
         async def metrics() -> Response:

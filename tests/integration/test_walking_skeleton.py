@@ -71,6 +71,7 @@ def test_x_08_every_service_answers_health_readiness_and_metrics(services: Any) 
         assert ready.json() == {"status": "ready", "checks": {"database": True, "kafka": True}}
         metrics = httpx.get(f"{proc.url}/metrics")
         assert metrics.status_code == 200 and "http_requests_total" in metrics.text
+        assert httpx.get(f"{proc.url}/asyncapi.json").json()["asyncapi"] == "3.0.0"
         assert (
             httpx.get(f"{proc.url}/openapi.json")
             .json()["info"]["title"]
