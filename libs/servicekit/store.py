@@ -257,10 +257,6 @@ class UniqueFacts:
         doc = await self.collection.find_one({"_id": fact})
         return None if doc is None else str(doc["owner"])
 
-    async def release(self, fact: str, owner: str) -> None:
-        """Give a fact back, e.g. when the change that claimed it was refused."""
-        await self.collection.delete_one({"_id": fact, "owner": owner})
-
 
 async def gather_limited(
     fn: Callable[[X], Awaitable[T]], items: Sequence[X], limit: int = 64

@@ -15,7 +15,9 @@ from services.audit.usecases import AuditUseCases
 def create_app(settings: AuditSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or AuditSettings()
     runtime = Runtime(settings, clock)
-    usecases = AuditUseCases(AccessRecords(runtime.db), runtime.clock)
+    records = AccessRecords(runtime.db)
+    runtime.on_startup(records.create_indexes)
+    usecases = AuditUseCases(records, runtime.clock)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
     return runtime.app(

@@ -16,6 +16,10 @@ class AccessRecords:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.collection = db["access_records"]
 
+    async def create_indexes(self) -> None:
+        """What the listing filters and sorts on (MongoDB uses it; FerretDB 1.x scans anyway)."""
+        await self.collection.create_index([("realm", 1), ("org_id", 1), ("occurred_at", -1)])
+
     async def add(self, records: Sequence[AccessRecord], recorded_at: datetime) -> int:
         """Store records in one bulk write; already stored ones are skipped. Returns new ones."""
         return await insert_ignoring_duplicates(
