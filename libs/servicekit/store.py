@@ -166,8 +166,9 @@ class VersionedStore:
         version = expected_version + 1
         cid = commit_id(aggregate_id, version)
         now = self.clock.now()
-        marker = secrets.token_hex(16)
-        await self.outbox.insert_one({"_id": marker, "commit_id": cid, "created_at": now})
+        marker = secrets.token_hex(16) if events else None  # nothing to relay, no marker
+        if marker is not None:
+            await self.outbox.insert_one({"_id": marker, "commit_id": cid, "created_at": now})
         try:
             await self.commits.insert_one(
                 {
@@ -181,7 +182,8 @@ class VersionedStore:
                 }
             )
         except DuplicateKeyError:
-            await self.outbox.delete_one({"_id": marker})
+            if marker is not None:
+                await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
         await self._advance_head(aggregate_id, version)
         self._on_commit()

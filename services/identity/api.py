@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Path, status
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import UserProfile
 from servicekit.problems import Problem, ProblemCode
-from services.identity import domain
+from services.identity import domain, sessions
+from services.identity.login import LoginAnswer
+from services.identity.realms import RealmPolicy, realm_policy
 from services.identity.usecases import IdentityUseCases, LoginIdTaken
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+REMEMBER_ID_COOKIE = "__Host-remember-id"
 
 RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["dantai-net"])]
 
@@ -44,50 +51,189 @@ class NewOrganisation(BaseModel):
     admin: NewAdmin
 
 
-def known_realm(realm: str) -> str:
-    if realm not in domain.KNOWN_REALMS:
+class OrganisationOut(BaseModel):
+    realm: str
+    org_id: str
+    name: str
+    admin_user_id: str
+    admin_login_id: str
+    created_at: datetime
+    initial_password: str | None = Field(
+        default=None,
+        description="The admin's initial password: shown once, in the answer that created it.",
+    )
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254, examples=["XA3000001"])
+    password: str = Field(min_length=1, max_length=128, repr=False)
+    remember_id: bool = Field(default=False, description="次回ログインからIDの入力を省略")
+
+
+class LoginOut(BaseModel):
+    user_id: str
+    role: str
+    previous_login_at: datetime | None = Field(description="前回ログイン日時 (Asia/Tokyo)")
+    password_change_required: bool
+
+
+class SessionOut(BaseModel):
+    user_id: str
+    realm: str
+    org_id: str | None
+    role: str
+    login_id: str
+    restricted: bool
+    otp_verified: bool
+    previous_login_at: datetime | None
+    expires_at: datetime
+
+
+def realm(realm: RealmName) -> RealmPolicy:
+    policy = realm_policy(realm)
+    if policy is None:
         raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return realm
+    return policy
 
 
-def router(usecases: IdentityUseCases) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["organisations"])
+def session_token(
+    session_cookie: Annotated[str | None, Cookie(alias=sessions.COOKIE)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """The session id from the cookie (browsers) or a bearer header (the gateway)."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    if session_cookie:
+        return session_cookie
+    raise Problem(ProblemCode.SESSION_EXPIRED)
+
+
+Realm = Annotated[RealmPolicy, Depends(realm)]
+Token = Annotated[str, Depends(session_token)]
+
+
+def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter:
+    api = APIRouter(prefix="/v1")
+
+    def refuse_in_maintenance(policy: RealmPolicy) -> None:
+        if policy.name in maintenance:  # REALM-03
+            raise Problem(ProblemCode.MAINTENANCE)
 
     @api.post(
         "/realms/{realm}/orgs",
         status_code=status.HTTP_201_CREATED,
+        tags=["organisations"],
         summary="Create an organisation with its admin user",
         responses={409: {"description": "LOGIN_ID_TAKEN"}, 404: {"description": "REALM_NOT_FOUND"}},
     )
     async def create_org(
-        realm: RealmName,
+        policy: Realm,
         body: NewOrganisation,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> domain.Organisation:
+    ) -> OrganisationOut:
         """Stores the organisation and its one admin (ID-USER-01) and emits ``UserCreated``.
 
-        Send an ``Idempotency-Key`` header to make a retry safe: the same key names the same
-        organisation, and a repeat answers it again instead of creating another.
+        The admin's initial password is in this answer only (ID-PW-03); it must be changed at
+        the first login. Send an ``Idempotency-Key`` header to make a retry safe: the same key
+        names the same organisation, and a repeat answers it again instead of creating another.
         """
+        if not policy.admin_login_id.match(body.admin.login_id):
+            raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
         try:
-            org = await usecases.create_organisation(
-                known_realm(realm),
-                body.name,
-                body.admin.login_id,
-                body.admin.profile,
-                idempotency_key,
+            created = await usecases.create_organisation(
+                policy, body.name, body.admin.login_id, body.admin.profile, idempotency_key
             )
         except LoginIdTaken:
             raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
-        return org
+        org = created.organisation
+        return OrganisationOut(**org.__dict__, initial_password=created.initial_password)
 
-    @api.get("/realms/{realm}/orgs/{org_id}", summary="Read an organisation")
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}", tags=["organisations"], summary="Read an organisation"
+    )
     async def read_org(
-        realm: RealmName, org_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+        policy: Realm, org_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
     ) -> domain.Organisation:
-        org = await usecases.organisation(known_realm(realm), org_id)
+        org = await usecases.organisation(policy.name, org_id)
         if org is None:
             raise Problem(ProblemCode.NOT_FOUND)
         return org
 
+    @api.post(
+        "/realms/{realm}/login",
+        tags=["login"],
+        summary="Log in with a login ID and password (ID-LOGIN-01)",
+        responses={
+            401: {"description": "INVALID_CREDENTIALS"},
+            403: {"description": "ACCOUNT_DISABLED"},
+            422: {"description": "HALF_WIDTH_REQUIRED"},
+            423: {"description": "ACCOUNT_LOCKED"},
+            503: {"description": "MAINTENANCE"},
+        },
+    )
+    async def log_in(
+        request: Request, response: Response, policy: Realm, body: Credentials
+    ) -> LoginOut:
+        """Checks in the order of ID-LOGIN-01. An unknown login ID is answered, timed and locked
+        exactly like a wrong password. Success sets the opaque session cookie."""
+        login_id = body.login_id.strip()
+        if not (domain.is_half_width(login_id) and domain.is_half_width(body.password)):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)  # step 1: not counted (X-06)
+        refuse_in_maintenance(policy)  # step 2
+        outcome = await usecases.log_in(
+            policy,
+            login_id,
+            body.password,
+            ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        )
+        answer = outcome.result.answer
+        if answer is LoginAnswer.LOCKED:
+            raise Problem(ProblemCode.ACCOUNT_LOCKED)
+        if answer is LoginAnswer.DISABLED:
+            raise Problem(ProblemCode.ACCOUNT_DISABLED)
+        if answer is not LoginAnswer.SUCCEEDED or outcome.session_token is None:
+            raise Problem(ProblemCode.INVALID_CREDENTIALS)
+        _set_cookie(response, sessions.COOKIE, outcome.session_token)
+        if body.remember_id:  # ID-LOGIN-03: the last ID wins; unchecked clears it
+            _set_cookie(response, REMEMBER_ID_COOKIE, login_id, max_age=365 * 24 * 3600)
+        else:
+            response.delete_cookie(REMEMBER_ID_COOKIE, path="/", secure=True, httponly=True)
+        result = outcome.result
+        previous = result.previous_login_at
+        return LoginOut(
+            user_id=result.user_id or "",
+            role=result.role or "",
+            previous_login_at=previous.astimezone(TOKYO) if previous else None,
+            password_change_required=result.must_change_password,
+        )
+
+    @api.get(
+        "/sessions/current",
+        tags=["sessions"],
+        summary="Introspect a session (ID-SESS-02): for the gateway and other services",
+        responses={401: {"description": "SESSION_EXPIRED"}},
+    )
+    async def introspect(token: Token) -> SessionOut:
+        found = await usecases.introspect(token)
+        if found is None:
+            raise Problem(ProblemCode.SESSION_EXPIRED)
+        return SessionOut(**{k: getattr(found, k) for k in SessionOut.model_fields})
+
+    @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
+    async def log_out(token: Token, response: Response) -> Response:
+        await usecases.logout(token)
+        response.status_code = 204
+        response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True)
+        return response
+
     return api
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """``__Host-`` cookies: Secure, Path=/, no Domain (X-12); HttpOnly and SameSite=Lax."""
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
+    )

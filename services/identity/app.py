@@ -13,11 +13,12 @@ from services.identity.usecases import IdentityUseCases
 
 
 def create_app(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime(settings or IdentitySettings(), clock)
+    settings = settings or IdentitySettings()
+    runtime = Runtime(settings, clock)
     store = IdentityStore(runtime.db, runtime.store, runtime.clock)
     usecases = IdentityUseCases(store, runtime.clock)
     return runtime.app(
         title="Identity service",
         description="Realms, organisations and users, passwords, login, lockout and sessions.",
-        routers=[api.router(usecases)],
+        routers=[api.router(usecases, settings.realms_in_maintenance)],
     )

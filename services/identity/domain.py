@@ -12,20 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts import Actor, UserCreated
+from contracts import Actor, InitialPasswordIssued, UserCreated
 from contracts.common import Role, UserProfile
+from contracts.identity import InitialPasswordRoute
 from servicekit.store import Change, Loaded
 
-#: The realms this deployment serves: the five seed portals and a demo realm (REALM-01, -02).
-#: Their policies arrive with the identity issue; until then a realm is a name.
-KNOWN_REALMS = frozenset({"dantai-net", "kihonet", "mypage", "kencom", "nexi", "demo"})
-
-#: Login IDs are half-width printable ASCII (X-06); per-realm formats come with ID-USER-02.
+#: Login IDs and passwords are half-width printable ASCII (X-06).
+HALF_WIDTH = re.compile(r"^[\x21-\x7e]+$")
 HALF_WIDTH_LOGIN_ID = re.compile(r"^[\x21-\x7e]{1,254}$")
+
+
+def is_half_width(text: str) -> bool:
+    return bool(HALF_WIDTH.match(text))
 
 
 def org_aggregate_id(realm: str, org_id: str) -> str:
     return f"org:{realm}:{org_id}"
+
+
+def user_aggregate_id(realm: str, user_id: str) -> str:
+    return f"user:{realm}:{user_id}"
 
 
 def login_id_fact(realm: str, login_id: str) -> str:
@@ -41,6 +47,7 @@ class CreateOrganisation:
     admin_user_id: str
     admin_login_id: str
     admin_profile: UserProfile
+    admin_password_hash: str
     actor: Actor
     correlation_id: str
 
@@ -68,10 +75,50 @@ class Organisation:
         )
 
 
+def create_admin(current: Loaded, cmd: CreateOrganisation, now: datetime) -> Change[bool]:
+    """The organisation's one admin (ID-USER-01) with an initial password that must be changed
+    at first login (ID-PW-03). Returns whether it is new: a repeat changes nothing."""
+    if current.state is not None:
+        return Change.nothing(False)
+    state = {
+        "user_id": cmd.admin_user_id,
+        "realm": cmd.realm,
+        "org_id": cmd.org_id,
+        "login_id": cmd.admin_login_id,
+        "role": Role.ADMIN.value,
+        "status": "active",
+        "profile": cmd.admin_profile.model_dump(exclude_none=True),
+        "password_hash": cmd.admin_password_hash,
+        "initial_password_hash": cmd.admin_password_hash,
+        "must_change_password": True,
+        "failures": 0,
+        "locked": False,
+        "last_login_at": None,
+    }
+    envelope = {
+        "occurred_at": now,
+        "realm": cmd.realm,
+        "org_id": cmd.org_id,
+        "subject_id": cmd.admin_user_id,
+        "actor": cmd.actor,
+        "correlation_id": cmd.correlation_id,
+    }
+    events = [
+        UserCreated(
+            **envelope, login_id=cmd.admin_login_id, role=Role.ADMIN, profile=cmd.admin_profile
+        ),
+        # Returned once by the API to the operator (the nexi admin route): nothing on the bus.
+        InitialPasswordIssued(
+            **envelope, login_id=cmd.admin_login_id, route=InitialPasswordRoute.OUT_OF_BAND
+        ),
+    ]
+    return Change(outcome=True, state=state, events=events)
+
+
 def create_organisation(
     current: Loaded, cmd: CreateOrganisation, now: datetime
 ) -> Change[Organisation]:
-    """A new organisation with its admin; creating the same organisation again changes nothing."""
+    """A new organisation naming its admin; creating the same organisation again changes nothing."""
     if current.state is not None:
         return Change.nothing(Organisation.from_state(current.state))
     state = {
@@ -79,22 +126,7 @@ def create_organisation(
         "org_id": cmd.org_id,
         "name": cmd.name,
         "created_at": now,
-        "admin": {
-            "user_id": cmd.admin_user_id,
-            "login_id": cmd.admin_login_id,
-            "profile": cmd.admin_profile.model_dump(exclude_none=True),
-        },
+        "admin": {"user_id": cmd.admin_user_id, "login_id": cmd.admin_login_id},
         "business_users": 0,
     }
-    created = UserCreated(
-        occurred_at=now,
-        realm=cmd.realm,
-        org_id=cmd.org_id,
-        subject_id=cmd.admin_user_id,
-        actor=cmd.actor,
-        correlation_id=cmd.correlation_id,
-        login_id=cmd.admin_login_id,
-        role=Role.ADMIN,
-        profile=cmd.admin_profile,
-    )
-    return Change(outcome=Organisation.from_state(state), state=state, events=[created])
+    return Change(outcome=Organisation.from_state(state), state=state)

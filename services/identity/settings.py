@@ -1,6 +1,15 @@
+from pydantic import Field
+
 from servicekit.settings import ServiceSettings
 
 
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     http_port: int = 8001
+    maintenance_realms: str = Field(
+        default="", description="Comma-separated realms in maintenance (REALM-03)."
+    )
+
+    @property
+    def realms_in_maintenance(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.maintenance_realms.split(",") if r.strip())

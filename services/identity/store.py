@@ -8,13 +8,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import Clock
 from servicekit.store import UniqueFacts, VersionedStore
+from services.identity.sessions import Sessions
 
 
 class IdentityStore:
-    """Aggregates (organisations, later users and sessions) and the unique login IDs."""
+    """Aggregates (organisations, users, shadow counters), unique login IDs, and sessions."""
 
     def __init__(
         self, db: AsyncDatabase[dict[str, Any]], versioned: VersionedStore, clock: Clock
     ) -> None:
         self.aggregates = versioned
         self.login_ids = UniqueFacts(db, "login_ids", clock)
+        self.sessions = Sessions(db)

@@ -1,0 +1,57 @@
+"""Realm policy as data (REALM-01, REALM-02): one preset per seed portal, and a demo realm.
+
+A realm is one portal's user base with its own rules. Every knob has a default; a preset only
+says where its seed differs. Presets are code today; a realm store comes when realms are created
+at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RealmPolicy:
+    name: str
+    lock_threshold: int = 3
+    """Consecutive wrong passwords that lock a user (ID-LOCK-01)."""
+    admin_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
+    """Login-ID format of an organisation's admin (ID-USER-02)."""
+    business_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
+    business_user_limit: int | None = None
+    """Business users an organisation may have; ``None`` is unlimited (ID-USER-01)."""
+    password_min_length: int = 8
+    password_max_length: int = 64
+
+
+PRESETS: dict[str, RealmPolicy] = {
+    policy.name: policy
+    for policy in (
+        RealmPolicy(
+            "dantai-net",
+            admin_login_id=re.compile(r"^XA3[0-9A-Za-z]{1,17}$"),
+            business_login_id=re.compile(r"^XA5[0-9A-Za-z]{1,17}$"),
+            business_user_limit=3,
+        ),
+        RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
+        RealmPolicy("mypage"),
+        RealmPolicy(
+            "kencom",
+            admin_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
+            business_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
+            password_min_length=6,
+            password_max_length=20,
+        ),
+        RealmPolicy(
+            "nexi",
+            admin_login_id=re.compile(r"^[0-9]{11,12}$"),
+            business_login_id=re.compile(r"^[0-9]{11,12}$"),
+        ),
+        RealmPolicy("demo"),
+    )
+}
+
+
+def realm_policy(name: str) -> RealmPolicy | None:
+    return PRESETS.get(name)

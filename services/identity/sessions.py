@@ -1,0 +1,78 @@
+"""Server-side sessions (ID-SESS-01, -02): an opaque cookie, idle and absolute timeouts.
+
+The cookie holds 256 random bits (X-11); the database holds only their SHA-256, as the ``_id``
+of the session document, so introspection is one ``_id`` read and a stolen database dump
+opens no session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_LIFETIME = timedelta(hours=12)
+COOKIE = "__Host-session"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def session_key(token: str) -> str:
+    """What is stored: the token's SHA-256 (a 256-bit random token needs no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_ref(token: str) -> str:
+    """Names the session in events and logs, one-way from the token."""
+    return session_key(token)[:16]
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    realm: str
+    org_id: str | None
+    role: str
+    login_id: str
+    restricted: bool
+    """Only the password change is allowed (ID-LOGIN-01 step 7)."""
+    otp_verified: bool
+    previous_login_at: datetime | None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at or now - self.last_seen_at >= IDLE_TIMEOUT
+
+
+class Sessions:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["sessions"]
+
+    async def start(self, token: str, session: Session) -> None:
+        await self.collection.insert_one({"_id": session_key(token), **session.__dict__})
+
+    async def find(self, token: str) -> Session | None:
+        doc = await self.collection.find_one({"_id": session_key(token)})
+        if doc is None:
+            return None
+        doc.pop("_id")
+        return Session(**doc)
+
+    async def touch(self, token: str, now: datetime) -> None:
+        """Idle timeout restarts on use; a lost update only shortens the session a little."""
+        await self.collection.update_one(
+            {"_id": session_key(token)}, {"$set": {"last_seen_at": now}}
+        )
+
+    async def end(self, token: str) -> bool:
+        result = await self.collection.delete_one({"_id": session_key(token)})
+        return result.deleted_count == 1

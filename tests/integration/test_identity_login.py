@@ -1,0 +1,230 @@
+"""Login, lockout and sessions on the running identity service (real Kafka and database)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
+from pymongo import AsyncMongoClient
+
+pytestmark = pytest.mark.integration
+
+LOGIN = "/v1/realms/demo/login"
+
+
+@pytest.fixture(scope="module")
+def identity(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    ns = Namespace()
+    proc = ServiceProcess(
+        "identity", infra, ns, tmp_path_factory.mktemp("login"), maintenance_realms="mypage"
+    ).start()
+    yield proc, ns
+    proc.stop()
+
+
+def new_admin(identity: tuple[ServiceProcess, Namespace]) -> tuple[str, str, str]:
+    """A fresh organisation; returns its admin's login ID, initial password and user id."""
+    proc, _ = identity
+    login_id = f"XA3{uuid.uuid4().hex[:10]}"
+    r = httpx.post(
+        f"{proc.url}/v1/realms/demo/orgs",
+        json={"name": "テスト団体", "admin": {"login_id": login_id}},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    return login_id, body["initial_password"], body["admin_user_id"]
+
+
+def log_in(proc: ServiceProcess, login_id: str, password: str, **extra: Any) -> httpx.Response:
+    body = {"login_id": login_id, "password": password, **extra}
+    return httpx.post(f"{proc.url}{LOGIN}", json=body, timeout=30)
+
+
+def code(r: httpx.Response) -> tuple[int, str | None]:
+    return r.status_code, (r.json().get("code") if r.status_code >= 400 else None)
+
+
+def test_id_lock_01_the_third_wrong_password_locks_and_answers_account_locked(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    login_id, _, _ = new_admin(identity)
+    assert code(log_in(proc, login_id, "wrong-1")) == (401, "INVALID_CREDENTIALS")
+    assert code(log_in(proc, login_id, "wrong-2")) == (401, "INVALID_CREDENTIALS")
+    third = log_in(proc, login_id, "wrong-3")
+    assert code(third) == (423, "ACCOUNT_LOCKED")
+    assert third.json()["title"].startswith("パスワードを3回以上連続で誤ったため")
+
+
+def test_id_lock_02_a_correct_password_resets_the_count_and_is_refused_once_locked(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    login_id, password, _ = new_admin(identity)
+    for _ in range(2):
+        assert code(log_in(proc, login_id, "wrong")) == (401, "INVALID_CREDENTIALS")
+    assert log_in(proc, login_id, password).status_code == 200
+    for _ in range(2):
+        assert code(log_in(proc, login_id, "wrong")) == (401, "INVALID_CREDENTIALS"), (
+            "count was reset"
+        )
+    assert code(log_in(proc, login_id, "wrong")) == (423, "ACCOUNT_LOCKED")
+    assert code(log_in(proc, login_id, password)) == (423, "ACCOUNT_LOCKED")
+
+
+async def test_id_lock_03_parallel_wrong_attempts_count_exactly_and_no_success_follows_the_lock(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    proc, ns = identity
+    login_id, password, user_id = new_admin(identity)
+    async with httpx.AsyncClient(base_url=proc.url, timeout=60) as client:
+        attempts = [{"login_id": login_id, "password": f"wrong-{i}"} for i in range(20)]
+        attempts.insert(7, {"login_id": login_id, "password": password})
+        answers = await asyncio.gather(*(client.post(LOGIN, json=a) for a in attempts))
+
+    commits = mongo[ns.database("identity")]["commits"]
+    history = [
+        json.loads(e["json"])
+        for v in range(2, 2 + len(attempts))
+        if (c := await commits.find_one({"_id": f"user:demo:{user_id}#{v:010d}"})) is not None
+        for e in c["events"]
+    ]
+    outcomes = [e for e in history if e["type"] in {"LoginFailed", "LoginSucceeded"}]
+    assert len(outcomes) == len(attempts), "every attempt recorded exactly once: none lost"
+    locked_at = next(i for i, e in enumerate(history) if e["type"] == "AccountLocked")
+    assert history[locked_at]["consecutive_failures"] == 3
+    assert not any(e["type"] == "LoginSucceeded" for e in history[locked_at:]), (
+        "no correct password gets through after the lock"
+    )
+    counted = [e["consecutive_failures"] for e in history[:locked_at] if e["type"] == "LoginFailed"]
+    assert counted[-3:] == [1, 2, 3], "the lock follows exactly three consecutive failures"
+    statuses = [r.status_code for r in answers]
+    assert statuses.count(200) == sum(e["type"] == "LoginSucceeded" for e in history) <= 1
+    from_the_lock = [e for e in history[locked_at - 1 :] if e["type"] == "LoginFailed"]
+    assert statuses.count(423) == len(from_the_lock), "the locking attempt and every later one"
+    assert statuses.count(401) == len(attempts) - len(from_the_lock) - statuses.count(200)
+    assert code(log_in(proc, login_id, password)) == (423, "ACCOUNT_LOCKED")
+
+
+def test_id_login_02_an_unknown_id_is_answered_and_locked_exactly_like_a_wrong_password(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    known, _, _ = new_admin(identity)
+    unknown = f"XA3{uuid.uuid4().hex[:10]}"
+    for _ in range(3):
+        real, ghost = log_in(proc, known, "wrong"), log_in(proc, unknown, "wrong")
+        assert (real.status_code, real.content) == (ghost.status_code, ghost.content)
+        assert real.headers["content-type"] == ghost.headers["content-type"]
+    assert code(ghost) == (423, "ACCOUNT_LOCKED")
+
+
+def test_x_06_full_width_input_is_refused_and_not_counted(identity: Any) -> None:
+    proc, _ = identity
+    login_id, _, _ = new_admin(identity)
+    for attempt in ({"password": "ｐａｓｓ１２３"}, {"login_id": "ＸＡ３００００１"}):
+        r = log_in(proc, **({"login_id": login_id, "password": "x"} | attempt))
+        assert code(r) == (422, "HALF_WIDTH_REQUIRED")
+        assert r.json()["title"] == "IDとパスワードは半角英数字で入力してください"
+    assert code(log_in(proc, login_id, "wrong")) == (401, "INVALID_CREDENTIALS")
+    assert code(log_in(proc, login_id, "wrong")) == (401, "INVALID_CREDENTIALS"), "not counted"
+
+
+def test_realm_03_a_realm_in_maintenance_refuses_login_and_health_still_answers(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    r = httpx.post(f"{proc.url}/v1/realms/mypage/login", json={"login_id": "m1", "password": "p"})
+    assert code(r) == (503, "MAINTENANCE")
+    assert r.json()["title"] == "ただいまシステムメンテナンス中です"
+    assert httpx.get(f"{proc.url}/healthz").status_code == 200
+    assert code(log_in(proc, "someone", "x")) == (401, "INVALID_CREDENTIALS"), "other realms open"
+
+
+def test_id_sess_01_login_sets_a_host_cookie_introspection_answers_and_logout_ends_it(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    login_id, password, user_id = new_admin(identity)
+    first = log_in(proc, login_id, password)
+    assert first.status_code == 200
+    assert first.json() == {
+        "user_id": user_id,
+        "role": "admin",
+        "previous_login_at": None,
+        "password_change_required": True,
+    }
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith("__Host-session=")
+    for attribute in ("Secure", "HttpOnly", "Path=/", "SameSite=lax"):
+        assert attribute.lower() in cookie.lower()
+    assert "domain" not in cookie.lower()
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert len(token) >= 43, "at least 256 random bits, URL-safe (X-11)"
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    session = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer)
+    assert session.status_code == 200
+    assert (session.json()["user_id"], session.json()["restricted"]) == (user_id, True)
+
+    second = log_in(proc, login_id, password)
+    previous = second.json()["previous_login_at"]
+    assert previous is not None and previous.endswith("+09:00"), "shown in Asia/Tokyo (ID-LOGIN-04)"
+    assert second.headers["set-cookie"].split(";")[0] != cookie.split(";")[0], "rotated at login"
+
+    assert httpx.post(f"{proc.url}/v1/logout", headers=bearer).status_code == 204
+    gone = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer)
+    assert code(gone) == (401, "SESSION_EXPIRED")
+    assert gone.json()["title"] == "セッション情報の取得に失敗しました"
+    assert code(httpx.get(f"{proc.url}/v1/sessions/current")) == (401, "SESSION_EXPIRED")
+
+
+def test_id_login_03_remember_id_sets_the_id_cookie_and_unchecked_clears_it(identity: Any) -> None:
+    proc, _ = identity
+    login_id, password, _ = new_admin(identity)
+    remembered = log_in(proc, login_id, password, remember_id=True)
+    cookies = remembered.headers.get_list("set-cookie")
+    assert any(c.startswith(f"__Host-remember-id={login_id};") for c in cookies)
+    cleared = log_in(proc, login_id, password, remember_id=False)
+    assert any(
+        c.startswith("__Host-remember-id=") and "max-age=0" in c.lower()
+        for c in cleared.headers.get_list("set-cookie")
+    )
+
+
+async def test_x_02_no_password_or_session_token_in_stored_documents_events_or_logs(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]], infra: Infra
+) -> None:
+    proc, ns = identity
+    login_id, password, _ = new_admin(identity)
+    token = log_in(proc, login_id, password).headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    log_in(proc, login_id, "a-wrong-guess-xyz")
+    secrets_in_clear = [password, token, "a-wrong-guess-xyz"]
+
+    db = mongo[ns.database("identity")]
+    stored = [
+        json.dumps(doc, default=str, ensure_ascii=False)
+        for name in await db.list_collection_names()
+        async for doc in db[name].find({})
+    ]
+    await eventually(lambda: _outbox_empty(db), timeout=30)
+    published = await read_topic(
+        infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 10**6, timeout=5
+    )
+    assert any(b"LoginFailed" in r.value for r in published)
+    texts = stored + [r.value.decode() for r in published] + [proc.log_path.read_text()]
+    for secret in secrets_in_clear:
+        assert not any(secret in text for text in texts), "a secret is stored, published or logged"
+
+
+async def _outbox_empty(db: Any) -> bool:
+    return await db["outbox"].count_documents({}) == 0
