@@ -255,6 +255,10 @@ class UniqueFacts:
             return existing is not None and existing.get("owner") == owner
         return True
 
+    async def release(self, fact: str, owner: str) -> None:
+        """Give a fact back when the change that claimed it was refused."""
+        await self.collection.delete_one({"_id": fact, "owner": owner})
+
     async def owner_of(self, fact: str) -> str | None:
         doc = await self.collection.find_one({"_id": fact})
         return None if doc is None else str(doc["owner"])

@@ -1,6 +1,8 @@
-"""Identity's HTTP routes: parse, call a use case, map refusals to problems."""
+"""Identity's HTTP routes: parse, call a use case, map refusals to problems.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the dependencies declared in
+annotations, and those built inside ``router`` must be evaluated where they are defined.
+"""
 
 from datetime import datetime
 from typing import Annotated
@@ -14,7 +16,15 @@ from servicekit.problems import Problem, ProblemCode
 from services.identity import domain, sessions
 from services.identity.login import LoginAnswer
 from services.identity.realms import RealmPolicy, realm_policy
-from services.identity.usecases import IdentityUseCases, LoginIdTaken
+from services.identity.usecases import (
+    BusinessUserLimitReached,
+    IdentityUseCases,
+    LoginIdTaken,
+    NotFound,
+    NotPermitted,
+    PasswordRefused,
+    WrongPassword,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 REMEMBER_ID_COOKIE = "__Host-remember-id"
@@ -79,6 +89,28 @@ class LoginOut(BaseModel):
     password_change_required: bool
 
 
+class NewBusinessUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
+    profile: UserProfile = Field(default_factory=UserProfile)
+
+
+class BusinessUserOut(BaseModel):
+    user_id: str
+    login_id: str
+    initial_password: str | None = Field(
+        default=None, description="Shown once, to the admin, who passes it on (ID-PW-03)."
+    )
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128, repr=False)
+    new_password: str = Field(min_length=1, max_length=128, repr=False)
+
+
 class SessionOut(BaseModel):
     user_id: str
     realm: str
@@ -111,6 +143,8 @@ def session_token(
 
 
 Realm = Annotated[RealmPolicy, Depends(realm)]
+OrgId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+UserId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str, Depends(session_token)]
 
 
@@ -222,6 +256,86 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             raise Problem(ProblemCode.SESSION_EXPIRED)
         return SessionOut(**{k: getattr(found, k) for k in SessionOut.model_fields})
 
+    async def current_session(token: Token) -> sessions.Session:
+        found = await usecases.introspect(token)
+        if found is None:
+            raise Problem(ProblemCode.SESSION_EXPIRED)
+        return found
+
+    CurrentSession = Annotated[sessions.Session, Depends(current_session)]
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/users",
+        status_code=status.HTTP_201_CREATED,
+        tags=["users"],
+        summary="The organisation's admin creates a business user (ID-USER-01)",
+    )
+    async def create_business_user(
+        policy: Realm,
+        org_id: OrgId,
+        body: NewBusinessUser,
+        session: CurrentSession,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> BusinessUserOut:
+        login_id = body.login_id.strip()
+        if not domain.is_half_width(login_id):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+        if not policy.business_login_id.match(login_id):
+            raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+        try:
+            created = await usecases.create_business_user(
+                policy, session, org_id, login_id, body.profile, idempotency_key
+            )
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except LoginIdTaken:
+            raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
+        except BusinessUserLimitReached:
+            raise Problem(ProblemCode.BUSINESS_USER_LIMIT) from None
+        return BusinessUserOut(**created.__dict__)
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/initialise",
+        status_code=204,
+        tags=["users"],
+        summary="Back to the initial password, unlocked (ID-PW-06, ID-LOCK-04)",
+    )
+    async def initialise(
+        policy: Realm, org_id: OrgId, user_id: UserId, session: CurrentSession
+    ) -> Response:
+        try:
+            await usecases.initialise_password(policy, session, org_id, user_id)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except NotFound:
+            raise Problem(ProblemCode.NOT_FOUND) from None
+        return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/password",
+        status_code=204,
+        tags=["users"],
+        summary="Change one's own password (also the forced change of ID-PW-03)",
+    )
+    async def change_password(
+        policy: Realm, body: PasswordChange, token: Token, session: CurrentSession
+    ) -> Response:
+        if session.realm != policy.name:
+            raise Problem(ProblemCode.SESSION_EXPIRED)
+        if not (
+            domain.is_half_width(body.current_password) and domain.is_half_width(body.new_password)
+        ):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+        try:
+            await usecases.change_password(
+                policy, token, session, body.current_password, body.new_password
+            )
+        except PasswordRefused as refused:
+            raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
+        except WrongPassword:
+            raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
+        return Response(status_code=204)
+
     @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
     async def log_out(token: Token, response: Response) -> Response:
         await usecases.logout(token)
@@ -230,6 +344,13 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         return response
 
     return api
+
+
+def _not_permitted(session: sessions.Session) -> Problem:
+    """A restricted session is told to change its password first (ID-LOGIN-01 step 7)."""
+    if session.restricted:
+        return Problem(ProblemCode.PASSWORD_CHANGE_REQUIRED)
+    return Problem(ProblemCode.FORBIDDEN)
 
 
 def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:

@@ -75,44 +75,83 @@ class Organisation:
         )
 
 
-def create_admin(current: Loaded, cmd: CreateOrganisation, now: datetime) -> Change[bool]:
-    """The organisation's one admin (ID-USER-01) with an initial password that must be changed
-    at first login (ID-PW-03). Returns whether it is new: a repeat changes nothing."""
+@dataclass(frozen=True)
+class NewUser:
+    realm: str
+    org_id: str | None
+    user_id: str
+    login_id: str
+    role: Role
+    profile: UserProfile
+    password_hash: str
+    actor: Actor
+    correlation_id: str
+
+
+def create_user(current: Loaded, cmd: NewUser, now: datetime) -> Change[bool]:
+    """A user with an initial password that must be changed at the first login (ID-PW-03).
+
+    Returns whether it is new: creating the same user again changes nothing.
+    """
     if current.state is not None:
         return Change.nothing(False)
     state = {
-        "user_id": cmd.admin_user_id,
+        "user_id": cmd.user_id,
         "realm": cmd.realm,
         "org_id": cmd.org_id,
-        "login_id": cmd.admin_login_id,
-        "role": Role.ADMIN.value,
+        "login_id": cmd.login_id,
+        "role": cmd.role.value,
         "status": "active",
-        "profile": cmd.admin_profile.model_dump(exclude_none=True),
-        "password_hash": cmd.admin_password_hash,
-        "initial_password_hash": cmd.admin_password_hash,
+        "profile": cmd.profile.model_dump(exclude_none=True),
+        "password_hash": cmd.password_hash,
+        "initial_password_hash": cmd.password_hash,
         "must_change_password": True,
         "failures": 0,
         "locked": False,
         "last_login_at": None,
     }
-    envelope = {
-        "occurred_at": now,
-        "realm": cmd.realm,
-        "org_id": cmd.org_id,
-        "subject_id": cmd.admin_user_id,
-        "actor": cmd.actor,
-        "correlation_id": cmd.correlation_id,
-    }
+    envelope = envelope_of(cmd.realm, cmd.org_id, cmd.user_id, cmd.actor, cmd.correlation_id, now)
     events = [
-        UserCreated(
-            **envelope, login_id=cmd.admin_login_id, role=Role.ADMIN, profile=cmd.admin_profile
-        ),
-        # Returned once by the API to the operator (the nexi admin route): nothing on the bus.
+        UserCreated(**envelope, login_id=cmd.login_id, role=cmd.role, profile=cmd.profile),
+        # The API returns it once to whoever created the user: nothing secret on the bus.
         InitialPasswordIssued(
-            **envelope, login_id=cmd.admin_login_id, route=InitialPasswordRoute.OUT_OF_BAND
+            **envelope, login_id=cmd.login_id, route=InitialPasswordRoute.OUT_OF_BAND
         ),
     ]
     return Change(outcome=True, state=state, events=events)
+
+
+def admin_of(cmd: CreateOrganisation) -> NewUser:
+    """The organisation's one admin (ID-USER-01)."""
+    return NewUser(
+        realm=cmd.realm,
+        org_id=cmd.org_id,
+        user_id=cmd.admin_user_id,
+        login_id=cmd.admin_login_id,
+        role=Role.ADMIN,
+        profile=cmd.admin_profile,
+        password_hash=cmd.admin_password_hash,
+        actor=cmd.actor,
+        correlation_id=cmd.correlation_id,
+    )
+
+
+def envelope_of(
+    realm: str,
+    org_id: str | None,
+    subject_id: str,
+    actor: Actor,
+    correlation_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "occurred_at": now,
+        "realm": realm,
+        "org_id": org_id,
+        "subject_id": subject_id,
+        "actor": actor,
+        "correlation_id": correlation_id,
+    }
 
 
 def create_organisation(

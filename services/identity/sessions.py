@@ -73,6 +73,18 @@ class Sessions:
             {"_id": session_key(token)}, {"$set": {"last_seen_at": now}}
         )
 
+    async def lift_restriction(self, token: str) -> None:
+        """After the forced password change the same session may do everything."""
+        await self.collection.update_one(
+            {"_id": session_key(token)}, {"$set": {"restricted": False}}
+        )
+
+    async def end_all(self, user_id: str) -> int:
+        """Every session of a user (ID-SESS-01: disabled or reset by an admin). Rare, so a
+        filter on ``user_id`` is fine even where FerretDB scans for it."""
+        result = await self.collection.delete_many({"user_id": user_id})
+        return result.deleted_count
+
     async def end(self, token: str) -> bool:
         result = await self.collection.delete_one({"_id": session_key(token)})
         return result.deleted_count == 1

@@ -8,10 +8,10 @@ from datetime import datetime
 from functools import partial
 
 from contracts import Actor, ActorKind
-from contracts.common import UserProfile
+from contracts.common import Role, UserProfile
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
-from services.identity import domain, login, passwords, sessions
+from services.identity import accounts, domain, login, password_policy, passwords, sessions
 from services.identity.realms import RealmPolicy
 from services.identity.store import IdentityStore
 
@@ -30,11 +30,38 @@ class LoginIdTaken(Exception):
     """Another user of the realm already has this login ID."""
 
 
+class NotPermitted(Exception):
+    """The session may not do this (not the organisation's admin, or a restricted session)."""
+
+
+class NotFound(Exception):
+    """No such organisation or user, as far as this caller may know."""
+
+
+class BusinessUserLimitReached(Exception):
+    """The realm's limit on business users per organisation is reached (ID-USER-01)."""
+
+
+class WrongPassword(Exception):
+    """The current password given for a change is not the current password."""
+
+
+class PasswordRefused(Exception):
+    """The new password breaks the realm's policy (ID-PW-02); the message says how."""
+
+
 @dataclass(frozen=True)
 class CreatedOrganisation:
     organisation: domain.Organisation
     initial_password: str | None
     """The admin's initial password, only in the answer that created it (ID-PW-03)."""
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    user_id: str
+    login_id: str
+    initial_password: str | None
 
 
 @dataclass(frozen=True)
@@ -62,10 +89,7 @@ class IdentityUseCases:
             org_id, admin_user_id = seed.hex, uuid.uuid5(seed, "admin").hex
         else:
             org_id, admin_user_id = uuid.uuid4().hex, uuid.uuid4().hex
-        if not await self.store.login_ids.claim(
-            domain.login_id_fact(realm.name, admin_login_id), owner=admin_user_id, realm=realm.name
-        ):
-            raise LoginIdTaken(admin_login_id)
+        await self._claim_login_id(realm, admin_login_id, admin_user_id)
         initial_password = passwords.generate_password()
         cmd = domain.CreateOrganisation(
             realm=realm.name,
@@ -81,7 +105,7 @@ class IdentityUseCases:
         now = self.clock.now()
         created = await self.store.aggregates.update(
             domain.user_aggregate_id(realm.name, admin_user_id),
-            lambda current: domain.create_admin(current, cmd, now),
+            lambda current: domain.create_user(current, domain.admin_of(cmd), now),
         )
         org = await self.store.aggregates.update(
             domain.org_aggregate_id(realm.name, org_id),
@@ -149,6 +173,116 @@ class IdentityUseCases:
                 ),
             )
             return LoginOutcome(result, token)
+
+    async def create_business_user(
+        self,
+        realm: RealmPolicy,
+        admin: sessions.Session,
+        org_id: str,
+        login_id: str,
+        profile: UserProfile,
+        idempotency_key: str | None = None,
+    ) -> CreatedUser:
+        """The admin adds a business user (ID-USER-01) within the realm's limit; the initial
+        password is answered once, to the admin, who passes it on."""
+        self._require_admin_of(admin, realm, org_id)
+        if idempotency_key:
+            user_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{org_id}:{idempotency_key}").hex
+        else:
+            user_id = uuid.uuid4().hex
+        await self._claim_login_id(realm, login_id, user_id)
+        reserved = await self.store.aggregates.update(
+            domain.org_aggregate_id(realm.name, org_id),
+            partial(
+                accounts.reserve_business_user, user_id=user_id, limit=realm.business_user_limit
+            ),
+        )
+        if not reserved:
+            await self.store.login_ids.release(domain.login_id_fact(realm.name, login_id), user_id)
+            raise BusinessUserLimitReached(org_id)
+        initial_password = passwords.generate_password()
+        new_user = domain.NewUser(
+            realm=realm.name,
+            org_id=org_id,
+            user_id=user_id,
+            login_id=login_id,
+            role=Role.BUSINESS,
+            profile=profile,
+            password_hash=await passwords.hash_password(initial_password),
+            actor=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
+            correlation_id=current_correlation_id(),
+        )
+        now = self.clock.now()
+        created = await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(domain.create_user, cmd=new_user, now=now),
+        )
+        return CreatedUser(user_id, login_id, initial_password if created else None)
+
+    async def change_password(
+        self, realm: RealmPolicy, token: str, session: sessions.Session, current: str, new: str
+    ) -> None:
+        """A user changes their own password; a restricted session becomes a full one."""
+        why = password_policy.refusal(realm, session.login_id, new, current)
+        if why is not None:
+            raise PasswordRefused(why)
+        aggregate_id = domain.user_aggregate_id(realm.name, session.user_id)
+        while True:
+            user = await self.store.aggregates.load(aggregate_id)
+            assert user.state is not None, "a session names an existing user"
+            verified_hash: str = user.state["password_hash"]
+            if not await passwords.verify_password(verified_hash, current):
+                raise WrongPassword()
+            new_hash = await passwords.hash_password(new)
+            changed = await self.store.aggregates.update(
+                aggregate_id,
+                partial(
+                    accounts.change_own_password,
+                    verified_hash=verified_hash,
+                    new_hash=new_hash,
+                    correlation_id=current_correlation_id(),
+                    now=self.clock.now(),
+                ),
+            )
+            if changed:
+                break
+        await self.store.sessions.lift_restriction(token)
+
+    async def initialise_password(
+        self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str
+    ) -> None:
+        """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
+        self._require_admin_of(admin, realm, org_id)
+        aggregate_id = domain.user_aggregate_id(realm.name, user_id)
+        user = await self.store.aggregates.load(aggregate_id)
+        if user.state is None or user.state["org_id"] != org_id or user.state["role"] != "business":
+            raise NotFound(user_id)
+        await self.store.aggregates.update(
+            aggregate_id,
+            partial(
+                accounts.initialise_password,
+                admin=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+            ),
+        )
+        await self.store.sessions.end_all(user_id)
+
+    async def _claim_login_id(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
+        """Login IDs are unique in a realm (a unique fact, X-13); a retry by the same user is ok."""
+        fact = domain.login_id_fact(realm.name, login_id)
+        if not await self.store.login_ids.claim(fact, owner=user_id, realm=realm.name):
+            raise LoginIdTaken(login_id)
+
+    @staticmethod
+    def _require_admin_of(session: sessions.Session, realm: RealmPolicy, org_id: str) -> None:
+        if (
+            session.restricted
+            or session.role != "admin"
+            or session.realm != realm.name
+            or session.org_id != org_id
+        ):
+            raise NotPermitted()
 
     async def introspect(self, token: str) -> sessions.Session | None:
         """The session behind a cookie, if it is alive (ID-SESS-02); use restarts its idle time."""

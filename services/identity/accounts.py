@@ -1,0 +1,84 @@
+"""What an admin does for a business user, and what a user does for themselves: pure rules.
+
+- ``reserve_business_user``: the organisation's limit on business users (ID-USER-01) holds under
+  parallel requests because the reservation is a new version of the organisation (X-13).
+- ``change_own_password``: the change every user must make after an initial or temporary
+  password (ID-PW-03), and may make at any time.
+- ``initialise_password``: an admin puts a business user back on its initial password, which
+  unlocks it and forces a change (ID-PW-06, ID-LOCK-04).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contracts import AccountUnlocked, Actor, ActorKind, PasswordChanged
+from contracts.envelope import Event
+from contracts.identity import PasswordChangeMethod, UnlockReason
+from servicekit.store import Change, Loaded
+from services.identity.domain import envelope_of
+
+
+def reserve_business_user(current: Loaded, user_id: str, limit: int | None) -> Change[bool]:
+    """Add ``user_id`` to the organisation unless that would pass the realm's limit."""
+    state = current.state
+    assert state is not None, "the organisation exists"
+    members: list[str] = state.get("business_user_ids", [])
+    if user_id in members:
+        return Change.nothing(True)  # a retry of the same creation
+    if limit is not None and len(members) >= limit:
+        return Change.nothing(False)
+    new = {**state, "business_user_ids": [*members, user_id], "business_users": len(members) + 1}
+    return Change(outcome=True, state=new)
+
+
+def change_own_password(
+    current: Loaded, verified_hash: str, new_hash: str, correlation_id: str, now: datetime
+) -> Change[bool]:
+    """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile."""
+    state = _user(current)
+    if state["password_hash"] != verified_hash:
+        return Change.nothing(False)
+    actor = Actor(kind=ActorKind.USER, id=state["user_id"])
+    changed = PasswordChanged(
+        **_envelope(state, actor, correlation_id, now),
+        method=PasswordChangeMethod.SELF,
+        must_change=False,
+    )
+    new = {**state, "password_hash": new_hash, "must_change_password": False}
+    return Change(outcome=True, state=new, events=[changed])
+
+
+def initialise_password(
+    current: Loaded, admin: Actor, correlation_id: str, now: datetime
+) -> Change[bool]:
+    """Back to the initial password: unlocked, counter reset, change forced at next login."""
+    state = _user(current)
+    envelope = _envelope(state, admin, correlation_id, now)
+    events: list[Event] = [
+        PasswordChanged(**envelope, method=PasswordChangeMethod.INITIALISE, must_change=True)
+    ]
+    if state["locked"]:
+        events.append(AccountUnlocked(**envelope, reason=UnlockReason.PASSWORD_INITIALISED))
+    new = {
+        **state,
+        "password_hash": state["initial_password_hash"],
+        "must_change_password": True,
+        "failures": 0,
+        "locked": False,
+    }
+    return Change(outcome=True, state=new, events=events)
+
+
+def _user(current: Loaded) -> dict[str, Any]:
+    assert current.state is not None, "the user exists"
+    return current.state
+
+
+def _envelope(
+    state: dict[str, Any], actor: Actor, correlation_id: str, now: datetime
+) -> dict[str, Any]:
+    return envelope_of(
+        state["realm"], state["org_id"], state["user_id"], actor, correlation_id, now
+    )

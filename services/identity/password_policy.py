@@ -1,0 +1,50 @@
+"""Realm password policy (ID-PW-02): length bounds, a blocklist, never the login ID, never the
+current password. Messages are for the person choosing the password, in Japanese."""
+
+from __future__ import annotations
+
+from services.identity.realms import RealmPolicy
+
+#: Common passwords (NIST SP 800-63B asks for a blocklist); lower-cased.
+BLOCKLIST = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "qwerty123",
+        "qwertyuiop",
+        "11111111",
+        "00000000",
+        "abc12345",
+        "abcd1234",
+        "iloveyou",
+        "admin123",
+        "welcome1",
+        "letmein1",
+        "monkey123",
+        "123456",
+        "1234567",
+        "abc123",
+        "qwerty",
+    }
+)
+
+
+def refusal(policy: RealmPolicy, login_id: str, new: str, current: str | None) -> str | None:
+    """Why ``new`` is not acceptable, or ``None`` when it is."""
+    if not policy.password_min_length <= len(new) <= policy.password_max_length:
+        return (
+            f"パスワードは{policy.password_min_length}文字以上"
+            f"{policy.password_max_length}文字以下で入力してください"
+        )
+    if new.lower() in BLOCKLIST:
+        return "推測されやすいパスワードは使用できません"
+    if login_id.lower() in new.lower():
+        return "利用者IDを含むパスワードは使用できません"
+    if current is not None and new == current:
+        return "現在のパスワードと異なるパスワードを入力してください"
+    return None

@@ -1,0 +1,204 @@
+"""An organisation's admin at work: the forced password change, business users within the
+realm's limit, and unlocking a locked business user (real Kafka and database)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from harness import Infra, Namespace, ServiceProcess
+from pymongo import AsyncMongoClient
+
+pytestmark = pytest.mark.integration
+
+NEW_PASSWORD = "Kaisha-Pass-2026"
+
+
+@pytest.fixture(scope="module")
+def identity(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    ns = Namespace()
+    proc = ServiceProcess("identity", infra, ns, tmp_path_factory.mktemp("admin")).start()
+    yield proc, ns
+    proc.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def log_in(url: str, realm: str, login_id: str, password: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/realms/{realm}/login",
+        json={"login_id": login_id, "password": password},
+        timeout=30,
+    )
+
+
+def token_of(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+
+
+def new_org(url: str, realm: str, admin_login_id: str) -> dict[str, Any]:
+    r = httpx.post(
+        f"{url}/v1/realms/{realm}/orgs",
+        json={"name": "テスト団体", "admin": {"login_id": admin_login_id}},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def ready_admin(url: str, realm: str = "demo", prefix: str = "XA3") -> tuple[str, dict[str, Any]]:
+    """An organisation whose admin has logged in and changed the initial password."""
+    org = new_org(url, realm, f"{prefix}{uuid.uuid4().hex[:8]}")
+    token = token_of(log_in(url, realm, org["admin_login_id"], org["initial_password"]))
+    changed = httpx.post(
+        f"{url}/v1/realms/{realm}/password",
+        json={"current_password": org["initial_password"], "new_password": NEW_PASSWORD},
+        headers=bearer(token),
+    )
+    assert changed.status_code == 204, changed.text
+    return token, org
+
+
+def create_user(url: str, realm: str, org_id: str, token: str, login_id: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/realms/{realm}/orgs/{org_id}/users",
+        json={"login_id": login_id},
+        headers=bearer(token),
+        timeout=30,
+    )
+
+
+def test_id_pw_03_the_first_login_may_only_change_the_initial_password(identity: Any) -> None:
+    proc, _ = identity
+    org = new_org(proc.url, "demo", f"XA3{uuid.uuid4().hex[:8]}")
+    first = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
+    assert first.json()["password_change_required"] is True
+    token = token_of(first)
+    refused = create_user(proc.url, "demo", org["org_id"], token, "XA5first")
+    assert (refused.status_code, refused.json()["code"]) == (403, "PASSWORD_CHANGE_REQUIRED")
+
+    def change(current: str, new: str) -> httpx.Response:
+        return httpx.post(
+            f"{proc.url}/v1/realms/demo/password",
+            json={"current_password": current, "new_password": new},
+            headers=bearer(token),
+        )
+
+    for weak, why in (
+        ("short", "8文字以上"),
+        ("password123", "推測されやすい"),
+        (org["initial_password"], "現在のパスワードと異なる"),
+    ):
+        r = change(org["initial_password"], weak)
+        assert (r.status_code, r.json()["code"]) == (422, "PASSWORD_POLICY"), weak
+        assert why in r.json()["detail"]
+    assert change("not-the-current-one", NEW_PASSWORD).json()["code"] == "INVALID_CREDENTIALS"
+    assert change(org["initial_password"], NEW_PASSWORD).status_code == 204
+    assert (
+        create_user(
+            proc.url, "demo", org["org_id"], token, f"XA5{uuid.uuid4().hex[:8]}"
+        ).status_code
+        == 201
+    )
+    assert (
+        log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"]).status_code == 401
+    )
+    again = log_in(proc.url, "demo", org["admin_login_id"], NEW_PASSWORD)
+    assert again.json()["password_change_required"] is False
+
+
+async def test_id_user_01_dantai_net_admins_create_at_most_three_business_users_even_in_parallel(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    token, org = ready_admin(proc.url, "dantai-net", "XA3")
+    wrong_prefix = create_user(proc.url, "dantai-net", org["org_id"], token, "XA3123456")
+    assert (wrong_prefix.status_code, wrong_prefix.json()["code"]) == (422, "VALIDATION_ERROR"), (
+        "ID-USER-02"
+    )
+    async with httpx.AsyncClient(base_url=proc.url, headers=bearer(token), timeout=60) as client:
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    f"/v1/realms/dantai-net/orgs/{org['org_id']}/users",
+                    json={"login_id": f"XA5{uuid.uuid4().hex[:8]}"},
+                )
+                for _ in range(6)
+            )
+        )
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201, 201, 201, 409, 409, 409]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"BUSINESS_USER_LIMIT"}
+    created = [r.json() for r in answers if r.status_code == 201]
+    assert all(c["login_id"].startswith("XA5") and c["initial_password"] for c in created)
+
+
+async def test_id_lock_04_the_admin_unlocks_a_locked_business_user_by_initialising_its_password(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    proc, ns = identity
+    token, org = ready_admin(proc.url)
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    user = create_user(proc.url, "demo", org["org_id"], token, login_id).json()
+    user_session = token_of(log_in(proc.url, "demo", login_id, user["initial_password"]))
+    for _ in range(3):
+        last = log_in(proc.url, "demo", login_id, "wrong")
+    assert last.json()["code"] == "ACCOUNT_LOCKED"
+    assert (
+        log_in(proc.url, "demo", login_id, user["initial_password"]).json()["code"]
+        == "ACCOUNT_LOCKED"
+    )
+
+    url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/initialise"
+    assert httpx.post(url, headers=bearer(token)).status_code == 204
+
+    ended = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(user_session))
+    assert ended.json()["code"] == "SESSION_EXPIRED", "an admin's reset ends the user's sessions"
+    back = log_in(proc.url, "demo", login_id, user["initial_password"])
+    assert back.status_code == 200
+    assert back.json()["password_change_required"] is True
+
+    commits = mongo[ns.database("identity")]["commits"]
+    events = [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"user:demo:{user['user_id']}"})
+        for e in c["events"]
+    ]
+    [unlocked] = [e for e in events if e["type"] == "AccountUnlocked"]
+    assert unlocked["actor"] == {"kind": "admin", "id": org["admin_user_id"]}
+    assert unlocked["reason"] == "password_initialised"
+    assert [e["method"] for e in events if e["type"] == "PasswordChanged"] == ["initialise"]
+
+
+def test_id_user_01_only_the_organisations_own_admin_manages_its_users(identity: Any) -> None:
+    proc, _ = identity
+    token, org = ready_admin(proc.url)
+    other_token, _ = ready_admin(proc.url)
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    user = create_user(proc.url, "demo", org["org_id"], token, login_id).json()
+    stranger = create_user(
+        proc.url, "demo", org["org_id"], other_token, f"XA5{uuid.uuid4().hex[:8]}"
+    )
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "FORBIDDEN")
+    url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/initialise"
+    assert httpx.post(url, headers=bearer(other_token)).json()["code"] == "FORBIDDEN"
+    business = token_of(log_in(proc.url, "demo", login_id, user["initial_password"]))
+    httpx.post(
+        f"{proc.url}/v1/realms/demo/password",
+        json={"current_password": user["initial_password"], "new_password": NEW_PASSWORD},
+        headers=bearer(business),
+    )
+    by_business = create_user(
+        proc.url, "demo", org["org_id"], business, f"XA5{uuid.uuid4().hex[:8]}"
+    )
+    assert by_business.json()["code"] == "FORBIDDEN"
