@@ -98,7 +98,11 @@ def wait_ready(name: str, timeout: float = 60) -> None:
 
 
 def seed_demo() -> dict[str, str]:
-    """The demo organisation, created once (the Idempotency-Key makes a re-run a no-op)."""
+    """The demo organisation, created once (the Idempotency-Key makes a re-run a no-op).
+
+    Its admin's initial password is answered only by the call that created it, so it is kept in
+    the ignored run folder for the next ``make up`` to print again.
+    """
     r = httpx.post(
         f"http://127.0.0.1:{PORTS['identity']}/v1/realms/demo/orgs",
         json=DEMO_ORG,
@@ -107,6 +111,12 @@ def seed_demo() -> dict[str, str]:
     )
     r.raise_for_status()
     org: dict[str, str] = r.json()
+    saved = RUN_DIR / "demo-admin.json"
+    if org.get("initial_password"):
+        saved.write_text(json.dumps({"initial_password": org["initial_password"]}))
+        saved.chmod(0o600)
+    elif saved.exists():
+        org["initial_password"] = json.loads(saved.read_text())["initial_password"]
     return org
 
 
@@ -120,6 +130,7 @@ def up() -> None:
         wait_ready(name)
         print(f"  {name}: ready")
     org = seed_demo()
+    password = org.get("initial_password") or "(not kept)"
     infra = infra_env()
     print(
         f"""
@@ -135,7 +146,8 @@ The platform is up.
   database   {infra["MONGODB_URI"]}   (FerretDB)
   logs       {SERVICE_DIR}/<service>.log
 
-Demo realm: organisation {org["org_id"]}, admin login ID {org["admin_login_id"]}.
+Demo realm: organisation {org["org_id"]}
+  admin login ID {org["admin_login_id"]}, initial password {password}
 Its access history:
   curl 'http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/access-records?org_id={org["org_id"]}'
 Stop everything with: make down"""

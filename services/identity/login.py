@@ -169,8 +169,8 @@ def count_failure(
     ]
     if locks:
         events.append(
-            AccountLocked(
-                **envelope,
+            AccountLocked(  # the realm's policy locks, not the person typing (ID-LOCK-04)
+                **{**envelope, "actor": Actor.system()},
                 reason=LockReason.CONSECUTIVE_FAILURES,
                 consecutive_failures=failures,
                 ip=attempt.ip,

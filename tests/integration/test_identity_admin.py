@@ -78,7 +78,9 @@ def create_user(url: str, realm: str, org_id: str, token: str, login_id: str) ->
     )
 
 
-def test_id_pw_03_the_first_login_may_only_change_the_initial_password(identity: Any) -> None:
+def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_02_policy(
+    identity: Any,
+) -> None:
     proc, _ = identity
     org = new_org(proc.url, "demo", f"XA3{uuid.uuid4().hex[:8]}")
     first = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
@@ -143,7 +145,7 @@ async def test_id_user_01_dantai_net_admins_create_at_most_three_business_users_
     assert all(c["login_id"].startswith("XA5") and c["initial_password"] for c in created)
 
 
-async def test_id_lock_04_the_admin_unlocks_a_locked_business_user_by_initialising_its_password(
+async def test_id_lock_04_id_pw_06_the_admin_unlocks_a_locked_business_user_by_initialising(
     identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     proc, ns = identity

@@ -150,7 +150,7 @@ def test_realm_03_a_realm_in_maintenance_refuses_login_and_health_still_answers(
     assert code(log_in(proc, "someone", "x")) == (401, "INVALID_CREDENTIALS"), "other realms open"
 
 
-def test_id_sess_01_login_sets_a_host_cookie_introspection_answers_and_logout_ends_it(
+def test_id_sess_01_id_sess_02_login_sets_a_host_cookie_introspection_answers_logout_ends(
     identity: Any,
 ) -> None:
     proc, _ = identity
@@ -228,3 +228,21 @@ async def test_x_02_no_password_or_session_token_in_stored_documents_events_or_l
 
 async def _outbox_empty(db: Any) -> bool:
     return await db["outbox"].count_documents({}) == 0
+
+
+def test_id_login_01_the_checks_run_in_their_contracted_order(identity: Any) -> None:
+    proc, _ = identity
+    maintenance = "/v1/realms/mypage/login"
+    full_width = httpx.post(
+        f"{proc.url}{maintenance}", json={"login_id": "ＡＢＣ", "password": "x"}
+    )
+    assert code(full_width) == (422, "HALF_WIDTH_REQUIRED"), "step 1 before step 2"
+    unknown = httpx.post(f"{proc.url}{maintenance}", json={"login_id": "nobody", "password": "x"})
+    assert code(unknown) == (503, "MAINTENANCE"), "step 2 before step 3"
+    login_id, password, _ = new_admin(identity)
+    for _ in range(3):
+        log_in(proc, login_id, "wrong")
+    assert code(log_in(proc, login_id, password)) == (423, "ACCOUNT_LOCKED"), "step 4 before 5"
+    fresh_id, fresh_password, _ = new_admin(identity)
+    restricted = log_in(proc, fresh_id, fresh_password)
+    assert restricted.json()["password_change_required"] is True, "step 7: must change first"
