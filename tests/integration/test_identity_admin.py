@@ -176,6 +176,9 @@ async def test_id_lock_04_id_pw_06_the_admin_unlocks_a_locked_business_user_by_i
         async for c in commits.find({"aggregate_id": f"user:demo:{user['user_id']}"})
         for e in c["events"]
     ]
+    [locked] = [e for e in events if e["type"] == "AccountLocked"]
+    assert locked["actor"] == {"kind": "system", "id": None}, "the policy locked it"
+    assert locked["consecutive_failures"] == 3
     [unlocked] = [e for e in events if e["type"] == "AccountUnlocked"]
     assert unlocked["actor"] == {"kind": "admin", "id": org["admin_user_id"]}
     assert unlocked["reason"] == "password_initialised"
