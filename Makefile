@@ -51,6 +51,8 @@ coverage:  ## SPEC rules that no test names yet
 
 bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from the same run
 	$(PY) bench/pipeline/run.py
+	$(PY) bench/login/run.py
+	$(PY) bench/introspect/run.py
 
 clean-infra:
 	bash deploy/local/infra.sh clean

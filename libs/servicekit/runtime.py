@@ -15,12 +15,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.asyncapi import asyncapi_document
 from servicekit.bus import make_broker
@@ -134,24 +136,11 @@ class Runtime:
             },
         )
         install_problem_handlers(app)
-        app.middleware("http")(self._correlate_and_measure)
+        app.add_middleware(CorrelateAndMeasure)
         app.include_router(self._operations_router())
         for router in routers:
             app.include_router(router)
         return app
-
-    async def _correlate_and_measure(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        cid = request.headers.get(CORRELATION_HEADER) or new_correlation_id()
-        bind_correlation_id(cid[:64])
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = cid[:64]
-        return response
 
     def _operations_router(self) -> APIRouter:
         router = APIRouter(tags=["operations"])
@@ -176,6 +165,42 @@ class Runtime:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return router
+
+
+class CorrelateAndMeasure:
+    """Binds the request's correlation id (from ``X-Correlation-ID`` or new) for every log line
+    and event of the request, returns it in the response, and counts requests by route.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs more per request than a
+    session introspection should (ID-SESS-02 is on every request through the gateway).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER)
+        cid = (given or new_correlation_id())[:64]
+        bind_correlation_id(cid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(CORRELATION_HEADER, cid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:

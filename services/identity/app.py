@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
-from services.identity import api
+from services.identity import api, passwords
 from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
 from services.identity.usecases import IdentityUseCases
@@ -14,6 +14,7 @@ from services.identity.usecases import IdentityUseCases
 
 def create_app(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
+    passwords.configure(settings.password_hash_memory_kib, settings.password_hash_time_cost)
     runtime = Runtime(settings, clock)
     store = IdentityStore(runtime.db, runtime.store, runtime.clock)
     usecases = IdentityUseCases(store, runtime.clock)

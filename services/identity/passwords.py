@@ -16,14 +16,36 @@ from argon2.exceptions import InvalidHashError, VerificationError
 OWASP_MIN_MEMORY_KIB = 19 * 1024
 OWASP_MIN_TIME_COST = 2
 
-HASHER = PasswordHasher(
-    time_cost=OWASP_MIN_TIME_COST,
-    memory_cost=OWASP_MIN_MEMORY_KIB,
-    parallelism=1,
-    hash_len=32,
-    salt_len=16,
-    type=Type.ID,
-)
+#: OWASP's equivalent argon2id minimums: (memory KiB, iterations), parallelism 1. Keycloak 26's
+#: default (7 MiB, 5 iterations) is the last of them.
+OWASP_EQUIVALENTS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def make_hasher(
+    memory_kib: int = OWASP_MIN_MEMORY_KIB, time_cost: int = OWASP_MIN_TIME_COST
+) -> PasswordHasher:
+    """An argon2id hasher; refuses parameters below every one of OWASP's equivalent minimums."""
+    if not any(memory_kib >= m and time_cost >= t for m, t in OWASP_EQUIVALENTS):
+        raise ValueError(f"argon2id m={memory_kib} KiB, t={time_cost} is below OWASP's minimum")
+    return PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=1,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
+
+
+HASHER = make_hasher()
+
+
+def configure(memory_kib: int, time_cost: int) -> None:
+    """Set the parameters new hashes use (at start-up, from settings)."""
+    global HASHER, DUMMY_HASH  # one process-wide policy, set once at start
+    HASHER = make_hasher(memory_kib, time_cost)
+    DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
 
 #: Verified against when the login ID is unknown, so that an unknown ID costs the same time as
 #: a wrong password (ID-LOGIN-01 step 3): no enumeration by timing.

@@ -10,6 +10,9 @@ class IdentitySettings(ServiceSettings):
         default="", description="Comma-separated realms in maintenance (REALM-03)."
     )
 
+    password_hash_memory_kib: int = Field(default=19 * 1024, description="argon2id memory (KiB)")
+    password_hash_time_cost: int = Field(default=2, description="argon2id iterations")
+
     @property
     def realms_in_maintenance(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.maintenance_realms.split(",") if r.strip())

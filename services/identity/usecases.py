@@ -285,12 +285,14 @@ class IdentityUseCases:
             raise NotPermitted()
 
     async def introspect(self, token: str) -> sessions.Session | None:
-        """The session behind a cookie, if it is alive (ID-SESS-02); use restarts its idle time."""
+        """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and
+        then a write that restarts its idle time."""
         found = await self.store.sessions.find(token)
         now = self.clock.now()
         if found is None or found.expired(now):
             return None
-        await self.store.sessions.touch(token, now)
+        if found.needs_touch(now):
+            await self.store.sessions.touch(token, now)
         return found
 
     async def logout(self, token: str) -> bool:

@@ -8,7 +8,7 @@ from argon2 import extract_parameters
 
 from services.identity import passwords
 from services.identity.realms import PRESETS
-from services.identity.sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT, Session
+from services.identity.sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT, TOUCH_INTERVAL, Session
 
 
 async def test_id_pw_01_passwords_are_argon2id_at_owasp_minimum_or_above() -> None:
@@ -61,6 +61,8 @@ def test_id_sess_01_idle_and_absolute_timeouts_follow_the_clock() -> None:
     )
     assert not session.expired(start + IDLE_TIMEOUT - timedelta(seconds=1))
     assert session.expired(start + IDLE_TIMEOUT), "30 minutes idle"
+    assert not session.needs_touch(start + TOUCH_INTERVAL - timedelta(seconds=1))
+    assert session.needs_touch(start + TOUCH_INTERVAL), "use restarts the idle time, once a minute"
     busy = Session(
         **{**session.__dict__, "last_seen_at": start + ABSOLUTE_LIFETIME - timedelta(minutes=1)}
     )

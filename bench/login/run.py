@@ -1,0 +1,128 @@
+"""bench/login: successful logins per second through the HTTP API, beside bare argon2id.
+
+For each parameter set (ours: m=19 MiB, t=2; Keycloak 26's default: m=7 MiB, t=5; both p=1),
+an identity process on the real database and broker serves logins of 32 users from 8
+concurrent clients; the same run measures the same number of bare ``PasswordHasher.verify``
+calls on as many threads as the machine has cores. Hashing is the floor: the goal is login
+throughput at least 0.8 of bare hashing. Keycloak publishes 15 password logins per second per
+vCPU for its default parameters, shown for comparison.
+
+    .venv/bin/python bench/login/run.py [--logins 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+
+from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
+
+from services.identity.passwords import make_hasher  # noqa: E402
+
+USERS = 32
+CLIENTS = 8
+KEYCLOAK_LOGINS_PER_VCPU = 15
+PARAMETER_SETS = {
+    "ours (19 MiB, t=2)": (19 * 1024, 2),
+    "Keycloak 26 default (7 MiB, t=5)": (7 * 1024, 5),
+}
+
+
+def bare_verifications(memory_kib: int, time_cost: int, n: int) -> float:
+    hasher = make_hasher(memory_kib, time_cost)
+    stored = hasher.hash("Kaisha-Pass-2026")
+    cores = os.cpu_count() or 1
+    started = time.perf_counter()
+    with ThreadPoolExecutor(cores) as pool:
+        list(pool.map(lambda _: hasher.verify(stored, "Kaisha-Pass-2026"), range(n)))
+    return n / (time.perf_counter() - started)
+
+
+async def logins(
+    infra: Infra, memory_kib: int, time_cost: int, n: int, log_dir: Path
+) -> dict[str, float]:
+    identity = ServiceProcess(
+        "identity",
+        infra,
+        Namespace(),
+        log_dir,
+        log_level="WARNING",
+        password_hash_memory_kib=str(memory_kib),
+        password_hash_time_cost=str(time_cost),
+    ).start()
+    try:
+        async with httpx.AsyncClient(base_url=identity.url, timeout=60) as client:
+            users = []
+            for i in range(USERS):
+                r = await client.post(
+                    "/v1/realms/demo/orgs",
+                    json={"name": "ベンチ", "admin": {"login_id": f"XA3bench{i:04d}"}},
+                )
+                users.append(
+                    {"login_id": f"XA3bench{i:04d}", "password": r.json()["initial_password"]}
+                )
+            latencies: list[float] = []
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for i in range(n):
+                queue.put_nowait(i)
+
+            async def client_loop() -> None:
+                while not queue.empty():
+                    i = queue.get_nowait()
+                    t = time.perf_counter()
+                    r = await client.post("/v1/realms/demo/login", json=users[i % USERS])
+                    latencies.append(time.perf_counter() - t)
+                    assert r.status_code == 200, r.text
+
+            started = time.perf_counter()
+            await asyncio.gather(*(client_loop() for _ in range(CLIENTS)))
+            elapsed = time.perf_counter() - started
+    finally:
+        identity.stop()
+    latencies.sort()
+    return {
+        "per_second": n / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--logins", type=int, default=400)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    with provide_infra() as infra, tempfile.TemporaryDirectory() as tmp:
+        print(f"infrastructure: {infra.source}; {args.logins} logins per set; {cores} cores")
+        for label, (memory, time_cost) in PARAMETER_SETS.items():
+            bare = bare_verifications(memory, time_cost, args.logins)
+            result = await logins(infra, memory, time_cost, args.logins, Path(tmp))
+            print(f"\n{label}")
+            print(f"  bare argon2id verify ({cores} threads): {bare:8.1f}/s")
+            print(
+                f"  logins through the API:            {result['per_second']:8.1f}/s"
+                f"  p50 {result['p50_ms']:.0f} ms  p99 {result['p99_ms']:.0f} ms"
+            )
+            print(f"  ratio {result['per_second'] / bare:.2f} (goal >= 0.80)")
+            print(
+                f"  logins/s per core: {result['per_second'] / cores:.1f}"
+                f"  (Keycloak's published sizing: {KEYCLOAK_LOGINS_PER_VCPU}/s per vCPU)"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
