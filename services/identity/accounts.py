@@ -6,6 +6,8 @@
   password (ID-PW-03), and may make at any time.
 - ``initialise_password``: an admin puts a business user back on its initial password, which
   unlocks it and forces a change (ID-PW-06, ID-LOCK-04).
+- ``change_profile`` and ``change_status``: the admin maintains a business user's profile and
+  使用状態 (ID-USER-05, -06).
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts import AccountUnlocked, Actor, ActorKind, PasswordChanged
+from contracts import (
+    AccountUnlocked,
+    Actor,
+    ActorKind,
+    PasswordChanged,
+    UserProfileChanged,
+    UserStatusChanged,
+)
+from contracts.common import UserProfile
 from contracts.envelope import Event
-from contracts.identity import PasswordChangeMethod, UnlockReason
+from contracts.identity import PasswordChangeMethod, ProfileField, UnlockReason, UserStatus
 from servicekit.store import Change, Loaded
 from services.identity.domain import envelope_of
 
@@ -82,3 +92,42 @@ def _envelope(
     return envelope_of(
         state["realm"], state["org_id"], state["user_id"], actor, correlation_id, now
     )
+
+
+def change_profile(
+    current: Loaded, profile: UserProfile, admin: Actor, correlation_id: str, now: datetime
+) -> Change[bool]:
+    """The admin replaces a business user's profile; the event carries the full new profile."""
+    state = _user(current)
+    old = UserProfile.model_validate(state.get("profile", {}))
+    changed = frozenset(
+        ProfileField(name)
+        for name in ("name", "department", "title", "email", "phone")
+        if getattr(old, name) != getattr(profile, name)
+    )
+    if not changed:
+        return Change.nothing(False)
+    event = UserProfileChanged(
+        **_envelope(state, admin, correlation_id, now),
+        login_id=state["login_id"],
+        profile=profile,
+        changed_fields=changed,
+    )
+    new = {**state, "profile": profile.model_dump(exclude_none=True)}
+    return Change(outcome=True, state=new, events=[event])
+
+
+def change_status(
+    current: Loaded, active: bool, admin: Actor, correlation_id: str, now: datetime
+) -> Change[bool]:
+    """使用状態 (ID-USER-05): an inactive user cannot log in."""
+    state = _user(current)
+    status = UserStatus.ACTIVE if active else UserStatus.INACTIVE
+    if state["status"] == status.value:
+        return Change.nothing(False)
+    event = UserStatusChanged(
+        **_envelope(state, admin, correlation_id, now),
+        status=status,
+        previous_status=UserStatus(state["status"]),
+    )
+    return Change(outcome=True, state={**state, "status": status.value}, events=[event])

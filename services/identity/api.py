@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import UserProfile
 from servicekit.problems import Problem, ProblemCode
-from services.identity import domain, sessions
+from services.identity import domain, profiles, sessions
 from services.identity.login import LoginAnswer
 from services.identity.realms import RealmPolicy, realm_policy
 from services.identity.usecases import (
@@ -104,6 +104,20 @@ class BusinessUserOut(BaseModel):
     )
 
 
+class BusinessUserView(BaseModel):
+    user_id: str
+    login_id: str
+    status: str
+    locked: bool
+    profile: UserProfile
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="使用状態: true で使用可、false で使用不可")
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -175,6 +189,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         """
         if not policy.admin_login_id.match(body.admin.login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+        check_profile(body.admin.profile, ["body", "admin", "profile"])
         try:
             created = await usecases.create_organisation(
                 policy, body.name, body.admin.login_id, body.admin.profile, idempotency_key
@@ -282,6 +297,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
         if not policy.business_login_id.match(login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+        check_profile(body.profile, ["body", "profile"])
         try:
             created = await usecases.create_business_user(
                 policy, session, org_id, login_id, body.profile, idempotency_key
@@ -293,6 +309,55 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         except BusinessUserLimitReached:
             raise Problem(ProblemCode.BUSINESS_USER_LIMIT) from None
         return BusinessUserOut(**created.__dict__)
+
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/users",
+        tags=["users"],
+        summary="The organisation's business users, for its admin (ID-USER-07)",
+    )
+    async def list_business_users(
+        policy: Realm, org_id: OrgId, session: CurrentSession
+    ) -> list[BusinessUserView]:
+        try:
+            users = await usecases.business_users(policy, session, org_id)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        return [BusinessUserView.model_validate(u) for u in users]
+
+    @api.put(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/profile",
+        status_code=204,
+        tags=["users"],
+        summary="The admin replaces a business user's profile (ID-USER-06)",
+    )
+    async def change_profile(
+        policy: Realm, org_id: OrgId, user_id: UserId, body: UserProfile, session: CurrentSession
+    ) -> Response:
+        check_profile(body, ["body"])
+        try:
+            await usecases.change_profile(policy, session, org_id, user_id, body)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except NotFound:
+            raise Problem(ProblemCode.NOT_FOUND) from None
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/status",
+        status_code=204,
+        tags=["users"],
+        summary="The admin makes a business user active or inactive (ID-USER-05)",
+    )
+    async def change_status(
+        policy: Realm, org_id: OrgId, user_id: UserId, body: StatusChange, session: CurrentSession
+    ) -> Response:
+        try:
+            await usecases.change_status(policy, session, org_id, user_id, body.active)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except NotFound:
+            raise Problem(ProblemCode.NOT_FOUND) from None
+        return Response(status_code=204)
 
     @api.post(
         "/realms/{realm}/orgs/{org_id}/users/{user_id}/initialise",
@@ -344,6 +409,19 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         return response
 
     return api
+
+
+def check_profile(profile: UserProfile, location: list[str]) -> None:
+    """ID-USER-06 lengths and X-07 characters; each error names the field and the character."""
+    errors = profiles.profile_errors(profile)
+    if errors:
+        raise Problem(
+            ProblemCode.VALIDATION_ERROR,
+            errors=[
+                {"location": [*location, e.field], "message": e.message, "type": "profile"}
+                for e in errors
+            ],
+        )
 
 
 def _not_permitted(session: sessions.Session) -> Problem:

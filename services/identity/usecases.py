@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from contracts import Actor, ActorKind
 from contracts.common import Role, UserProfile
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
+from servicekit.store import Change
 from services.identity import accounts, domain, login, password_policy, passwords, sessions
 from services.identity.realms import RealmPolicy
 from services.identity.store import IdentityStore
@@ -248,10 +251,47 @@ class IdentityUseCases:
                 break
         await self.store.sessions.lift_restriction(token)
 
-    async def initialise_password(
-        self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str
+    async def business_users(
+        self, realm: RealmPolicy, admin: sessions.Session, org_id: str
+    ) -> list[dict[str, Any]]:
+        """The organisation's business users as the admin sees them (ID-USER-07)."""
+        self._require_admin_of(admin, realm, org_id)
+        org = await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))
+        ids: list[str] = (org.state or {}).get("business_user_ids", [])
+        users = [
+            await self.store.aggregates.load(domain.user_aggregate_id(realm.name, i)) for i in ids
+        ]
+        return [u.state for u in users if u.state is not None]
+
+    async def change_profile(
+        self,
+        realm: RealmPolicy,
+        admin: sessions.Session,
+        org_id: str,
+        user_id: str,
+        profile: UserProfile,
     ) -> None:
-        """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
+        await self._admin_changes_business_user(
+            realm, admin, org_id, user_id, partial(accounts.change_profile, profile=profile)
+        )
+
+    async def change_status(
+        self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str, active: bool
+    ) -> None:
+        await self._admin_changes_business_user(
+            realm, admin, org_id, user_id, partial(accounts.change_status, active=active)
+        )
+        if not active:
+            await self.store.sessions.end_all(user_id)  # ID-SESS-01
+
+    async def _admin_changes_business_user(
+        self,
+        realm: RealmPolicy,
+        admin: sessions.Session,
+        org_id: str,
+        user_id: str,
+        rule: Callable[..., Change[bool]],
+    ) -> None:
         self._require_admin_of(admin, realm, org_id)
         aggregate_id = domain.user_aggregate_id(realm.name, user_id)
         user = await self.store.aggregates.load(aggregate_id)
@@ -260,11 +300,19 @@ class IdentityUseCases:
         await self.store.aggregates.update(
             aggregate_id,
             partial(
-                accounts.initialise_password,
+                rule,
                 admin=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
                 correlation_id=current_correlation_id(),
                 now=self.clock.now(),
             ),
+        )
+
+    async def initialise_password(
+        self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str
+    ) -> None:
+        """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
+        await self._admin_changes_business_user(
+            realm, admin, org_id, user_id, accounts.initialise_password
         )
         await self.store.sessions.end_all(user_id)
 

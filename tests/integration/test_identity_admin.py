@@ -207,3 +207,85 @@ def test_id_user_01_only_the_organisations_own_admin_manages_its_users(identity:
         proc.url, "demo", org["org_id"], business, f"XA5{uuid.uuid4().hex[:8]}"
     )
     assert by_business.json()["code"] == "FORBIDDEN"
+
+
+def test_x_07_names_outside_jis_x_0208_are_refused_naming_the_character(identity: Any) -> None:
+    proc, _ = identity
+    token, org = ready_admin(proc.url)
+
+    def with_profile(profile: dict[str, str]) -> httpx.Response:
+        return httpx.post(
+            f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users",
+            json={"login_id": f"XA5{uuid.uuid4().hex[:8]}", "profile": profile},
+            headers=bearer(token),
+        )
+
+    old_style = with_profile({"name": "髙橋一郎", "department": "総務部ｱ"})
+    assert (old_style.status_code, old_style.json()["code"]) == (422, "VALIDATION_ERROR")
+    messages = {tuple(e["location"]): e["message"] for e in old_style.json()["errors"]}
+    assert "「髙」" in messages[("body", "profile", "name")]
+    assert "「ｱ」" in messages[("body", "profile", "department")]
+    too_long = with_profile({"department": "総" * 26})
+    assert too_long.json()["errors"][0]["message"] == "25文字以内で入力してください"
+    assert (
+        with_profile(
+            {"name": "渡辺一郎", "department": "総務部", "phone": "03-1234-5678"}
+        ).status_code
+        == 201
+    )
+
+
+async def test_id_user_06_the_admin_changes_a_profile_and_the_event_carries_all_of_it(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    proc, ns = identity
+    token, org = ready_admin(proc.url)
+    user = httpx.post(
+        f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users",
+        json={
+            "login_id": f"XA5{uuid.uuid4().hex[:8]}",
+            "profile": {"name": "山田太郎", "department": "総務部"},
+        },
+        headers=bearer(token),
+    ).json()
+    url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/profile"
+    new_profile = {"name": "山田太郎", "department": "人事部", "title": "課長"}
+    assert httpx.put(url, json=new_profile, headers=bearer(token)).status_code == 204
+    commits = mongo[ns.database("identity")]["commits"]
+    events = [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"user:demo:{user['user_id']}"})
+        for e in c["events"]
+    ]
+    [changed] = [e for e in events if e["type"] == "UserProfileChanged"]
+    assert changed["profile"] == new_profile | {"email": None, "phone": None}
+    assert changed["changed_fields"] == ["department", "title"]
+    listed = httpx.get(
+        f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users", headers=bearer(token)
+    ).json()
+    assert [(u["user_id"], u["profile"]["department"]) for u in listed] == [
+        (user["user_id"], "人事部")
+    ]
+
+
+def test_id_user_05_an_inactive_user_is_told_so_only_after_a_correct_password(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    token, org = ready_admin(proc.url)
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    user = create_user(proc.url, "demo", org["org_id"], token, login_id).json()
+    user_session = token_of(log_in(proc.url, "demo", login_id, user["initial_password"]))
+    status = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/status"
+    assert httpx.put(status, json={"active": False}, headers=bearer(token)).status_code == 204
+    assert (
+        httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(user_session)).json()["code"]
+        == "SESSION_EXPIRED"
+    )
+    wrong = log_in(proc.url, "demo", login_id, "wrong")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "INVALID_CREDENTIALS")
+    right = log_in(proc.url, "demo", login_id, user["initial_password"])
+    assert (right.status_code, right.json()["code"]) == (403, "ACCOUNT_DISABLED")
+    assert right.json()["title"] == "この利用者IDは現在ご利用いただけません"
+    assert httpx.put(status, json={"active": True}, headers=bearer(token)).status_code == 204
+    assert log_in(proc.url, "demo", login_id, user["initial_password"]).status_code == 200
