@@ -42,6 +42,8 @@ class LoginAttempt:
     now: datetime
     session: NewSession | None = None
     """The session to announce if the attempt succeeds (its id is chosen before deciding)."""
+    rehashed: str | None = None
+    """The same password hashed with the current parameters, when the stored hash is older."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ def attempt_login(
         return Change(LoginResult(LoginAnswer.DISABLED), new, [failed])
     previous = state.get("last_login_at")
     new = {**state, "failures": 0, "last_login_at": attempt.now}
+    if attempt.rehashed is not None:  # ID-PW-01: upgrade the hash while the password is at hand
+        new["password_hash"] = attempt.rehashed
+        if state.get("initial_password_hash") == state["password_hash"]:
+            new["initial_password_hash"] = attempt.rehashed
     succeeded = LoginSucceeded(
         **envelope,
         login_id=attempt.login_id,

@@ -74,6 +74,14 @@ def _verify(stored_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with other parameters than the current ones (ID-PW-01)."""
+    try:
+        return HASHER.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return False
+
+
 async def verify_password(stored_hash: str, password: str) -> bool:
     """Constant-time comparison inside argon2; never raises for a wrong password."""
     return await asyncio.to_thread(_verify, stored_hash, password)

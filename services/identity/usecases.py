@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -152,6 +152,8 @@ class IdentityUseCases:
             stored_hash: str = user.state["password_hash"]
             ok = await passwords.verify_password(stored_hash, password)
             attempt = self._attempt(realm, login_id, ok, stored_hash, ip, user_agent, now, session)
+            if ok and passwords.needs_rehash(stored_hash):
+                attempt = replace(attempt, rehashed=await passwords.hash_password(password))
             result = await self.store.aggregates.update(
                 user.aggregate_id, partial(login.attempt_login, attempt=attempt, policy=realm)
             )

@@ -246,3 +246,44 @@ def test_id_login_01_the_checks_run_in_their_contracted_order(identity: Any) -> 
     fresh_id, fresh_password, _ = new_admin(identity)
     restricted = log_in(proc, fresh_id, fresh_password)
     assert restricted.json()["password_change_required"] is True, "step 7: must change first"
+
+
+def test_x_12_cookie_sessions_need_the_csrf_header_to_change_state(identity: Any) -> None:
+    proc, _ = identity
+    login_id, password, _ = new_admin(identity)
+    token = log_in(proc, login_id, password).headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    cookie = {"Cookie": f"__Host-session={token}"}
+    read = httpx.get(f"{proc.url}/v1/sessions/current", headers=cookie)
+    assert read.status_code == 200, "reads need no CSRF header"
+    forged = httpx.post(f"{proc.url}/v1/logout", headers=cookie)
+    assert (forged.status_code, forged.json()["code"]) == (403, "CSRF_CHECK_FAILED")
+    assert httpx.get(f"{proc.url}/v1/sessions/current", headers=cookie).status_code == 200
+    genuine = httpx.post(f"{proc.url}/v1/logout", headers=cookie | {"X-CSRF-Protection": "1"})
+    assert genuine.status_code == 204
+    assert httpx.get(f"{proc.url}/v1/sessions/current", headers=cookie).status_code == 401
+
+
+async def test_id_pw_01_a_hash_made_with_older_parameters_is_upgraded_at_login(
+    infra: Infra, tmp_path: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    ns = Namespace()
+    keycloak_like = {"password_hash_memory_kib": "7168", "password_hash_time_cost": "5"}
+    old = ServiceProcess("identity", infra, ns, tmp_path, **keycloak_like).start()
+    try:
+        login_id, password, user_id = new_admin((old, ns))
+    finally:
+        old.stop()
+    users = mongo[ns.database("identity")]["commit_heads"]
+    current = ServiceProcess("identity", infra, ns, tmp_path).start()
+    try:
+        assert log_in(current, login_id, password).status_code == 200
+        head = await users.find_one({"_id": f"user:demo:{user_id}"})
+        assert head is not None
+        commit = await mongo[ns.database("identity")]["commits"].find_one(
+            {"_id": f"user:demo:{user_id}#{head['version']:010d}"}
+        )
+        assert commit is not None
+        assert commit["state"]["password_hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert log_in(current, login_id, password).status_code == 200, "the new hash verifies"
+    finally:
+        current.stop()
