@@ -65,15 +65,43 @@ def initialise_password(
 ) -> Change[bool]:
     """Back to the initial password: unlocked, counter reset, change forced at next login."""
     state = _user(current)
-    envelope = _envelope(state, admin, correlation_id, now)
-    events: list[Event] = [
-        PasswordChanged(**envelope, method=PasswordChangeMethod.INITIALISE, must_change=True)
-    ]
+    return _set_password(
+        state,
+        state["initial_password_hash"],
+        PasswordChangeMethod.INITIALISE,
+        UnlockReason.PASSWORD_INITIALISED,
+        _envelope(state, admin, correlation_id, now),
+    )
+
+
+def force_password(
+    current: Loaded, new_hash: str, admin: Actor, correlation_id: str, now: datetime
+) -> Change[bool]:
+    """The admin sets a new password (強制変更): unlocked, and the user changes it at next login."""
+    state = _user(current)
+    return _set_password(
+        state,
+        new_hash,
+        PasswordChangeMethod.FORCE_CHANGE,
+        UnlockReason.PASSWORD_FORCE_CHANGED,
+        _envelope(state, admin, correlation_id, now),
+    )
+
+
+def _set_password(
+    state: dict[str, Any],
+    new_hash: str,
+    method: PasswordChangeMethod,
+    unlock_reason: UnlockReason,
+    envelope: dict[str, Any],
+) -> Change[bool]:
+    """ID-PW-06: every admin password operation unlocks and announces who did it and how."""
+    events: list[Event] = [PasswordChanged(**envelope, method=method, must_change=True)]
     if state["locked"]:
-        events.append(AccountUnlocked(**envelope, reason=UnlockReason.PASSWORD_INITIALISED))
+        events.append(AccountUnlocked(**envelope, reason=unlock_reason))
     new = {
         **state,
-        "password_hash": state["initial_password_hash"],
+        "password_hash": new_hash,
         "must_change_password": True,
         "failures": 0,
         "locked": False,

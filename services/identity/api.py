@@ -118,6 +118,12 @@ class StatusChange(BaseModel):
     active: bool = Field(description="使用状態: true で使用可、false で使用不可")
 
 
+class ForcedPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_password: str = Field(min_length=1, max_length=128, repr=False)
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -386,6 +392,27 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             raise _not_permitted(session) from None
         except NotFound:
             raise Problem(ProblemCode.NOT_FOUND) from None
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/password",
+        status_code=204,
+        tags=["users"],
+        summary="The admin sets a business user's password, which unlocks it (ID-PW-06)",
+    )
+    async def force_password(
+        policy: Realm, org_id: OrgId, user_id: UserId, body: ForcedPassword, session: CurrentSession
+    ) -> Response:
+        if not domain.is_half_width(body.new_password):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+        try:
+            await usecases.force_password(policy, session, org_id, user_id, body.new_password)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except NotFound:
+            raise Problem(ProblemCode.NOT_FOUND) from None
+        except PasswordRefused as refused:
+            raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
         return Response(status_code=204)
 
     @api.post(

@@ -324,6 +324,26 @@ class IdentityUseCases:
         if not await self.store.login_ids.claim(fact, owner=user_id, realm=realm.name):
             raise LoginIdTaken(login_id)
 
+    async def force_password(
+        self,
+        realm: RealmPolicy,
+        admin: sessions.Session,
+        org_id: str,
+        user_id: str,
+        new: str,
+    ) -> None:
+        """ID-PW-06 force change: the admin sets a password that the realm's policy accepts."""
+        self._require_admin_of(admin, realm, org_id)
+        user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
+        why = password_policy.refusal(realm, (user.state or {}).get("login_id", ""), new, None)
+        if why is not None:
+            raise PasswordRefused(why)
+        new_hash = await passwords.hash_password(new)
+        await self._admin_changes_business_user(
+            realm, admin, org_id, user_id, partial(accounts.force_password, new_hash=new_hash)
+        )
+        await self.store.sessions.end_all(user_id)
+
     @staticmethod
     def _require_admin_of(session: sessions.Session, realm: RealmPolicy, org_id: str) -> None:
         if (

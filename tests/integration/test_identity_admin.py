@@ -289,3 +289,25 @@ def test_id_user_05_an_inactive_user_is_told_so_only_after_a_correct_password(
     assert right.json()["title"] == "この利用者IDは現在ご利用いただけません"
     assert httpx.put(status, json={"active": True}, headers=bearer(token)).status_code == 204
     assert log_in(proc.url, "demo", login_id, user["initial_password"]).status_code == 200
+
+
+def test_id_pw_06_the_admin_force_changes_a_password_which_unlocks_and_must_be_changed(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    token, org = ready_admin(proc.url)
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    user = create_user(proc.url, "demo", org["org_id"], token, login_id).json()
+    for _ in range(3):
+        log_in(proc.url, "demo", login_id, "wrong")
+    url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/password"
+    weak = httpx.put(url, json={"new_password": "12345678"}, headers=bearer(token))
+    assert (weak.status_code, weak.json()["code"]) == (422, "PASSWORD_POLICY")
+    assert (
+        httpx.put(url, json={"new_password": "Temporary-2026"}, headers=bearer(token)).status_code
+        == 204
+    )
+    after = log_in(proc.url, "demo", login_id, "Temporary-2026")
+    assert after.status_code == 200, "unlocked"
+    assert after.json()["password_change_required"] is True
+    assert log_in(proc.url, "demo", login_id, user["initial_password"]).status_code == 401
