@@ -44,7 +44,12 @@ def reserve_business_user(current: Loaded, user_id: str, limit: int | None) -> C
 
 
 def change_own_password(
-    current: Loaded, verified_hash: str, new_hash: str, correlation_id: str, now: datetime
+    current: Loaded,
+    verified_hash: str,
+    new_hash: str,
+    hint: str | None,
+    correlation_id: str,
+    now: datetime,
 ) -> Change[bool]:
     """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile."""
     state = _user(current)
@@ -56,7 +61,7 @@ def change_own_password(
         method=PasswordChangeMethod.SELF,
         must_change=False,
     )
-    new = {**state, "password_hash": new_hash, "must_change_password": False}
+    new = {**state, "password_hash": new_hash, "must_change_password": False, "password_hint": hint}
     return Change(outcome=True, state=new, events=[changed])
 
 

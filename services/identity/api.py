@@ -129,6 +129,19 @@ class PasswordChange(BaseModel):
 
     current_password: str = Field(min_length=1, max_length=128, repr=False)
     new_password: str = Field(min_length=1, max_length=128, repr=False)
+    hint: str | None = Field(
+        default=None, max_length=50, description="パスワードのヒント (dantai-net)", repr=False
+    )
+
+
+class HintRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+
+
+class HintOut(BaseModel):
+    hint: str | None
 
 
 class SessionOut(BaseModel):
@@ -432,13 +445,24 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
         try:
             await usecases.change_password(
-                policy, token, session, body.current_password, body.new_password
+                policy, token, session, body.current_password, body.new_password, body.hint
             )
         except PasswordRefused as refused:
             raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
         except WrongPassword:
             raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
         return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/password-hint",
+        tags=["login"],
+        summary="Forgot the password: the hint for an ID, never the password (ID-PW-04)",
+    )
+    async def password_hint(policy: Realm, body: HintRequest) -> HintOut:
+        if not policy.password_hint:
+            raise Problem(ProblemCode.NOT_FOUND, detail="このサービスではヒントを表示できません")
+        refuse_in_maintenance(policy)
+        return HintOut(hint=await usecases.password_hint(policy, body.login_id.strip()))
 
     @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
     async def log_out(token: Token, response: Response) -> Response:

@@ -34,6 +34,15 @@ BLOCKLIST = frozenset(
 )
 
 
+def hint_refusal(policy: RealmPolicy, hint: str, password: str) -> str | None:
+    """A hint is only for realms that keep them, and never gives the password away (SPEC 8)."""
+    if not policy.password_hint:
+        return "このサービスではパスワードのヒントを登録できません"
+    if password.lower() in hint.lower():
+        return "ヒントにパスワードを含めることはできません"
+    return None
+
+
 def refusal(policy: RealmPolicy, login_id: str, new: str, current: str | None) -> str | None:
     """Why ``new`` is not acceptable, or ``None`` when it is."""
     if not policy.password_min_length <= len(new) <= policy.password_max_length:

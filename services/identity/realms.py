@@ -23,6 +23,8 @@ class RealmPolicy:
     """Business users an organisation may have; ``None`` is unlimited (ID-USER-01)."""
     password_min_length: int = 8
     password_max_length: int = 64
+    password_hint: bool = False
+    """Users may keep a password hint, shown to whoever types their ID (ID-PW-04)."""
 
 
 PRESETS: dict[str, RealmPolicy] = {
@@ -33,6 +35,7 @@ PRESETS: dict[str, RealmPolicy] = {
             admin_login_id=re.compile(r"^XA3[0-9A-Za-z]{1,17}$"),
             business_login_id=re.compile(r"^XA5[0-9A-Za-z]{1,17}$"),
             business_user_limit=3,
+            password_hint=True,
         ),
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
         RealmPolicy("mypage"),

@@ -225,10 +225,19 @@ class IdentityUseCases:
         return CreatedUser(user_id, login_id, initial_password if created else None)
 
     async def change_password(
-        self, realm: RealmPolicy, token: str, session: sessions.Session, current: str, new: str
+        self,
+        realm: RealmPolicy,
+        token: str,
+        session: sessions.Session,
+        current: str,
+        new: str,
+        hint: str | None = None,
     ) -> None:
-        """A user changes their own password; a restricted session becomes a full one."""
+        """A user changes their own password (and hint, where the realm keeps hints); a
+        restricted session becomes a full one."""
         why = password_policy.refusal(realm, session.login_id, new, current)
+        if why is None and hint is not None:
+            why = password_policy.hint_refusal(realm, hint, new)
         if why is not None:
             raise PasswordRefused(why)
         aggregate_id = domain.user_aggregate_id(realm.name, session.user_id)
@@ -245,6 +254,7 @@ class IdentityUseCases:
                     accounts.change_own_password,
                     verified_hash=verified_hash,
                     new_hash=new_hash,
+                    hint=hint,
                     correlation_id=current_correlation_id(),
                     now=self.clock.now(),
                 ),
@@ -353,6 +363,14 @@ class IdentityUseCases:
             or session.org_id != org_id
         ):
             raise NotPermitted()
+
+    async def password_hint(self, realm: RealmPolicy, login_id: str) -> str | None:
+        """ID-PW-04: the hint for an ID; an unknown ID is answered like a user without one."""
+        user_id = await self.store.login_ids.owner_of(domain.login_id_fact(realm.name, login_id))
+        if user_id is None:
+            return None
+        user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
+        return (user.state or {}).get("password_hint")
 
     async def introspect(self, token: str) -> sessions.Session | None:
         """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and

@@ -311,3 +311,36 @@ def test_id_pw_06_the_admin_force_changes_a_password_which_unlocks_and_must_be_c
     assert after.status_code == 200, "unlocked"
     assert after.json()["password_change_required"] is True
     assert log_in(proc.url, "demo", login_id, user["initial_password"]).status_code == 401
+
+
+def test_id_pw_04_dantai_net_shows_the_hint_for_an_id_and_never_the_password(identity: Any) -> None:
+    proc, _ = identity
+    org = new_org(proc.url, "dantai-net", f"XA3{uuid.uuid4().hex[:8]}")
+    token = token_of(log_in(proc.url, "dantai-net", org["admin_login_id"], org["initial_password"]))
+
+    def change(new: str, hint: str) -> httpx.Response:
+        return httpx.post(
+            f"{proc.url}/v1/realms/dantai-net/password",
+            json={"current_password": org["initial_password"], "new_password": new, "hint": hint},
+            headers=bearer(token),
+        )
+
+    leaky = change(NEW_PASSWORD, f"it is {NEW_PASSWORD.lower()}")
+    assert (leaky.status_code, leaky.json()["detail"]) == (
+        422,
+        "ヒントにパスワードを含めることはできません",
+    )
+    assert change(NEW_PASSWORD, "最初の職場と年").status_code == 204
+
+    def hint_for(login_id: str) -> httpx.Response:
+        return httpx.post(
+            f"{proc.url}/v1/realms/dantai-net/password-hint", json={"login_id": login_id}
+        )
+
+    assert hint_for(org["admin_login_id"]).json() == {"hint": "最初の職場と年"}
+    without = new_org(proc.url, "dantai-net", f"XA3{uuid.uuid4().hex[:8]}")
+    unknown = hint_for(f"XA3{uuid.uuid4().hex[:8]}")
+    assert unknown.content == hint_for(without["admin_login_id"]).content == b'{"hint":null}'
+    assert NEW_PASSWORD not in hint_for(org["admin_login_id"]).text
+    elsewhere = httpx.post(f"{proc.url}/v1/realms/demo/password-hint", json={"login_id": "x"})
+    assert elsewhere.status_code == 404, "only realms that keep hints show them"
