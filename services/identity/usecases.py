@@ -283,49 +283,57 @@ class IdentityUseCases:
         user_id: str,
         profile: UserProfile,
     ) -> None:
-        await self._admin_changes_business_user(
+        await self._manage_user(
             realm, admin, org_id, user_id, partial(accounts.change_profile, profile=profile)
         )
 
     async def change_status(
         self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str, active: bool
     ) -> None:
-        await self._admin_changes_business_user(
+        await self._manage_user(
             realm, admin, org_id, user_id, partial(accounts.change_status, active=active)
         )
         if not active:
             await self.store.sessions.end_all(user_id)  # ID-SESS-01
 
-    async def _admin_changes_business_user(
+    async def _manage_user(
         self,
         realm: RealmPolicy,
-        admin: sessions.Session,
+        actor: sessions.Session,
         org_id: str,
         user_id: str,
         rule: Callable[..., Change[bool]],
     ) -> None:
-        self._require_admin_of(admin, realm, org_id)
-        aggregate_id = domain.user_aggregate_id(realm.name, user_id)
-        user = await self.store.aggregates.load(aggregate_id)
-        if user.state is None or user.state["org_id"] != org_id or user.state["role"] != "business":
-            raise NotFound(user_id)
+        """Apply an admin rule to a user the session may manage (ID-USER-01, ID-USER-04)."""
+        aggregate_id = await self._managed_user(realm, actor, org_id, user_id)
         await self.store.aggregates.update(
             aggregate_id,
             partial(
                 rule,
-                admin=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
+                admin=Actor(kind=ActorKind(actor.role), id=actor.user_id),
                 correlation_id=current_correlation_id(),
                 now=self.clock.now(),
             ),
         )
 
+    async def _managed_user(
+        self, realm: RealmPolicy, actor: sessions.Session, org_id: str, user_id: str
+    ) -> str:
+        aggregate_id = domain.user_aggregate_id(realm.name, user_id)
+        user = await self.store.aggregates.load(aggregate_id)
+        if user.state is None or user.state["org_id"] != org_id:
+            raise NotFound(user_id)
+        if not domain.may_manage(
+            actor.role, actor.realm, actor.org_id, actor.restricted, user.state
+        ):
+            raise NotPermitted()
+        return aggregate_id
+
     async def initialise_password(
         self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str
     ) -> None:
         """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
-        await self._admin_changes_business_user(
-            realm, admin, org_id, user_id, accounts.initialise_password
-        )
+        await self._manage_user(realm, admin, org_id, user_id, accounts.initialise_password)
         await self.store.sessions.end_all(user_id)
 
     async def _claim_login_id(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
@@ -343,13 +351,13 @@ class IdentityUseCases:
         new: str,
     ) -> None:
         """ID-PW-06 force change: the admin sets a password that the realm's policy accepts."""
-        self._require_admin_of(admin, realm, org_id)
-        user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
+        aggregate_id = await self._managed_user(realm, admin, org_id, user_id)
+        user = await self.store.aggregates.load(aggregate_id)
         why = password_policy.refusal(realm, (user.state or {}).get("login_id", ""), new, None)
         if why is not None:
             raise PasswordRefused(why)
         new_hash = await passwords.hash_password(new)
-        await self._admin_changes_business_user(
+        await self._manage_user(
             realm, admin, org_id, user_id, partial(accounts.force_password, new_hash=new_hash)
         )
         await self.store.sessions.end_all(user_id)
@@ -371,6 +379,28 @@ class IdentityUseCases:
             return None
         user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
         return (user.state or {}).get("password_hint")
+
+    async def create_support_operator(self, realm: RealmPolicy, login_id: str) -> CreatedUser:
+        """Realm staff (サポートデスク, ID-USER-04), created by an operator on the command line."""
+        user_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"support:{realm.name}:{login_id}").hex
+        await self._claim_login_id(realm, login_id, user_id)
+        initial_password = passwords.generate_password()
+        operator = domain.NewUser(
+            realm=realm.name,
+            org_id=None,
+            user_id=user_id,
+            login_id=login_id,
+            role=Role.SUPPORT,
+            profile=UserProfile(),
+            password_hash=await passwords.hash_password(initial_password),
+            actor=Actor(kind=ActorKind.SERVICE, id="identity.cli"),
+            correlation_id=current_correlation_id(),
+        )
+        created = await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(domain.create_user, cmd=operator, now=self.clock.now()),
+        )
+        return CreatedUser(user_id, login_id, initial_password if created else None)
 
     async def introspect(self, token: str) -> sessions.Session | None:
         """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and

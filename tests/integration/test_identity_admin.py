@@ -344,3 +344,52 @@ def test_id_pw_04_dantai_net_shows_the_hint_for_an_id_and_never_the_password(ide
     assert NEW_PASSWORD not in hint_for(org["admin_login_id"]).text
     elsewhere = httpx.post(f"{proc.url}/v1/realms/demo/password-hint", json={"login_id": "x"})
     assert elsewhere.status_code == 404, "only realms that keep hints show them"
+
+
+def create_support_operator(proc: ServiceProcess, login_id: str) -> dict[str, str]:
+    """The operator command, run as an operator would, against the service's database."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "services.identity", "create-support-operator", "demo", login_id],
+        env=proc.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    proc, ns = identity
+    operator = create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}")
+    support = token_of(log_in(proc.url, "demo", operator["login_id"], operator["initial_password"]))
+    httpx.post(
+        f"{proc.url}/v1/realms/demo/password",
+        json={"current_password": operator["initial_password"], "new_password": NEW_PASSWORD},
+        headers=bearer(support),
+    ).raise_for_status()
+
+    admin_token, org = ready_admin(proc.url)
+    for _ in range(3):
+        locked = log_in(proc.url, "demo", org["admin_login_id"], "wrong")
+    assert locked.json()["code"] == "ACCOUNT_LOCKED"
+    url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{org['admin_user_id']}/initialise"
+    other_admin, _ = ready_admin(proc.url)
+    assert httpx.post(url, headers=bearer(other_admin)).json()["code"] == "FORBIDDEN"
+    assert httpx.post(url, headers=bearer(admin_token)).json()["code"] == "FORBIDDEN", "not oneself"
+    assert httpx.post(url, headers=bearer(support)).status_code == 204
+    back = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
+    assert back.status_code == 200, "unlocked, on its initial password again"
+
+    commits = mongo[ns.database("identity")]["commits"]
+    events = [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"user:demo:{org['admin_user_id']}"})
+        for e in c["events"]
+    ]
+    [unlocked] = [e for e in events if e["type"] == "AccountUnlocked"]
+    assert unlocked["actor"] == {"kind": "support", "id": operator["user_id"]}
