@@ -61,7 +61,13 @@ def change_own_password(
         method=PasswordChangeMethod.SELF,
         must_change=False,
     )
-    new = {**state, "password_hash": new_hash, "must_change_password": False, "password_hint": hint}
+    new = {
+        **state,
+        "password_hash": new_hash,
+        "must_change_password": False,
+        "password_is_temporary": False,
+        "password_hint": hint,
+    }
     return Change(outcome=True, state=new, events=[changed])
 
 

@@ -134,6 +134,23 @@ class PasswordChange(BaseModel):
     )
 
 
+class TemporaryPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+    email: str = Field(min_length=3, max_length=254)
+
+
+class Accepted(BaseModel):
+    message: str
+
+
+MAIL_SENT_ANSWER = (
+    "ご登録のメールアドレスに仮パスワードを送信しました。"
+    "IDとメールアドレスの組み合わせが登録と異なる場合は送信されません。"
+)
+
+
 class HintRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -452,6 +469,22 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         except WrongPassword:
             raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
         return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/temporary-password",
+        status_code=202,
+        tags=["login"],
+        summary="Forgot the password: a temporary one by mail to the registered address (ID-PW-05)",
+    )
+    async def temporary_password(policy: Realm, body: TemporaryPasswordRequest) -> Accepted:
+        """Always answers the same, whether or not the ID and e-mail belong together."""
+        if not policy.temporary_password_roles:
+            raise Problem(
+                ProblemCode.NOT_FOUND, detail="このサービスでは仮パスワードを発行できません"
+            )
+        refuse_in_maintenance(policy)
+        await usecases.request_temporary_password(policy, body.login_id.strip(), body.email.strip())
+        return Accepted(message=MAIL_SENT_ANSWER)
 
     @api.post(
         "/realms/{realm}/password-hint",

@@ -17,7 +17,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     passwords.configure(settings.password_hash_memory_kib, settings.password_hash_time_cost)
     runtime = Runtime(settings, clock)
     store = IdentityStore(runtime.db, runtime.store, runtime.clock)
-    usecases = IdentityUseCases(store, runtime.clock)
+    usecases = IdentityUseCases(store, runtime.clock, settings.notify_public_key)
     return runtime.app(
         title="Identity service",
         description="Realms, organisations and users, passwords, login, lockout and sessions.",

@@ -19,6 +19,7 @@ from contracts.envelope import Event
 from contracts.identity import LockReason, LoginFailureReason
 from servicekit.store import Change, Loaded
 from services.identity.realms import RealmPolicy
+from services.identity.temporary import usable_hash
 
 
 class LoginAnswer(Enum):
@@ -44,6 +45,8 @@ class LoginAttempt:
     """The session to announce if the attempt succeeds (its id is chosen before deciding)."""
     rehashed: str | None = None
     """The same password hashed with the current parameters, when the stored hash is older."""
+    via_temporary: bool = False
+    """The password matched the user's temporary password (ID-PW-05), not the real one."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,11 @@ def attempt_login(
         return _refused(
             state, attempt, envelope, LoginFailureReason.ACCOUNT_LOCKED, LoginAnswer.LOCKED
         )
-    if state["password_hash"] != attempt.verified_hash:
+    expected = usable_hash(state, attempt.now) if attempt.via_temporary else state["password_hash"]
+    if expected != attempt.verified_hash:
         return Change.nothing(LoginResult(LoginAnswer.PASSWORD_CHANGED_MEANWHILE))
-    if not attempt.password_ok:  # step 5
+    used_up = state.get("password_is_temporary") and not attempt.via_temporary
+    if not attempt.password_ok or used_up:  # step 5; a temporary password works once
         return count_failure(state, attempt, envelope, policy)
     if state["status"] != "active":  # step 6: told only after a correct password
         new = {**state, "failures": 0}
@@ -97,7 +102,14 @@ def attempt_login(
         return Change(LoginResult(LoginAnswer.DISABLED), new, [failed])
     previous = state.get("last_login_at")
     new = {**state, "failures": 0, "last_login_at": attempt.now}
-    if attempt.rehashed is not None:  # ID-PW-01: upgrade the hash while the password is at hand
+    if attempt.via_temporary:  # consumed: from now on it only serves the forced change
+        new.update(
+            password_hash=attempt.verified_hash,
+            password_is_temporary=True,
+            must_change_password=True,
+            temporary_password=None,
+        )
+    elif attempt.rehashed is not None:  # ID-PW-01: upgrade the hash while the password is at hand
         new["password_hash"] = attempt.rehashed
         if state.get("initial_password_hash") == state["password_hash"]:
             new["initial_password_hash"] = attempt.rehashed
@@ -109,7 +121,7 @@ def attempt_login(
         previous_login_at=previous,
     )
     events: list[Event] = [succeeded]
-    must_change = bool(state.get("must_change_password"))
+    must_change = bool(new.get("must_change_password"))
     if attempt.session is not None:
         events.append(
             SessionStarted(

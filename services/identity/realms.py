@@ -25,6 +25,8 @@ class RealmPolicy:
     password_max_length: int = 64
     password_hint: bool = False
     """Users may keep a password hint, shown to whoever types their ID (ID-PW-04)."""
+    temporary_password_roles: frozenset[str] = frozenset()
+    """Who may ask for a temporary password by mail with their ID and e-mail (ID-PW-05)."""
 
 
 PRESETS: dict[str, RealmPolicy] = {
@@ -38,7 +40,7 @@ PRESETS: dict[str, RealmPolicy] = {
             password_hint=True,
         ),
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
-        RealmPolicy("mypage"),
+        RealmPolicy("mypage", temporary_password_roles=frozenset({"member"})),
         RealmPolicy(
             "kencom",
             admin_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
@@ -50,8 +52,9 @@ PRESETS: dict[str, RealmPolicy] = {
             "nexi",
             admin_login_id=re.compile(r"^[0-9]{11,12}$"),
             business_login_id=re.compile(r"^[0-9]{11,12}$"),
+            temporary_password_roles=frozenset({"admin"}),
         ),
-        RealmPolicy("demo"),
+        RealmPolicy("demo", temporary_password_roles=frozenset({"admin"})),
     )
 }
 

@@ -9,12 +9,20 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from contracts import Actor, ActorKind
+from contracts import Actor, ActorKind, seal
 from contracts.common import Role, UserProfile
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
 from servicekit.store import Change
-from services.identity import accounts, domain, login, password_policy, passwords, sessions
+from services.identity import (
+    accounts,
+    domain,
+    login,
+    password_policy,
+    passwords,
+    sessions,
+    temporary,
+)
 from services.identity.realms import RealmPolicy
 from services.identity.store import IdentityStore
 
@@ -74,9 +82,11 @@ class LoginOutcome:
 
 
 class IdentityUseCases:
-    def __init__(self, store: IdentityStore, clock: Clock) -> None:
+    def __init__(self, store: IdentityStore, clock: Clock, notify_public_key: str = "") -> None:
         self.store = store
         self.clock = clock
+        self.notify_public_key = notify_public_key
+        """Secrets that notify must mail are sealed to this key (X-02)."""
 
     async def create_organisation(
         self,
@@ -152,7 +162,16 @@ class IdentityUseCases:
             stored_hash: str = user.state["password_hash"]
             ok = await passwords.verify_password(stored_hash, password)
             attempt = self._attempt(realm, login_id, ok, stored_hash, ip, user_agent, now, session)
-            if ok and passwords.needs_rehash(stored_hash):
+            temporary_hash = temporary.usable_hash(user.state, now)
+            if (
+                not ok
+                and temporary_hash
+                and await passwords.verify_password(temporary_hash, password)
+            ):
+                attempt = replace(
+                    attempt, password_ok=True, verified_hash=temporary_hash, via_temporary=True
+                )
+            elif ok and passwords.needs_rehash(stored_hash):
                 attempt = replace(attempt, rehashed=await passwords.hash_password(password))
             result = await self.store.aggregates.update(
                 user.aggregate_id, partial(login.attempt_login, attempt=attempt, policy=realm)
@@ -371,6 +390,39 @@ class IdentityUseCases:
             or session.org_id != org_id
         ):
             raise NotPermitted()
+
+    async def request_temporary_password(
+        self, realm: RealmPolicy, login_id: str, email: str
+    ) -> None:
+        """ID-PW-05: mail a temporary password if the ID and registered e-mail match.
+
+        Whether they match is never told: the caller always hears the same, and the hashing
+        work is done either way, so the answer's timing tells nothing either.
+        """
+        temporary_password = passwords.generate_password()
+        temporary_hash = await passwords.hash_password(temporary_password)
+        if not self.notify_public_key:
+            log.warning("temporary password not sent: NOTIFY_PUBLIC_KEY is not configured")
+            return
+        sealed = seal(temporary_password, self.notify_public_key)
+        user_id = await self.store.login_ids.owner_of(domain.login_id_fact(realm.name, login_id))
+        if user_id is None:
+            return
+        aggregate_id = domain.user_aggregate_id(realm.name, user_id)
+        user = await self.store.aggregates.load(aggregate_id)
+        if user.state is None or user.state["role"] not in realm.temporary_password_roles:
+            return
+        await self.store.aggregates.update(
+            aggregate_id,
+            partial(
+                temporary.issue,
+                email=email,
+                temporary_hash=temporary_hash,
+                sealed=sealed,
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+            ),
+        )
 
     async def password_hint(self, realm: RealmPolicy, login_id: str) -> str | None:
         """ID-PW-04: the hint for an ID; an unknown ID is answered like a user without one."""

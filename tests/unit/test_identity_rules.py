@@ -67,3 +67,14 @@ def test_id_sess_01_idle_and_absolute_timeouts_follow_the_clock() -> None:
         **{**session.__dict__, "last_seen_at": start + ABSOLUTE_LIFETIME - timedelta(minutes=1)}
     )
     assert busy.expired(start + ABSOLUTE_LIFETIME), "the absolute lifetime ends even a busy session"
+
+
+def test_id_pw_05_a_temporary_password_expires_after_24_hours_by_the_clock() -> None:
+    from services.identity.temporary import LIFETIME, usable_hash
+
+    issued_at = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+    state = {"temporary_password": {"hash": "h", "expires_at": issued_at + LIFETIME}}
+    assert timedelta(hours=24) == LIFETIME
+    assert usable_hash(state, issued_at + LIFETIME - timedelta(seconds=1)) == "h"
+    assert usable_hash(state, issued_at + LIFETIME) is None
+    assert usable_hash({}, issued_at) is None
