@@ -63,6 +63,8 @@ class ProblemCode(Enum):
     LOGIN_ID_TAKEN = ProblemSpec(409, "この利用者IDは既に使われています")
     FORBIDDEN = ProblemSpec(403, "この操作を行う権限がありません")
     CSRF_CHECK_FAILED = ProblemSpec(403, "不正なリクエストです。画面からやり直してください")
+    LINK_EXPIRED = ProblemSpec(410, "リンクの有効期限が切れています。もう一度お手続きください")
+    LINK_INVALID = ProblemSpec(404, "このリンクは無効です")
     BUSINESS_USER_LIMIT = ProblemSpec(409, "登録できる業務用IDの上限に達しています")
     PASSWORD_POLICY = ProblemSpec(422, "パスワードの条件を満たしていません")
     UNSUPPORTED_MEDIA_TYPE = ProblemSpec(415, "対応していない形式です")

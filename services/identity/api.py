@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import UserProfile
 from servicekit.problems import Problem, ProblemCode
-from services.identity import domain, profiles, sessions
+from services.identity import domain, email_change, profiles, sessions
 from services.identity.login import LoginAnswer
 from services.identity.realms import RealmPolicy, realm_policy
 from services.identity.usecases import (
@@ -149,6 +149,18 @@ MAIL_SENT_ANSWER = (
     "ご登録のメールアドレスに仮パスワードを送信しました。"
     "IDとメールアドレスの組み合わせが登録と異なる場合は送信されません。"
 )
+
+
+class EmailChangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
+
+
+class EmailChangeConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=20, max_length=100, repr=False)
 
 
 class HintRequest(BaseModel):
@@ -485,6 +497,35 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         refuse_in_maintenance(policy)
         await usecases.request_temporary_password(policy, body.login_id.strip(), body.email.strip())
         return Accepted(message=MAIL_SENT_ANSWER)
+
+    @api.post(
+        "/realms/{realm}/email-change",
+        status_code=202,
+        tags=["users"],
+        summary="Change one's e-mail: a 24-hour link goes to the new address (ID-EMAIL-01)",
+    )
+    async def request_email_change(
+        policy: Realm, body: EmailChangeRequest, session: CurrentSession
+    ) -> Accepted:
+        try:
+            await usecases.request_email_change(policy, session, body.new_email)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        return Accepted(message="新しいメールアドレスに確認用のリンクを送信しました（24時間有効）")
+
+    @api.post(
+        "/realms/{realm}/email-change/confirm",
+        tags=["users"],
+        summary="Follow the link: the POST of its confirmation page changes the address",
+        responses={404: {"description": "LINK_INVALID"}, 410: {"description": "LINK_EXPIRED"}},
+    )
+    async def confirm_email_change(policy: Realm, body: EmailChangeConfirmation) -> Accepted:
+        outcome = await usecases.confirm_email_change(policy, body.token)
+        if outcome is email_change.Confirmation.EXPIRED:
+            raise Problem(ProblemCode.LINK_EXPIRED)
+        if outcome is email_change.Confirmation.INVALID:
+            raise Problem(ProblemCode.LINK_INVALID)
+        return Accepted(message="メールアドレスの変更が完了しました")
 
     @api.post(
         "/realms/{realm}/password-hint",

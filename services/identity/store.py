@@ -20,3 +20,5 @@ class IdentityStore:
         self.aggregates = versioned
         self.login_ids = UniqueFacts(db, "login_ids", clock)
         self.sessions = Sessions(db)
+        self.link_tokens = UniqueFacts(db, "link_tokens", clock)
+        """Which user a mailed link's token belongs to, by the token's SHA-256."""

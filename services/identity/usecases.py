@@ -17,6 +17,7 @@ from servicekit.store import Change
 from services.identity import (
     accounts,
     domain,
+    email_change,
     login,
     password_policy,
     passwords,
@@ -419,6 +420,47 @@ class IdentityUseCases:
                 email=email,
                 temporary_hash=temporary_hash,
                 sealed=sealed,
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+            ),
+        )
+
+    async def request_email_change(
+        self, realm: RealmPolicy, session: sessions.Session, new_email: str
+    ) -> None:
+        """ID-EMAIL-01: a confirmation link to the new address; nothing changes until it is used."""
+        if session.restricted or session.realm != realm.name:
+            raise NotPermitted()
+        if not self.notify_public_key:
+            raise NotPermitted()  # nobody could mail the link: refuse rather than pretend
+        token = email_change.new_token()
+        hashed = email_change.token_hash(token)
+        sealed = seal(email_change.confirmation_link(realm.name, token), self.notify_public_key)
+        await self.store.link_tokens.claim(f"email-change:{hashed}", owner=session.user_id)
+        await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, session.user_id),
+            partial(
+                email_change.request,
+                new_email=new_email,
+                hashed=hashed,
+                sealed_link=sealed,
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+            ),
+        )
+
+    async def confirm_email_change(
+        self, realm: RealmPolicy, token: str
+    ) -> email_change.Confirmation:
+        hashed = email_change.token_hash(token)
+        user_id = await self.store.link_tokens.owner_of(f"email-change:{hashed}")
+        if user_id is None:
+            return email_change.Confirmation.INVALID
+        return await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(
+                email_change.confirm,
+                hashed=hashed,
                 correlation_id=current_correlation_id(),
                 now=self.clock.now(),
             ),

@@ -78,3 +78,28 @@ def test_id_pw_05_a_temporary_password_expires_after_24_hours_by_the_clock() -> 
     assert usable_hash(state, issued_at + LIFETIME - timedelta(seconds=1)) == "h"
     assert usable_hash(state, issued_at + LIFETIME) is None
     assert usable_hash({}, issued_at) is None
+
+
+def test_id_email_01_a_link_expires_after_24_hours_by_the_clock() -> None:
+    from servicekit.store import Loaded
+    from services.identity import email_change
+
+    asked = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+    state = {
+        "user_id": "u",
+        "realm": "nexi",
+        "org_id": "o",
+        "login_id": "12345678901",
+        "profile": {"email": "old@example.jp"},
+        "email_change": {
+            "token_hash": "h",
+            "new_email": "new@example.jp",
+            "expires_at": asked + email_change.LIFETIME,
+        },
+    }
+    current = Loaded("user:nexi:u", 3, state)
+    late = email_change.confirm(current, "h", "c", asked + timedelta(hours=24))
+    assert late.outcome is email_change.Confirmation.EXPIRED and late.state is None
+    in_time = email_change.confirm(current, "h", "c", asked + timedelta(hours=23, minutes=59))
+    assert in_time.outcome is email_change.Confirmation.CONFIRMED
+    assert in_time.state is not None and in_time.state["profile"]["email"] == "new@example.jp"
