@@ -173,6 +173,15 @@ class HintOut(BaseModel):
     hint: str | None
 
 
+class NewGroupReader(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+    org_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]] = Field(
+        min_length=1, max_length=200
+    )
+
+
 class SessionOut(BaseModel):
     user_id: str
     realm: str
@@ -183,6 +192,7 @@ class SessionOut(BaseModel):
     otp_verified: bool
     previous_login_at: datetime | None
     expires_at: datetime
+    readable_org_ids: list[str]
 
 
 def realm(realm: RealmName) -> RealmPolicy:
@@ -368,6 +378,28 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
         except BusinessUserLimitReached:
             raise Problem(ProblemCode.BUSINESS_USER_LIMIT) from None
+        return BusinessUserOut(**created.__dict__)
+
+    @api.post(
+        "/realms/{realm}/group-readers",
+        status_code=status.HTTP_201_CREATED,
+        tags=["users"],
+        summary="Support issues a group-wide read-only ID (ID-USER-09)",
+    )
+    async def create_group_reader(
+        policy: Realm, body: NewGroupReader, session: CurrentSession
+    ) -> BusinessUserOut:
+        login_id = body.login_id.strip()
+        if not (domain.is_half_width(login_id) and policy.business_login_id.match(login_id)):
+            raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+        try:
+            created = await usecases.create_group_reader(policy, session, login_id, body.org_ids)
+        except NotPermitted:
+            raise _not_permitted(session) from None
+        except NotFound:
+            raise Problem(ProblemCode.NOT_FOUND) from None
+        except LoginIdTaken:
+            raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
         return BusinessUserOut(**created.__dict__)
 
     @api.get(

@@ -86,6 +86,7 @@ class NewUser:
     password_hash: str
     actor: Actor
     correlation_id: str
+    readable_org_ids: tuple[str, ...] = ()
 
 
 def create_user(current: Loaded, cmd: NewUser, now: datetime) -> Change[bool]:
@@ -109,6 +110,7 @@ def create_user(current: Loaded, cmd: NewUser, now: datetime) -> Change[bool]:
         "failures": 0,
         "locked": False,
         "last_login_at": None,
+        "readable_org_ids": list(cmd.readable_org_ids),
     }
     envelope = envelope_of(cmd.realm, cmd.org_id, cmd.user_id, cmd.actor, cmd.correlation_id, now)
     events = [
@@ -146,6 +148,26 @@ def may_manage(
     if role == Role.ADMIN.value:
         return bool(target["role"] == Role.BUSINESS.value and org_id == target["org_id"])
     return bool(role == Role.SUPPORT.value and target["role"] == Role.ADMIN.value)
+
+
+def may_read(
+    role: str,
+    realm: str,
+    org_id: str | None,
+    restricted: bool,
+    readable_org_ids: list[str],
+    target_realm: str,
+    target_org_id: str,
+) -> bool:
+    """Who may read an organisation's users: its admin, the realm's support desk, and a
+    group-wide read-only ID of its corporate group (ID-USER-09)."""
+    if restricted or realm != target_realm:
+        return False
+    if role == Role.ADMIN.value:
+        return org_id == target_org_id
+    if role == Role.GROUP_READER.value:
+        return target_org_id in readable_org_ids
+    return role == Role.SUPPORT.value
 
 
 def envelope_of(

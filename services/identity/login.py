@@ -64,6 +64,7 @@ class LoginResult:
     role: str | None = None
     previous_login_at: datetime | None = None
     must_change_password: bool = False
+    readable_org_ids: tuple[str, ...] = ()
 
 
 def shadow_aggregate_id(realm: str, login_id: str) -> str:
@@ -141,6 +142,7 @@ def attempt_login(
         role=state["role"],
         previous_login_at=previous,
         must_change_password=must_change,
+        readable_org_ids=tuple(state.get("readable_org_ids", ())),
     )
     return Change(result, new, events)
 

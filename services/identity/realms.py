@@ -25,6 +25,8 @@ class RealmPolicy:
     password_max_length: int = 64
     password_hint: bool = False
     """Users may keep a password hint, shown to whoever types their ID (ID-PW-04)."""
+    group_readers: bool = False
+    """Support may issue group-wide read-only IDs (nexi 全社閲覧用ID, ID-USER-09)."""
     temporary_password_roles: frozenset[str] = frozenset()
     """Who may ask for a temporary password by mail with their ID and e-mail (ID-PW-05)."""
 
@@ -53,6 +55,7 @@ PRESETS: dict[str, RealmPolicy] = {
             admin_login_id=re.compile(r"^[0-9]{11,12}$"),
             business_login_id=re.compile(r"^[0-9]{11,12}$"),
             temporary_password_roles=frozenset({"admin"}),
+            group_readers=True,
         ),
         RealmPolicy("demo", temporary_password_roles=frozenset({"admin"})),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,8 @@ class Session:
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+    readable_org_ids: list[str] = field(default_factory=list)
+    """A group-wide read-only ID's organisations (ID-USER-09)."""
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at or now - self.last_seen_at >= IDLE_TIMEOUT

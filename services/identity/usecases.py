@@ -195,6 +195,7 @@ class IdentityUseCases:
                     created_at=now,
                     last_seen_at=now,
                     expires_at=session.expires_at,
+                    readable_org_ids=list(result.readable_org_ids),
                 ),
             )
             return LoginOutcome(result, token)
@@ -286,8 +287,18 @@ class IdentityUseCases:
     async def business_users(
         self, realm: RealmPolicy, admin: sessions.Session, org_id: str
     ) -> list[dict[str, Any]]:
-        """The organisation's business users as the admin sees them (ID-USER-07)."""
-        self._require_admin_of(admin, realm, org_id)
+        """The organisation's business users as its admin, the realm's support or a group-wide
+        reader sees them (ID-USER-07, ID-USER-09)."""
+        if not domain.may_read(
+            admin.role,
+            admin.realm,
+            admin.org_id,
+            admin.restricted,
+            admin.readable_org_ids,
+            realm.name,
+            org_id,
+        ):
+            raise NotPermitted()
         org = await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))
         ids: list[str] = (org.state or {}).get("business_user_ids", [])
         users = [
@@ -493,6 +504,44 @@ class IdentityUseCases:
         created = await self.store.aggregates.update(
             domain.user_aggregate_id(realm.name, user_id),
             partial(domain.create_user, cmd=operator, now=self.clock.now()),
+        )
+        return CreatedUser(user_id, login_id, initial_password if created else None)
+
+    async def create_group_reader(
+        self, realm: RealmPolicy, support: sessions.Session, login_id: str, org_ids: list[str]
+    ) -> CreatedUser:
+        """ID-USER-09 (nexi 全社閲覧用ID): support issues one ID that reads several
+        organisations of a corporate group and may change nothing."""
+        if (
+            not realm.group_readers
+            or support.role != Role.SUPPORT.value
+            or support.realm != realm.name
+            or support.restricted
+        ):
+            raise NotPermitted()
+        for org_id in org_ids:
+            if not (
+                await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))
+            ).exists:
+                raise NotFound(org_id)
+        user_id = uuid.uuid4().hex
+        await self._claim_login_id(realm, login_id, user_id)
+        initial_password = passwords.generate_password()
+        reader = domain.NewUser(
+            realm=realm.name,
+            org_id=None,
+            user_id=user_id,
+            login_id=login_id,
+            role=Role.GROUP_READER,
+            profile=UserProfile(),
+            password_hash=await passwords.hash_password(initial_password),
+            actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
+            correlation_id=current_correlation_id(),
+            readable_org_ids=tuple(org_ids),
+        )
+        created = await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(domain.create_user, cmd=reader, now=self.clock.now()),
         )
         return CreatedUser(user_id, login_id, initial_password if created else None)
 

@@ -56,9 +56,11 @@ def new_org(url: str, realm: str, admin_login_id: str) -> dict[str, Any]:
     return dict(r.json())
 
 
-def ready_admin(url: str, realm: str = "demo", prefix: str = "XA3") -> tuple[str, dict[str, Any]]:
+def ready_admin(
+    url: str, realm: str = "demo", prefix: str = "XA3", login_id: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """An organisation whose admin has logged in and changed the initial password."""
-    org = new_org(url, realm, f"{prefix}{uuid.uuid4().hex[:8]}")
+    org = new_org(url, realm, login_id or f"{prefix}{uuid.uuid4().hex[:8]}")
     token = token_of(log_in(url, realm, org["admin_login_id"], org["initial_password"]))
     changed = httpx.post(
         f"{url}/v1/realms/{realm}/password",
@@ -346,13 +348,15 @@ def test_id_pw_04_dantai_net_shows_the_hint_for_an_id_and_never_the_password(ide
     assert elsewhere.status_code == 404, "only realms that keep hints show them"
 
 
-def create_support_operator(proc: ServiceProcess, login_id: str) -> dict[str, str]:
+def create_support_operator(
+    proc: ServiceProcess, login_id: str, realm: str = "demo"
+) -> dict[str, str]:
     """The operator command, run as an operator would, against the service's database."""
     import subprocess
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "services.identity", "create-support-operator", "demo", login_id],
+        [sys.executable, "-m", "services.identity", "create-support-operator", realm, login_id],
         env=proc.env,
         capture_output=True,
         text=True,
@@ -393,3 +397,53 @@ async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
     ]
     [unlocked] = [e for e in events if e["type"] == "AccountUnlocked"]
     assert unlocked["actor"] == {"kind": "support", "id": operator["user_id"]}
+
+
+def signed_in(url: str, realm: str, login_id: str, initial_password: str) -> str:
+    token = token_of(log_in(url, realm, login_id, initial_password))
+    httpx.post(
+        f"{url}/v1/realms/{realm}/password",
+        json={"current_password": initial_password, "new_password": NEW_PASSWORD},
+        headers=bearer(token),
+    ).raise_for_status()
+    return token
+
+
+def test_id_user_09_a_group_wide_id_reads_its_groups_organisations_and_changes_nothing(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    operator = create_support_operator(proc, f"{uuid.uuid4().int % 10**11:011d}", realm="nexi")
+    support = signed_in(proc.url, "nexi", operator["login_id"], operator["initial_password"])
+    tokens_and_orgs = [
+        ready_admin(proc.url, "nexi", login_id=f"{uuid.uuid4().int % 10**11:011d}")
+        for _ in range(3)
+    ]
+    (admin_a, org_a), (_, org_b), (_, org_c) = tokens_and_orgs
+    create_user(proc.url, "nexi", org_a["org_id"], admin_a, f"{uuid.uuid4().int % 10**11:011d}")
+
+    readers = f"{proc.url}/v1/realms/nexi/group-readers"
+    reader_id = f"{uuid.uuid4().int % 10**11:011d}"
+    body = {"login_id": reader_id, "org_ids": [org_a["org_id"], org_b["org_id"]]}
+    assert httpx.post(readers, json=body, headers=bearer(admin_a)).json()["code"] == "FORBIDDEN"
+    created = httpx.post(readers, json=body, headers=bearer(support))
+    assert created.status_code == 201, created.text
+    reader = signed_in(proc.url, "nexi", reader_id, created.json()["initial_password"])
+
+    session = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(reader)).json()
+    assert (session["role"], sorted(session["readable_org_ids"])) == (
+        "group_reader",
+        sorted([org_a["org_id"], org_b["org_id"]]),
+    )
+
+    def users_of(org: dict[str, Any]) -> httpx.Response:
+        url = f"{proc.url}/v1/realms/nexi/orgs/{org['org_id']}/users"
+        return httpx.get(url, headers=bearer(reader))
+
+    assert users_of(org_a).status_code == 200 and len(users_of(org_a).json()) == 1
+    assert users_of(org_b).json() == []
+    assert users_of(org_c).json()["code"] == "FORBIDDEN", "not in its group"
+    write = create_user(
+        proc.url, "nexi", org_a["org_id"], reader, f"{uuid.uuid4().int % 10**11:011d}"
+    )
+    assert (write.status_code, write.json()["code"]) == (403, "FORBIDDEN"), "read-only"
