@@ -4,6 +4,8 @@ No ``from __future__ import annotations`` here: FastAPI reads the dependencies d
 annotations, and those built inside ``router`` must be evaluated where they are defined.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -260,12 +262,10 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         if not policy.admin_login_id.match(body.admin.login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
         check_profile(body.admin.profile, ["body", "admin", "profile"])
-        try:
+        with refusals():
             created = await usecases.create_organisation(
                 policy, body.name, body.admin.login_id, body.admin.profile, idempotency_key
             )
-        except LoginIdTaken:
-            raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
         org = created.organisation
         return OrganisationOut(**org.__dict__, initial_password=created.initial_password)
 
@@ -368,16 +368,10 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         if not policy.business_login_id.match(login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
         check_profile(body.profile, ["body", "profile"])
-        try:
+        with refusals(session):
             created = await usecases.create_business_user(
                 policy, session, org_id, login_id, body.profile, idempotency_key
             )
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except LoginIdTaken:
-            raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
-        except BusinessUserLimitReached:
-            raise Problem(ProblemCode.BUSINESS_USER_LIMIT) from None
         return BusinessUserOut(**created.__dict__)
 
     @api.post(
@@ -392,14 +386,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         login_id = body.login_id.strip()
         if not (domain.is_half_width(login_id) and policy.business_login_id.match(login_id)):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
-        try:
+        with refusals(session):
             created = await usecases.create_group_reader(policy, session, login_id, body.org_ids)
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except NotFound:
-            raise Problem(ProblemCode.NOT_FOUND) from None
-        except LoginIdTaken:
-            raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
         return BusinessUserOut(**created.__dict__)
 
     @api.get(
@@ -410,10 +398,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
     async def list_business_users(
         policy: Realm, org_id: OrgId, session: CurrentSession
     ) -> list[BusinessUserView]:
-        try:
+        with refusals(session):
             users = await usecases.business_users(policy, session, org_id)
-        except NotPermitted:
-            raise _not_permitted(session) from None
         return [BusinessUserView.model_validate(u) for u in users]
 
     @api.put(
@@ -426,12 +412,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         policy: Realm, org_id: OrgId, user_id: UserId, body: UserProfile, session: CurrentSession
     ) -> Response:
         check_profile(body, ["body"])
-        try:
+        with refusals(session):
             await usecases.change_profile(policy, session, org_id, user_id, body)
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except NotFound:
-            raise Problem(ProblemCode.NOT_FOUND) from None
         return Response(status_code=204)
 
     @api.put(
@@ -443,12 +425,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
     async def change_status(
         policy: Realm, org_id: OrgId, user_id: UserId, body: StatusChange, session: CurrentSession
     ) -> Response:
-        try:
+        with refusals(session):
             await usecases.change_status(policy, session, org_id, user_id, body.active)
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except NotFound:
-            raise Problem(ProblemCode.NOT_FOUND) from None
         return Response(status_code=204)
 
     @api.post(
@@ -460,12 +438,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
     async def initialise(
         policy: Realm, org_id: OrgId, user_id: UserId, session: CurrentSession
     ) -> Response:
-        try:
+        with refusals(session):
             await usecases.initialise_password(policy, session, org_id, user_id)
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except NotFound:
-            raise Problem(ProblemCode.NOT_FOUND) from None
         return Response(status_code=204)
 
     @api.put(
@@ -479,14 +453,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
     ) -> Response:
         if not domain.is_half_width(body.new_password):
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
-        try:
+        with refusals(session):
             await usecases.force_password(policy, session, org_id, user_id, body.new_password)
-        except NotPermitted:
-            raise _not_permitted(session) from None
-        except NotFound:
-            raise Problem(ProblemCode.NOT_FOUND) from None
-        except PasswordRefused as refused:
-            raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
         return Response(status_code=204)
 
     @api.post(
@@ -504,14 +472,10 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             domain.is_half_width(body.current_password) and domain.is_half_width(body.new_password)
         ):
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
-        try:
+        with refusals():
             await usecases.change_password(
                 policy, token, session, body.current_password, body.new_password, body.hint
             )
-        except PasswordRefused as refused:
-            raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
-        except WrongPassword:
-            raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
         return Response(status_code=204)
 
     @api.post(
@@ -539,10 +503,8 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
     async def request_email_change(
         policy: Realm, body: EmailChangeRequest, session: CurrentSession
     ) -> Accepted:
-        try:
+        with refusals(session):
             await usecases.request_email_change(policy, session, body.new_email)
-        except NotPermitted:
-            raise _not_permitted(session) from None
         return Accepted(message="新しいメールアドレスに確認用のリンクを送信しました（24時間有効）")
 
     @api.post(
@@ -593,9 +555,28 @@ def check_profile(profile: UserProfile, location: list[str]) -> None:
         )
 
 
-def _not_permitted(session: sessions.Session) -> Problem:
+@contextmanager
+def refusals(session: sessions.Session | None = None) -> Iterator[None]:
+    """The use cases' refusals as the problems a client reads, in one place for every route."""
+    try:
+        yield
+    except NotPermitted:
+        raise _not_permitted(session) from None
+    except NotFound:
+        raise Problem(ProblemCode.NOT_FOUND) from None
+    except LoginIdTaken:
+        raise Problem(ProblemCode.LOGIN_ID_TAKEN) from None
+    except BusinessUserLimitReached:
+        raise Problem(ProblemCode.BUSINESS_USER_LIMIT) from None
+    except PasswordRefused as refused:
+        raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
+    except WrongPassword:
+        raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
+
+
+def _not_permitted(session: sessions.Session | None) -> Problem:
     """A restricted session is told to change its password first (ID-LOGIN-01 step 7)."""
-    if session.restricted:
+    if session is not None and session.restricted:
         return Problem(ProblemCode.PASSWORD_CHANGE_REQUIRED)
     return Problem(ProblemCode.FORBIDDEN)
 
