@@ -30,8 +30,11 @@ from servicekit.store import Change, Loaded
 from services.identity.domain import envelope_of
 
 
-def reserve_business_user(current: Loaded, user_id: str, limit: int | None) -> Change[bool]:
-    """Add ``user_id`` to the organisation unless that would pass the realm's limit."""
+def reserve_business_user(
+    current: Loaded, user_id: str, limit: int | None, request: dict[str, Any] | None = None
+) -> Change[bool]:
+    """Add ``user_id`` to the organisation unless that would pass the realm's limit. With a
+    ``request`` (ID-USER-10) the slot is held by a request awaiting support's approval."""
     state = current.state
     assert state is not None, "the organisation exists"
     members: list[str] = state.get("business_user_ids", [])
@@ -40,7 +43,20 @@ def reserve_business_user(current: Loaded, user_id: str, limit: int | None) -> C
     if limit is not None and len(members) >= limit:
         return Change.nothing(False)
     new = {**state, "business_user_ids": [*members, user_id], "business_users": len(members) + 1}
+    if request is not None:
+        new["id_requests"] = {**state.get("id_requests", {}), user_id: request}
     return Change(outcome=True, state=new)
+
+
+def close_id_request(current: Loaded, user_id: str) -> Change[bool]:
+    """The support desk approved the request: the user exists now."""
+    state = current.state
+    assert state is not None, "the organisation exists"
+    pending = state.get("id_requests", {})
+    if user_id not in pending:
+        return Change.nothing(False)
+    rest = {k: v for k, v in pending.items() if k != user_id}
+    return Change(outcome=True, state={**state, "id_requests": rest})
 
 
 def change_own_password(

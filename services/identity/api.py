@@ -22,6 +22,7 @@ from services.identity.usecases import (
     BusinessUserLimitReached,
     IdentityUseCases,
     LoginIdTaken,
+    MissingContact,
     NotFound,
     NotPermitted,
     PasswordRefused,
@@ -103,6 +104,9 @@ class BusinessUserOut(BaseModel):
     login_id: str
     initial_password: str | None = Field(
         default=None, description="Shown once, to the admin, who passes it on (ID-PW-03)."
+    )
+    pending: bool = Field(
+        default=False, description="A request awaiting the support desk's approval (ID-USER-10)."
     )
 
 
@@ -356,6 +360,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         summary="The organisation's admin creates a business user (ID-USER-01)",
     )
     async def create_business_user(
+        response: Response,
         policy: Realm,
         org_id: OrgId,
         body: NewBusinessUser,
@@ -372,6 +377,21 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
             created = await usecases.create_business_user(
                 policy, session, org_id, login_id, body.profile, idempotency_key
             )
+        if created.pending:
+            response.status_code = status.HTTP_202_ACCEPTED
+        return BusinessUserOut(**created.__dict__)
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/id-requests/{user_id}/approve",
+        status_code=status.HTTP_201_CREATED,
+        tags=["users"],
+        summary="Support approves an admin's request for a business ID (ID-USER-10)",
+    )
+    async def approve_id_request(
+        policy: Realm, org_id: OrgId, user_id: UserId, session: CurrentSession
+    ) -> BusinessUserOut:
+        with refusals(session):
+            created = await usecases.approve_id_request(policy, session, org_id, user_id)
         return BusinessUserOut(**created.__dict__)
 
     @api.post(
@@ -572,6 +592,11 @@ def refusals(session: sessions.Session | None = None) -> Iterator[None]:
         raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
     except WrongPassword:
         raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
+    except MissingContact:
+        raise Problem(
+            ProblemCode.VALIDATION_ERROR,
+            detail="団体の連絡先（メールアドレスと電話番号）が登録されていません",
+        ) from None
 
 
 def _not_permitted(session: sessions.Session | None) -> Problem:

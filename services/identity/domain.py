@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts import Actor, InitialPasswordIssued, UserCreated
+from contracts import Actor, InitialPasswordIssued, SealedSecret, UserCreated
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute
 from servicekit.store import Change, Loaded
@@ -87,6 +87,18 @@ class NewUser:
     actor: Actor
     correlation_id: str
     readable_org_ids: tuple[str, ...] = ()
+    delivery: PasswordNotice | None = None
+    """How the initial password reaches the user; ``None``: answered once by the API."""
+
+
+@dataclass(frozen=True)
+class PasswordNotice:
+    """The password-notice mail (ID-PW-03, NT-06): to whom, sealed for notify."""
+
+    route: InitialPasswordRoute
+    recipient_email: str
+    sealed_password: SealedSecret
+    attachment_password: SealedSecret | None = None
 
 
 def create_user(current: Loaded, cmd: NewUser, now: datetime) -> Change[bool]:
@@ -115,12 +127,24 @@ def create_user(current: Loaded, cmd: NewUser, now: datetime) -> Change[bool]:
     envelope = envelope_of(cmd.realm, cmd.org_id, cmd.user_id, cmd.actor, cmd.correlation_id, now)
     events = [
         UserCreated(**envelope, login_id=cmd.login_id, role=cmd.role, profile=cmd.profile),
-        # The API returns it once to whoever created the user: nothing secret on the bus.
-        InitialPasswordIssued(
-            **envelope, login_id=cmd.login_id, route=InitialPasswordRoute.OUT_OF_BAND
-        ),
+        _initial_password_issued(envelope, cmd),
     ]
     return Change(outcome=True, state=state, events=events)
+
+
+def _initial_password_issued(envelope: dict[str, Any], cmd: NewUser) -> InitialPasswordIssued:
+    if cmd.delivery is None:  # answered once by the API: nothing secret on the bus
+        return InitialPasswordIssued(
+            **envelope, login_id=cmd.login_id, route=InitialPasswordRoute.OUT_OF_BAND
+        )
+    return InitialPasswordIssued(
+        **envelope,
+        login_id=cmd.login_id,
+        route=cmd.delivery.route,
+        recipient_email=cmd.delivery.recipient_email,
+        sealed_password=cmd.delivery.sealed_password,
+        attachment_password=cmd.delivery.attachment_password,
+    )
 
 
 def admin_of(cmd: CreateOrganisation) -> NewUser:

@@ -25,6 +25,8 @@ class RealmPolicy:
     password_max_length: int = 64
     password_hint: bool = False
     """Users may keep a password hint, shown to whoever types their ID (ID-PW-04)."""
+    business_id_requests: bool = False
+    """A new business ID is a request the support desk approves (ID-USER-10, dantai-net)."""
     group_readers: bool = False
     """Support may issue group-wide read-only IDs (nexi 全社閲覧用ID, ID-USER-09)."""
     temporary_password_roles: frozenset[str] = frozenset()
@@ -40,6 +42,7 @@ PRESETS: dict[str, RealmPolicy] = {
             business_login_id=re.compile(r"^XA5[0-9A-Za-z]{1,17}$"),
             business_user_limit=3,
             password_hint=True,
+            business_id_requests=True,
         ),
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
         RealmPolicy("mypage", temporary_password_roles=frozenset({"member"})),

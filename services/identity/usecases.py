@@ -11,6 +11,7 @@ from typing import Any
 
 from contracts import Actor, ActorKind, seal
 from contracts.common import Role, UserProfile
+from contracts.identity import InitialPasswordRoute
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
 from servicekit.store import Change
@@ -74,6 +75,12 @@ class CreatedUser:
     user_id: str
     login_id: str
     initial_password: str | None
+    pending: bool = False
+    """An ID request waiting for support's approval (ID-USER-10)."""
+
+
+class MissingContact(Exception):
+    """The organisation has no contact address for the password notice."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,14 @@ class IdentityUseCases:
                 idle_timeout_seconds=int(sessions.IDLE_TIMEOUT.total_seconds()),
                 expires_at=now + sessions.ABSOLUTE_LIFETIME,
             )
-            if user_id is None:
+            user = None
+            if user_id is not None:
+                user = await self.store.aggregates.load(
+                    domain.user_aggregate_id(realm.name, user_id)
+                )
+            if user is None or user.state is None:
+                # Unknown, or claimed for a user who does not exist yet (an ID request awaiting
+                # approval, a creation cut short): the same answer as any unknown ID.
                 await passwords.verify_password(passwords.DUMMY_HASH, password)  # same time
                 attempt = self._attempt(realm, login_id, False, None, ip, user_agent, now, None)
                 result = await self.store.aggregates.update(
@@ -158,8 +172,6 @@ class IdentityUseCases:
                     partial(login.attempt_unknown_login, attempt=attempt, policy=realm),
                 )
                 return LoginOutcome(result)
-            user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
-            assert user.state is not None, "a claimed login ID names a created user"
             stored_hash: str = user.state["password_hash"]
             ok = await passwords.verify_password(stored_hash, password)
             attempt = self._attempt(realm, login_id, ok, stored_hash, ip, user_agent, now, session)
@@ -184,7 +196,7 @@ class IdentityUseCases:
             await self.store.sessions.start(
                 token,
                 sessions.Session(
-                    user_id=user_id,
+                    user_id=user.state["user_id"],
                     realm=realm.name,
                     org_id=result.org_id,
                     role=result.role or "",
@@ -217,15 +229,28 @@ class IdentityUseCases:
         else:
             user_id = uuid.uuid4().hex
         await self._claim_login_id(realm, login_id, user_id)
+        request = None
+        if realm.business_id_requests:
+            request = {
+                "login_id": login_id,
+                "profile": profile.model_dump(exclude_none=True),
+                "requested_by": admin.user_id,
+                "requested_at": self.clock.now(),
+            }
         reserved = await self.store.aggregates.update(
             domain.org_aggregate_id(realm.name, org_id),
             partial(
-                accounts.reserve_business_user, user_id=user_id, limit=realm.business_user_limit
+                accounts.reserve_business_user,
+                user_id=user_id,
+                limit=realm.business_user_limit,
+                request=request,
             ),
         )
         if not reserved:
             await self.store.login_ids.release(domain.login_id_fact(realm.name, login_id), user_id)
             raise BusinessUserLimitReached(org_id)
+        if request is not None:
+            return CreatedUser(user_id, login_id, None, pending=True)
         initial_password = passwords.generate_password()
         new_user = domain.NewUser(
             realm=realm.name,
@@ -244,6 +269,52 @@ class IdentityUseCases:
             partial(domain.create_user, cmd=new_user, now=now),
         )
         return CreatedUser(user_id, login_id, initial_password if created else None)
+
+    async def approve_id_request(
+        self, realm: RealmPolicy, support: sessions.Session, org_id: str, user_id: str
+    ) -> CreatedUser:
+        """ID-USER-10: support approves an admin's request for a business ID. The ID notice goes
+        by post (the operator reads it from this answer); the password notice by mail to the
+        organisation's contact, as an attachment opened with the contact's phone (NT-06)."""
+        if support.role != Role.SUPPORT.value or support.realm != realm.name or support.restricted:
+            raise NotPermitted()
+        org = await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))
+        request = (org.state or {}).get("id_requests", {}).get(user_id)
+        if org.state is None or request is None:
+            raise NotFound(user_id)
+        admin = await self.store.aggregates.load(
+            domain.user_aggregate_id(realm.name, org.state["admin"]["user_id"])
+        )
+        contact = (admin.state or {}).get("profile", {})
+        if not contact.get("email") or not contact.get("phone") or not self.notify_public_key:
+            raise MissingContact(org_id)
+        initial_password = passwords.generate_password()
+        new_user = domain.NewUser(
+            realm=realm.name,
+            org_id=org_id,
+            user_id=user_id,
+            login_id=request["login_id"],
+            role=Role.BUSINESS,
+            profile=UserProfile.model_validate(request["profile"]),
+            password_hash=await passwords.hash_password(initial_password),
+            actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
+            correlation_id=current_correlation_id(),
+            delivery=domain.PasswordNotice(
+                route=InitialPasswordRoute.MAIL_TO_ORG_CONTACT,
+                recipient_email=contact["email"],
+                sealed_password=seal(initial_password, self.notify_public_key),
+                attachment_password=seal(contact["phone"], self.notify_public_key),
+            ),
+        )
+        await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(domain.create_user, cmd=new_user, now=self.clock.now()),
+        )
+        await self.store.aggregates.update(
+            domain.org_aggregate_id(realm.name, org_id),
+            partial(accounts.close_id_request, user_id=user_id),
+        )
+        return CreatedUser(user_id, request["login_id"], None)
 
     async def change_password(
         self,

@@ -14,9 +14,14 @@ import pytest
 from harness import Infra, Namespace, ServiceProcess
 from pymongo import AsyncMongoClient
 
+from contracts import SealedSecret, generate_keypair, open_sealed
+
 pytestmark = pytest.mark.integration
 
 NEW_PASSWORD = "Kaisha-Pass-2026"
+
+
+PUBLIC, PRIVATE = generate_keypair()
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +29,9 @@ def identity(
     infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
     ns = Namespace()
-    proc = ServiceProcess("identity", infra, ns, tmp_path_factory.mktemp("admin")).start()
+    proc = ServiceProcess(
+        "identity", infra, ns, tmp_path_factory.mktemp("admin"), notify_public_key=PUBLIC
+    ).start()
     yield proc, ns
     proc.stop()
 
@@ -46,10 +53,15 @@ def token_of(response: httpx.Response) -> str:
     return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
 
 
-def new_org(url: str, realm: str, admin_login_id: str) -> dict[str, Any]:
+def new_org(
+    url: str, realm: str, admin_login_id: str, profile: dict[str, str] | None = None
+) -> dict[str, Any]:
     r = httpx.post(
         f"{url}/v1/realms/{realm}/orgs",
-        json={"name": "テスト団体", "admin": {"login_id": admin_login_id}},
+        json={
+            "name": "テスト団体",
+            "admin": {"login_id": admin_login_id, "profile": profile or {}},
+        },
         timeout=30,
     )
     assert r.status_code == 201, r.text
@@ -57,10 +69,14 @@ def new_org(url: str, realm: str, admin_login_id: str) -> dict[str, Any]:
 
 
 def ready_admin(
-    url: str, realm: str = "demo", prefix: str = "XA3", login_id: str | None = None
+    url: str,
+    realm: str = "demo",
+    prefix: str = "XA3",
+    login_id: str | None = None,
+    profile: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """An organisation whose admin has logged in and changed the initial password."""
-    org = new_org(url, realm, login_id or f"{prefix}{uuid.uuid4().hex[:8]}")
+    org = new_org(url, realm, login_id or f"{prefix}{uuid.uuid4().hex[:8]}", profile)
     token = token_of(log_in(url, realm, org["admin_login_id"], org["initial_password"]))
     changed = httpx.post(
         f"{url}/v1/realms/{realm}/password",
@@ -141,10 +157,11 @@ async def test_id_user_01_dantai_net_admins_create_at_most_three_business_users_
             )
         )
     statuses = sorted(r.status_code for r in answers)
-    assert statuses == [201, 201, 201, 409, 409, 409]
+    assert statuses == [202, 202, 202, 409, 409, 409], "requests hold the slots (ID-USER-10)"
     assert {r.json()["code"] for r in answers if r.status_code == 409} == {"BUSINESS_USER_LIMIT"}
-    created = [r.json() for r in answers if r.status_code == 201]
-    assert all(c["login_id"].startswith("XA5") and c["initial_password"] for c in created)
+    requested = [r.json() for r in answers if r.status_code == 202]
+    assert all(c["login_id"].startswith("XA5") and c["pending"] for c in requested)
+    assert not any(c["initial_password"] for c in requested)
 
 
 async def test_id_lock_04_id_pw_06_the_admin_unlocks_a_locked_business_user_by_initialising(
@@ -447,3 +464,45 @@ def test_id_user_09_a_group_wide_id_reads_its_groups_organisations_and_changes_n
         proc.url, "nexi", org_a["org_id"], reader, f"{uuid.uuid4().int % 10**11:011d}"
     )
     assert (write.status_code, write.json()["code"]) == (403, "FORBIDDEN"), "read-only"
+
+
+async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved_by_support(
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    proc, ns = identity
+    contact = {"email": "tantou@example.jp", "phone": "03-1234-5678"}
+    admin, org = ready_admin(proc.url, "dantai-net", "XA3", profile=contact)
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    asked = create_user(proc.url, "dantai-net", org["org_id"], admin, login_id)
+    assert asked.status_code == 202 and asked.json()["pending"] is True
+    request_id = asked.json()["user_id"]
+    assert (
+        log_in(proc.url, "dantai-net", login_id, "anything").json()["code"] == "INVALID_CREDENTIALS"
+    )
+
+    approve = (
+        f"{proc.url}/v1/realms/dantai-net/orgs/{org['org_id']}/id-requests/{request_id}/approve"
+    )
+    assert httpx.post(approve, headers=bearer(admin)).json()["code"] == "FORBIDDEN"
+    operator = create_support_operator(proc, f"XA5{uuid.uuid4().hex[:8]}", realm="dantai-net")
+    support = signed_in(proc.url, "dantai-net", operator["login_id"], operator["initial_password"])
+    approved = httpx.post(approve, headers=bearer(support))
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["login_id"] == login_id, "for the ID notice by post"
+    assert approved.json()["initial_password"] is None, "the password goes by mail only"
+    assert httpx.post(approve, headers=bearer(support)).json()["code"] == "NOT_FOUND", "once"
+
+    commits = mongo[ns.database("identity")]["commits"]
+    [notice] = [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"user:dantai-net:{request_id}"})
+        for e in c["events"]
+        if e["type"] == "InitialPasswordIssued"
+    ]
+    assert (notice["route"], notice["recipient_email"]) == ("mail_to_org_contact", contact["email"])
+    opens_zip = open_sealed(SealedSecret.from_wire(notice["attachment_password"]), PRIVATE)
+    assert opens_zip == contact["phone"], "NT-06: the attachment opens with the contact's phone"
+    password = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE)
+    first = log_in(proc.url, "dantai-net", login_id, password)
+    assert first.status_code == 200
+    assert first.json()["password_change_required"] is True
