@@ -254,7 +254,7 @@ def test_x_07_names_outside_jis_x_0208_are_refused_naming_the_character(identity
     )
 
 
-async def test_id_user_06_the_admin_changes_a_profile_and_the_event_carries_all_of_it(
+async def test_id_user_06_id_user_07_the_admin_changes_a_profile_and_lists_its_users(
     identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     proc, ns = identity
@@ -501,7 +501,7 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
     ]
     assert (notice["route"], notice["recipient_email"]) == ("mail_to_org_contact", contact["email"])
     opens_zip = open_sealed(SealedSecret.from_wire(notice["attachment_password"]), PRIVATE)
-    assert opens_zip == contact["phone"], "NT-06: the attachment opens with the contact's phone"
+    assert opens_zip == contact["phone"], "the attachment opens with the phone (seed 000 Q2)"
     password = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE)
     first = log_in(proc.url, "dantai-net", login_id, password)
     assert first.status_code == 200

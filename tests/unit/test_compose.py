@@ -158,7 +158,7 @@ def test_x_09_compose_sets_only_variables_the_settings_read(
         for name in APP_PORTS
         if "NOTIFY_PRIVATE_KEY" in _environment(compose["services"][name])
     ]
-    assert holders == ["notify"], "only notify gets the private key (X-02, NT-05)"
+    assert holders == ["notify"], "only notify gets the private key (X-02)"
     published = [
         _without_env_file(str(mapping))
         for service in compose["services"].values()
