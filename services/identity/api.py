@@ -6,18 +6,38 @@ annotations, and those built inside ``router`` must be evaluated where they are 
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Depends, Header, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import UserProfile
 from servicekit.problems import Problem, ProblemCode
 from services.identity import domain, email_change, profiles, sessions
 from services.identity.login import LoginAnswer
 from services.identity.realms import RealmPolicy, realm_policy
+from services.identity.schemas import (
+    MAIL_SENT_ANSWER,
+    Accepted,
+    BusinessUserOut,
+    BusinessUserView,
+    Credentials,
+    EmailChangeConfirmation,
+    EmailChangeRequest,
+    ForcedPassword,
+    HintOut,
+    HintRequest,
+    LoginOut,
+    NewBusinessUser,
+    NewGroupReader,
+    NewOrganisation,
+    OrganisationOut,
+    PasswordChange,
+    SessionOut,
+    StatusChange,
+    TemporaryPasswordRequest,
+)
+from services.identity.signin import SignInUseCases
 from services.identity.usecases import (
     BusinessUserLimitReached,
     IdentityUseCases,
@@ -33,172 +53,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 REMEMBER_ID_COOKIE = "__Host-remember-id"
 
 RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["dantai-net"])]
-
-
-class NewAdmin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(
-        pattern=domain.HALF_WIDTH_LOGIN_ID.pattern, examples=["XA3000001"], description="半角英数字"
-    )
-    profile: UserProfile = Field(default_factory=UserProfile)
-
-
-class NewOrganisation(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "サンプル健康保険組合",
-                    "admin": {
-                        "login_id": "XA3000001",
-                        "profile": {"name": "山田太郎", "email": "admin@example.jp"},
-                    },
-                }
-            ]
-        },
-    )
-
-    name: str = Field(min_length=1, max_length=100, description="団体名")
-    admin: NewAdmin
-
-
-class OrganisationOut(BaseModel):
-    realm: str
-    org_id: str
-    name: str
-    admin_user_id: str
-    admin_login_id: str
-    created_at: datetime
-    initial_password: str | None = Field(
-        default=None,
-        description="The admin's initial password: shown once, in the answer that created it.",
-    )
-
-
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(min_length=1, max_length=254, examples=["XA3000001"])
-    password: str = Field(min_length=1, max_length=128, repr=False)
-    remember_id: bool = Field(default=False, description="次回ログインからIDの入力を省略")
-
-
-class LoginOut(BaseModel):
-    user_id: str
-    role: str
-    previous_login_at: datetime | None = Field(description="前回ログイン日時 (Asia/Tokyo)")
-    password_change_required: bool
-
-
-class NewBusinessUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
-    profile: UserProfile = Field(default_factory=UserProfile)
-
-
-class BusinessUserOut(BaseModel):
-    user_id: str
-    login_id: str
-    initial_password: str | None = Field(
-        default=None, description="Shown once, to the admin, who passes it on (ID-PW-03)."
-    )
-    pending: bool = Field(
-        default=False, description="A request awaiting the support desk's approval (ID-USER-10)."
-    )
-
-
-class BusinessUserView(BaseModel):
-    user_id: str
-    login_id: str
-    status: str
-    locked: bool
-    profile: UserProfile
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    active: bool = Field(description="使用状態: true で使用可、false で使用不可")
-
-
-class ForcedPassword(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    new_password: str = Field(min_length=1, max_length=128, repr=False)
-
-
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    current_password: str = Field(min_length=1, max_length=128, repr=False)
-    new_password: str = Field(min_length=1, max_length=128, repr=False)
-    hint: str | None = Field(
-        default=None, max_length=50, description="パスワードのヒント (dantai-net)", repr=False
-    )
-
-
-class TemporaryPasswordRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(min_length=1, max_length=254)
-    email: str = Field(min_length=3, max_length=254)
-
-
-class Accepted(BaseModel):
-    message: str
-
-
-MAIL_SENT_ANSWER = (
-    "ご登録のメールアドレスに仮パスワードを送信しました。"
-    "IDとメールアドレスの組み合わせが登録と異なる場合は送信されません。"
-)
-
-
-class EmailChangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    new_email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
-
-
-class EmailChangeConfirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    token: str = Field(min_length=20, max_length=100, repr=False)
-
-
-class HintRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(min_length=1, max_length=254)
-
-
-class HintOut(BaseModel):
-    hint: str | None
-
-
-class NewGroupReader(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login_id: str = Field(min_length=1, max_length=254)
-    org_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]] = Field(
-        min_length=1, max_length=200
-    )
-
-
-class SessionOut(BaseModel):
-    user_id: str
-    realm: str
-    org_id: str | None
-    role: str
-    login_id: str
-    restricted: bool
-    otp_verified: bool
-    previous_login_at: datetime | None
-    expires_at: datetime
-    readable_org_ids: list[str]
 
 
 def realm(realm: RealmName) -> RealmPolicy:
@@ -238,7 +92,9 @@ UserId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str, Depends(session_token)]
 
 
-def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter:
+def router(
+    usecases: IdentityUseCases, signin: SignInUseCases, maintenance: frozenset[str]
+) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
     def refuse_in_maintenance(policy: RealmPolicy) -> None:
@@ -305,7 +161,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         if not (domain.is_half_width(login_id) and domain.is_half_width(body.password)):
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)  # step 1: not counted
         refuse_in_maintenance(policy)  # step 2
-        outcome = await usecases.log_in(
+        outcome = await signin.log_in(
             policy,
             login_id,
             body.password,
@@ -340,13 +196,13 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         responses={401: {"description": "SESSION_EXPIRED"}},
     )
     async def introspect(token: Token) -> SessionOut:
-        found = await usecases.introspect(token)
+        found = await signin.introspect(token)
         if found is None:
             raise Problem(ProblemCode.SESSION_EXPIRED)
         return SessionOut(**{k: getattr(found, k) for k in SessionOut.model_fields})
 
     async def current_session(token: Token) -> sessions.Session:
-        found = await usecases.introspect(token)
+        found = await signin.introspect(token)
         if found is None:
             raise Problem(ProblemCode.SESSION_EXPIRED)
         return found
@@ -493,7 +349,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         ):
             raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
         with refusals():
-            await usecases.change_password(
+            await signin.change_password(
                 policy, token, session, body.current_password, body.new_password, body.hint
             )
         return Response(status_code=204)
@@ -511,7 +367,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
                 ProblemCode.NOT_FOUND, detail="このサービスでは仮パスワードを発行できません"
             )
         refuse_in_maintenance(policy)
-        await usecases.request_temporary_password(policy, body.login_id.strip(), body.email.strip())
+        await signin.request_temporary_password(policy, body.login_id.strip(), body.email.strip())
         return Accepted(message=MAIL_SENT_ANSWER)
 
     @api.post(
@@ -524,7 +380,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         policy: Realm, body: EmailChangeRequest, session: CurrentSession
     ) -> Accepted:
         with refusals(session):
-            await usecases.request_email_change(policy, session, body.new_email)
+            await signin.request_email_change(policy, session, body.new_email)
         return Accepted(message="新しいメールアドレスに確認用のリンクを送信しました（24時間有効）")
 
     @api.post(
@@ -534,7 +390,7 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         responses={404: {"description": "LINK_INVALID"}, 410: {"description": "LINK_EXPIRED"}},
     )
     async def confirm_email_change(policy: Realm, body: EmailChangeConfirmation) -> Accepted:
-        outcome = await usecases.confirm_email_change(policy, body.token)
+        outcome = await signin.confirm_email_change(policy, body.token)
         if outcome is email_change.Confirmation.EXPIRED:
             raise Problem(ProblemCode.LINK_EXPIRED)
         if outcome is email_change.Confirmation.INVALID:
@@ -550,11 +406,11 @@ def router(usecases: IdentityUseCases, maintenance: frozenset[str]) -> APIRouter
         if not policy.password_hint:
             raise Problem(ProblemCode.NOT_FOUND, detail="このサービスではヒントを表示できません")
         refuse_in_maintenance(policy)
-        return HintOut(hint=await usecases.password_hint(policy, body.login_id.strip()))
+        return HintOut(hint=await signin.password_hint(policy, body.login_id.strip()))
 
     @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
     async def log_out(token: Token, response: Response) -> Response:
-        await usecases.logout(token)
+        await signin.logout(token)
         response.status_code = 204
         response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True)
         return response

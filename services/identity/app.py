@@ -8,6 +8,7 @@ from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.identity import api, passwords
 from services.identity.settings import IdentitySettings
+from services.identity.signin import SignInUseCases
 from services.identity.store import IdentityStore
 from services.identity.usecases import IdentityUseCases
 
@@ -18,8 +19,9 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     runtime = Runtime(settings, clock)
     store = IdentityStore(runtime.db, runtime.store, runtime.clock)
     usecases = IdentityUseCases(store, runtime.clock, settings.notify_public_key)
+    signin = SignInUseCases(store, runtime.clock, settings.notify_public_key)
     return runtime.app(
         title="Identity service",
         description="Realms, organisations and users, passwords, login, lockout and sessions.",
-        routers=[api.router(usecases, settings.realms_in_maintenance)],
+        routers=[api.router(usecases, signin, settings.realms_in_maintenance)],
     )

@@ -1,0 +1,175 @@
+"""Identity's HTTP request and response bodies (OpenAPI shows them with their examples)."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.common import UserProfile
+from services.identity import domain, profiles
+
+
+class NewAdmin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(
+        pattern=domain.HALF_WIDTH_LOGIN_ID.pattern, examples=["XA3000001"], description="半角英数字"
+    )
+    profile: UserProfile = Field(default_factory=UserProfile)
+
+
+class NewOrganisation(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "サンプル健康保険組合",
+                    "admin": {
+                        "login_id": "XA3000001",
+                        "profile": {"name": "山田太郎", "email": "admin@example.jp"},
+                    },
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=100, description="団体名")
+    admin: NewAdmin
+
+
+class OrganisationOut(BaseModel):
+    realm: str
+    org_id: str
+    name: str
+    admin_user_id: str
+    admin_login_id: str
+    created_at: datetime
+    initial_password: str | None = Field(
+        default=None,
+        description="The admin's initial password: shown once, in the answer that created it.",
+    )
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254, examples=["XA3000001"])
+    password: str = Field(min_length=1, max_length=128, repr=False)
+    remember_id: bool = Field(default=False, description="次回ログインからIDの入力を省略")
+
+
+class LoginOut(BaseModel):
+    user_id: str
+    role: str
+    previous_login_at: datetime | None = Field(description="前回ログイン日時 (Asia/Tokyo)")
+    password_change_required: bool
+
+
+class NewBusinessUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
+    profile: UserProfile = Field(default_factory=UserProfile)
+
+
+class BusinessUserOut(BaseModel):
+    user_id: str
+    login_id: str
+    initial_password: str | None = Field(
+        default=None, description="Shown once, to the admin, who passes it on (ID-PW-03)."
+    )
+    pending: bool = Field(
+        default=False, description="A request awaiting the support desk's approval (ID-USER-10)."
+    )
+
+
+class BusinessUserView(BaseModel):
+    user_id: str
+    login_id: str
+    status: str
+    locked: bool
+    profile: UserProfile
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="使用状態: true で使用可、false で使用不可")
+
+
+class ForcedPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_password: str = Field(min_length=1, max_length=128, repr=False)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128, repr=False)
+    new_password: str = Field(min_length=1, max_length=128, repr=False)
+    hint: str | None = Field(
+        default=None, max_length=50, description="パスワードのヒント (dantai-net)", repr=False
+    )
+
+
+class TemporaryPasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+    email: str = Field(min_length=3, max_length=254)
+
+
+class Accepted(BaseModel):
+    message: str
+
+
+MAIL_SENT_ANSWER = (
+    "ご登録のメールアドレスに仮パスワードを送信しました。"
+    "IDとメールアドレスの組み合わせが登録と異なる場合は送信されません。"
+)
+
+
+class EmailChangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
+
+
+class EmailChangeConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=20, max_length=100, repr=False)
+
+
+class HintRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+
+
+class HintOut(BaseModel):
+    hint: str | None
+
+
+class NewGroupReader(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254)
+    org_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]] = Field(
+        min_length=1, max_length=200
+    )
+
+
+class SessionOut(BaseModel):
+    user_id: str
+    realm: str
+    org_id: str | None
+    role: str
+    login_id: str
+    restricted: bool
+    otp_verified: bool
+    previous_login_at: datetime | None
+    expires_at: datetime
+    readable_org_ids: list[str]
