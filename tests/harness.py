@@ -266,3 +266,16 @@ async def read_topic(bootstrap: str, topic: str, count: int, *, timeout: float =
     finally:
         await consumer.stop()
     return records
+
+
+@contextmanager
+def running_service(
+    service: str, infra: Infra, log_dir: Path, **settings: str
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    """One service process in its own namespace for a group of tests; stopped afterwards."""
+    ns = Namespace()
+    proc = ServiceProcess(service, infra, ns, log_dir, **settings).start()
+    try:
+        yield proc, ns
+    finally:
+        proc.stop()

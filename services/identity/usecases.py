@@ -168,24 +168,15 @@ class IdentityUseCases:
             raise BusinessUserLimitReached(org_id)
         if request is not None:
             return CreatedUser(user_id, login_id, None, pending=True)
-        initial_password = passwords.generate_password()
-        new_user = domain.NewUser(
-            realm=realm.name,
+        return await self._create_user(
+            realm,
             org_id=org_id,
             user_id=user_id,
             login_id=login_id,
             role=Role.BUSINESS,
             profile=profile,
-            password_hash=await passwords.hash_password(initial_password),
             actor=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
-            correlation_id=current_correlation_id(),
         )
-        now = self.clock.now()
-        created = await self.store.aggregates.update(
-            domain.user_aggregate_id(realm.name, user_id),
-            partial(domain.create_user, cmd=new_user, now=now),
-        )
-        return CreatedUser(user_id, login_id, initial_password if created else None)
 
     async def approve_id_request(
         self, realm: RealmPolicy, support: sessions.Session, org_id: str, user_id: str
@@ -205,33 +196,31 @@ class IdentityUseCases:
         contact = (admin.state or {}).get("profile", {})
         if not contact.get("email") or not contact.get("phone") or not self.notify_public_key:
             raise MissingContact(org_id)
-        initial_password = passwords.generate_password()
-        new_user = domain.NewUser(
-            realm=realm.name,
+        key = self.notify_public_key
+
+        def password_notice(password: str) -> domain.PasswordNotice:
+            return domain.PasswordNotice(
+                route=InitialPasswordRoute.MAIL_TO_ORG_CONTACT,
+                recipient_email=contact["email"],
+                sealed_password=seal(password, key),
+                attachment_password=seal(contact["phone"], key),
+            )
+
+        created = await self._create_user(
+            realm,
             org_id=org_id,
             user_id=user_id,
             login_id=request["login_id"],
             role=Role.BUSINESS,
             profile=UserProfile.model_validate(request["profile"]),
-            password_hash=await passwords.hash_password(initial_password),
             actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
-            correlation_id=current_correlation_id(),
-            delivery=domain.PasswordNotice(
-                route=InitialPasswordRoute.MAIL_TO_ORG_CONTACT,
-                recipient_email=contact["email"],
-                sealed_password=seal(initial_password, self.notify_public_key),
-                attachment_password=seal(contact["phone"], self.notify_public_key),
-            ),
-        )
-        await self.store.aggregates.update(
-            domain.user_aggregate_id(realm.name, user_id),
-            partial(domain.create_user, cmd=new_user, now=self.clock.now()),
+            notice=password_notice,
         )
         await self.store.aggregates.update(
             domain.org_aggregate_id(realm.name, org_id),
             partial(accounts.close_id_request, user_id=user_id),
         )
-        return CreatedUser(user_id, request["login_id"], None)
+        return created
 
     async def business_users(
         self, realm: RealmPolicy, admin: sessions.Session, org_id: str
@@ -316,6 +305,43 @@ class IdentityUseCases:
         await self._manage_user(realm, admin, org_id, user_id, accounts.initialise_password)
         await self.store.sessions.end_all(user_id)
 
+    async def _create_user(
+        self,
+        realm: RealmPolicy,
+        *,
+        org_id: str | None,
+        user_id: str,
+        login_id: str,
+        role: Role,
+        profile: UserProfile,
+        actor: Actor,
+        readable_org_ids: tuple[str, ...] = (),
+        notice: Callable[[str], domain.PasswordNotice] | None = None,
+    ) -> CreatedUser:
+        """A user with a fresh initial password (ID-PW-03). Without a ``notice`` the password is
+        answered once to the caller; with one it travels only in the mail the notice describes.
+        Creating the same user again answers no password."""
+        initial_password = passwords.generate_password()
+        new_user = domain.NewUser(
+            realm=realm.name,
+            org_id=org_id,
+            user_id=user_id,
+            login_id=login_id,
+            role=role,
+            profile=profile,
+            password_hash=await passwords.hash_password(initial_password),
+            actor=actor,
+            correlation_id=current_correlation_id(),
+            readable_org_ids=readable_org_ids,
+            delivery=notice(initial_password) if notice else None,
+        )
+        created = await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, user_id),
+            partial(domain.create_user, cmd=new_user, now=self.clock.now()),
+        )
+        answered = created and notice is None
+        return CreatedUser(user_id, login_id, initial_password if answered else None)
+
     async def _claim_login_id(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
         """Login IDs are unique in a realm (a unique fact, X-13); a retry by the same user is ok."""
         fact = domain.login_id_fact(realm.name, login_id)
@@ -356,23 +382,15 @@ class IdentityUseCases:
         """Realm staff (サポートデスク, ID-USER-04), created by an operator on the command line."""
         user_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"support:{realm.name}:{login_id}").hex
         await self._claim_login_id(realm, login_id, user_id)
-        initial_password = passwords.generate_password()
-        operator = domain.NewUser(
-            realm=realm.name,
+        return await self._create_user(
+            realm,
             org_id=None,
             user_id=user_id,
             login_id=login_id,
             role=Role.SUPPORT,
             profile=UserProfile(),
-            password_hash=await passwords.hash_password(initial_password),
             actor=Actor(kind=ActorKind.SERVICE, id="identity.cli"),
-            correlation_id=current_correlation_id(),
         )
-        created = await self.store.aggregates.update(
-            domain.user_aggregate_id(realm.name, user_id),
-            partial(domain.create_user, cmd=operator, now=self.clock.now()),
-        )
-        return CreatedUser(user_id, login_id, initial_password if created else None)
 
     async def create_group_reader(
         self, realm: RealmPolicy, support: sessions.Session, login_id: str, org_ids: list[str]
@@ -393,21 +411,13 @@ class IdentityUseCases:
                 raise NotFound(org_id)
         user_id = uuid.uuid4().hex
         await self._claim_login_id(realm, login_id, user_id)
-        initial_password = passwords.generate_password()
-        reader = domain.NewUser(
-            realm=realm.name,
+        return await self._create_user(
+            realm,
             org_id=None,
             user_id=user_id,
             login_id=login_id,
             role=Role.GROUP_READER,
             profile=UserProfile(),
-            password_hash=await passwords.hash_password(initial_password),
             actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
-            correlation_id=current_correlation_id(),
             readable_org_ids=tuple(org_ids),
         )
-        created = await self.store.aggregates.update(
-            domain.user_aggregate_id(realm.name, user_id),
-            partial(domain.create_user, cmd=reader, now=self.clock.now()),
-        )
-        return CreatedUser(user_id, login_id, initial_password if created else None)

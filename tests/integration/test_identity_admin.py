@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess
+from harness import Infra, Namespace, ServiceProcess, running_service
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -28,12 +28,10 @@ PUBLIC, PRIVATE = generate_keypair()
 def identity(
     infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    ns = Namespace()
-    proc = ServiceProcess(
-        "identity", infra, ns, tmp_path_factory.mktemp("admin"), notify_public_key=PUBLIC
-    ).start()
-    yield proc, ns
-    proc.stop()
+    with running_service(
+        "identity", infra, tmp_path_factory.mktemp("admin"), notify_public_key=PUBLIC
+    ) as started:
+        yield started
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess
+from harness import Infra, Namespace, ServiceProcess, running_service
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -26,12 +26,10 @@ PUBLIC, PRIVATE = generate_keypair()
 def identity(
     infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    ns = Namespace()
-    proc = ServiceProcess(
-        "identity", infra, ns, tmp_path_factory.mktemp("email"), notify_public_key=PUBLIC
-    ).start()
-    yield proc, ns
-    proc.stop()
+    with running_service(
+        "identity", infra, tmp_path_factory.mktemp("email"), notify_public_key=PUBLIC
+    ) as started:
+        yield started
 
 
 def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str]]:

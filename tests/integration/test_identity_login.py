@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
+from harness import Infra, Namespace, ServiceProcess, eventually, read_topic, running_service
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -22,12 +22,10 @@ LOGIN = "/v1/realms/demo/login"
 def identity(
     infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    ns = Namespace()
-    proc = ServiceProcess(
-        "identity", infra, ns, tmp_path_factory.mktemp("login"), maintenance_realms="mypage"
-    ).start()
-    yield proc, ns
-    proc.stop()
+    with running_service(
+        "identity", infra, tmp_path_factory.mktemp("login"), maintenance_realms="mypage"
+    ) as started:
+        yield started
 
 
 def new_admin(identity: tuple[ServiceProcess, Namespace]) -> tuple[str, str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess
+from harness import Infra, Namespace, ServiceProcess, running_service
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -23,12 +23,10 @@ PUBLIC, PRIVATE = generate_keypair()
 def identity(
     infra: Infra, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    ns = Namespace()
-    proc = ServiceProcess(
-        "identity", infra, ns, tmp_path_factory.mktemp("tmp-pw"), notify_public_key=PUBLIC
-    ).start()
-    yield proc, ns
-    proc.stop()
+    with running_service(
+        "identity", infra, tmp_path_factory.mktemp("tmp-pw"), notify_public_key=PUBLIC
+    ) as started:
+        yield started
 
 
 def admin_with_email(proc: ServiceProcess, email: str) -> dict[str, Any]:
