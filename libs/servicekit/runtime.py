@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -52,6 +52,7 @@ HTTP_LATENCY = Histogram(
 
 CORRELATION_HEADER = "X-Correlation-ID"
 Startup = Callable[[], Awaitable[None]]
+Background = Callable[[], Coroutine[Any, Any, None]]
 
 
 def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
@@ -72,11 +73,16 @@ class Runtime:
         self.broker: KafkaBroker = make_broker(settings)
         self.store = VersionedStore(self.db, self.clock)
         self._on_startup: list[Startup] = []
+        self._background: dict[str, Background] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     def on_startup(self, fn: Startup) -> None:
         """Run ``fn`` once before serving (creating indexes, seeding reference data)."""
         self._on_startup.append(fn)
+
+    def in_background(self, name: str, fn: Background) -> None:
+        """Run ``fn`` as a task while the service serves (a scheduled job); cancelled at stop."""
+        self._background[name] = fn
 
     def topic(self, logical: str) -> str:
         return self.settings.topic(logical)
@@ -114,6 +120,8 @@ class Runtime:
                 batch_size=self.settings.outbox_batch_size,
             )
             self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        for name, fn in self._background.items():
+            self._tasks.append(asyncio.create_task(fn(), name=name))
         log.info("service started", port=self.settings.http_port)
         try:
             yield

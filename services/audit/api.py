@@ -1,22 +1,158 @@
-"""Audit's HTTP routes."""
+"""Audit's HTTP routes: the access-history preview and download (AU-03, AU-04), and a listing.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the dependencies declared in
+annotations, and those built inside ``router`` must be evaluated where they are defined.
+"""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Cookie, Depends, Header, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from servicekit.problems import Problem, ProblemCode
+from services.audit.access import Caller, Introspection, Refusal, may_export
 from services.audit.domain import AccessRecord
+from services.audit.exports import ExportRequest, Exports, NoData
+from services.audit.period import KNOWN_REALMS, PeriodRefused
+from services.audit.sheet import Encoding, Order
 from services.audit.usecases import AuditUseCases
+
+SESSION_COOKIE = "__Host-session"
+
+_REFUSALS = {
+    Refusal.NO_SESSION: ProblemCode.SESSION_EXPIRED,
+    Refusal.MUST_CHANGE_PASSWORD: ProblemCode.PASSWORD_CHANGE_REQUIRED,
+    Refusal.NOT_PERMITTED: ProblemCode.FORBIDDEN,
+    Refusal.IDENTITY_UNAVAILABLE: ProblemCode.SERVICE_UNAVAILABLE,
+}
 
 
 class AccessRecordPage(BaseModel):
     items: list[AccessRecord]
 
 
-def router(usecases: AuditUseCases) -> APIRouter:
+class PeriodOut(BaseModel):
+    first: date
+    last: date
+
+
+class PreviewOut(BaseModel):
+    """レコード件数とおおよそのファイルサイズ (seed 004 ③), and what the period was clipped to."""
+
+    rows: int
+    approx_bytes: int
+    warning: str | None
+    period: PeriodOut
+    notes: list[str]
+
+
+def realm_name(realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]) -> str:
+    if realm not in KNOWN_REALMS:
+        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
+    return realm
+
+
+def session_token(
+    session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """The caller's session, from a bearer header (services, curl) or the cookie (browsers)."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    if session_cookie:
+        return session_cookie
+    raise Problem(ProblemCode.SESSION_EXPIRED)
+
+
+def export_request(
+    realm: Annotated[str, Depends(realm_name)],
+    org_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")],
+    first: Annotated[date | None, Query(alias="from", description="開始日 (Asia/Tokyo)")] = None,
+    last: Annotated[date | None, Query(alias="to", description="終了日 (Asia/Tokyo)")] = None,
+    login_id: Annotated[
+        str | None,
+        Query(pattern=r"^[\x21-\x7e]{1,254}$", description="WebユーザーID; none: 全ユーザー指定"),
+    ] = None,
+    order: Annotated[
+        Order, Query(description="user: WebユーザーID単位, time: アクセス日時単位")
+    ] = (Order.BY_USER),
+    encoding: Annotated[Encoding, Query()] = Encoding.CP932,
+    client_info: Annotated[
+        bool, Query(description="add IPアドレス and ユーザーエージェント columns")
+    ] = False,
+) -> ExportRequest:
+    return ExportRequest(realm, org_id, first, last, login_id, order, encoding, client_info)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The export's refusals as problems, in one place."""
+    try:
+        yield
+    except PeriodRefused as err:
+        raise Problem(ProblemCode.VALIDATION_ERROR, detail=str(err)) from None
+    except NoData as err:
+        raise Problem(ProblemCode.NO_DATA, notes=list(err.notes)) from None
+
+
+def router(usecases: AuditUseCases, exports: Exports, introspection: Introspection) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["access history"])
+
+    async def authorised(
+        request: Annotated[ExportRequest, Depends(export_request)],
+        token: Annotated[str, Depends(session_token)],
+    ) -> ExportRequest:
+        caller: Caller | Refusal = await introspection.caller(token)
+        refusal = (
+            caller
+            if isinstance(caller, Refusal)
+            else may_export(caller, request.realm, request.org_id)
+        )
+        if refusal is not None:
+            raise Problem(_REFUSALS[refusal])
+        return request
+
+    Authorised = Annotated[ExportRequest, Depends(authorised)]
+
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/access-history/preview",
+        summary="Rows and approximate size of an access-history export (AU-03)",
+        responses={404: {"description": "NO_DATA"}, 403: {"description": "FORBIDDEN"}},
+    )
+    async def preview(request: Authorised) -> PreviewOut:
+        with refusals():
+            found = await exports.preview(request)
+        return PreviewOut(
+            rows=found.rows,
+            approx_bytes=found.approx_bytes,
+            warning=found.warning,
+            period=PeriodOut(first=found.period.first, last=found.period.last),
+            notes=list(found.notes),
+        )
+
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/access-history.csv",
+        summary="Download the access history as CSV, streamed (AU-03, AU-04)",
+        response_class=StreamingResponse,
+        responses={404: {"description": "NO_DATA"}, 403: {"description": "FORBIDDEN"}},
+    )
+    async def download(request: Authorised) -> StreamingResponse:
+        with refusals():
+            ready = await exports.prepare(request)
+        period = ready.clipped.period
+        return StreamingResponse(
+            ready.chunks(),
+            media_type=f"text/csv; charset={request.encoding.value}",
+            headers={
+                "Content-Disposition": f'attachment; filename="{ready.filename}"',
+                "X-Access-History-Period": f"{period.first.isoformat()}/{period.last.isoformat()}",
+                "X-Access-History-Rows": str(ready.spool.count),
+            },
+        )
 
     @api.get("/realms/{realm}/access-records", summary="Latest access records of a realm")
     async def list_records(

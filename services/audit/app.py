@@ -1,4 +1,4 @@
-"""Wiring: the one place that builds audit's store, use cases, routes and subscribers."""
+"""Wiring: the one place that builds audit's store, use cases, routes, subscribers and jobs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from fastapi import FastAPI
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 from services.audit import api, handlers
+from services.audit.access import Introspection
+from services.audit.exports import Exports
 from services.audit.settings import AuditSettings
-from services.audit.store import AccessRecords
+from services.audit.store import AccessRecords, ProfileHistories
+from services.audit.stream import LiveStream
 from services.audit.usecases import AuditUseCases
 
 
@@ -16,12 +19,20 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     settings = settings or AuditSettings()
     runtime = Runtime(settings, clock)
     records = AccessRecords(runtime.db)
+    profiles = ProfileHistories(runtime.store)
     runtime.on_startup(records.create_indexes)
-    usecases = AuditUseCases(records, runtime.clock)
+    live = LiveStream(runtime.broker, settings)
+    usecases = AuditUseCases(records, profiles, live, runtime.clock)
+    exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
+    introspection = Introspection(settings.identity_url)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
+        runtime.in_background(
+            "retention", lambda: usecases.purge_every(settings.retention_interval_seconds)
+        )
     return runtime.app(
         title="Audit service",
-        description="The access-history projection of every service's events.",
-        routers=[api.router(usecases)],
+        description="The access-history projection of every service's events, its CSV export "
+        "and the live stream for ops dashboards.",
+        routers=[api.router(usecases, exports, introspection)],
     )

@@ -1,8 +1,20 @@
+from pydantic import Field
+
 from servicekit.settings import ServiceSettings
 
 
 class AuditSettings(ServiceSettings):
     service_name: str = "audit"
     http_port: int = 8004
-    # Audit publishes nothing through an outbox yet (its live stream comes with AU-05).
+    # Audit commits no aggregate events: its live stream (AU-05) is published by the consumer.
     outbox_relay: bool = False
+    identity_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Identity's base URL, for session introspection (ID-SESS-02).",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often the retention job purges old records."
+    )
+    export_spool_dir: str | None = Field(
+        default=None, description="Where exports sort on disk; the system's temp dir if unset."
+    )

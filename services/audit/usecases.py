@@ -1,35 +1,104 @@
-"""Audit use cases."""
+"""Audit use cases: record every event (AU-01), publish it live (AU-05), purge old ones (AU-06)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from typing import Final
 
-from contracts import Event
+from contracts import Event, LoginFailed, UserCreated, UserProfileChanged
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
+from servicekit.store import gather_limited
+from services.audit import stream
 from services.audit.domain import AccessRecord
-from services.audit.store import AccessRecords
+from services.audit.period import retention_cutoff
+from services.audit.profiles import ProfileVersion, as_of, with_version
+from services.audit.store import AccessRecords, ProfileHistories
 
 log = get_logger(__name__)
 
+_CACHED_USERS: Final = 100_000
+
 
 class AuditUseCases:
-    def __init__(self, records: AccessRecords, clock: Clock) -> None:
+    def __init__(
+        self,
+        records: AccessRecords,
+        profiles: ProfileHistories,
+        live: stream.LiveStream,
+        clock: Clock,
+    ) -> None:
         self.records = records
+        self.profiles = profiles
+        self.live = live
         self.clock = clock
+        self._known: dict[tuple[str, str], tuple[ProfileVersion, ...]] = {}
+        """Profile histories this process has seen, so the live stream names users without a
+        database read per event. The export never uses it: it reads the stored histories."""
 
     async def record(self, events: Sequence[Event]) -> None:
-        """Project a batch of events into access records, in one idempotent bulk write."""
-        new = await self.records.add([AccessRecord.of(e) for e in events], self.clock.now())
-        for event in events:
-            log.info(
-                "access recorded",
-                event_type=event.type,
-                event_id=str(event.event_id),
-                correlation_id=event.correlation_id,
-            )
-        if new < len(events):
-            log.info("redelivered events skipped", skipped=len(events) - new)
+        """Project a batch into access records: profiles first, then the stream, then records.
+
+        Publishing before storing means a crash in between republishes (same stream ids)
+        instead of losing the stream entry; the bulk insert then skips what is stored already.
+        """
+        await self._remember_profiles(events)
+        records = [AccessRecord.of(e) for e in events]
+        await self.live.publish([r.streamed(await self._profile_at(r)) for r in records])
+        new = await self.records.add(records, self.clock.now())
+        reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
+        stream.count([r for r in records if r.event_id in new], reasons)
+        if len(new) < len(records):
+            log.info("redelivered events skipped", skipped=len(records) - len(new))
 
     async def latest(self, realm: str, org_id: str | None, limit: int) -> list[AccessRecord]:
-        return await self.records.list(realm, org_id, limit)
+        return await self.records.latest(realm, org_id, limit)
+
+    async def purge(self) -> int:
+        """AU-06: delete the records older than the retention period, by the injected clock."""
+        deleted = await self.records.purge_before(retention_cutoff(self.clock.now()))
+        log.info("access records purged", deleted=deleted)
+        return deleted
+
+    async def purge_every(self, seconds: float) -> None:
+        """The scheduled retention job: purge now, then every ``seconds``; errors are logged."""
+        while True:
+            try:
+                await self.purge()
+            except Exception:
+                log.exception("retention purge failed; trying again at the next run")
+            await asyncio.sleep(seconds)
+
+    async def _remember_profiles(self, events: Sequence[Event]) -> None:
+        changes = [
+            (e.realm, e.subject_id, ProfileVersion.of(e))
+            for e in events
+            if isinstance(e, UserCreated | UserProfileChanged)
+        ]
+
+        async def add(change: tuple[str, str, ProfileVersion]) -> None:
+            realm, user_id, version = change
+            await self.profiles.add(realm, user_id, version)
+            key = (realm, user_id)
+            if key in self._known:
+                self._known[key] = with_version(self._known[key], version) or self._known[key]
+
+        # One user's versions in order, users side by side: two of one user would only race.
+        by_user: dict[tuple[str, str], list[tuple[str, str, ProfileVersion]]] = {}
+        for change in changes:
+            by_user.setdefault(change[:2], []).append(change)
+
+        async def add_all(mine: list[tuple[str, str, ProfileVersion]]) -> None:
+            for change in mine:
+                await add(change)
+
+        await gather_limited(add_all, list(by_user.values()))
+
+    async def _profile_at(self, record: AccessRecord) -> ProfileVersion | None:
+        key = (record.realm, record.subject_id)
+        if key not in self._known:
+            if len(self._known) >= _CACHED_USERS:
+                self._known.clear()
+            self._known[key] = await self.profiles.of(*key)
+        return as_of(self._known[key], record.occurred_at)
