@@ -43,12 +43,12 @@ sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery a
 from audit_events import User, publish  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, free_port, provide_infra  # noqa: E402
 
-from contracts import Event, parse_event  # noqa: E402
+from contracts import Event, UserCreated, parse_event  # noqa: E402
 from servicekit.clock import SystemClock  # noqa: E402
 from servicekit.store import VersionedStore  # noqa: E402
 from services.audit.domain import AccessRecord  # noqa: E402
 from services.audit.profiles import ProfileVersion  # noqa: E402
-from services.audit.store import ProfileHistories  # noqa: E402
+from services.audit.store import EXPORTED_FIELDS, ProfileHistories  # noqa: E402
 
 ORG = "bench-org"
 USERS = 100
@@ -163,7 +163,8 @@ async def seed_history(infra: Infra, ns: Namespace, rows: int) -> None:
     events = story(rows, start)
     histories = ProfileHistories(VersionedStore(db, SystemClock()))
     for event in events[:USERS]:
-        await histories.add("demo", event.subject_id, ProfileVersion.of(event))  # type: ignore[arg-type]
+        assert isinstance(event, UserCreated)
+        await histories.add("demo", event.subject_id, [ProfileVersion.of(event)])
     now = datetime.now(UTC)
     operations = events[USERS:]
     for i in range(0, len(operations), CHUNK):
@@ -173,14 +174,15 @@ async def seed_history(infra: Infra, ns: Namespace, rows: int) -> None:
 
 
 async def export_baseline(infra: Infra, ns: Namespace, out: Path) -> float:
-    """A bare PyMongo cursor over the same records, written with ``csv.writer`` to a file."""
+    """A bare PyMongo cursor over the same records and fields, ``csv.writer`` to a file."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
     query = {"realm": "demo", "org_id": ORG}
     started = time.perf_counter()
     count = 0
     with out.open("w", encoding="cp932", newline="") as f:
         writer = csv.writer(f)
-        async for d in client[ns.database("audit")]["access_records"].find(query, batch_size=2000):
+        records = client[ns.database("audit")]["access_records"]
+        async for d in records.find(query, EXPORTED_FIELDS, batch_size=2000):
             writer.writerow(
                 [d["login_id"], d["occurred_at"], d["operation_code"], d["operation_label"]]
             )

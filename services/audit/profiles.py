@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts import Event, UserCreated, UserProfileChanged
+from contracts import UserCreated, UserProfileChanged
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,19 @@ class ProfileVersion:
         )
 
 
-def is_profile_event(event: Event) -> bool:
-    return isinstance(event, UserCreated | UserProfileChanged)
-
-
-def with_version(
-    history: Sequence[ProfileVersion], version: ProfileVersion
+def with_versions(
+    history: Sequence[ProfileVersion], versions: Sequence[ProfileVersion]
 ) -> tuple[ProfileVersion, ...] | None:
-    """The history with ``version`` in its place by time; ``None`` if it is there already.
+    """The history with ``versions`` in their places by time; ``None`` if all are there already.
 
     Versions may arrive in any order and more than once (X-03): the event id makes a repeat a
     no-op, and sorting by time (then event id, for equal times) makes arrival order irrelevant.
     """
-    if any(v.event_id == version.event_id for v in history):
+    known = {v.event_id for v in history}
+    new = {v.event_id: v for v in versions if v.event_id not in known}
+    if not new:
         return None
-    return tuple(sorted((*history, version), key=lambda v: (v.since, v.event_id)))
+    return tuple(sorted((*history, *new.values()), key=lambda v: (v.since, v.event_id)))
 
 
 def as_of(history: Sequence[ProfileVersion], instant: datetime) -> ProfileVersion | None:

@@ -19,11 +19,11 @@ from pymongo.errors import BulkWriteError, OperationFailure
 
 from servicekit.store import Change, Loaded, VersionedStore
 from services.audit.domain import AccessRecord
-from services.audit.profiles import ProfileVersion, with_version
+from services.audit.profiles import ProfileVersion, with_versions
 
 Document = dict[str, Any]
 
-_EXPORTED_FIELDS = {
+EXPORTED_FIELDS = {
     "subject_id": 1,
     "login_id": 1,
     "occurred_at": 1,
@@ -69,7 +69,7 @@ class AccessRecords:
     ) -> AsyncIterator[Document]:
         """The organisation's records in ``[start, end)``, unsorted, streamed in batches."""
         query = {"realm": realm, "org_id": org_id, "occurred_at": {"$gte": start, "$lt": end}}
-        async with self.collection.find(query, _EXPORTED_FIELDS, batch_size=2000) as cursor:
+        async with self.collection.find(query, EXPORTED_FIELDS, batch_size=2000) as cursor:
             async for doc in cursor:
                 yield doc
 
@@ -89,9 +89,11 @@ class ProfileHistories:
     def __init__(self, store: VersionedStore) -> None:
         self.store = store
 
-    async def add(self, realm: str, user_id: str, version: ProfileVersion) -> None:
+    async def add(self, realm: str, user_id: str, versions: Sequence[ProfileVersion]) -> None:
+        """Add a user's versions in one commit; versions already there change nothing."""
+
         def decide(loaded: Loaded) -> Change[None]:
-            history = with_version(_versions(loaded.state), version)
+            history = with_versions(_versions(loaded.state), versions)
             if history is None:
                 return Change.nothing(None)
             return Change(None, {"versions": [v.to_document() for v in history]})

@@ -13,7 +13,7 @@ from servicekit.store import gather_limited
 from services.audit import stream
 from services.audit.domain import AccessRecord
 from services.audit.period import retention_cutoff
-from services.audit.profiles import ProfileVersion, as_of, with_version
+from services.audit.profiles import ProfileVersion, as_of, with_versions
 from services.audit.store import AccessRecords, ProfileHistories
 
 log = get_logger(__name__)
@@ -71,29 +71,20 @@ class AuditUseCases:
             await asyncio.sleep(seconds)
 
     async def _remember_profiles(self, events: Sequence[Event]) -> None:
-        changes = [
-            (e.realm, e.subject_id, ProfileVersion.of(e))
-            for e in events
-            if isinstance(e, UserCreated | UserProfileChanged)
-        ]
+        """Each user's new profile versions in one commit per user, users side by side."""
+        by_user: dict[tuple[str, str], list[ProfileVersion]] = {}
+        for e in events:
+            if isinstance(e, UserCreated | UserProfileChanged):
+                by_user.setdefault((e.realm, e.subject_id), []).append(ProfileVersion.of(e))
+        await gather_limited(self._remember, list(by_user.items()))
 
-        async def add(change: tuple[str, str, ProfileVersion]) -> None:
-            realm, user_id, version = change
-            await self.profiles.add(realm, user_id, version)
-            key = (realm, user_id)
-            if key in self._known:
-                self._known[key] = with_version(self._known[key], version) or self._known[key]
-
-        # One user's versions in order, users side by side: two of one user would only race.
-        by_user: dict[tuple[str, str], list[tuple[str, str, ProfileVersion]]] = {}
-        for change in changes:
-            by_user.setdefault(change[:2], []).append(change)
-
-        async def add_all(mine: list[tuple[str, str, ProfileVersion]]) -> None:
-            for change in mine:
-                await add(change)
-
-        await gather_limited(add_all, list(by_user.values()))
+    async def _remember(self, user: tuple[tuple[str, str], list[ProfileVersion]]) -> None:
+        (realm, user_id), versions = user
+        await self.profiles.add(realm, user_id, versions)
+        if user[0] in self._known:
+            self._known[user[0]] = (
+                with_versions(self._known[user[0]], versions) or self._known[user[0]]
+            )
 
     async def _profile_at(self, record: AccessRecord) -> ProfileVersion | None:
         key = (record.realm, record.subject_id)

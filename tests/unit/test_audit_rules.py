@@ -22,7 +22,7 @@ from contracts.identity import PasswordChangeMethod, ProfileField
 from services.audit.catalogue import CATALOGUE, OTHER, operation_of
 from services.audit.domain import AccessRecord
 from services.audit.period import PeriodRefused, clip_period, months_before, retention_cutoff
-from services.audit.profiles import ProfileVersion, as_of, with_version
+from services.audit.profiles import ProfileVersion, as_of, with_versions
 from services.audit.sheet import (
     MISSING_CHARACTER,
     AccessRow,
@@ -92,9 +92,9 @@ def test_au_02_certificate_events_carry_the_holders_user_id_as_login_id() -> Non
 
 def test_au_01_profile_as_of_a_time_whatever_order_versions_arrive_in() -> None:
     first, renamed = version(0, "日本 太郎"), version(60, "日本 次郎")
-    late_first = with_version(with_version((), renamed) or (), first)
+    late_first = with_versions(with_versions((), [renamed]) or (), [first, first])
     assert late_first is not None and [v.name for v in late_first] == ["日本 太郎", "日本 次郎"]
-    assert with_version(late_first, renamed) is None, "a repeated event changes nothing"
+    assert with_versions(late_first, [renamed]) is None, "a repeated event changes nothing"
     assert as_of(late_first, T0 + timedelta(minutes=59)) == first
     assert as_of(late_first, T0 + timedelta(minutes=60)) == renamed
     assert as_of(late_first, T0 - timedelta(seconds=1)) == first, "no profile older than the user"
