@@ -49,6 +49,13 @@ class AuditUseCases:
         new = await self.records.add(records, self.clock.now())
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
         stream.count([r for r in records if r.event_id in new], reasons)
+        for r in records:  # each record's log line carries its request's correlation id
+            log.info(
+                "access recorded",
+                event_type=r.event_type,
+                event_id=r.event_id,
+                correlation_id=r.correlation_id,
+            )
         if len(new) < len(records):
             log.info("redelivered events skipped", skipped=len(records) - len(new))
 
