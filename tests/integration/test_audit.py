@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,9 +48,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def signed_in(identity: ServiceProcess, login_id: str, password: str) -> str:
+def signed_in(identity: ServiceProcess, login_id: str, password: str, realm: str = "demo") -> str:
     """A session of ``login_id`` past its forced password change (ID-PW-03)."""
-    url = f"{identity.url}/v1/realms/demo"
+    url = f"{identity.url}/v1/realms/{realm}"
     first = httpx.post(f"{url}/login", json={"login_id": login_id, "password": password})
     assert first.status_code == 200, first.text
     token = first.headers["set-cookie"].split(";")[0].split("=", 1)[1]
@@ -64,20 +67,27 @@ def signed_in(identity: ServiceProcess, login_id: str, password: str) -> str:
 class Organisation:
     org_id: str
     admin_token: str
+    realm: str = "demo"
 
     def user(self, login_id: str | None = None) -> User:
-        return User("demo", self.org_id, login_id or f"XA5{uuid.uuid4().hex[:8]}")
+        return User(self.realm, self.org_id, login_id or f"XA5{uuid.uuid4().hex[:8]}")
+
+    def history(self, what: str) -> str:
+        return f"/v1/realms/{self.realm}/orgs/{self.org_id}/access-history{what}"
 
 
-def organisation(identity: ServiceProcess) -> Organisation:
+def organisation(
+    identity: ServiceProcess, realm: str = "demo", admin_login_id: str | None = None
+) -> Organisation:
+    admin = admin_login_id or f"XA3{uuid.uuid4().hex[:8]}"
     created = httpx.post(
-        f"{identity.url}/v1/realms/demo/orgs",
-        json={"name": "監査団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}},
+        f"{identity.url}/v1/realms/{realm}/orgs",
+        json={"name": "監査団体", "admin": {"login_id": admin}},
     )
     assert created.status_code == 201, created.text
     org = created.json()
-    token = signed_in(identity, org["admin_login_id"], org["initial_password"])
-    return Organisation(org["org_id"], token)
+    token = signed_in(identity, org["admin_login_id"], org["initial_password"], realm)
+    return Organisation(org["org_id"], token, realm)
 
 
 @dataclass
@@ -93,11 +103,11 @@ class Audit:
         await publish(self.infra.kafka_bootstrap_servers, self.ns.topic_prefix, events)
 
     async def preview(self, org: Organisation, **params: Any) -> httpx.Response:
-        url = f"/v1/realms/demo/orgs/{org.org_id}/access-history/preview"
+        url = org.history("/preview")
         return await self.client.get(url, params=params, headers=bearer(org.admin_token))
 
     async def download(self, org: Organisation, token: str | None = None, **params: Any) -> Any:
-        url = f"/v1/realms/demo/orgs/{org.org_id}/access-history.csv"
+        url = org.history(".csv")
         return await self.client.get(url, params=params, headers=bearer(token or org.admin_token))
 
     async def rows(self, org: Organisation, **params: Any) -> list[list[str]]:
@@ -333,6 +343,51 @@ async def test_au_03_an_admin_cannot_export_another_organisations_history(
     assert same == {k: v for k, v in refused.json().items() if k != "instance"}, (
         "an organisation that does not exist gets the same answer"
     )
+
+
+async def test_au_03_support_exports_any_organisation_of_its_realm(
+    audit: Audit, identity: ServiceProcess
+) -> None:
+    org = organisation(identity)
+    await audit.publish(org.user().performed(audit.clock.now(), "1-4"))
+    await audit.recorded(org, 1)
+    operator = create_support_operator(identity, f"SUP{uuid.uuid4().hex[:8]}")
+    support = signed_in(identity, operator["login_id"], operator["initial_password"])
+    rows = list(csv.reader(io.StringIO((await audit.download(org, token=support)).text)))
+    assert len(rows) == 2
+    elsewhere = Organisation(org.org_id, support, realm="nexi")
+    refused = await audit.download(elsewhere, token=support)
+    assert refused.json()["code"] == "FORBIDDEN", "support of one realm only"
+
+
+def create_support_operator(identity: ServiceProcess, login_id: str) -> dict[str, str]:
+    """Identity's operator command, run against its database as an operator would."""
+    out = subprocess.run(
+        [sys.executable, "-m", "services.identity", "create-support-operator", "demo", login_id],
+        env=identity.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+async def test_au_03_nexi_history_begins_on_2016_03_22(
+    audit: Audit, identity: ServiceProcess
+) -> None:
+    org = organisation(identity, "nexi", f"{uuid.uuid4().int % 10**11:011d}")
+    audit.clock.set(datetime(2016, 6, 1, 3, 0, tzinfo=UTC))
+    user = org.user(f"{uuid.uuid4().int % 10**12:012d}")
+    await audit.publish(
+        user.performed(datetime(2016, 3, 21, 14, 0, tzinfo=UTC), "1-3"),  # 3/21 23:00 in Tokyo
+        user.performed(datetime(2016, 3, 21, 15, 0, tzinfo=UTC), "1-4"),  # 3/22 00:00 in Tokyo
+    )
+    await audit.recorded(org, 1, **{"from": "2016-03-22"})
+    preview = (await audit.preview(org, **{"from": "2016-01-01"})).json()
+    assert (preview["rows"], preview["period"]["first"]) == (1, "2016-03-22")
+    assert any("2016/03/22以降" in note for note in preview["notes"])
+    rows = list(csv.reader(io.StringIO((await audit.download(org, encoding="utf-8")).text)))
+    assert [r[2] for r in rows[1:]] == ["[1-4]Web申込状況一覧の参照"]
 
 
 async def test_x_03_a_redelivered_event_adds_no_second_row(
