@@ -4,8 +4,9 @@ Prometheus counters of logins, failures, locks, mails and certificates.
 A dashboard then needs nothing else: the stream says what happened, normalised onto the
 catalogue, and ``/metrics`` says how often. Counters count a record once, when it is first
 stored; a redelivered event is not counted again (X-03). The stream is at least once: a
-record is published before it is stored, so a crash in between publishes it again with the
-same event id (derived from the source event), which consumers drop as a repeat.
+batch is published whole, repeats included, until its offsets are committed, so a crash
+publishes records again with the same event id (derived from the source event), which
+consumers drop as a repeat.
 """
 
 from __future__ import annotations

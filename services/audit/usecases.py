@@ -38,15 +38,18 @@ class AuditUseCases:
         database read per event. The export never uses it: it reads the stored histories."""
 
     async def record(self, events: Sequence[Event]) -> None:
-        """Project a batch into access records: profiles first, then the stream, then records.
+        """Project a batch into access records: profiles first, then stream and store together.
 
-        Publishing before storing means a crash in between republishes (same stream ids)
-        instead of losing the stream entry; the bulk insert then skips what is stored already.
+        The whole batch is published, repeats included, so a crash anywhere before the offsets
+        are committed republishes it (same stream ids) and the stream loses nothing; the bulk
+        insert skips what is stored already, and only new records are counted.
         """
         await self._remember_profiles(events)
         records = [AccessRecord.of(e) for e in events]
-        await self.live.publish([r.streamed(await self._profile_at(r)) for r in records])
-        new = await self.records.add(records, self.clock.now())
+        streamed = [r.streamed(await self._profile_at(r)) for r in records]
+        _, new = await asyncio.gather(
+            self.live.publish(streamed), self.records.add(records, self.clock.now())
+        )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
         stream.count([r for r in records if r.event_id in new], reasons)
         for r in records:  # X-08: each record's log line carries its request's correlation id
