@@ -15,7 +15,7 @@ from contracts.common import UserProfile
 from servicekit.problems import Problem, ProblemCode
 from services.identity import domain, email_change, profiles, sessions
 from services.identity.login import LoginAnswer
-from services.identity.realms import RealmPolicy, realm_policy
+from services.identity.realms import ForgottenIdRoute, RealmPolicy, realm_policy
 from services.identity.schemas import (
     MAIL_SENT_ANSWER,
     Accepted,
@@ -25,14 +25,19 @@ from services.identity.schemas import (
     EmailChangeConfirmation,
     EmailChangeRequest,
     ForcedPassword,
+    ForgottenIdOut,
+    ForgottenIdRequest,
     HintOut,
     HintRequest,
+    LoginIdChange,
     LoginOut,
     NewBusinessUser,
     NewGroupReader,
+    NewMember,
     NewOrganisation,
     OrganisationOut,
     PasswordChange,
+    PhoneChange,
     SessionOut,
     StatusChange,
     TemporaryPasswordRequest,
@@ -119,6 +124,10 @@ def router(
         the first login. Send an ``Idempotency-Key`` header to make a retry safe: the same key
         names the same organisation, and a repeat answers it again instead of creating another.
         """
+        if policy.members:
+            raise Problem(
+                ProblemCode.NOT_FOUND, detail="このサービスの会員は個人で、団体はありません"
+            )
         if not policy.admin_login_id.match(body.admin.login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
         check_profile(body.admin.profile, ["body", "admin", "profile"])
@@ -408,6 +417,89 @@ def router(
         refuse_in_maintenance(policy)
         return HintOut(hint=await signin.password_hint(policy, body.login_id.strip()))
 
+    @api.post(
+        "/realms/{realm}/members",
+        status_code=status.HTTP_201_CREATED,
+        tags=["members"],
+        summary="Support registers an individual member; the password goes by mail (ID-USER-03)",
+    )
+    async def register_member(
+        policy: Realm,
+        body: NewMember,
+        session: CurrentSession,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> BusinessUserOut:
+        login_id = member_login_id(policy, body.login_id)
+        check_profile(body.profile, ["body", "profile"])
+        with refusals(session):
+            created = await usecases.register_member(
+                policy, session, login_id, body.profile, idempotency_key
+            )
+        return BusinessUserOut(**created.__dict__)
+
+    @api.post(
+        "/realms/{realm}/members/{user_id}/initialise",
+        status_code=204,
+        tags=["members"],
+        summary="Support sets a member back to the initial password, unlocked (ID-USER-03, -04)",
+    )
+    async def initialise_member(
+        policy: Realm, user_id: UserId, session: CurrentSession
+    ) -> Response:
+        with refusals(session):
+            await usecases.initialise_password(policy, session, None, user_id)
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/login-id",
+        status_code=204,
+        tags=["members"],
+        summary="A member changes their own login ID, confirmed by password (ID-USER-08)",
+    )
+    async def change_login_id(
+        policy: Realm, body: LoginIdChange, session: CurrentSession
+    ) -> Response:
+        if not domain.is_half_width(body.current_password):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+        login_id = member_login_id(policy, body.login_id)
+        with refusals(session):
+            await signin.change_login_id(policy, session, body.current_password, login_id)
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/phone",
+        status_code=204,
+        tags=["members"],
+        summary="A member changes their own phone number (ID-USER-08)",
+    )
+    async def change_phone(policy: Realm, body: PhoneChange, session: CurrentSession) -> Response:
+        with refusals(session):
+            await signin.change_phone(policy, session, body.phone)
+        return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/reset",
+        status_code=204,
+        tags=["users"],
+        summary="Reset: a new random password mailed to the admin, unlocked (ID-PW-06, nexi)",
+    )
+    async def reset_password(
+        policy: Realm, org_id: OrgId, user_id: UserId, session: CurrentSession
+    ) -> Response:
+        with refusals(session):
+            await usecases.reset_password(policy, session, org_id, user_id)
+        return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/forgotten-login-id",
+        tags=["login"],
+        summary="Forgot the login ID: where to turn, never whether an address is known",
+    )
+    async def forgotten_login_id(policy: Realm, body: ForgottenIdRequest) -> ForgottenIdOut:
+        """ID-LOGIN-05: the answer depends on the realm only, never on the address given."""
+        route = policy.forgotten_id_route
+        return ForgottenIdOut(route=route.value, message=FORGOTTEN_ID_GUIDANCE[route])
+
     @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
     async def log_out(token: Token, response: Response) -> Response:
         await signin.logout(token)
@@ -416,6 +508,31 @@ def router(
         return response
 
     return api
+
+
+#: What someone who forgot their login ID is told, per realm route (ID-LOGIN-05, seed 000 Q5,
+#: seed 003).
+FORGOTTEN_ID_GUIDANCE = {
+    ForgottenIdRoute.ADMIN_LISTS: (
+        "業務用IDは、管理用IDでログイン後の一覧でご確認いただけます。"
+        "管理用IDは、センターよりお送りした「ID通知書」をご確認ください。"
+        "ID通知書を紛失された場合は、サポートデスクへお問い合わせください。"
+    ),
+    ForgottenIdRoute.SUPPORT_DESK: (
+        "ログインIDをお忘れの方は、お客様サポートへお問い合わせください。"
+        "ご本人様確認を実施した上でお調べいたします。"
+    ),
+}
+
+
+def member_login_id(policy: RealmPolicy, given: str) -> str:
+    """A member's login ID in the realm's format (ID-USER-02), half-width (X-06)."""
+    login_id = given.strip()
+    if not domain.is_half_width(login_id):
+        raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+    if not policy.member_login_id.match(login_id):
+        raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+    return login_id
 
 
 def check_profile(profile: UserProfile, location: list[str]) -> None:
@@ -448,11 +565,8 @@ def refusals(session: sessions.Session | None = None) -> Iterator[None]:
         raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
     except WrongPassword:
         raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
-    except MissingContact:
-        raise Problem(
-            ProblemCode.VALIDATION_ERROR,
-            detail="団体の連絡先（メールアドレスと電話番号）が登録されていません",
-        ) from None
+    except MissingContact as missing:
+        raise Problem(ProblemCode.VALIDATION_ERROR, detail=str(missing)) from None
 
 
 def _not_permitted(session: sessions.Session | None) -> Problem:

@@ -94,6 +94,10 @@ class Sessions:
         result = await self.collection.delete_many({"user_id": user_id})
         return result.deleted_count
 
+    async def rename(self, user_id: str, login_id: str) -> None:
+        """A member changed their login ID (ID-USER-08): their sessions carry the new one."""
+        await self.collection.update_many({"user_id": user_id}, {"$set": {"login_id": login_id}})
+
     async def end(self, token: str) -> bool:
         result = await self.collection.delete_one({"_id": session_key(token)})
         return result.deleted_count == 1
