@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import httpx
-from harness import Namespace, ServiceProcess
+from harness import PROVISIONING, Namespace, ServiceProcess
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, open_sealed
@@ -59,6 +59,7 @@ def new_org(
 ) -> dict[str, Any]:
     r = httpx.post(
         f"{url}/v1/realms/{realm}/orgs",
+        headers=PROVISIONING,
         json={
             "name": "テスト団体",
             "admin": {"login_id": admin_login_id, "profile": profile or {}},

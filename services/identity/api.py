@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the dependencies d
 annotations, and those built inside ``router`` must be evaluated where they are defined.
 """
 
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Depends, Header, Path, Request, Response, status
 
-from contracts.common import UserProfile
+from contracts import Actor, ActorKind
+from contracts.common import Role, UserProfile
 from servicekit.problems import Problem, ProblemCode
 from services.identity import domain, email_change, profiles, sessions
 from services.identity.login import LoginAnswer
@@ -44,6 +46,7 @@ from services.identity.schemas import (
 )
 from services.identity.signin import SignInUseCases
 from services.identity.usecases import (
+    PROVISIONING,
     BusinessUserLimitReached,
     IdentityUseCases,
     LoginIdTaken,
@@ -98,7 +101,10 @@ Token = Annotated[str, Depends(session_token)]
 
 
 def router(
-    usecases: IdentityUseCases, signin: SignInUseCases, maintenance: frozenset[str]
+    usecases: IdentityUseCases,
+    signin: SignInUseCases,
+    maintenance: frozenset[str],
+    provisioning_token: str = "",
 ) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
@@ -116,14 +122,18 @@ def router(
     async def create_org(
         policy: Realm,
         body: NewOrganisation,
+        token: Token,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> OrganisationOut:
         """Stores the organisation and its one admin (ID-USER-01) and emits ``UserCreated``.
 
+        Opened by the realm's support desk (a support session) or by the back-office system
+        that accepted the application (``Authorization: Bearer`` with the provisioning token).
         The admin's initial password is in this answer only (ID-PW-03); it must be changed at
         the first login. Send an ``Idempotency-Key`` header to make a retry safe: the same key
         names the same organisation, and a repeat answers it again instead of creating another.
         """
+        opened_by = await organisation_opener(policy, token)
         if policy.members:
             raise Problem(
                 ProblemCode.NOT_FOUND, detail="このサービスの会員は個人で、団体はありません"
@@ -133,7 +143,12 @@ def router(
         check_profile(body.admin.profile, ["body", "admin", "profile"])
         with refusals():
             created = await usecases.create_organisation(
-                policy, body.name, body.admin.login_id, body.admin.profile, idempotency_key
+                policy,
+                body.name,
+                body.admin.login_id,
+                body.admin.profile,
+                opened_by,
+                idempotency_key,
             )
         org = created.organisation
         return OrganisationOut(**org.__dict__, initial_password=created.initial_password)
@@ -141,9 +156,14 @@ def router(
     @api.get(
         "/realms/{realm}/orgs/{org_id}", tags=["organisations"], summary="Read an organisation"
     )
-    async def read_org(
-        policy: Realm, org_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-    ) -> domain.Organisation:
+    async def read_org(policy: Realm, org_id: OrgId, token: Token) -> domain.Organisation:
+        """For the provisioning system, and for whoever may read the organisation's users."""
+        if not is_provisioning(token):
+            s = await current_session(token)
+            if not domain.may_read(
+                s.role, s.realm, s.org_id, s.restricted, s.readable_org_ids, policy.name, org_id
+            ):
+                raise _not_permitted(s)
         org = await usecases.organisation(policy.name, org_id)
         if org is None:
             raise Problem(ProblemCode.NOT_FOUND)
@@ -217,6 +237,20 @@ def router(
         return found
 
     CurrentSession = Annotated[sessions.Session, Depends(current_session)]
+
+    def is_provisioning(token: str) -> bool:
+        return bool(provisioning_token) and hmac.compare_digest(
+            token.encode(), provisioning_token.encode()
+        )
+
+    async def organisation_opener(policy: RealmPolicy, token: str) -> Actor:
+        """Who may open an organisation: the provisioning system or the realm's support desk."""
+        if is_provisioning(token):
+            return PROVISIONING
+        session = await current_session(token)
+        if session.restricted or session.role != Role.SUPPORT.value or session.realm != policy.name:
+            raise _not_permitted(session)
+        return Actor(kind=ActorKind.SUPPORT, id=session.user_id)
 
     @api.post(
         "/realms/{realm}/orgs/{org_id}/users",

@@ -30,9 +30,8 @@ log = get_logger(__name__)
 #: same organisation and admin instead of creating a second one.
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0d6f4e-6a53-4c47-9b51-2f7e0c1d9a11")
 
-#: Who the foundation's organisation API acts as. Support operators' own sign-in arrives with
-#: ID-USER-04; until then the caller is the API itself, and events say so.
-_API_CALLER = Actor(kind=ActorKind.SERVICE, id="identity.api")
+#: The back-office system that opens organisations when an application is accepted.
+PROVISIONING = Actor(kind=ActorKind.SERVICE, id="provisioning")
 
 
 class LoginIdTaken(Exception):
@@ -93,9 +92,11 @@ class IdentityUseCases:
         name: str,
         admin_login_id: str,
         admin_profile: UserProfile,
+        opened_by: Actor,
         idempotency_key: str | None = None,
     ) -> CreatedOrganisation:
-        """Create an organisation and its admin; announce the admin with ``UserCreated``."""
+        """Create an organisation and its admin; announce the admin with ``UserCreated``.
+        ``opened_by`` is the support operator or the provisioning system (the route checks)."""
         if idempotency_key:
             seed = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{realm.name}:{idempotency_key}")
             org_id, admin_user_id = seed.hex, uuid.uuid5(seed, "admin").hex
@@ -111,7 +112,7 @@ class IdentityUseCases:
             admin_login_id=admin_login_id,
             admin_profile=admin_profile,
             admin_password_hash=await passwords.hash_password(initial_password),
-            actor=_API_CALLER,
+            actor=opened_by,
             correlation_id=current_correlation_id(),
         )
         now = self.clock.now()

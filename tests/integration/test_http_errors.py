@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from harness import PROVISIONING, Namespace, ServiceProcess, running_service
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from identity_client import create_user, ready_admin, support_session
 
 from contracts import generate_keypair
 
@@ -61,7 +63,6 @@ def assert_problem_or_success(response: httpx.Response) -> None:
 
 @pytest.fixture(scope="module")
 def identity_url(request: pytest.FixtureRequest) -> Any:
-    from harness import Namespace, ServiceProcess
 
     infra = request.getfixturevalue("infra")
     tmp = request.getfixturevalue("tmp_path_factory").mktemp("http-errors")
@@ -77,7 +78,9 @@ def identity_url(request: pytest.FixtureRequest) -> Any:
 def test_x_05_any_json_body_gets_success_or_a_problem_never_a_500(
     identity_url: str, realm: str, body: Any
 ) -> None:
-    response = httpx.post(f"{identity_url}/v1/realms/{realm}/orgs", json=body, timeout=10)
+    response = httpx.post(
+        f"{identity_url}/v1/realms/{realm}/orgs", json=body, headers=PROVISIONING, timeout=10
+    )
     assert_problem_or_success(response)
 
 
@@ -94,7 +97,7 @@ def test_x_05_any_bytes_get_a_problem_never_a_500(
     response = httpx.post(
         f"{identity_url}/v1/realms/demo/orgs",
         content=raw,
-        headers={"content-type": content_type},
+        headers=PROVISIONING | {"content-type": content_type},
         timeout=10,
     )
     assert_problem_or_success(response)
@@ -124,8 +127,6 @@ def signed_in_identity(
 ) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
     """Identity with the people who reach the deeper code: an admin with a business user, a
     support operator, and the ids their routes take."""
-    from harness import running_service
-    from identity_client import create_user, ready_admin, support_session
 
     public, _ = generate_keypair()
     with running_service(

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
 from identity_client import (
     NEW_PASSWORD,
     bearer,
@@ -434,3 +434,32 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
     first = log_in(proc.url, "dantai-net", login_id, password)
     assert first.status_code == 200
     assert first.json()["password_change_required"] is True
+
+
+def test_id_user_04_organisations_are_opened_by_support_or_the_provisioning_system_only(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    orgs = f"{proc.url}/v1/realms/demo/orgs"
+
+    def open_org(headers: dict[str, str]) -> httpx.Response:
+        body = {"name": "新団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}}
+        return httpx.post(orgs, json=body, headers=headers)
+
+    assert open_org({}).json()["code"] == "SESSION_EXPIRED"
+    assert open_org(bearer("not-the-token")).json()["code"] == "SESSION_EXPIRED"
+    admin, org = ready_admin(proc.url)
+    assert open_org(bearer(admin)).json()["code"] == "FORBIDDEN", "admins do not open orgs"
+    support = signed_in(proc.url, "demo", *_operator(proc))
+    opened = open_org(bearer(support))
+    assert opened.status_code == 201, opened.text
+    assert open_org(PROVISIONING).status_code == 201
+    read = httpx.get(f"{orgs}/{org['org_id']}", headers=bearer(admin))
+    assert read.json()["admin_login_id"] == org["admin_login_id"], "its own admin reads it"
+    other, _ = ready_admin(proc.url)
+    assert httpx.get(f"{orgs}/{org['org_id']}", headers=bearer(other)).status_code == 403
+
+
+def _operator(proc: ServiceProcess) -> tuple[str, str]:
+    operator = create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}")
+    return operator["login_id"], operator["initial_password"]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -35,6 +35,7 @@ def identity(
 def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str]]:
     org = httpx.post(
         f"{proc.url}/v1/realms/nexi/orgs",
+        headers=PROVISIONING,
         json={
             "name": "テスト法人",
             "admin": {

@@ -10,7 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, eventually, read_topic, running_service
+from harness import (
+    PROVISIONING,
+    Infra,
+    Namespace,
+    ServiceProcess,
+    eventually,
+    read_topic,
+    running_service,
+)
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -34,6 +42,7 @@ def new_admin(identity: tuple[ServiceProcess, Namespace]) -> tuple[str, str, str
     login_id = f"XA3{uuid.uuid4().hex[:10]}"
     r = httpx.post(
         f"{proc.url}/v1/realms/demo/orgs",
+        headers=PROVISIONING,
         json={"name": "テスト団体", "admin": {"login_id": login_id}},
         timeout=30,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
 from identity_client import (
     NEW_PASSWORD,
     bearer,
@@ -104,6 +104,7 @@ async def test_id_user_03_members_have_no_organisation_and_the_support_desk_regi
     no_orgs = httpx.post(
         f"{proc.url}/v1/realms/mypage/orgs",
         json={"name": "団体", "admin": {"login_id": f"adm{uuid.uuid4().hex[:8]}"}},
+        headers=PROVISIONING,
     )
     assert no_orgs.status_code == 404, "members have no organisation, so no admin"
     admin_token, _ = ready_admin(proc.url)

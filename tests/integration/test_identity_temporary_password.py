@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -32,6 +32,7 @@ def identity(
 def admin_with_email(proc: ServiceProcess, email: str) -> dict[str, Any]:
     r = httpx.post(
         f"{proc.url}/v1/realms/demo/orgs",
+        headers=PROVISIONING,
         json={
             "name": "テスト団体",
             "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}", "profile": {"email": email}},
