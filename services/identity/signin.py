@@ -71,7 +71,7 @@ class SignInUseCases:
             user = None
             if user_id is not None:
                 user = await self.store.aggregates.load(
-                    domain.user_aggregate_id(realm.name, user_id)
+                    domain.user_aggregate_id(realm.name, user_id), trust_hint=True
                 )
             if user is None or user.state is None or user.state["login_id"] != login_id:
                 # Unknown, claimed for a user who does not exist yet (an ID request awaiting
@@ -99,7 +99,9 @@ class SignInUseCases:
             elif ok and passwords.needs_rehash(stored_hash):
                 attempt = replace(attempt, rehashed=await passwords.hash_password(password))
             result = await self.store.aggregates.update(
-                user.aggregate_id, partial(login.attempt_login, attempt=attempt, policy=realm)
+                user.aggregate_id,
+                partial(login.attempt_login, attempt=attempt, policy=realm),
+                known=user,
             )
             if result.answer is login.LoginAnswer.PASSWORD_CHANGED_MEANWHILE:
                 continue  # verify again against the new hash
