@@ -131,17 +131,16 @@ class VersionedStore:
         self,
         db: AsyncDatabase[Document],
         clock: Clock,
-        *,
-        on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.commits = db["commits"]
         self.heads = db["commit_heads"]
         self.outbox = db["outbox"]
         self.clock = clock
-        self._on_commit = on_commit
+        self._on_commit: Callable[[Document], None] = lambda commit: None
 
-    def notify_on_commit(self, callback: Callable[[], None]) -> None:
-        """Called after each successful commit, e.g. to wake the relay."""
+    def notify_on_commit(self, callback: Callable[[Document], None]) -> None:
+        """Called with each successful commit that has events to relay: the relay wakes, and
+        need not read back from the database a commit it saw written."""
         self._on_commit = callback
 
     async def load(self, aggregate_id: str, *, trust_hint: bool = False) -> Loaded:
@@ -174,24 +173,24 @@ class VersionedStore:
         marker = secrets.token_hex(16) if events else None  # nothing to relay, no marker
         if marker is not None:
             await self.outbox.insert_one({"_id": marker, "commit_id": cid, "created_at": now})
+        commit = {
+            "_id": cid,
+            "aggregate_id": aggregate_id,
+            "version": version,
+            "state": state,
+            "events": [StoredEvent.of(e).to_document() for e in events],
+            "committed_at": now,
+            "marker": marker,
+        }
         try:
-            await self.commits.insert_one(
-                {
-                    "_id": cid,
-                    "aggregate_id": aggregate_id,
-                    "version": version,
-                    "state": state,
-                    "events": [StoredEvent.of(e).to_document() for e in events],
-                    "committed_at": now,
-                    "marker": marker,
-                }
-            )
+            await self.commits.insert_one(commit)
         except DuplicateKeyError:
             if marker is not None:
                 await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
         await self._advance_head(aggregate_id, version)
-        self._on_commit()
+        if marker is not None:
+            self._on_commit(commit)
         return version
 
     async def update(
