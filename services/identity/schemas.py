@@ -173,6 +173,9 @@ class SessionOut(BaseModel):
     previous_login_at: datetime | None
     expires_at: datetime
     readable_org_ids: list[str]
+    pending_steps: list[str] = Field(
+        description="ID-LOGIN-01 steps 7-9 still to do (e.g. password_change); empty: full session"
+    )
 
 
 class NewMember(BaseModel):

@@ -115,13 +115,14 @@ class SignInUseCases:
                     org_id=result.org_id,
                     role=result.role or "",
                     login_id=login_id,
-                    restricted=result.must_change_password,
+                    restricted=bool(result.pending),
                     otp_verified=False,
                     previous_login_at=result.previous_login_at,
                     created_at=now,
                     last_seen_at=now,
                     expires_at=session.expires_at,
                     readable_org_ids=list(result.readable_org_ids),
+                    pending_steps=[step.value for step in result.pending],
                 ),
             )
             return LoginOutcome(result, token)
@@ -201,7 +202,7 @@ class SignInUseCases:
             )
             if changed:
                 break
-        await self.store.sessions.lift_restriction(token)
+        await self.store.sessions.complete_step(token, login.PendingStep.PASSWORD_CHANGE)
 
     async def request_temporary_password(
         self, realm: RealmPolicy, login_id: str, email: str

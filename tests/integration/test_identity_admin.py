@@ -51,6 +51,12 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
     first = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
     assert first.json()["password_change_required"] is True
     token = token_of(first)
+
+    def session() -> tuple[bool, list[str]]:
+        found = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(token)).json()
+        return found["restricted"], found["pending_steps"]
+
+    assert session() == (True, ["password_change"]), "ID-LOGIN-01 step 7 is pending"
     refused = create_user(proc.url, "demo", org["org_id"], token, "XA5first")
     assert (refused.status_code, refused.json()["code"]) == (403, "PASSWORD_CHANGE_REQUIRED")
 
@@ -71,6 +77,7 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
         assert why in r.json()["detail"]
     assert change("not-the-current-one", NEW_PASSWORD).json()["code"] == "INVALID_CREDENTIALS"
     assert change(org["initial_password"], NEW_PASSWORD).status_code == 204
+    assert session() == (False, []), "the same session is a full one now"
     assert (
         create_user(
             proc.url, "demo", org["org_id"], token, f"XA5{uuid.uuid4().hex[:8]}"
