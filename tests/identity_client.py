@@ -16,9 +16,12 @@ import httpx
 from harness import PROVISIONING, Namespace, ServiceProcess
 from pymongo import AsyncMongoClient
 
-from contracts import SealedSecret, open_sealed
+from contracts import SealedSecret, generate_keypair, open_sealed
 
 NEW_PASSWORD = "Kaisha-Pass-2026"
+
+#: The tests stand in for notify: identity seals to this public key, and only the tests open.
+NOTIFY_PUBLIC, NOTIFY_PRIVATE = generate_keypair()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -128,6 +131,6 @@ async def user_events(
     return [e for e in events if event_type is None or e["type"] == event_type]
 
 
-def opened(event: dict[str, Any], field: str, private_key: str) -> str:
+def opened(event: dict[str, Any], field: str) -> str:
     """What notify would read from a sealed field (X-02): only the tests' key opens it."""
-    return open_sealed(SealedSecret.from_wire(event[field]), private_key)
+    return open_sealed(SealedSecret.from_wire(event[field]), NOTIFY_PRIVATE)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, ServiceProcess
 from identity_client import (
     NEW_PASSWORD,
     bearer,
@@ -19,28 +18,14 @@ from identity_client import (
     create_user,
     log_in,
     new_org,
+    opened,
     ready_admin,
     signed_in,
     token_of,
 )
 from pymongo import AsyncMongoClient
 
-from contracts import SealedSecret, generate_keypair, open_sealed
-
 pytestmark = pytest.mark.integration
-
-
-PUBLIC, PRIVATE = generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def identity(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with running_service(
-        "identity", infra, tmp_path_factory.mktemp("admin"), notify_public_key=PUBLIC
-    ) as started:
-        yield started
 
 
 def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_02_policy(
@@ -435,9 +420,9 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
         if e["type"] == "InitialPasswordIssued"
     ]
     assert (notice["route"], notice["recipient_email"]) == ("mail_to_org_contact", contact["email"])
-    opens_zip = open_sealed(SealedSecret.from_wire(notice["attachment_password"]), PRIVATE)
+    opens_zip = opened(notice, "attachment_password")
     assert opens_zip == contact["phone"], "the attachment opens with the phone (seed 000 Q2)"
-    password = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE)
+    password = opened(notice, "sealed_password")
     first = log_in(proc.url, "dantai-net", login_id, password)
     assert first.status_code == 200
     assert first.json()["password_change_required"] is True

@@ -4,12 +4,11 @@ login ID: each preset as its seed says (real Kafka and database)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Namespace, ServiceProcess
 from identity_client import (
     NEW_PASSWORD,
     bearer,
@@ -25,21 +24,7 @@ from identity_client import (
 )
 from pymongo import AsyncMongoClient
 
-from contracts import generate_keypair
-
 pytestmark = pytest.mark.integration
-
-PUBLIC, PRIVATE = generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def identity(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with running_service(
-        "identity", infra, tmp_path_factory.mktemp("members"), notify_public_key=PUBLIC
-    ) as started:
-        yield started
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +57,7 @@ async def member_with_password(
     assert r.json()["initial_password"] is None, "mailed to the member, never answered"
     user_id = r.json()["user_id"]
     [issued] = await user_events(mongo, ns, "mypage", user_id, "InitialPasswordIssued")
-    return login_id, user_id, opened(issued, "sealed_password", PRIVATE)
+    return login_id, user_id, opened(issued, "sealed_password")
 
 
 async def test_id_user_03_members_have_no_organisation_and_the_support_desk_registers_them(
@@ -166,7 +151,7 @@ async def test_id_user_08_id_pw_07_a_member_changes_login_id_phone_password_and_
     )
     assert asked.status_code == 202
     [link_event] = await user_events(mongo, ns, "mypage", user_id, "EmailLinkIssued")
-    link = opened(link_event, "sealed_link", PRIVATE)
+    link = opened(link_event, "sealed_link")
     confirmed = httpx.post(
         f"{proc.url}/v1/realms/mypage/email-change/confirm",
         json={"token": link.split("token=", 1)[1]},
@@ -221,7 +206,7 @@ async def test_id_pw_05_mypage_members_get_a_temporary_password_by_mail(
     assert asked.status_code == 202
     [issued] = await user_events(mongo, ns, "mypage", user_id, "TemporaryPasswordIssued")
     assert (issued["recipient_email"], issued["reason"]) == ("jiro@example.jp", "self_service")
-    temporary = opened(issued, "sealed_password", PRIVATE)
+    temporary = opened(issued, "sealed_password")
     first = log_in(proc.url, "mypage", login_id, temporary)
     assert first.json()["password_change_required"] is True
     assert log_in(proc.url, "mypage", login_id, temporary).status_code == 401, "works once"
@@ -244,9 +229,7 @@ async def test_id_pw_03_id_pw_06_nexi_passwords_of_business_users_go_to_the_admi
     assert user["initial_password"] is None, "nexi mails it to the admin instead"
     [initial] = await user_events(mongo, ns, "nexi", user["user_id"], "InitialPasswordIssued")
     assert (initial["route"], initial["recipient_email"]) == ("mail_to_admin", "soumu@example.jp")
-    token = signed_in(
-        proc.url, "nexi", user["login_id"], opened(initial, "sealed_password", PRIVATE)
-    )
+    token = signed_in(proc.url, "nexi", user["login_id"], opened(initial, "sealed_password"))
     same = change_password(proc.url, "nexi", token, NEW_PASSWORD, NEW_PASSWORD)
     assert (same.json()["code"], "現在のパスワードと異なる" in same.json()["detail"]) == (
         "PASSWORD_POLICY",
@@ -276,7 +259,7 @@ async def test_id_pw_03_id_pw_06_nexi_passwords_of_business_users_go_to_the_admi
     assert changed["actor"] == {"kind": "admin", "id": org["admin_user_id"]}
     [unlocked] = await user_events(mongo, ns, "nexi", user["user_id"], "AccountUnlocked")
     assert unlocked["reason"] == "password_reset"
-    back = log_in(proc.url, "nexi", user["login_id"], opened(mailed, "sealed_password", PRIVATE))
+    back = log_in(proc.url, "nexi", user["login_id"], opened(mailed, "sealed_password"))
     assert back.json()["password_change_required"] is True, "unlocked, and must change it"
 
     demo_token, demo_org = ready_admin(proc.url)
