@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import httpx
-from harness import PROVISIONING, Namespace, ServiceProcess
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually, read_topic
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
@@ -134,3 +134,26 @@ async def user_events(
 def opened(event: dict[str, Any], field: str) -> str:
     """What notify would read from a sealed field (X-02): only the tests' key opens it."""
     return open_sealed(SealedSecret.from_wire(event[field]), NOTIFY_PRIVATE)
+
+
+async def everything_identity_wrote(
+    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, infra: Infra, proc: ServiceProcess
+) -> list[str]:
+    """Every stored document, every published event and the service log, as text: where no
+    secret may be in clear (X-02). Waits for the outbox to drain so every event is on Kafka."""
+    db = mongo[ns.database("identity")]
+
+    async def outbox_empty() -> bool:
+        return await db["outbox"].count_documents({}) == 0
+
+    await eventually(outbox_empty, timeout=30)
+    stored = [
+        json.dumps(doc, default=str, ensure_ascii=False)
+        for name in await db.list_collection_names()
+        async for doc in db[name].find({})
+    ]
+    published = await read_topic(
+        infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 10**6, timeout=5
+    )
+    assert published, "the events were published"
+    return stored + [r.value.decode() for r in published] + [proc.log_path.read_text()]

@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Namespace, ServiceProcess
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess
 from identity_client import (
     NEW_PASSWORD,
     bearer,
     change_password,
     create_user,
+    everything_identity_wrote,
     log_in,
     opened,
     ready_admin,
@@ -293,3 +294,36 @@ async def test_id_login_05_the_forgotten_id_answer_never_depends_on_the_address(
     dantai = ask("dantai-net", None).json()
     assert dantai["route"] == "admin_lists"
     assert "管理用ID" in dantai["message"] and "ID通知書" in dantai["message"]
+
+
+async def test_x_02_mailed_secrets_of_members_and_resets_are_nowhere_in_clear(
+    identity: Any, mypage_support: str, mongo: AsyncMongoClient[dict[str, Any]], infra: Infra
+) -> None:
+    proc, ns = identity
+    login_id, user_id, initial = await member_with_password(
+        proc, ns, mongo, mypage_support, "secret@example.jp"
+    )
+    token = token_of(log_in(proc.url, "mypage", login_id, initial))
+    change_password(proc.url, "mypage", token, initial, NEW_PASSWORD).raise_for_status()
+    httpx.post(
+        f"{proc.url}/v1/realms/mypage/temporary-password",
+        json={"login_id": login_id, "email": "secret@example.jp"},
+    ).raise_for_status()
+    httpx.post(
+        f"{proc.url}/v1/realms/mypage/email-change",
+        json={"new_email": "secret2@example.jp"},
+        headers=bearer(token),
+    ).raise_for_status()
+    events = await user_events(mongo, ns, "mypage", user_id)
+    [temporary] = [e for e in events if e["type"] == "TemporaryPasswordIssued"]
+    [link] = [e for e in events if e["type"] == "EmailLinkIssued"]
+    secrets_in_clear = [
+        initial,
+        NEW_PASSWORD,
+        token,
+        opened(temporary, "sealed_password"),
+        opened(link, "sealed_link").split("token=", 1)[1],
+    ]
+    texts = await everything_identity_wrote(mongo, ns, infra, proc)
+    for secret in secrets_in_clear:
+        assert not any(secret in text for text in texts), "a secret is stored, published or logged"
