@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Infra, Namespace, ServiceProcess, provide_infra
+from harness import Infra, Namespace, ServiceProcess, provide_infra, running_service
+from identity_client import NOTIFY_PUBLIC
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -34,6 +35,17 @@ async def mongo(infra: Infra) -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]
 @pytest.fixture
 def db(mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace) -> AsyncDatabase[dict[str, Any]]:
     return mongo[ns.database("test")]
+
+
+@pytest.fixture(scope="module")
+def identity(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    """One identity process for a module's tests, sealing mail secrets to the tests' key."""
+    with running_service(
+        "identity", infra, tmp_path_factory.mktemp("identity"), notify_public_key=NOTIFY_PUBLIC
+    ) as started:
+        yield started
 
 
 @pytest.hookimpl(wrapper=True)

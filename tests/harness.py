@@ -41,6 +41,12 @@ TEST_PORTS = {
 }
 
 
+#: The bearer with which tests open organisations, as the back-office system does (identity's
+#: ``PROVISIONING_TOKEN``); made per session, so it is nobody's secret.
+PROVISIONING_TOKEN = f"test-provisioning-{uuid.uuid4().hex}"
+PROVISIONING = {"Authorization": f"Bearer {PROVISIONING_TOKEN}"}
+
+
 @dataclass(frozen=True)
 class Infra:
     kafka_bootstrap_servers: str
@@ -185,6 +191,7 @@ class ServiceProcess:
             "KAFKA_TOPIC_PREFIX": ns.topic_prefix,
             "MONGODB_DATABASE": ns.database(service),
             "OUTBOX_POLL_SECONDS": "0.2",
+            "PROVISIONING_TOKEN": PROVISIONING_TOKEN,
             **{k.upper(): v for k, v in settings.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None

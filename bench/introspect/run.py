@@ -26,7 +26,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 
-from harness import Namespace, ServiceProcess, free_port, provide_infra  # noqa: E402
+from harness import PROVISIONING, Namespace, ServiceProcess, free_port, provide_infra  # noqa: E402
 
 CONNECTIONS = 4
 
@@ -101,6 +101,7 @@ def main() -> None:
             org = httpx.post(
                 f"{identity.url}/v1/realms/demo/orgs",
                 json={"name": "ベンチ", "admin": {"login_id": "XA3bench"}},
+                headers=PROVISIONING,
             ).json()
             login = httpx.post(
                 f"{identity.url}/v1/realms/demo/login",

@@ -27,7 +27,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 
-from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from services.identity.passwords import make_hasher  # noqa: E402
 
@@ -69,6 +69,7 @@ async def logins(
                 r = await client.post(
                     "/v1/realms/demo/orgs",
                     json={"name": "ベンチ", "admin": {"login_id": f"XA3bench{i:04d}"}},
+                    headers=PROVISIONING,
                 )
                 users.append(
                     {"login_id": f"XA3bench{i:04d}", "password": r.json()["initial_password"]}

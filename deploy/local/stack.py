@@ -50,6 +50,18 @@ def notify_keys() -> dict[str, str]:
     return keys
 
 
+def provisioning_token() -> str:
+    """The bearer with which the back office opens organisations (identity's
+    ``PROVISIONING_TOKEN``): random per machine, kept in the ignored run folder."""
+    path = RUN_DIR / "provisioning-token"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def pid_file(name: str) -> Path:
     return SERVICE_DIR / f"{name}.pid"
 
@@ -106,7 +118,10 @@ def seed_demo() -> dict[str, str]:
     r = httpx.post(
         f"http://127.0.0.1:{PORTS['identity']}/v1/realms/demo/orgs",
         json=DEMO_ORG,
-        headers={"Idempotency-Key": "demo-organisation"},
+        headers={
+            "Idempotency-Key": "demo-organisation",
+            "Authorization": f"Bearer {provisioning_token()}",
+        },
         timeout=10,
     )
     r.raise_for_status()
@@ -122,7 +137,7 @@ def seed_demo() -> dict[str, str]:
 
 def up() -> None:
     subprocess.run([*INFRA, "start"], check=True, stdout=subprocess.DEVNULL)
-    env = {**infra_env(), **notify_keys()}
+    env = {**infra_env(), **notify_keys(), "PROVISIONING_TOKEN": provisioning_token()}
     print("Starting services…")
     for name in PORTS:
         start_service(name, env)
@@ -148,6 +163,8 @@ The platform is up.
 
 Demo realm: organisation {org["org_id"]}
   admin login ID {org["admin_login_id"]}, initial password {password}
+Open more organisations as the back office does (the token is in {RUN_DIR}/provisioning-token):
+  curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
 Its access history:
   curl 'http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/access-records?org_id={org["org_id"]}'
 Stop everything with: make down"""

@@ -1,11 +1,12 @@
 """The outbox relay (X-03): publishes committed events to Kafka at least once, ordered per subject.
 
 One task per service process. It wakes when the store commits (and polls, for commits written by
-other processes or left behind by a crash), reads a batch of pending markers, fetches their
-commits by ``_id``, sends every event with the idempotent producer (``acks=all``), keyed by the
-subject id so one subject's events stay in one partition in order, and only then deletes the
-markers. A crash anywhere before the delete means the batch is sent again: consumers are
-idempotent by ``event_id``, so nothing is lost and no effect repeats.
+other processes or left behind by a crash), reads a batch of pending markers, takes their commits
+from what this process saw committed or else fetches them by ``_id``, sends every event with the
+idempotent producer (``acks=all``), keyed by the subject id so one subject's events stay in one
+partition in order, and only then deletes the markers. A crash anywhere before the delete means the
+batch is sent again: consumers are idempotent by ``event_id``, so nothing is lost and no effect
+repeats.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ log = get_logger(__name__)
 EVENTS_PUBLISHED = Counter(
     "outbox_events_published_total", "Events the outbox relay published to Kafka", ["topic"]
 )
+#: Commits kept in memory for the relay; a burst beyond this is read back from the database.
+SEEN_COMMITS_KEPT = 10_000
+
 PENDING = Gauge("outbox_pending_markers", "Pending outbox markers seen by the last relay pass")
 
 
@@ -65,7 +69,14 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.orphan_grace = orphan_grace
         self._wakeup = asyncio.Event()
-        store.notify_on_commit(self._wakeup.set)
+        self._seen_committed: dict[str, Document] = {}
+        """Commits this process wrote, by marker: one database read less per commit."""
+        store.notify_on_commit(self._committed)
+
+    def _committed(self, commit: Document) -> None:
+        if len(self._seen_committed) < SEEN_COMMITS_KEPT:  # beyond: read back, as after a crash
+            self._seen_committed[commit["marker"]] = commit
+        self._wakeup.set()
 
     async def run(self) -> None:
         """Relay until cancelled; errors are logged and retried with back-off, never fatal."""
@@ -95,9 +106,7 @@ class OutboxRelay:
         PENDING.set(len(markers))
         if not markers:
             return 0
-        commits = await gather_limited(
-            lambda m: self.store.commits.find_one({"_id": m["commit_id"]}), markers
-        )
+        commits = await gather_limited(self._commit_of, markers)
         ready: list[tuple[Document, Document]] = []
         dropped: list[Document] = []
         now = self.clock.now()
@@ -117,6 +126,13 @@ class OutboxRelay:
                 [DeleteOne({"_id": m["_id"]}) for m in done], ordered=False
             )
         return len(ready)
+
+    async def _commit_of(self, marker: Document) -> Document | None:
+        seen = self._seen_committed.pop(marker["_id"], None)
+        if seen is not None:
+            return seen
+        found: Document | None = await self.store.commits.find_one({"_id": marker["commit_id"]})
+        return found
 
     async def _send(self, events: list[StoredEvent]) -> None:
         futures: list[asyncio.Future[Any]] = []

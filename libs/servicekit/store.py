@@ -131,20 +131,22 @@ class VersionedStore:
         self,
         db: AsyncDatabase[Document],
         clock: Clock,
-        *,
-        on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.commits = db["commits"]
         self.heads = db["commit_heads"]
         self.outbox = db["outbox"]
         self.clock = clock
-        self._on_commit = on_commit
+        self._on_commit: Callable[[Document], None] = lambda commit: None
 
-    def notify_on_commit(self, callback: Callable[[], None]) -> None:
-        """Called after each successful commit, e.g. to wake the relay."""
+    def notify_on_commit(self, callback: Callable[[Document], None]) -> None:
+        """Called with each successful commit that has events to relay: the relay wakes, and
+        need not read back from the database a commit it saw written."""
         self._on_commit = callback
 
-    async def load(self, aggregate_id: str) -> Loaded:
+    async def load(self, aggregate_id: str, *, trust_hint: bool = False) -> Loaded:
+        """The latest version. ``trust_hint`` takes the head hint's version without checking
+        for a newer one: one read less, for a caller that goes on to ``update(known=…)``, where
+        a stale version only loses a race and is read again."""
         head = await self.heads.find_one({"_id": aggregate_id})
         version = int(head["version"]) if head else 0
         doc = (
@@ -152,7 +154,9 @@ class VersionedStore:
             if version
             else None
         )
-        while True:  # the hint may lag behind: walk forward to the real latest version
+        # The hint may lag behind: walk forward to the latest version. Without a hint the walk
+        # is never skipped, or an aggregate whose first hint was lost would look absent.
+        while not (trust_hint and version):
             newer = await self.commits.find_one({"_id": commit_id(aggregate_id, version + 1)})
             if newer is None:
                 break
@@ -169,24 +173,24 @@ class VersionedStore:
         marker = secrets.token_hex(16) if events else None  # nothing to relay, no marker
         if marker is not None:
             await self.outbox.insert_one({"_id": marker, "commit_id": cid, "created_at": now})
+        commit = {
+            "_id": cid,
+            "aggregate_id": aggregate_id,
+            "version": version,
+            "state": state,
+            "events": [StoredEvent.of(e).to_document() for e in events],
+            "committed_at": now,
+            "marker": marker,
+        }
         try:
-            await self.commits.insert_one(
-                {
-                    "_id": cid,
-                    "aggregate_id": aggregate_id,
-                    "version": version,
-                    "state": state,
-                    "events": [StoredEvent.of(e).to_document() for e in events],
-                    "committed_at": now,
-                    "marker": marker,
-                }
-            )
+            await self.commits.insert_one(commit)
         except DuplicateKeyError:
             if marker is not None:
                 await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
         await self._advance_head(aggregate_id, version)
-        self._on_commit()
+        if marker is not None:
+            self._on_commit(commit)
         return version
 
     async def update(
@@ -194,21 +198,33 @@ class VersionedStore:
         aggregate_id: str,
         decide: Callable[[Loaded], Change[T]],
         *,
+        known: Loaded | None = None,
         max_attempts: int = 50,
     ) -> T:
         """Load, decide, commit; on a lost race reload and decide again.
 
         ``decide`` must be pure (no I/O, no side effects): it may run several times and only the
         run whose commit wins counts. That is what makes the retry safe.
+
+        ``known`` is a version the caller has just loaded (a login reads the user before it
+        hashes): the first decision is made on it without reading again. A stale ``known``
+        costs nothing but a lost race, because the commit of its next version already exists.
+        A decision that commits nothing is made on the latest version only, since it answers.
         """
+        loaded = known
         for attempt in range(max_attempts):
-            loaded = await self.load(aggregate_id)
+            if loaded is None:
+                loaded = await self.load(aggregate_id)
             change = decide(loaded)
             if change.state is None:
+                if loaded is known:
+                    loaded = None  # answer from the latest version, not a possibly stale one
+                    continue
                 return change.outcome
             try:
                 await self.append(aggregate_id, loaded.version, change.state, change.events)
             except Conflict:
+                loaded = None
                 await asyncio.sleep(min(0.001 * 2**attempt, 0.05) * secrets.randbelow(100) / 100)
                 continue
             return change.outcome

@@ -8,6 +8,9 @@
   unlocks it and forces a change (ID-PW-06, ID-LOCK-04).
 - ``change_profile`` and ``change_status``: the admin maintains a business user's profile and
   使用状態 (ID-USER-05, -06).
+- ``reset_password``: `nexi`'s reset, a new random password mailed to the admin (ID-PW-06).
+- ``change_own_login_id`` and ``change_own_phone``: a member's own change screen (ID-USER-08),
+  each answered by a completion notice where the realm sends them (ID-PW-07).
 """
 
 from __future__ import annotations
@@ -20,12 +23,21 @@ from contracts import (
     Actor,
     ActorKind,
     PasswordChanged,
+    SealedSecret,
+    TemporaryPasswordIssued,
     UserProfileChanged,
     UserStatusChanged,
 )
 from contracts.common import UserProfile
 from contracts.envelope import Event
-from contracts.identity import PasswordChangeMethod, ProfileField, UnlockReason, UserStatus
+from contracts.identity import (
+    PasswordChangeMethod,
+    ProfileField,
+    RecipientRole,
+    TemporaryPasswordReason,
+    UnlockReason,
+    UserStatus,
+)
 from servicekit.store import Change, Loaded
 from services.identity.domain import envelope_of
 
@@ -66,6 +78,7 @@ def change_own_password(
     hint: str | None,
     correlation_id: str,
     now: datetime,
+    completion_notice: bool = False,
 ) -> Change[bool]:
     """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile."""
     state = _user(current)
@@ -76,6 +89,7 @@ def change_own_password(
         **_envelope(state, actor, correlation_id, now),
         method=PasswordChangeMethod.SELF,
         must_change=False,
+        completion_notice_to=registered_email(state) if completion_notice else None,
     )
     new = {
         **state,
@@ -85,6 +99,12 @@ def change_own_password(
         "password_hint": hint,
     }
     return Change(outcome=True, state=new, events=[changed])
+
+
+def registered_email(state: dict[str, Any]) -> str | None:
+    """Where a user's own mail goes: the profile's e-mail, if there is one."""
+    email = state.get("profile", {}).get("email")
+    return str(email) if email else None
 
 
 def initialise_password(
@@ -186,3 +206,88 @@ def change_status(
         previous_status=UserStatus(state["status"]),
     )
     return Change(outcome=True, state={**state, "status": status.value}, events=[event])
+
+
+def reset_password(
+    current: Loaded,
+    new_hash: str,
+    sealed: SealedSecret,
+    recipient_email: str,
+    recipient_role: RecipientRole,
+    admin: Actor,
+    correlation_id: str,
+    now: datetime,
+) -> Change[bool]:
+    """`nexi`'s リセット (ID-PW-06): a new random password, mailed sealed to whoever passes it on,
+    that must be changed at the next login; like every admin password operation it unlocks."""
+    state = _user(current)
+    envelope = _envelope(state, admin, correlation_id, now)
+    reset = _set_password(
+        state, new_hash, PasswordChangeMethod.RESET, UnlockReason.PASSWORD_RESET, envelope
+    )
+    mail = TemporaryPasswordIssued(
+        **envelope,
+        login_id=state["login_id"],
+        reason=TemporaryPasswordReason.RESET,
+        recipient_role=recipient_role,
+        recipient_email=recipient_email,
+        sealed_password=sealed,
+    )
+    return Change(outcome=True, state=reset.state, events=[*reset.events, mail])
+
+
+def change_own_login_id(
+    current: Loaded,
+    verified_hash: str,
+    new_login_id: str,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool = False,
+) -> Change[bool]:
+    """A member's new login ID (ID-USER-08), once their password was checked against
+    ``verified_hash``; ``False`` if the password changed meanwhile. The caller has claimed the
+    new ID already and releases the old one after this commit."""
+    state = _user(current)
+    if state["password_hash"] != verified_hash:
+        return Change.nothing(False)
+    if state["login_id"] == new_login_id:
+        return Change.nothing(True)
+    new = {**state, "login_id": new_login_id}
+    return _own_profile_change(
+        state, new, ProfileField.LOGIN_ID, correlation_id, now, completion_notice
+    )
+
+
+def change_own_phone(
+    current: Loaded, phone: str, correlation_id: str, now: datetime, completion_notice: bool = False
+) -> Change[bool]:
+    """A member's new phone number (ID-USER-08)."""
+    state = _user(current)
+    profile = UserProfile.model_validate(state.get("profile", {}))
+    if profile.phone == phone:
+        return Change.nothing(True)
+    changed = profile.model_copy(update={"phone": phone})
+    new = {**state, "profile": changed.model_dump(exclude_none=True)}
+    return _own_profile_change(
+        state, new, ProfileField.PHONE, correlation_id, now, completion_notice
+    )
+
+
+def _own_profile_change(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    field: ProfileField,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool,
+) -> Change[bool]:
+    """One ``UserProfileChanged`` with the full new profile, and its completion notice."""
+    actor = Actor(kind=ActorKind.USER, id=old["user_id"])
+    event = UserProfileChanged(
+        **_envelope(old, actor, correlation_id, now),
+        login_id=new["login_id"],
+        profile=UserProfile.model_validate(new.get("profile", {})),
+        changed_fields=frozenset({field}),
+        completion_notice_to=registered_email(new) if completion_notice else None,
+    )
+    return Change(outcome=True, state=new, events=[event])

@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the dependencies d
 annotations, and those built inside ``router`` must be evaluated where they are defined.
 """
 
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -11,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Depends, Header, Path, Request, Response, status
 
-from contracts.common import UserProfile
+from contracts import Actor, ActorKind
+from contracts.common import Role, UserProfile
 from servicekit.problems import Problem, ProblemCode
 from services.identity import domain, email_change, profiles, sessions
 from services.identity.login import LoginAnswer
-from services.identity.realms import RealmPolicy, realm_policy
+from services.identity.realms import ForgottenIdRoute, RealmPolicy, realm_policy
 from services.identity.schemas import (
     MAIL_SENT_ANSWER,
     Accepted,
@@ -25,20 +27,26 @@ from services.identity.schemas import (
     EmailChangeConfirmation,
     EmailChangeRequest,
     ForcedPassword,
+    ForgottenIdOut,
+    ForgottenIdRequest,
     HintOut,
     HintRequest,
+    LoginIdChange,
     LoginOut,
     NewBusinessUser,
     NewGroupReader,
+    NewMember,
     NewOrganisation,
     OrganisationOut,
     PasswordChange,
+    PhoneChange,
     SessionOut,
     StatusChange,
     TemporaryPasswordRequest,
 )
 from services.identity.signin import SignInUseCases
 from services.identity.usecases import (
+    PROVISIONING,
     BusinessUserLimitReached,
     IdentityUseCases,
     LoginIdTaken,
@@ -55,7 +63,11 @@ REMEMBER_ID_COOKIE = "__Host-remember-id"
 RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["dantai-net"])]
 
 
-def realm(realm: RealmName) -> RealmPolicy:
+# Dependencies are ``async def`` although they await nothing: FastAPI runs a plain ``def``
+# dependency in a worker thread, a hop that cost introspection a tenth of its throughput.
+
+
+async def realm(realm: RealmName) -> RealmPolicy:
     policy = realm_policy(realm)
     if policy is None:
         raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
@@ -66,7 +78,7 @@ CSRF_HEADER = "X-CSRF-Protection"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def session_token(
+async def session_token(
     request: Request,
     session_cookie: Annotated[str | None, Cookie(alias=sessions.COOKIE)] = None,
     authorization: Annotated[str | None, Header()] = None,
@@ -93,7 +105,10 @@ Token = Annotated[str, Depends(session_token)]
 
 
 def router(
-    usecases: IdentityUseCases, signin: SignInUseCases, maintenance: frozenset[str]
+    usecases: IdentityUseCases,
+    signin: SignInUseCases,
+    maintenance: frozenset[str],
+    provisioning_token: str = "",
 ) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
@@ -111,20 +126,33 @@ def router(
     async def create_org(
         policy: Realm,
         body: NewOrganisation,
+        token: Token,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> OrganisationOut:
         """Stores the organisation and its one admin (ID-USER-01) and emits ``UserCreated``.
 
+        Opened by the realm's support desk (a support session) or by the back-office system
+        that accepted the application (``Authorization: Bearer`` with the provisioning token).
         The admin's initial password is in this answer only (ID-PW-03); it must be changed at
         the first login. Send an ``Idempotency-Key`` header to make a retry safe: the same key
         names the same organisation, and a repeat answers it again instead of creating another.
         """
+        opened_by = await organisation_opener(policy, token)
+        if policy.members:
+            raise Problem(
+                ProblemCode.NOT_FOUND, detail="このサービスの会員は個人で、団体はありません"
+            )
         if not policy.admin_login_id.match(body.admin.login_id):
             raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
         check_profile(body.admin.profile, ["body", "admin", "profile"])
         with refusals():
             created = await usecases.create_organisation(
-                policy, body.name, body.admin.login_id, body.admin.profile, idempotency_key
+                policy,
+                body.name,
+                body.admin.login_id,
+                body.admin.profile,
+                opened_by,
+                idempotency_key,
             )
         org = created.organisation
         return OrganisationOut(**org.__dict__, initial_password=created.initial_password)
@@ -132,9 +160,14 @@ def router(
     @api.get(
         "/realms/{realm}/orgs/{org_id}", tags=["organisations"], summary="Read an organisation"
     )
-    async def read_org(
-        policy: Realm, org_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-    ) -> domain.Organisation:
+    async def read_org(policy: Realm, org_id: OrgId, token: Token) -> domain.Organisation:
+        """For the provisioning system, and for whoever may read the organisation's users."""
+        if not is_provisioning(token):
+            s = await current_session(token)
+            if not domain.may_read(
+                s.role, s.realm, s.org_id, s.restricted, s.readable_org_ids, policy.name, org_id
+            ):
+                raise _not_permitted(s)
         org = await usecases.organisation(policy.name, org_id)
         if org is None:
             raise Problem(ProblemCode.NOT_FOUND)
@@ -208,6 +241,20 @@ def router(
         return found
 
     CurrentSession = Annotated[sessions.Session, Depends(current_session)]
+
+    def is_provisioning(token: str) -> bool:
+        return bool(provisioning_token) and hmac.compare_digest(
+            token.encode(), provisioning_token.encode()
+        )
+
+    async def organisation_opener(policy: RealmPolicy, token: str) -> Actor:
+        """Who may open an organisation: the provisioning system or the realm's support desk."""
+        if is_provisioning(token):
+            return PROVISIONING
+        session = await current_session(token)
+        if session.restricted or session.role != Role.SUPPORT.value or session.realm != policy.name:
+            raise _not_permitted(session)
+        return Actor(kind=ActorKind.SUPPORT, id=session.user_id)
 
     @api.post(
         "/realms/{realm}/orgs/{org_id}/users",
@@ -408,6 +455,89 @@ def router(
         refuse_in_maintenance(policy)
         return HintOut(hint=await signin.password_hint(policy, body.login_id.strip()))
 
+    @api.post(
+        "/realms/{realm}/members",
+        status_code=status.HTTP_201_CREATED,
+        tags=["members"],
+        summary="Support registers an individual member; the password goes by mail (ID-USER-03)",
+    )
+    async def register_member(
+        policy: Realm,
+        body: NewMember,
+        session: CurrentSession,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> BusinessUserOut:
+        login_id = member_login_id(policy, body.login_id)
+        check_profile(body.profile, ["body", "profile"])
+        with refusals(session):
+            created = await usecases.register_member(
+                policy, session, login_id, body.profile, idempotency_key
+            )
+        return BusinessUserOut(**created.__dict__)
+
+    @api.post(
+        "/realms/{realm}/members/{user_id}/initialise",
+        status_code=204,
+        tags=["members"],
+        summary="Support sets a member back to the initial password, unlocked (ID-USER-03, -04)",
+    )
+    async def initialise_member(
+        policy: Realm, user_id: UserId, session: CurrentSession
+    ) -> Response:
+        with refusals(session):
+            await usecases.initialise_password(policy, session, None, user_id)
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/login-id",
+        status_code=204,
+        tags=["members"],
+        summary="A member changes their own login ID, confirmed by password (ID-USER-08)",
+    )
+    async def change_login_id(
+        policy: Realm, body: LoginIdChange, session: CurrentSession
+    ) -> Response:
+        if not domain.is_half_width(body.current_password):
+            raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+        login_id = member_login_id(policy, body.login_id)
+        with refusals(session):
+            await signin.change_login_id(policy, session, body.current_password, login_id)
+        return Response(status_code=204)
+
+    @api.put(
+        "/realms/{realm}/phone",
+        status_code=204,
+        tags=["members"],
+        summary="A member changes their own phone number (ID-USER-08)",
+    )
+    async def change_phone(policy: Realm, body: PhoneChange, session: CurrentSession) -> Response:
+        with refusals(session):
+            await signin.change_phone(policy, session, body.phone)
+        return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/users/{user_id}/reset",
+        status_code=204,
+        tags=["users"],
+        summary="Reset: a new random password mailed to the admin, unlocked (ID-PW-06, nexi)",
+    )
+    async def reset_password(
+        policy: Realm, org_id: OrgId, user_id: UserId, session: CurrentSession
+    ) -> Response:
+        with refusals(session):
+            await usecases.reset_password(policy, session, org_id, user_id)
+        return Response(status_code=204)
+
+    @api.post(
+        "/realms/{realm}/forgotten-login-id",
+        tags=["login"],
+        summary="Forgot the login ID: where to turn, never whether an address is known",
+    )
+    async def forgotten_login_id(policy: Realm, body: ForgottenIdRequest) -> ForgottenIdOut:
+        """ID-LOGIN-05: the answer depends on the realm only, never on the address given."""
+        route = policy.forgotten_id_route
+        return ForgottenIdOut(route=route.value, message=FORGOTTEN_ID_GUIDANCE[route])
+
     @api.post("/logout", tags=["sessions"], status_code=204, summary="End the session")
     async def log_out(token: Token, response: Response) -> Response:
         await signin.logout(token)
@@ -416,6 +546,31 @@ def router(
         return response
 
     return api
+
+
+#: What someone who forgot their login ID is told, per realm route (ID-LOGIN-05, seed 000 Q5,
+#: seed 003).
+FORGOTTEN_ID_GUIDANCE = {
+    ForgottenIdRoute.ADMIN_LISTS: (
+        "業務用IDは、管理用IDでログイン後の一覧でご確認いただけます。"
+        "管理用IDは、センターよりお送りした「ID通知書」をご確認ください。"
+        "ID通知書を紛失された場合は、サポートデスクへお問い合わせください。"
+    ),
+    ForgottenIdRoute.SUPPORT_DESK: (
+        "ログインIDをお忘れの方は、お客様サポートへお問い合わせください。"
+        "ご本人様確認を実施した上でお調べいたします。"
+    ),
+}
+
+
+def member_login_id(policy: RealmPolicy, given: str) -> str:
+    """A member's login ID in the realm's format (ID-USER-02), half-width (X-06)."""
+    login_id = given.strip()
+    if not domain.is_half_width(login_id):
+        raise Problem(ProblemCode.HALF_WIDTH_REQUIRED)
+    if not policy.member_login_id.match(login_id):
+        raise Problem(ProblemCode.VALIDATION_ERROR, detail="login_id の形式が正しくありません")
+    return login_id
 
 
 def check_profile(profile: UserProfile, location: list[str]) -> None:
@@ -448,11 +603,8 @@ def refusals(session: sessions.Session | None = None) -> Iterator[None]:
         raise Problem(ProblemCode.PASSWORD_POLICY, detail=str(refused)) from None
     except WrongPassword:
         raise Problem(ProblemCode.INVALID_CREDENTIALS) from None
-    except MissingContact:
-        raise Problem(
-            ProblemCode.VALIDATION_ERROR,
-            detail="団体の連絡先（メールアドレスと電話番号）が登録されていません",
-        ) from None
+    except MissingContact as missing:
+        raise Problem(ProblemCode.VALIDATION_ERROR, detail=str(missing)) from None
 
 
 def _not_permitted(session: sessions.Session | None) -> Problem:

@@ -23,5 +23,9 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     return runtime.app(
         title="Identity service",
         description="Realms, organisations and users, passwords, login, lockout and sessions.",
-        routers=[api.router(usecases, signin, settings.realms_in_maintenance)],
+        routers=[
+            api.router(
+                usecases, signin, settings.realms_in_maintenance, settings.provisioning_token
+            )
+        ],
     )

@@ -166,12 +166,13 @@ def may_manage(
     role: str, realm: str, org_id: str | None, restricted: bool, target: dict[str, Any]
 ) -> bool:
     """Who may do admin operations on whom: an organisation's admin on its business users
-    (ID-USER-01), and the realm's support desk on organisations' admins (ID-USER-04)."""
+    (ID-USER-01), and the realm's support desk on organisations' admins (ID-USER-04) and on
+    individual members, who have no admin of their own (ID-USER-03)."""
     if restricted or realm != target["realm"]:
         return False
     if role == Role.ADMIN.value:
         return bool(target["role"] == Role.BUSINESS.value and org_id == target["org_id"])
-    return bool(role == Role.SUPPORT.value and target["role"] == Role.ADMIN.value)
+    return role == Role.SUPPORT.value and target["role"] in (Role.ADMIN.value, Role.MEMBER.value)
 
 
 def may_read(

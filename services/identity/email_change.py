@@ -79,8 +79,15 @@ def request(
 
 
 def confirm(
-    current: Loaded, hashed: str, correlation_id: str, now: datetime
+    current: Loaded,
+    hashed: str,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool = False,
 ) -> Change[Confirmation]:
+    """Follow the link: the address changes. Where the realm mails completion notices
+    (ID-PW-07) the notice goes to the address registered until now, the one that can raise the
+    alarm if the change was not its owner's doing (the new one has just proved itself)."""
     state = current.state
     pending = (state or {}).get("email_change")
     if state is None or not pending or pending["token_hash"] != hashed:
@@ -95,7 +102,12 @@ def confirm(
     )
     events = [
         EmailLinkConsumed(**envelope, purpose=LinkPurpose.EMAIL_CHANGE_CONFIRMATION),
-        EmailChanged(**envelope, previous_email=old.email, new_email=pending["new_email"]),
+        EmailChanged(
+            **envelope,
+            previous_email=old.email,
+            new_email=pending["new_email"],
+            completion_notice_to=(old.email or pending["new_email"]) if completion_notice else None,
+        ),
         UserProfileChanged(
             **envelope,
             login_id=state["login_id"],

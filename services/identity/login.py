@@ -1,4 +1,9 @@
-"""The login decision (ID-LOGIN-01 steps 4-7) and lockout (ID-LOCK-01..03): pure, no I/O.
+"""The login decision (ID-LOGIN-01 steps 4-9) and lockout (ID-LOCK-01..03): pure, no I/O.
+
+Steps 1-3 (half-width, maintenance, lookup) run before: the route checks the first two and the
+use case resolves the login ID. After a correct password on an active user, steps 7-9 do not
+refuse: each is a ``PendingStep`` the session must complete before it may do anything else,
+decided in the contract's order by ``pending_steps``.
 
 The password is verified *before* the decision (argon2 is slow and must not run inside a retry
 loop); the decision then runs against the latest version of the user and is committed with the
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from contracts import AccountLocked, Actor, ActorKind, LoginFailed, LoginSucceeded, SessionStarted
@@ -28,6 +33,25 @@ class LoginAnswer(Enum):
     LOCKED = "locked"
     DISABLED = "disabled"
     PASSWORD_CHANGED_MEANWHILE = "password_changed_meanwhile"  # noqa: S105 - an answer, not a secret
+
+
+class PendingStep(StrEnum):
+    """What a session must still do before it is a full one (ID-LOGIN-01 steps 7-9, in order).
+
+    Step 8, browser binding (ID-BIND), and step 9, e-mail authentication (ID-MAIL), join as
+    members after ``PASSWORD_CHANGE``, each decided in ``pending_steps`` by its realm's policy.
+    """
+
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - a step's name, not a secret
+    """Step 7: an initial or temporary password must be replaced first (ID-PW-03)."""
+
+
+def pending_steps(user: dict[str, Any]) -> tuple[PendingStep, ...]:
+    """Steps 7-9 for a user who gave the right password, in the contract's order."""
+    steps: list[PendingStep] = []
+    if user.get("must_change_password"):
+        steps.append(PendingStep.PASSWORD_CHANGE)
+    return tuple(steps)
 
 
 @dataclass(frozen=True)
@@ -63,8 +87,13 @@ class LoginResult:
     org_id: str | None = None
     role: str | None = None
     previous_login_at: datetime | None = None
-    must_change_password: bool = False
+    pending: tuple[PendingStep, ...] = ()
+    """Steps 7-9 the new session must complete first; none: a full session (step 10)."""
     readable_org_ids: tuple[str, ...] = ()
+
+    @property
+    def must_change_password(self) -> bool:
+        return PendingStep.PASSWORD_CHANGE in self.pending
 
 
 def shadow_aggregate_id(realm: str, login_id: str) -> str:
@@ -122,13 +151,13 @@ def attempt_login(
         previous_login_at=previous,
     )
     events: list[Event] = [succeeded]
-    must_change = bool(new.get("must_change_password"))
+    pending = pending_steps(new)
     if attempt.session is not None:
         events.append(
             SessionStarted(
                 **envelope,
                 session_ref=attempt.session.ref,
-                restricted=must_change,
+                restricted=bool(pending),
                 idle_timeout_seconds=attempt.session.idle_timeout_seconds,
                 expires_at=attempt.session.expires_at,
                 ip=attempt.ip,
@@ -141,7 +170,7 @@ def attempt_login(
         org_id=state.get("org_id"),
         role=state["role"],
         previous_login_at=previous,
-        must_change_password=must_change,
+        pending=pending,
         readable_org_ids=tuple(state.get("readable_org_ids", ())),
     )
     return Change(result, new, events)

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ForgottenIdRoute(StrEnum):
+    """Where someone who forgot their login ID is sent (ID-LOGIN-05)."""
+
+    ADMIN_LISTS = "admin_lists"
+    """`dantai-net`: business IDs are listed by the organisation's admin; an admin's own ID is on
+    the ID notice (ID通知書), and the support desk helps when that is lost (seed 000 Q5)."""
+    SUPPORT_DESK = "support_desk"
+    """Realms whose members log in with an e-mail address: the support desk checks identity
+    and tells them (seed 003)."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,8 @@ class RealmPolicy:
     admin_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
     """Login-ID format of an organisation's admin (ID-USER-02)."""
     business_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
+    member_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{6,64}$"))
+    """Login-ID format of an individual member (ID-USER-03, -08)."""
     business_user_limit: int | None = None
     """Business users an organisation may have; ``None`` is unlimited (ID-USER-01)."""
     password_min_length: int = 8
@@ -31,6 +45,15 @@ class RealmPolicy:
     """Support may issue group-wide read-only IDs (nexi 全社閲覧用ID, ID-USER-09)."""
     temporary_password_roles: frozenset[str] = frozenset()
     """Who may ask for a temporary password by mail with their ID and e-mail (ID-PW-05)."""
+    members: bool = False
+    """Individual members without an organisation live here (ID-USER-03: My Page, kencom)."""
+    completion_notices: bool = False
+    """A completed change of password, e-mail, phone or login ID is mailed (ID-PW-07, mypage)."""
+    business_password_to_admin: bool = False
+    """A business user's initial password is mailed to the admin, who passes it on (nexi)."""
+    password_reset_to_admin: bool = False
+    """The admin's *reset* mails a new random password to the admin (ID-PW-06, nexi)."""
+    forgotten_id_route: ForgottenIdRoute = ForgottenIdRoute.SUPPORT_DESK
 
 
 PRESETS: dict[str, RealmPolicy] = {
@@ -43,15 +66,23 @@ PRESETS: dict[str, RealmPolicy] = {
             business_user_limit=3,
             password_hint=True,
             business_id_requests=True,
+            forgotten_id_route=ForgottenIdRoute.ADMIN_LISTS,
         ),
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
-        RealmPolicy("mypage", temporary_password_roles=frozenset({"member"})),
+        RealmPolicy(
+            "mypage",
+            temporary_password_roles=frozenset({"member"}),
+            members=True,
+            completion_notices=True,
+        ),
         RealmPolicy(
             "kencom",
             admin_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
             business_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
             password_min_length=6,
             password_max_length=20,
+            member_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
+            members=True,
         ),
         RealmPolicy(
             "nexi",
@@ -59,6 +90,8 @@ PRESETS: dict[str, RealmPolicy] = {
             business_login_id=re.compile(r"^[0-9]{11,12}$"),
             temporary_password_roles=frozenset({"admin"}),
             group_readers=True,
+            business_password_to_admin=True,
+            password_reset_to_admin=True,
         ),
         RealmPolicy("demo", temporary_password_roles=frozenset({"admin"})),
     )

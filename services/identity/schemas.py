@@ -173,3 +173,57 @@ class SessionOut(BaseModel):
     previous_login_at: datetime | None
     expires_at: datetime
     readable_org_ids: list[str]
+    pending_steps: list[str] = Field(
+        description="ID-LOGIN-01 steps 7-9 still to do (e.g. password_change); empty: full session"
+    )
+
+
+class NewMember(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "login_id": "kyosai-taro",
+                    "profile": {"name": "共済太郎", "email": "taro@example.jp"},
+                }
+            ]
+        },
+    )
+
+    login_id: str = Field(min_length=1, max_length=254)
+    profile: UserProfile = Field(description="e-mail is required: the initial password goes there")
+
+
+class LoginIdChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128, repr=False)
+    login_id: str = Field(min_length=1, max_length=254, examples=["kyosai-taro2"])
+
+
+class PhoneChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(
+        min_length=1,
+        max_length=20,
+        pattern=profiles.PHONE.pattern,
+        examples=["03-1234-5678"],
+        description="半角数字とハイフン",
+    )
+
+
+class ForgottenIdRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Accepted and never checked: the answer does not depend on it (ID-LOGIN-05).",
+    )
+
+
+class ForgottenIdOut(BaseModel):
+    route: str = Field(description="admin_lists | support_desk")
+    message: str

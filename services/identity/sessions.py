@@ -46,7 +46,7 @@ class Session:
     role: str
     login_id: str
     restricted: bool
-    """Only the password change is allowed (ID-LOGIN-01 step 7)."""
+    """Steps are pending: only they may be done (ID-LOGIN-01 steps 7-9)."""
     otp_verified: bool
     previous_login_at: datetime | None
     created_at: datetime
@@ -54,6 +54,8 @@ class Session:
     expires_at: datetime
     readable_org_ids: list[str] = field(default_factory=list)
     """A group-wide read-only ID's organisations (ID-USER-09)."""
+    pending_steps: list[str] = field(default_factory=list)
+    """``login.PendingStep`` values still to complete, in order."""
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at or now - self.last_seen_at >= IDLE_TIMEOUT
@@ -82,10 +84,15 @@ class Sessions:
             {"_id": session_key(token)}, {"$set": {"last_seen_at": now}}
         )
 
-    async def lift_restriction(self, token: str) -> None:
-        """After the forced password change the same session may do everything."""
+    async def complete_step(self, token: str, step: str) -> None:
+        """A pending step is done (the forced password change, …); with none left the same
+        session may do everything. Only the session's own requests change it."""
+        found = await self.find(token)
+        if found is None:
+            return
+        left = [s for s in found.pending_steps if s != step]
         await self.collection.update_one(
-            {"_id": session_key(token)}, {"$set": {"restricted": False}}
+            {"_id": session_key(token)}, {"$set": {"pending_steps": left, "restricted": bool(left)}}
         )
 
     async def end_all(self, user_id: str) -> int:
@@ -93,6 +100,10 @@ class Sessions:
         filter on ``user_id`` is fine even where FerretDB scans for it."""
         result = await self.collection.delete_many({"user_id": user_id})
         return result.deleted_count
+
+    async def rename(self, user_id: str, login_id: str) -> None:
+        """A member changed their login ID (ID-USER-08): their sessions carry the new one."""
+        await self.collection.update_many({"user_id": user_id}, {"$set": {"login_id": login_id}})
 
     async def end(self, token: str) -> bool:
         result = await self.collection.delete_one({"_id": session_key(token)})

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import partial
 
 from contracts import seal
+from contracts.common import Role
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
 from services.identity import (
@@ -26,7 +27,12 @@ from services.identity import (
 )
 from services.identity.realms import RealmPolicy
 from services.identity.store import IdentityStore
-from services.identity.usecases import NotPermitted, PasswordRefused, WrongPassword
+from services.identity.usecases import (
+    LoginIdTaken,
+    NotPermitted,
+    PasswordRefused,
+    WrongPassword,
+)
 
 log = get_logger(__name__)
 
@@ -65,11 +71,12 @@ class SignInUseCases:
             user = None
             if user_id is not None:
                 user = await self.store.aggregates.load(
-                    domain.user_aggregate_id(realm.name, user_id)
+                    domain.user_aggregate_id(realm.name, user_id), trust_hint=True
                 )
-            if user is None or user.state is None:
-                # Unknown, or claimed for a user who does not exist yet (an ID request awaiting
-                # approval, a creation cut short): the same answer as any unknown ID.
+            if user is None or user.state is None or user.state["login_id"] != login_id:
+                # Unknown, claimed for a user who does not exist yet (an ID request awaiting
+                # approval, a creation cut short), or a member's former login ID whose release
+                # was cut short (ID-USER-08): the same answer as any unknown ID.
                 await passwords.verify_password(passwords.DUMMY_HASH, password)  # same time
                 attempt = self._attempt(realm, login_id, False, None, ip, user_agent, now, None)
                 result = await self.store.aggregates.update(
@@ -92,7 +99,9 @@ class SignInUseCases:
             elif ok and passwords.needs_rehash(stored_hash):
                 attempt = replace(attempt, rehashed=await passwords.hash_password(password))
             result = await self.store.aggregates.update(
-                user.aggregate_id, partial(login.attempt_login, attempt=attempt, policy=realm)
+                user.aggregate_id,
+                partial(login.attempt_login, attempt=attempt, policy=realm),
+                known=user,
             )
             if result.answer is login.LoginAnswer.PASSWORD_CHANGED_MEANWHILE:
                 continue  # verify again against the new hash
@@ -106,13 +115,14 @@ class SignInUseCases:
                     org_id=result.org_id,
                     role=result.role or "",
                     login_id=login_id,
-                    restricted=result.must_change_password,
+                    restricted=bool(result.pending),
                     otp_verified=False,
                     previous_login_at=result.previous_login_at,
                     created_at=now,
                     last_seen_at=now,
                     expires_at=session.expires_at,
                     readable_org_ids=list(result.readable_org_ids),
+                    pending_steps=[step.value for step in result.pending],
                 ),
             )
             return LoginOutcome(result, token)
@@ -187,11 +197,12 @@ class SignInUseCases:
                     hint=hint,
                     correlation_id=current_correlation_id(),
                     now=self.clock.now(),
+                    completion_notice=realm.completion_notices,
                 ),
             )
             if changed:
                 break
-        await self.store.sessions.lift_restriction(token)
+        await self.store.sessions.complete_step(token, login.PendingStep.PASSWORD_CHANGE)
 
     async def request_temporary_password(
         self, realm: RealmPolicy, login_id: str, email: str
@@ -272,5 +283,71 @@ class SignInUseCases:
                 hashed=hashed,
                 correlation_id=current_correlation_id(),
                 now=self.clock.now(),
+                completion_notice=realm.completion_notices,
             ),
         )
+
+    async def change_login_id(
+        self, realm: RealmPolicy, session: sessions.Session, password: str, new_login_id: str
+    ) -> None:
+        """A member's new login ID (ID-USER-08), confirmed with their password.
+
+        The new ID is claimed first (so two members cannot both take it), the user's commit
+        follows, and only then is the old ID released; a crash in between leaves the old ID
+        claimed but useless, because a login checks that the ID is still the user's own.
+        """
+        self._require_member(realm, session)
+        aggregate_id = domain.user_aggregate_id(realm.name, session.user_id)
+        fact = domain.login_id_fact(realm.name, new_login_id)
+        if not await self.store.login_ids.claim(fact, owner=session.user_id, realm=realm.name):
+            raise LoginIdTaken(new_login_id)
+        while True:
+            user = await self.store.aggregates.load(aggregate_id)
+            assert user.state is not None, "a session names an existing user"
+            old_login_id: str = user.state["login_id"]
+            verified_hash: str = user.state["password_hash"]
+            if not await passwords.verify_password(verified_hash, password):
+                if old_login_id != new_login_id:
+                    await self.store.login_ids.release(fact, session.user_id)
+                raise WrongPassword()
+            changed = await self.store.aggregates.update(
+                aggregate_id,
+                partial(
+                    accounts.change_own_login_id,
+                    verified_hash=verified_hash,
+                    new_login_id=new_login_id,
+                    correlation_id=current_correlation_id(),
+                    now=self.clock.now(),
+                    completion_notice=realm.completion_notices,
+                ),
+            )
+            if changed:
+                break
+        if old_login_id != new_login_id:
+            await self.store.login_ids.release(
+                domain.login_id_fact(realm.name, old_login_id), session.user_id
+            )
+            await self.store.sessions.rename(session.user_id, new_login_id)
+
+    async def change_phone(self, realm: RealmPolicy, session: sessions.Session, phone: str) -> None:
+        """A member's new phone number (ID-USER-08)."""
+        self._require_member(realm, session)
+        await self.store.aggregates.update(
+            domain.user_aggregate_id(realm.name, session.user_id),
+            partial(
+                accounts.change_own_phone,
+                phone=phone,
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+                completion_notice=realm.completion_notices,
+            ),
+        )
+
+    @staticmethod
+    def _require_member(realm: RealmPolicy, session: sessions.Session) -> None:
+        """Only individual members keep their own login ID and contact details; an
+        organisation's users have them maintained by their admin (ID-USER-06)."""
+        if not realm.members or session.realm != realm.name:
+            raise NotPermitted()
+        if session.restricted or session.role != Role.MEMBER.value:
+            raise NotPermitted()

@@ -10,7 +10,7 @@ from typing import Any
 
 from contracts import Actor, ActorKind, seal
 from contracts.common import Role, UserProfile
-from contracts.identity import InitialPasswordRoute
+from contracts.identity import InitialPasswordRoute, RecipientRole
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id, get_logger
 from servicekit.store import Change
@@ -30,9 +30,8 @@ log = get_logger(__name__)
 #: same organisation and admin instead of creating a second one.
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0d6f4e-6a53-4c47-9b51-2f7e0c1d9a11")
 
-#: Who the foundation's organisation API acts as. Support operators' own sign-in arrives with
-#: ID-USER-04; until then the caller is the API itself, and events say so.
-_API_CALLER = Actor(kind=ActorKind.SERVICE, id="identity.api")
+#: The back-office system that opens organisations when an application is accepted.
+PROVISIONING = Actor(kind=ActorKind.SERVICE, id="provisioning")
 
 
 class LoginIdTaken(Exception):
@@ -76,7 +75,8 @@ class CreatedUser:
 
 
 class MissingContact(Exception):
-    """The organisation has no contact address for the password notice."""
+    """Nobody could be mailed what must be mailed: no address on record, or no notify key.
+    The message says which, in the portal's words."""
 
 
 class IdentityUseCases:
@@ -92,9 +92,11 @@ class IdentityUseCases:
         name: str,
         admin_login_id: str,
         admin_profile: UserProfile,
+        opened_by: Actor,
         idempotency_key: str | None = None,
     ) -> CreatedOrganisation:
-        """Create an organisation and its admin; announce the admin with ``UserCreated``."""
+        """Create an organisation and its admin; announce the admin with ``UserCreated``.
+        ``opened_by`` is the support operator or the provisioning system (the route checks)."""
         if idempotency_key:
             seed = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{realm.name}:{idempotency_key}")
             org_id, admin_user_id = seed.hex, uuid.uuid5(seed, "admin").hex
@@ -110,7 +112,7 @@ class IdentityUseCases:
             admin_login_id=admin_login_id,
             admin_profile=admin_profile,
             admin_password_hash=await passwords.hash_password(initial_password),
-            actor=_API_CALLER,
+            actor=opened_by,
             correlation_id=current_correlation_id(),
         )
         now = self.clock.now()
@@ -168,6 +170,10 @@ class IdentityUseCases:
             raise BusinessUserLimitReached(org_id)
         if request is not None:
             return CreatedUser(user_id, login_id, None, pending=True)
+        notice = None
+        if realm.business_password_to_admin:
+            admin_email = await self._email_of(realm, admin.user_id)
+            notice = self._mailed(InitialPasswordRoute.MAIL_TO_ADMIN, admin_email)
         return await self._create_user(
             realm,
             org_id=org_id,
@@ -176,6 +182,91 @@ class IdentityUseCases:
             role=Role.BUSINESS,
             profile=profile,
             actor=Actor(kind=ActorKind.ADMIN, id=admin.user_id),
+            notice=notice,
+        )
+
+    async def register_member(
+        self,
+        realm: RealmPolicy,
+        support: sessions.Session,
+        login_id: str,
+        profile: UserProfile,
+        idempotency_key: str | None = None,
+    ) -> CreatedUser:
+        """An individual member (ID-USER-03): no organisation and no admin; the support desk
+        registers them from their application, and the initial password is mailed to the
+        member's own registered address (ID-PW-03)."""
+        if not realm.members:
+            raise NotFound(realm.name)
+        self._require_support(support, realm)
+        if not profile.email:
+            raise MissingContact("会員のメールアドレスが登録されていません")
+        notice = self._mailed(InitialPasswordRoute.MAIL_TO_USER, profile.email)
+        if idempotency_key:
+            user_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"member:{idempotency_key}").hex
+        else:
+            user_id = uuid.uuid4().hex
+        await self._claim_login_id(realm, login_id, user_id)
+        return await self._create_user(
+            realm,
+            org_id=None,
+            user_id=user_id,
+            login_id=login_id,
+            role=Role.MEMBER,
+            profile=profile,
+            actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
+            notice=notice,
+        )
+
+    async def reset_password(
+        self, realm: RealmPolicy, actor: sessions.Session, org_id: str, user_id: str
+    ) -> None:
+        """`nexi`'s reset (ID-PW-06): a new random password mailed to the admin, who passes it
+        on; support resetting an admin mails the admin directly. Unlocks; sessions end."""
+        if not realm.password_reset_to_admin:
+            raise NotFound(realm.name)
+        aggregate_id = await self._managed_user(realm, actor, org_id, user_id)
+        if actor.role == Role.ADMIN.value:
+            recipient, role = await self._email_of(realm, actor.user_id), RecipientRole.ADMIN
+        else:
+            recipient, role = await self._email_of(realm, user_id), RecipientRole.USER
+        new_password = passwords.generate_password()
+        sealed = seal(new_password, self._notify_key())
+        new_hash = await passwords.hash_password(new_password)
+        await self.store.aggregates.update(
+            aggregate_id,
+            partial(
+                accounts.reset_password,
+                new_hash=new_hash,
+                sealed=sealed,
+                recipient_email=recipient,
+                recipient_role=role,
+                admin=Actor(kind=ActorKind(actor.role), id=actor.user_id),
+                correlation_id=current_correlation_id(),
+                now=self.clock.now(),
+            ),
+        )
+        await self.store.sessions.end_all(user_id)
+
+    async def _email_of(self, realm: RealmPolicy, user_id: str) -> str:
+        user = await self.store.aggregates.load(domain.user_aggregate_id(realm.name, user_id))
+        email = accounts.registered_email(user.state or {})
+        if email is None:
+            raise MissingContact("管理者のメールアドレスが登録されていません")
+        return email
+
+    def _notify_key(self) -> str:
+        if not self.notify_public_key:
+            raise MissingContact("メール送信の設定（NOTIFY_PUBLIC_KEY）がありません")
+        return self.notify_public_key
+
+    def _mailed(
+        self, route: InitialPasswordRoute, recipient: str
+    ) -> Callable[[str], domain.PasswordNotice]:
+        """A password notice that travels sealed, only to notify (X-02)."""
+        key = self._notify_key()
+        return lambda password: domain.PasswordNotice(
+            route=route, recipient_email=recipient, sealed_password=seal(password, key)
         )
 
     async def approve_id_request(
@@ -184,8 +275,7 @@ class IdentityUseCases:
         """ID-USER-10: support approves an admin's request for a business ID. The ID notice goes
         by post (the operator reads it from this answer); the password notice by mail to the
         organisation's contact, as an attachment opened with the contact's phone (NT-06)."""
-        if support.role != Role.SUPPORT.value or support.realm != realm.name or support.restricted:
-            raise NotPermitted()
+        self._require_support(support, realm)
         org = await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))
         request = (org.state or {}).get("id_requests", {}).get(user_id)
         if org.state is None or request is None:
@@ -195,7 +285,7 @@ class IdentityUseCases:
         )
         contact = (admin.state or {}).get("profile", {})
         if not contact.get("email") or not contact.get("phone") or not self.notify_public_key:
-            raise MissingContact(org_id)
+            raise MissingContact("団体の連絡先（メールアドレスと電話番号）が登録されていません")
         key = self.notify_public_key
 
         def password_notice(password: str) -> domain.PasswordNotice:
@@ -269,7 +359,7 @@ class IdentityUseCases:
         self,
         realm: RealmPolicy,
         actor: sessions.Session,
-        org_id: str,
+        org_id: str | None,
         user_id: str,
         rule: Callable[..., Change[bool]],
     ) -> None:
@@ -286,8 +376,9 @@ class IdentityUseCases:
         )
 
     async def _managed_user(
-        self, realm: RealmPolicy, actor: sessions.Session, org_id: str, user_id: str
+        self, realm: RealmPolicy, actor: sessions.Session, org_id: str | None, user_id: str
     ) -> str:
+        """The user's aggregate, if ``actor`` may manage it; members have ``org_id`` None."""
         aggregate_id = domain.user_aggregate_id(realm.name, user_id)
         user = await self.store.aggregates.load(aggregate_id)
         if user.state is None or user.state["org_id"] != org_id:
@@ -299,7 +390,7 @@ class IdentityUseCases:
         return aggregate_id
 
     async def initialise_password(
-        self, realm: RealmPolicy, admin: sessions.Session, org_id: str, user_id: str
+        self, realm: RealmPolicy, admin: sessions.Session, org_id: str | None, user_id: str
     ) -> None:
         """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
         await self._manage_user(realm, admin, org_id, user_id, accounts.initialise_password)
@@ -378,6 +469,11 @@ class IdentityUseCases:
         ):
             raise NotPermitted()
 
+    @staticmethod
+    def _require_support(session: sessions.Session, realm: RealmPolicy) -> None:
+        if session.role != Role.SUPPORT.value or session.realm != realm.name or session.restricted:
+            raise NotPermitted()
+
     async def create_support_operator(self, realm: RealmPolicy, login_id: str) -> CreatedUser:
         """Realm staff (サポートデスク, ID-USER-04), created by an operator on the command line."""
         user_id = uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"support:{realm.name}:{login_id}").hex
@@ -397,13 +493,9 @@ class IdentityUseCases:
     ) -> CreatedUser:
         """ID-USER-09 (nexi 全社閲覧用ID): support issues one ID that reads several
         organisations of a corporate group and may change nothing."""
-        if (
-            not realm.group_readers
-            or support.role != Role.SUPPORT.value
-            or support.realm != realm.name
-            or support.restricted
-        ):
+        if not realm.group_readers:
             raise NotPermitted()
+        self._require_support(support, realm)
         for org_id in org_ids:
             if not (
                 await self.store.aggregates.load(domain.org_aggregate_id(realm.name, org_id))

@@ -6,92 +6,26 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, ServiceProcess
+from identity_client import (
+    NEW_PASSWORD,
+    bearer,
+    create_support_operator,
+    create_user,
+    log_in,
+    new_org,
+    opened,
+    ready_admin,
+    signed_in,
+    token_of,
+)
 from pymongo import AsyncMongoClient
 
-from contracts import SealedSecret, generate_keypair, open_sealed
-
 pytestmark = pytest.mark.integration
-
-NEW_PASSWORD = "Kaisha-Pass-2026"
-
-
-PUBLIC, PRIVATE = generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def identity(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with running_service(
-        "identity", infra, tmp_path_factory.mktemp("admin"), notify_public_key=PUBLIC
-    ) as started:
-        yield started
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def log_in(url: str, realm: str, login_id: str, password: str) -> httpx.Response:
-    return httpx.post(
-        f"{url}/v1/realms/{realm}/login",
-        json={"login_id": login_id, "password": password},
-        timeout=30,
-    )
-
-
-def token_of(response: httpx.Response) -> str:
-    assert response.status_code == 200, response.text
-    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
-
-
-def new_org(
-    url: str, realm: str, admin_login_id: str, profile: dict[str, str] | None = None
-) -> dict[str, Any]:
-    r = httpx.post(
-        f"{url}/v1/realms/{realm}/orgs",
-        json={
-            "name": "テスト団体",
-            "admin": {"login_id": admin_login_id, "profile": profile or {}},
-        },
-        timeout=30,
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
-
-
-def ready_admin(
-    url: str,
-    realm: str = "demo",
-    prefix: str = "XA3",
-    login_id: str | None = None,
-    profile: dict[str, str] | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """An organisation whose admin has logged in and changed the initial password."""
-    org = new_org(url, realm, login_id or f"{prefix}{uuid.uuid4().hex[:8]}", profile)
-    token = token_of(log_in(url, realm, org["admin_login_id"], org["initial_password"]))
-    changed = httpx.post(
-        f"{url}/v1/realms/{realm}/password",
-        json={"current_password": org["initial_password"], "new_password": NEW_PASSWORD},
-        headers=bearer(token),
-    )
-    assert changed.status_code == 204, changed.text
-    return token, org
-
-
-def create_user(url: str, realm: str, org_id: str, token: str, login_id: str) -> httpx.Response:
-    return httpx.post(
-        f"{url}/v1/realms/{realm}/orgs/{org_id}/users",
-        json={"login_id": login_id},
-        headers=bearer(token),
-        timeout=30,
-    )
 
 
 def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_02_policy(
@@ -102,6 +36,12 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
     first = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
     assert first.json()["password_change_required"] is True
     token = token_of(first)
+
+    def session() -> tuple[bool, list[str]]:
+        found = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(token)).json()
+        return found["restricted"], found["pending_steps"]
+
+    assert session() == (True, ["password_change"]), "ID-LOGIN-01 step 7 is pending"
     refused = create_user(proc.url, "demo", org["org_id"], token, "XA5first")
     assert (refused.status_code, refused.json()["code"]) == (403, "PASSWORD_CHANGE_REQUIRED")
 
@@ -122,6 +62,7 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
         assert why in r.json()["detail"]
     assert change("not-the-current-one", NEW_PASSWORD).json()["code"] == "INVALID_CREDENTIALS"
     assert change(org["initial_password"], NEW_PASSWORD).status_code == 204
+    assert session() == (False, []), "the same session is a full one now"
     assert (
         create_user(
             proc.url, "demo", org["org_id"], token, f"XA5{uuid.uuid4().hex[:8]}"
@@ -363,23 +304,6 @@ def test_id_pw_04_dantai_net_shows_the_hint_for_an_id_and_never_the_password(ide
     assert elsewhere.status_code == 404, "only realms that keep hints show them"
 
 
-def create_support_operator(
-    proc: ServiceProcess, login_id: str, realm: str = "demo"
-) -> dict[str, str]:
-    """The operator command, run as an operator would, against the service's database."""
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "services.identity", "create-support-operator", realm, login_id],
-        env=proc.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
     identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
@@ -414,16 +338,6 @@ async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
     assert unlocked["actor"] == {"kind": "support", "id": operator["user_id"]}
 
 
-def signed_in(url: str, realm: str, login_id: str, initial_password: str) -> str:
-    token = token_of(log_in(url, realm, login_id, initial_password))
-    httpx.post(
-        f"{url}/v1/realms/{realm}/password",
-        json={"current_password": initial_password, "new_password": NEW_PASSWORD},
-        headers=bearer(token),
-    ).raise_for_status()
-    return token
-
-
 def test_id_user_09_a_group_wide_id_reads_its_groups_organisations_and_changes_nothing(
     identity: Any,
 ) -> None:
@@ -431,11 +345,19 @@ def test_id_user_09_a_group_wide_id_reads_its_groups_organisations_and_changes_n
     operator = create_support_operator(proc, f"{uuid.uuid4().int % 10**11:011d}", realm="nexi")
     support = signed_in(proc.url, "nexi", operator["login_id"], operator["initial_password"])
     tokens_and_orgs = [
-        ready_admin(proc.url, "nexi", login_id=f"{uuid.uuid4().int % 10**11:011d}")
+        ready_admin(
+            proc.url,
+            "nexi",
+            login_id=f"{uuid.uuid4().int % 10**11:011d}",
+            profile={"email": "soumu@example.jp"},  # nexi mails business passwords here
+        )
         for _ in range(3)
     ]
     (admin_a, org_a), (_, org_b), (_, org_c) = tokens_and_orgs
-    create_user(proc.url, "nexi", org_a["org_id"], admin_a, f"{uuid.uuid4().int % 10**11:011d}")
+    added = create_user(
+        proc.url, "nexi", org_a["org_id"], admin_a, f"{uuid.uuid4().int % 10**11:011d}"
+    )
+    assert added.status_code == 201, added.text
 
     readers = f"{proc.url}/v1/realms/nexi/group-readers"
     reader_id = f"{uuid.uuid4().int % 10**11:011d}"
@@ -498,9 +420,38 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
         if e["type"] == "InitialPasswordIssued"
     ]
     assert (notice["route"], notice["recipient_email"]) == ("mail_to_org_contact", contact["email"])
-    opens_zip = open_sealed(SealedSecret.from_wire(notice["attachment_password"]), PRIVATE)
+    opens_zip = opened(notice, "attachment_password")
     assert opens_zip == contact["phone"], "the attachment opens with the phone (seed 000 Q2)"
-    password = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE)
+    password = opened(notice, "sealed_password")
     first = log_in(proc.url, "dantai-net", login_id, password)
     assert first.status_code == 200
     assert first.json()["password_change_required"] is True
+
+
+def test_id_user_04_organisations_are_opened_by_support_or_the_provisioning_system_only(
+    identity: Any,
+) -> None:
+    proc, _ = identity
+    orgs = f"{proc.url}/v1/realms/demo/orgs"
+
+    def open_org(headers: dict[str, str]) -> httpx.Response:
+        body = {"name": "新団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}}
+        return httpx.post(orgs, json=body, headers=headers)
+
+    assert open_org({}).json()["code"] == "SESSION_EXPIRED"
+    assert open_org(bearer("not-the-token")).json()["code"] == "SESSION_EXPIRED"
+    admin, org = ready_admin(proc.url)
+    assert open_org(bearer(admin)).json()["code"] == "FORBIDDEN", "admins do not open orgs"
+    support = signed_in(proc.url, "demo", *_operator(proc))
+    opened = open_org(bearer(support))
+    assert opened.status_code == 201, opened.text
+    assert open_org(PROVISIONING).status_code == 201
+    read = httpx.get(f"{orgs}/{org['org_id']}", headers=bearer(admin))
+    assert read.json()["admin_login_id"] == org["admin_login_id"], "its own admin reads it"
+    other, _ = ready_admin(proc.url)
+    assert httpx.get(f"{orgs}/{org['org_id']}", headers=bearer(other)).status_code == 403
+
+
+def _operator(proc: ServiceProcess) -> tuple[str, str]:
+    operator = create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}")
+    return operator["login_id"], operator["initial_password"]

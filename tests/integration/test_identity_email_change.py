@@ -6,35 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Namespace, ServiceProcess
+from identity_client import opened
 from pymongo import AsyncMongoClient
 
-from contracts import SealedSecret, generate_keypair, open_sealed
-
 pytestmark = pytest.mark.integration
-
-PUBLIC, PRIVATE = generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def identity(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with running_service(
-        "identity", infra, tmp_path_factory.mktemp("email"), notify_public_key=PUBLIC
-    ) as started:
-        yield started
 
 
 def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str]]:
     org = httpx.post(
         f"{proc.url}/v1/realms/nexi/orgs",
+        headers=PROVISIONING,
         json={
             "name": "テスト法人",
             "admin": {
@@ -87,7 +74,7 @@ async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_
         "email_change_confirmation",
     )
     assert not any(e["type"] == "EmailChanged" for e in events), "nothing changes before the link"
-    path = open_sealed(SealedSecret.from_wire(link["sealed_link"]), PRIVATE)
+    path = opened(link, "sealed_link")
     token = parse_qs(urlsplit(path).query)["token"][0]
     assert token not in json.dumps(events), "the link is only sealed on the bus"
 
@@ -119,12 +106,7 @@ async def test_id_email_01_a_newer_request_invalidates_the_older_link(
         for e in await user_events(mongo, ns, org["admin_user_id"])
         if e["type"] == "EmailLinkIssued"
     ]
-    tokens = [
-        parse_qs(urlsplit(open_sealed(SealedSecret.from_wire(e["sealed_link"]), PRIVATE)).query)[
-            "token"
-        ][0]
-        for e in links
-    ]
+    tokens = [parse_qs(urlsplit(opened(e, "sealed_link")).query)["token"][0] for e in links]
     confirm = f"{proc.url}/v1/realms/nexi/email-change/confirm"
     assert httpx.post(confirm, json={"token": tokens[0]}).json()["code"] == "LINK_INVALID"
     assert httpx.post(confirm, json={"token": tokens[1]}).status_code == 200

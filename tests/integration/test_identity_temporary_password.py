@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from harness import Infra, Namespace, ServiceProcess, running_service
+from harness import PROVISIONING, Namespace, ServiceProcess
+from identity_client import opened
 from pymongo import AsyncMongoClient
 
-from contracts import SealedSecret, generate_keypair, open_sealed
-
 pytestmark = pytest.mark.integration
-
-PUBLIC, PRIVATE = generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def identity(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with running_service(
-        "identity", infra, tmp_path_factory.mktemp("tmp-pw"), notify_public_key=PUBLIC
-    ) as started:
-        yield started
 
 
 def admin_with_email(proc: ServiceProcess, email: str) -> dict[str, Any]:
     r = httpx.post(
         f"{proc.url}/v1/realms/demo/orgs",
+        headers=PROVISIONING,
         json={
             "name": "テスト団体",
             "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}", "profile": {"email": email}},
@@ -90,7 +77,7 @@ async def test_id_pw_05_x_02_the_temporary_password_is_sealed_works_once_and_for
     assert ask(proc, org["admin_login_id"], "kanri@example.jp").status_code == 202
     [event] = await issued(mongo, ns, org["admin_user_id"])
     assert event["recipient_email"] == "kanri@example.jp"
-    temporary = open_sealed(SealedSecret.from_wire(event["sealed_password"]), PRIVATE)
+    temporary = opened(event, "sealed_password")
     assert temporary not in json.dumps(event), "only sealed on the bus"
 
     first = log_in(proc, org["admin_login_id"], temporary)

@@ -130,3 +130,33 @@ async def test_x_04_orphan_markers_expire_by_the_injected_clock(
     clock.advance(timedelta(minutes=5, seconds=1))
     assert await relay.publish_pending() == 0
     assert await store.outbox.count_documents({}) == 0
+
+
+async def test_x_13_a_stale_known_version_loses_the_race_and_is_decided_again(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """``update(known=…)`` skips a read; a version someone else moved past costs one retry."""
+    store = VersionedStore(db, ManualClock())
+    await store.update("counter:known", increment)
+    stale = await store.load("counter:known")
+    await store.update("counter:known", increment)  # another writer moves on
+    assert await store.update("counter:known", increment, known=stale) == 3
+    latest = await store.load("counter:known")
+    assert (latest.version, latest.state) == (3, {"count": 3}), "no change lost or doubled"
+
+    def answer_only(current: Loaded) -> Change[int]:
+        return Change.nothing((current.state or {})["count"])
+
+    assert await store.update("counter:known", answer_only, known=stale) == 3, (
+        "a decision that commits nothing answers from the latest version, not the stale one"
+    )
+
+
+async def test_x_13_trusting_the_hint_still_finds_an_aggregate_whose_hint_was_lost(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    store = VersionedStore(db, ManualClock())
+    await store.update("user:hintless", increment)
+    await store.heads.delete_many({"_id": "user:hintless"})  # a crash before the first hint
+    found = await store.load("user:hintless", trust_hint=True)
+    assert (found.version, found.state) == (1, {"count": 1})

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Namespace, ServiceProcess, eventually
+from harness import PROVISIONING, Namespace, ServiceProcess, eventually
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -44,7 +44,9 @@ async def post_orgs(identity: ServiceProcess, count: int, *, concurrency: int = 
         async def one(i: int) -> None:
             async with sem:
                 try:
-                    r = await client.post("/v1/realms/demo/orgs", json=new_org(i))
+                    r = await client.post(
+                        "/v1/realms/demo/orgs", json=new_org(i), headers=PROVISIONING
+                    )
                     statuses.append(r.status_code)
                 except httpx.HTTPError:
                     statuses.append(0)
@@ -89,7 +91,9 @@ async def test_realm_01_an_organisation_posted_to_identity_is_recorded_by_audit(
     identity, audit = services("identity"), services("audit")
     cid = uuid.uuid4().hex
     created = httpx.post(
-        f"{identity.url}/v1/realms/demo/orgs", json=new_org(1), headers={"X-Correlation-ID": cid}
+        f"{identity.url}/v1/realms/demo/orgs",
+        json=new_org(1),
+        headers=PROVISIONING | {"X-Correlation-ID": cid},
     )
     assert created.status_code == 201, created.text
     org = created.json()
@@ -109,13 +113,13 @@ async def test_realm_01_an_organisation_posted_to_identity_is_recorded_by_audit(
         for line in audit.log_path.read_text().splitlines()
         if line.startswith("{")
     ), "audit's consumer logs the correlation id that started in identity's HTTP request"
-    again = httpx.get(f"{identity.url}/v1/realms/demo/orgs/{org['org_id']}")
+    again = httpx.get(f"{identity.url}/v1/realms/demo/orgs/{org['org_id']}", headers=PROVISIONING)
     assert again.json()["admin_login_id"] == org["admin_login_id"]
 
 
 def test_realm_01_an_unknown_realm_is_refused_with_a_problem(services: Any) -> None:
     identity = services("identity")
-    r = httpx.post(f"{identity.url}/v1/realms/atlantis/orgs", json=new_org(1))
+    r = httpx.post(f"{identity.url}/v1/realms/atlantis/orgs", json=new_org(1), headers=PROVISIONING)
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
     assert (
@@ -127,8 +131,17 @@ def test_realm_01_an_unknown_realm_is_refused_with_a_problem(services: Any) -> N
 def test_x_13_the_same_login_id_is_given_to_one_organisation_only(services: Any) -> None:
     identity = services("identity")
     body = new_org(7)
-    assert httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=body).status_code == 201
-    taken = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=body | {"name": "別団体"})
+    assert (
+        httpx.post(
+            f"{identity.url}/v1/realms/demo/orgs", json=body, headers=PROVISIONING
+        ).status_code
+        == 201
+    )
+    taken = httpx.post(
+        f"{identity.url}/v1/realms/demo/orgs",
+        json=body | {"name": "別団体"},
+        headers=PROVISIONING,
+    )
     assert (taken.status_code, taken.json()["code"]) == (409, "LOGIN_ID_TAKEN")
 
 
@@ -136,7 +149,7 @@ def test_x_03_a_retried_create_with_the_same_idempotency_key_creates_one_organis
     services: Any,
 ) -> None:
     identity = services("identity")
-    body, key = new_org(8), {"Idempotency-Key": uuid.uuid4().hex}
+    body, key = new_org(8), PROVISIONING | {"Idempotency-Key": uuid.uuid4().hex}
     first = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=body, headers=key)
     second = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=body, headers=key)
     assert first.status_code == second.status_code == 201

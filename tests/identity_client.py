@@ -1,0 +1,159 @@
+"""What identity's integration tests do over HTTP, as a portal's people would, in one place.
+
+Each helper is one step a person or operator takes (log in, change the initial password, set up
+an organisation, register a support operator), so a test reads as the story it proves.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import httpx
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually, read_topic
+from pymongo import AsyncMongoClient
+
+from contracts import SealedSecret, generate_keypair, open_sealed
+
+NEW_PASSWORD = "Kaisha-Pass-2026"
+
+#: The tests stand in for notify: identity seals to this public key, and only the tests open.
+NOTIFY_PUBLIC, NOTIFY_PRIVATE = generate_keypair()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def log_in(url: str, realm: str, login_id: str, password: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/realms/{realm}/login",
+        json={"login_id": login_id, "password": password},
+        timeout=30,
+    )
+
+
+def token_of(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+
+
+def change_password(url: str, realm: str, token: str, current: str, new: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/realms/{realm}/password",
+        json={"current_password": current, "new_password": new},
+        headers=bearer(token),
+        timeout=30,
+    )
+
+
+def signed_in(url: str, realm: str, login_id: str, initial_password: str) -> str:
+    """Log in with an initial password and make the forced change: a full session's token."""
+    token = token_of(log_in(url, realm, login_id, initial_password))
+    change_password(url, realm, token, initial_password, NEW_PASSWORD).raise_for_status()
+    return token
+
+
+def new_org(
+    url: str, realm: str, admin_login_id: str, profile: dict[str, str] | None = None
+) -> dict[str, Any]:
+    r = httpx.post(
+        f"{url}/v1/realms/{realm}/orgs",
+        headers=PROVISIONING,
+        json={
+            "name": "テスト団体",
+            "admin": {"login_id": admin_login_id, "profile": profile or {}},
+        },
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def ready_admin(
+    url: str,
+    realm: str = "demo",
+    prefix: str = "XA3",
+    login_id: str | None = None,
+    profile: dict[str, str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """An organisation whose admin has logged in and changed the initial password."""
+    org = new_org(url, realm, login_id or f"{prefix}{uuid.uuid4().hex[:8]}", profile)
+    return signed_in(url, realm, org["admin_login_id"], org["initial_password"]), org
+
+
+def create_user(url: str, realm: str, org_id: str, token: str, login_id: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/realms/{realm}/orgs/{org_id}/users",
+        json={"login_id": login_id},
+        headers=bearer(token),
+        timeout=30,
+    )
+
+
+def create_support_operator(
+    proc: ServiceProcess, login_id: str, realm: str = "demo"
+) -> dict[str, str]:
+    """The operator command, run as an operator would, against the service's database."""
+    out = subprocess.run(
+        [sys.executable, "-m", "services.identity", "create-support-operator", realm, login_id],
+        env=proc.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def support_session(proc: ServiceProcess, realm: str = "demo") -> tuple[str, dict[str, str]]:
+    """A support operator of ``realm`` who has made the forced change: token and operator."""
+    operator = create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}", realm)
+    return signed_in(proc.url, realm, operator["login_id"], operator["initial_password"]), operator
+
+
+async def user_events(
+    mongo: AsyncMongoClient[dict[str, Any]],
+    ns: Namespace,
+    realm: str,
+    user_id: str,
+    event_type: str | None = None,
+) -> list[dict[str, Any]]:
+    """A user's committed events in order, as the outbox publishes them."""
+    commits = mongo[ns.database("identity")]["commits"]
+    events = [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"user:{realm}:{user_id}"}).sort("_id", 1)
+        for e in c["events"]
+    ]
+    return [e for e in events if event_type is None or e["type"] == event_type]
+
+
+def opened(event: dict[str, Any], field: str) -> str:
+    """What notify would read from a sealed field (X-02): only the tests' key opens it."""
+    return open_sealed(SealedSecret.from_wire(event[field]), NOTIFY_PRIVATE)
+
+
+async def everything_identity_wrote(
+    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, infra: Infra, proc: ServiceProcess
+) -> list[str]:
+    """Every stored document, every published event and the service log, as text: where no
+    secret may be in clear (X-02). Waits for the outbox to drain so every event is on Kafka."""
+    db = mongo[ns.database("identity")]
+
+    async def outbox_empty() -> bool:
+        return await db["outbox"].count_documents({}) == 0
+
+    await eventually(outbox_empty, timeout=30)
+    stored = [
+        json.dumps(doc, default=str, ensure_ascii=False)
+        for name in await db.list_collection_names()
+        async for doc in db[name].find({})
+    ]
+    published = await read_topic(
+        infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 10**6, timeout=5
+    )
+    assert published, "the events were published"
+    return stored + [r.value.decode() for r in published] + [proc.log_path.read_text()]
