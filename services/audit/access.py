@@ -17,7 +17,11 @@ import httpx
 
 @dataclass(frozen=True)
 class Caller:
-    """The session's user as identity's introspection answers it."""
+    """The session's user as identity's introspection answers it.
+
+    ``restricted``: the login is not complete yet (a forced password change or another of
+    ID-LOGIN-01's pending steps), so the session may do nothing else.
+    """
 
     user_id: str
     realm: str
@@ -67,7 +71,7 @@ class Introspection:
             realm=str(body["realm"]),
             org_id=body.get("org_id"),
             role=str(body["role"]),
-            restricted=bool(body.get("restricted", False)),
+            restricted=bool(body.get("restricted")) or bool(body.get("pending_steps")),
         )
 
     async def close(self) -> None:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from audit_events import User, publish
-from harness import Infra, Namespace, ServiceProcess, eventually, read_topic, running_service
+from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
+from identity_client import bearer, create_user, ready_admin, signed_in, support_session
 from pymongo import AsyncMongoClient
 
 from contracts import AccessRecorded, Topics, parse_event
@@ -33,34 +31,14 @@ from services.audit.settings import AuditSettings
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "Kansa-Rireki-2026"
 SEED_BY_USER = ["WebユーザーID", "アクセス日時", "操作内容", "氏名", "所属名", "役職名"]
 SEED_BY_TIME = ["アクセス日時", "WebユーザーID", "操作内容", "氏名", "所属名", "役職名"]
 
 
-@pytest.fixture(scope="module")
-def identity(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    with running_service("identity", infra, tmp_path_factory.mktemp("identity")) as (proc, _):
-        yield proc
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def signed_in(identity: ServiceProcess, login_id: str, password: str, realm: str = "demo") -> str:
-    """A session of ``login_id`` past its forced password change (ID-PW-03)."""
-    url = f"{identity.url}/v1/realms/{realm}"
-    first = httpx.post(f"{url}/login", json={"login_id": login_id, "password": password})
-    assert first.status_code == 200, first.text
-    token = first.headers["set-cookie"].split(";")[0].split("=", 1)[1]
-    changed = httpx.post(
-        f"{url}/password",
-        json={"current_password": password, "new_password": PASSWORD},
-        headers=bearer(token),
-    )
-    assert changed.status_code == 204, changed.text
-    return token
+@pytest.fixture
+def identity(identity: tuple[ServiceProcess, Namespace]) -> ServiceProcess:
+    """The module's identity process (conftest), for introspection and its people."""
+    return identity[0]
 
 
 @dataclass(frozen=True)
@@ -79,14 +57,8 @@ class Organisation:
 def organisation(
     identity: ServiceProcess, realm: str = "demo", admin_login_id: str | None = None
 ) -> Organisation:
-    admin = admin_login_id or f"XA3{uuid.uuid4().hex[:8]}"
-    created = httpx.post(
-        f"{identity.url}/v1/realms/{realm}/orgs",
-        json={"name": "監査団体", "admin": {"login_id": admin}},
-    )
-    assert created.status_code == 201, created.text
-    org = created.json()
-    token = signed_in(identity, org["admin_login_id"], org["initial_password"], realm)
+    """An organisation opened by the back office, whose admin has made the forced change."""
+    token, org = ready_admin(identity.url, realm, login_id=admin_login_id)
     return Organisation(org["org_id"], token, realm)
 
 
@@ -315,13 +287,9 @@ async def test_au_04_formula_cells_are_neutralised_and_encodings_hold_kanji(
 async def test_au_03_a_business_user_cannot_export(audit: Audit, identity: ServiceProcess) -> None:
     org = organisation(identity)
     login_id = f"XA5{uuid.uuid4().hex[:8]}"
-    created = httpx.post(
-        f"{identity.url}/v1/realms/demo/orgs/{org.org_id}/users",
-        json={"login_id": login_id},
-        headers=bearer(org.admin_token),
-    )
+    created = create_user(identity.url, "demo", org.org_id, org.admin_token, login_id)
     assert created.status_code == 201, created.text
-    business = signed_in(identity, login_id, created.json()["initial_password"])
+    business = signed_in(identity.url, "demo", login_id, created.json()["initial_password"])
     refused = await audit.download(org, token=business)
     assert (refused.status_code, refused.json()["code"]) == (403, "FORBIDDEN")
     assert refused.json()["title"] == "この操作を行う権限がありません"
@@ -351,25 +319,12 @@ async def test_au_03_support_exports_any_organisation_of_its_realm(
     org = organisation(identity)
     await audit.publish(org.user().performed(audit.clock.now(), "1-4"))
     await audit.recorded(org, 1)
-    operator = create_support_operator(identity, f"SUP{uuid.uuid4().hex[:8]}")
-    support = signed_in(identity, operator["login_id"], operator["initial_password"])
+    support, _ = support_session(identity)
     rows = list(csv.reader(io.StringIO((await audit.download(org, token=support)).text)))
     assert len(rows) == 2
     elsewhere = Organisation(org.org_id, support, realm="nexi")
     refused = await audit.download(elsewhere, token=support)
     assert refused.json()["code"] == "FORBIDDEN", "support of one realm only"
-
-
-def create_support_operator(identity: ServiceProcess, login_id: str) -> dict[str, str]:
-    """Identity's operator command, run against its database as an operator would."""
-    out = subprocess.run(
-        [sys.executable, "-m", "services.identity", "create-support-operator", "demo", login_id],
-        env=identity.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 async def test_au_03_nexi_history_begins_on_2016_03_22(

@@ -19,6 +19,7 @@ from contracts import (
 from contracts.certs import KeyOrigin
 from contracts.common import UserProfile
 from contracts.identity import PasswordChangeMethod, ProfileField
+from services.audit.access import Caller, Refusal, may_export
 from services.audit.catalogue import CATALOGUE, OTHER, operation_of
 from services.audit.domain import AccessRecord
 from services.audit.period import PeriodRefused, clip_period, months_before, retention_cutoff
@@ -203,3 +204,16 @@ def test_au_04_utf8_sig_writes_its_bom_once() -> None:
     first, second = encoder.encode([["a"]]), encoder.encode([["b"]])
     assert first.startswith(b"\xef\xbb\xbf") and not second.startswith(b"\xef\xbb\xbf")
     assert CsvEncoder(Encoding.UTF8).encode([["🙂"]]) == "🙂\r\n".encode()
+
+
+def test_au_03_the_organisations_admin_or_its_realms_support_may_export() -> None:
+    admin = Caller("a", "nexi", "org-1", "admin", restricted=False)
+    assert may_export(admin, "nexi", "org-1") is None
+    assert may_export(admin, "nexi", "org-2") is Refusal.NOT_PERMITTED
+    assert may_export(admin, "demo", "org-1") is Refusal.NOT_PERMITTED
+    support = Caller("s", "nexi", None, "support", restricted=False)
+    assert may_export(support, "nexi", "org-2") is None
+    for role in ("business", "group_reader", "member"):
+        assert may_export(Caller("b", "nexi", "org-1", role, False), "nexi", "org-1") is not None
+    pending = Caller("a", "nexi", "org-1", "admin", restricted=True)
+    assert may_export(pending, "nexi", "org-1") is Refusal.MUST_CHANGE_PASSWORD
