@@ -46,19 +46,19 @@ class AuditUseCases:
         """
         await self._remember_profiles(events)
         records = [AccessRecord.of(e) for e in events]
+        for r in records:  # X-08: each record's log line carries its request's correlation id
+            log.info(
+                "recording access",
+                event_type=r.event_type,
+                event_id=r.event_id,
+                correlation_id=r.correlation_id,
+            )
         streamed = [r.streamed(await self._profile_at(r)) for r in records]
         _, new = await asyncio.gather(
             self.live.publish(streamed), self.records.add(records, self.clock.now())
         )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
         stream.count([r for r in records if r.event_id in new], reasons)
-        for r in records:  # X-08: each record's log line carries its request's correlation id
-            log.info(
-                "access recorded",
-                event_type=r.event_type,
-                event_id=r.event_id,
-                correlation_id=r.correlation_id,
-            )
         if len(new) < len(records):
             log.info("redelivered events skipped", skipped=len(records) - len(new))
 
