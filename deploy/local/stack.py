@@ -165,8 +165,8 @@ Demo realm: organisation {org["org_id"]}
   admin login ID {org["admin_login_id"]}, initial password {password}
 Open more organisations as the back office does (the token is in {RUN_DIR}/provisioning-token):
   curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
-Its access history:
-  curl 'http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/access-records?org_id={org["org_id"]}'
+Its access history, for the admin once logged in (README, "Audit: the access history"):
+  http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/orgs/{org["org_id"]}/access-history.csv
 Stop everything with: make down"""
     )
 

@@ -50,13 +50,16 @@ class PreviewOut(BaseModel):
     notes: list[str]
 
 
-def realm_name(realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]) -> str:
+# Dependencies are ``async def``: FastAPI would run a plain ``def`` one in a worker thread.
+
+
+async def realm_name(realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]) -> str:
     if realm not in KNOWN_REALMS:
         raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
     return realm
 
 
-def session_token(
+async def session_token(
     session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> str:
@@ -68,7 +71,7 @@ def session_token(
     raise Problem(ProblemCode.SESSION_EXPIRED)
 
 
-def export_request(
+async def export_request(
     realm: Annotated[str, Depends(realm_name)],
     org_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")],
     first: Annotated[date | None, Query(alias="from", description="開始日 (Asia/Tokyo)")] = None,
@@ -102,18 +105,19 @@ def refusals() -> Iterator[None]:
 def router(usecases: AuditUseCases, exports: Exports, introspection: Introspection) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["access history"])
 
+    async def require_reader(token: str, realm: str, org_id: str) -> None:
+        """The organisation's admin, or its realm's support desk (AU-03), through identity's
+        introspection of the caller's session."""
+        caller: Caller | Refusal = await introspection.caller(token)
+        refusal = caller if isinstance(caller, Refusal) else may_export(caller, realm, org_id)
+        if refusal is not None:
+            raise Problem(_REFUSALS[refusal])
+
     async def authorised(
         request: Annotated[ExportRequest, Depends(export_request)],
         token: Annotated[str, Depends(session_token)],
     ) -> ExportRequest:
-        caller: Caller | Refusal = await introspection.caller(token)
-        refusal = (
-            caller
-            if isinstance(caller, Refusal)
-            else may_export(caller, request.realm, request.org_id)
-        )
-        if refusal is not None:
-            raise Problem(_REFUSALS[refusal])
+        await require_reader(token, request.realm, request.org_id)
         return request
 
     Authorised = Annotated[ExportRequest, Depends(authorised)]
@@ -154,12 +158,18 @@ def router(usecases: AuditUseCases, exports: Exports, introspection: Introspecti
             },
         )
 
-    @api.get("/realms/{realm}/access-records", summary="Latest access records of a realm")
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/access-records",
+        summary="An organisation's latest access records, for the same callers as the export",
+        responses={403: {"description": "FORBIDDEN"}},
+    )
     async def list_records(
-        realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")],
-        org_id: Annotated[str | None, Query(max_length=64)] = None,
+        realm: Annotated[str, Depends(realm_name)],
+        org_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")],
+        token: Annotated[str, Depends(session_token)],
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> AccessRecordPage:
+        await require_reader(token, realm, org_id)
         records = await usecases.latest(realm, org_id, limit)
         return AccessRecordPage(items=records)
 

@@ -57,10 +57,8 @@ class AccessRecords:
             return {d["_id"] for i, d in enumerate(docs) if i not in repeated}
         return {d["_id"] for d in docs}
 
-    async def latest(self, realm: str, org_id: str | None, limit: int) -> list[AccessRecord]:
-        query: Document = {"realm": realm}
-        if org_id is not None:
-            query["org_id"] = org_id
+    async def latest(self, realm: str, org_id: str, limit: int) -> list[AccessRecord]:
+        query: Document = {"realm": realm, "org_id": org_id}
         docs = await self.collection.find(query).sort("occurred_at", -1).limit(limit).to_list()
         return [AccessRecord.from_document(d) for d in docs]
 

@@ -62,7 +62,7 @@ class AuditUseCases:
         if len(new) < len(records):
             log.info("redelivered events skipped", skipped=len(records) - len(new))
 
-    async def latest(self, realm: str, org_id: str | None, limit: int) -> list[AccessRecord]:
+    async def latest(self, realm: str, org_id: str, limit: int) -> list[AccessRecord]:
         return await self.records.latest(realm, org_id, limit)
 
     async def purge(self) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from harness import PROVISIONING, Namespace, ServiceProcess, eventually
+from identity_client import bearer, signed_in
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -88,7 +89,8 @@ async def test_realm_01_an_organisation_posted_to_identity_is_recorded_by_audit(
     services: Any,
 ) -> None:
     """X-08 too: the request's correlation id reaches the event and audit's log lines."""
-    identity, audit = services("identity"), services("audit")
+    identity = services("identity")
+    audit = services("audit", identity_url=identity.url)
     cid = uuid.uuid4().hex
     created = httpx.post(
         f"{identity.url}/v1/realms/demo/orgs",
@@ -99,13 +101,18 @@ async def test_realm_01_an_organisation_posted_to_identity_is_recorded_by_audit(
     org = created.json()
     assert created.headers["X-Correlation-ID"] == cid
 
+    admin = signed_in(identity.url, "demo", org["admin_login_id"], org["initial_password"])
+
     def audit_has_it() -> list[dict[str, Any]]:
         page = httpx.get(
-            f"{audit.url}/v1/realms/demo/access-records", params={"org_id": org["org_id"]}
+            f"{audit.url}/v1/realms/demo/orgs/{org['org_id']}/access-records",
+            headers=bearer(admin),
         )
         return [r for r in page.json()["items"] if r["event_type"] == "UserCreated"]
 
     [record] = await eventually(audit_has_it, timeout=10)
+    anonymous = httpx.get(f"{audit.url}/v1/realms/demo/orgs/{org['org_id']}/access-records")
+    assert anonymous.json()["code"] == "SESSION_EXPIRED", "the history is its readers' only"
     assert record["subject_id"] == org["admin_user_id"]
     assert record["correlation_id"] == cid
     assert any(
@@ -160,7 +167,8 @@ def test_x_03_a_retried_create_with_the_same_idempotency_key_creates_one_organis
 async def test_x_03_audit_consumer_killed_mid_burst_records_every_event_exactly_once(
     services: Any, mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace
 ) -> None:
-    identity, audit = services("identity"), services("audit")
+    identity = services("identity")
+    audit = services("audit", identity_url=identity.url)
     burst = asyncio.create_task(post_orgs(identity, BURST))
     await eventually(
         lambda: _at_least(recorded_event_ids(mongo, ns), BURST // 4), timeout=60, interval=0.02
