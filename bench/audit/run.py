@@ -32,15 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 from aiokafka import AIOKafkaConsumer
-from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
 from audit_events import User, publish  # noqa: E402
+from benchkit import PeakMemory, infra_processes, wait_consumed  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, free_port, provide_infra  # noqa: E402
 
 from contracts import Event, UserCreated, parse_event  # noqa: E402
@@ -70,46 +70,13 @@ def story(n: int, start: datetime) -> list[Event]:
     return created + operations
 
 
-class PeakMemory:
-    """Samples a process's resident memory every 20 ms in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.start = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def growth_mib(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return (self.peak - self.start) / 2**20
-
-
-async def consumed_by(url: str) -> float:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{url}/metrics")).text
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "events_consumed"
-        for s in family.samples
-        if s.name == "events_consumed_total"
-    )
-
-
 async def ingest(infra: Infra, events: list[Event], log_dir: Path) -> float:
     ns = Namespace()
     audit = ServiceProcess("audit", infra, ns, log_dir, log_level="WARNING").start()
     try:
         started = time.perf_counter()
         await publish(infra.kafka_bootstrap_servers, ns.topic_prefix, events)
-        while await consumed_by(audit.url) < len(events):
-            await asyncio.sleep(0.1)
+        await wait_consumed(audit.url, len(events))
         return len(events) / (time.perf_counter() - started)
     finally:
         audit.stop()
@@ -192,18 +159,9 @@ async def export_baseline(infra: Infra, ns: Namespace, out: Path) -> float:
     return count / elapsed
 
 
-def database_process(infra: Infra) -> psutil.Process | None:
-    """The local FerretDB process serving ``infra``, found by its listen address."""
-    address = infra.mongodb_uri.removeprefix("mongodb://").split("/")[0]
-    for process in psutil.process_iter(["cmdline"]):
-        if f"--listen-addr={address}" in (process.info["cmdline"] or []):
-            return process
-    return None
-
-
 async def server_sort(infra: Infra, ns: Namespace) -> str:
     """The same records sorted by the database: how much FerretDB's own memory grows."""
-    process = database_process(infra)
+    process = infra_processes(infra)["database"]
     if process is None:
         return "not measured (no local FerretDB process)"
     memory = PeakMemory(process.pid)

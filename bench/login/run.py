@@ -4,8 +4,9 @@ For each parameter set (ours: m=19 MiB, t=2; Keycloak 26's default: m=7 MiB, t=5
 an identity process on the real database and broker serves logins of 32 users from 8
 concurrent clients; the same run measures the same number of bare ``PasswordHasher.verify``
 calls on as many threads as the machine has cores. Hashing is the floor: the goal is login
-throughput at least 0.8 of bare hashing. Keycloak publishes 15 password logins per second per
-vCPU for its default parameters, shown for comparison.
+throughput at least 0.8 of bare hashing. The CPU time each process spends per login (identity,
+the database, the broker, the load client) shows where the rest goes. Keycloak publishes 15
+password logins per second per vCPU for its default parameters, shown for comparison.
 
     .venv/bin/python bench/login/run.py [--logins 400]
 """
@@ -26,7 +27,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
+import psutil  # noqa: E402
+from benchkit import CpuTime, infra_processes  # noqa: E402
 from harness import PROVISIONING, Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from services.identity.passwords import make_hasher  # noqa: E402
@@ -87,9 +91,19 @@ async def logins(
                     latencies.append(time.perf_counter() - t)
                     assert r.status_code == 200, r.text
 
+            assert identity.proc is not None
+            cpu = CpuTime(
+                {
+                    "identity": psutil.Process(identity.proc.pid),
+                    **infra_processes(infra),
+                    "load client": psutil.Process(),
+                }
+            )
             started = time.perf_counter()
+            cpu.start()
             await asyncio.gather(*(client_loop() for _ in range(CLIENTS)))
             elapsed = time.perf_counter() - started
+            spent = cpu.stop()
     finally:
         identity.stop()
     latencies.sort()
@@ -97,6 +111,7 @@ async def logins(
         "per_second": n / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        **{f"cpu_ms {name}": seconds / n * 1000 for name, seconds in spent.items()},
     }
 
 
@@ -119,6 +134,10 @@ async def main() -> None:
                 f"  p50 {result['p50_ms']:.0f} ms  p99 {result['p99_ms']:.0f} ms"
             )
             print(f"  ratio {result['per_second'] / bare:.2f} (goal >= 0.80)")
+            print(f"  CPU per login: the hash {cores / bare * 1000:.1f} ms (bare), and by process:")
+            for key, ms in result.items():
+                if key.startswith("cpu_ms "):
+                    print(f"    {key.removeprefix('cpu_ms '):12} {ms:6.1f} ms")
             print(
                 f"  logins/s per core: {result['per_second'] / cores:.1f}"
                 f"  (Keycloak's published sizing: {KEYCLOAK_LOGINS_PER_VCPU}/s per vCPU)"

@@ -18,22 +18,20 @@ import argparse
 import asyncio
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psutil
 from aiokafka import AIOKafkaConsumer
-from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import PeakMemory, wait_consumed  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from contracts import Actor, UserCreated  # noqa: E402
@@ -62,31 +60,6 @@ def make_events(n: int) -> list[UserCreated]:
         )
         for i in range(n)
     ]
-
-
-async def consumed_by(service_url: str) -> float:
-    """Events the service has handled, from its own Prometheus counter.
-
-    Cheaper than counting documents: FerretDB on SQLite counts by scanning the collection, and
-    polling that would load the database we are measuring.
-    """
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{service_url}/metrics")).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "events_consumed"
-        for sample in family.samples
-        if sample.name == "events_consumed_total"
-    )
-
-
-async def wait_consumed(service_url: str, n: int, timeout: float = 1800) -> None:
-    deadline = time.monotonic() + timeout
-    while (done := await consumed_by(service_url)) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {done:.0f} of {n} consumed")
-        await asyncio.sleep(0.1)
 
 
 async def baseline(infra: Infra, events: list[UserCreated]) -> float:
@@ -175,27 +148,6 @@ async def commit_events(infra: Infra, ns: Namespace, events: list[UserCreated]) 
     rate = len(events) / (time.perf_counter() - started)
     await client.close()
     return rate
-
-
-class PeakMemory:
-    """Samples a process's resident memory every 50 ms in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.start_rss = self.process.memory_info().rss
-        self.peak = self.start_rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.05):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def stop(self) -> tuple[float, float]:
-        self._stop.set()
-        self._thread.join()
-        return self.start_rss / 2**20, self.peak / 2**20
 
 
 async def ours(infra: Infra, events: list[UserCreated], log_dir: Path) -> dict[str, float]:

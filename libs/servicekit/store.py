@@ -33,8 +33,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from contracts import Event
 from servicekit.clock import Clock
@@ -193,6 +194,34 @@ class VersionedStore:
             self._on_commit(commit)
         return version
 
+    async def create_many(self, first_states: Mapping[str, Document]) -> set[str]:
+        """Version 1 of many aggregates, without events, in two round trips: for a consumer
+        that learns of many new things at once (audit's profile histories). Answers the ids
+        it created; an aggregate that exists already is left as it is, for ``update``."""
+        if not first_states:
+            return set()
+        ids = list(first_states)
+        now = self.clock.now()
+        commits: list[Document] = [
+            {
+                "_id": commit_id(a, 1),
+                "aggregate_id": a,
+                "version": 1,
+                "state": first_states[a],
+                "events": [],
+                "committed_at": now,
+                "marker": None,
+            }
+            for a in ids
+        ]
+        existing = await _insert_all_new(self.commits, commits)
+        created = {a for i, a in enumerate(ids) if i not in existing}
+        if created:
+            heads = [UpdateOne({"_id": a}, {"$max": {"version": 1}}, upsert=True) for a in created]
+            with contextlib.suppress(BulkWriteError):  # best effort, as in ``_advance_head``
+                await self.heads.bulk_write(heads, ordered=False)
+        return created
+
     async def update(
         self,
         aggregate_id: str,
@@ -248,6 +277,18 @@ class VersionedStore:
             await self.heads.update_one(
                 {"_id": aggregate_id}, {"$max": {"version": version}}, upsert=True
             )
+
+
+async def _insert_all_new(collection: Any, docs: list[Document]) -> set[int]:
+    """``insert_many`` unordered; answers the indexes of the documents whose ``_id`` existed."""
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as err:
+        errors = err.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors) or err.details.get("writeConcernErrors"):
+            raise OperationFailure(str(errors[:3])) from err
+        return {int(e["index"]) for e in errors}
+    return set()
 
 
 class UniqueFacts:

@@ -10,7 +10,7 @@ on disk itself (:mod:`services.audit.spool`). On MongoDB the index below serves 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -87,16 +87,35 @@ class ProfileHistories:
     def __init__(self, store: VersionedStore) -> None:
         self.store = store
 
-    async def add(self, realm: str, user_id: str, versions: Sequence[ProfileVersion]) -> None:
-        """Add a user's versions in one commit; versions already there change nothing."""
+    async def add(
+        self, realm: str, user_id: str, versions: Sequence[ProfileVersion]
+    ) -> tuple[ProfileVersion, ...]:
+        """Add a user's versions in one commit; versions already there change nothing.
+        Answers the whole history."""
 
-        def decide(loaded: Loaded) -> Change[None]:
-            history = with_versions(_versions(loaded.state), versions)
+        def decide(loaded: Loaded) -> Change[tuple[ProfileVersion, ...]]:
+            current = _versions(loaded.state)
+            history = with_versions(current, versions)
             if history is None:
-                return Change.nothing(None)
-            return Change(None, {"versions": [v.to_document() for v in history]})
+                return Change.nothing(current)
+            return Change(history, {"versions": [v.to_document() for v in history]})
 
-        await self.store.update(_aggregate(realm, user_id), decide)
+        return await self.store.update(_aggregate(realm, user_id), decide)
+
+    async def start_many(
+        self, first: Mapping[tuple[str, str], Sequence[ProfileVersion]]
+    ) -> dict[tuple[str, str], tuple[ProfileVersion, ...]]:
+        """The histories of users seen for the first time (their ``UserCreated`` is in the
+        batch), written together; answers the histories it started. The other users exist
+        already and take ``add``."""
+        histories = {user: with_versions((), vs) or () for user, vs in first.items()}
+        created = await self.store.create_many(
+            {
+                _aggregate(*user): {"versions": [v.to_document() for v in history]}
+                for user, history in histories.items()
+            }
+        )
+        return {u: h for u, h in histories.items() if _aggregate(*u) in created}
 
     async def of(self, realm: str, user_id: str) -> tuple[ProfileVersion, ...]:
         return _versions((await self.store.load(_aggregate(realm, user_id))).state)

@@ -13,7 +13,7 @@ from servicekit.store import gather_limited
 from services.audit import stream
 from services.audit.domain import AccessRecord
 from services.audit.period import retention_cutoff
-from services.audit.profiles import ProfileVersion, as_of, with_versions
+from services.audit.profiles import ProfileVersion, as_of
 from services.audit.store import AccessRecords, ProfileHistories
 
 log = get_logger(__name__)
@@ -81,25 +81,33 @@ class AuditUseCases:
             await asyncio.sleep(seconds)
 
     async def _remember_profiles(self, events: Sequence[Event]) -> None:
-        """Each user's new profile versions in one commit per user, users side by side."""
+        """Each user's new profile versions in one commit per user: the users created in this
+        batch all together, the others side by side."""
         by_user: dict[tuple[str, str], list[ProfileVersion]] = {}
+        created: set[tuple[str, str]] = set()
         for e in events:
             if isinstance(e, UserCreated | UserProfileChanged):
                 by_user.setdefault((e.realm, e.subject_id), []).append(ProfileVersion.of(e))
-        await gather_limited(self._remember, list(by_user.items()))
+            if isinstance(e, UserCreated):
+                created.add((e.realm, e.subject_id))
 
-    async def _remember(self, user: tuple[tuple[str, str], list[ProfileVersion]]) -> None:
-        (realm, user_id), versions = user
-        await self.profiles.add(realm, user_id, versions)
-        if user[0] in self._known:
-            self._known[user[0]] = (
-                with_versions(self._known[user[0]], versions) or self._known[user[0]]
-            )
+        started = await self.profiles.start_many({u: by_user[u] for u in created})
+        for user, history in started.items():
+            self._cache(user, history)
+
+        async def remember(user: tuple[tuple[str, str], list[ProfileVersion]]) -> None:
+            key, versions = user
+            self._cache(key, await self.profiles.add(*key, versions))
+
+        await gather_limited(remember, [(u, v) for u, v in by_user.items() if u not in started])
+
+    def _cache(self, key: tuple[str, str], history: tuple[ProfileVersion, ...]) -> None:
+        if key not in self._known and len(self._known) >= _CACHED_USERS:
+            self._known.clear()
+        self._known[key] = history
 
     async def _profile_at(self, record: AccessRecord) -> ProfileVersion | None:
         key = (record.realm, record.subject_id)
         if key not in self._known:
-            if len(self._known) >= _CACHED_USERS:
-                self._known.clear()
-            self._known[key] = await self.profiles.of(*key)
+            self._cache(key, await self.profiles.of(*key))
         return as_of(self._known[key], record.occurred_at)

@@ -160,3 +160,23 @@ async def test_x_13_trusting_the_hint_still_finds_an_aggregate_whose_hint_was_lo
     await store.heads.delete_many({"_id": "user:hintless"})  # a crash before the first hint
     found = await store.load("user:hintless", trust_hint=True)
     assert (found.version, found.state) == (1, {"count": 1})
+
+
+async def test_x_13_create_many_starts_new_aggregates_and_leaves_existing_ones_alone(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    store = VersionedStore(db, ManualClock())
+    await store.update("profile:old", increment)
+    created = await store.create_many(
+        {"profile:old": {"count": 99}, "profile:a": {"count": 10}, "profile:b": {"count": 20}}
+    )
+    assert created == {"profile:a", "profile:b"}
+    assert (await store.load("profile:old")).state == {"count": 1}, "an existing one is untouched"
+    found = await store.load("profile:a", trust_hint=True)
+    assert (found.version, found.state) == (1, {"count": 10})
+    assert await store.update("profile:b", increment) == 21, "the next version follows as usual"
+    markers = await store.outbox.find({}).to_list()
+    assert sorted(m["commit_id"] for m in markers) == [
+        commit_id("profile:b", 2),
+        commit_id("profile:old", 1),
+    ], "the two updates with events left markers; the creations without events none"
