@@ -1,0 +1,198 @@
+"""Notify's use cases: deliver the mails a batch of events asks for; preview; the delivery log.
+
+One batch at a time per partition (the bus guarantees it). Within a batch the mails of one
+recipient go one after another, in event order, and different recipients' mails go side by
+side over the connection pool. The order of the steps is what makes NT-03 and X-03 hold:
+
+1. record the intent of every mail (the delivery log's insert is the "once");
+2. send (the courier retries; a refusal or an impossible letter is an :class:`Undeliverable`);
+3. announce ``MailSent`` / ``MailFailed`` and dead-letter the undeliverable, *then* record
+   the outcome: a crash between two steps repeats the later ones, never skips them, and a
+   repeat is the same mail (``Message-ID``) and the same announcement (event id).
+
+An SMTP outage stops each recipient's queue at its first unsent mail; what was sent is recorded,
+and the batch is handed back to the bus to come again (:class:`SmtpUnavailable`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from contracts import Event
+from servicekit.clock import Clock
+from servicekit.logs import bind_correlation_id, get_logger
+from services.notify.domain import (
+    MailOrder,
+    Outcome,
+    Sent,
+    Template,
+    Undeliverable,
+    announcement,
+    message_id,
+    order_for,
+)
+from services.notify.letters import CannotCompose, Composer
+from services.notify.realms import Language
+from services.notify.smtp import Accepted, Courier
+from services.notify.store import DeliveryLog, Document, Status
+from services.notify.templates import Rendered
+
+log = get_logger(__name__)
+
+UNKNOWN_SENDER = "notify@notify.invalid"
+
+
+class Announcer(Protocol):
+    """Where outcomes go: ``notify.events`` and the source topic's dead-letter topic."""
+
+    async def announce(self, events: Sequence[Event]) -> None: ...
+
+    async def dead_letter(self, event: Event, reason: str) -> None: ...
+
+
+class UnknownRealm(Exception):
+    pass
+
+
+class NotifyUseCases:
+    def __init__(
+        self,
+        deliveries: DeliveryLog,
+        composer: Composer,
+        courier: Courier,
+        announcer: Announcer,
+        clock: Clock,
+    ) -> None:
+        self.deliveries = deliveries
+        self.composer = composer
+        self.courier = courier
+        self.announcer = announcer
+        self.clock = clock
+
+    async def deliver(self, events: Sequence[Event]) -> None:
+        """Send the mails ``events`` ask for, each once (NT-01, NT-03, NT-04)."""
+        orders = [order for event in events if (order := order_for(event)) is not None]
+        if not orders:
+            return
+        now = self.clock.now()
+        letter_ids = {o.event_id: message_id(o.event.event_id, self._sender(o)) for o in orders}
+        pending = await self.deliveries.begin(orders, [letter_ids[o.event_id] for o in orders], now)
+        results: list[tuple[MailOrder, Outcome]] = []
+        queues = _by_recipient(pending)
+        try:
+            failures = await asyncio.gather(
+                *(self._send_in_order(queue, now, results) for queue in queues),
+                return_exceptions=True,
+            )
+        finally:
+            await self._record(results, letter_ids, now)
+        for failure in failures:
+            if isinstance(failure, BaseException):
+                raise failure
+
+    async def _send_in_order(
+        self, queue: list[MailOrder], now: datetime, results: list[tuple[MailOrder, Outcome]]
+    ) -> None:
+        for order in queue:
+            results.append((order, await self._send(order, now)))
+
+    async def _send(self, order: MailOrder, now: datetime) -> Outcome:
+        bind_correlation_id(order.event.correlation_id)
+        try:
+            letter = self.composer.compose(order, now)
+        except CannotCompose as err:
+            return Undeliverable(str(err), attempts=1)
+        answer = await self.courier.deliver(letter.message)
+        if isinstance(answer, Accepted):
+            return Sent(answer.attempts)
+        return Undeliverable(answer.reason, answer.attempts)
+
+    async def _record(
+        self, results: list[tuple[MailOrder, Outcome]], letter_ids: dict[str, str], now: datetime
+    ) -> None:
+        if not results:
+            return
+        await self.announcer.announce(
+            [announcement(o, out, letter_ids[o.event_id], now) for o, out in results]
+        )
+        for order, outcome in results:
+            if isinstance(outcome, Undeliverable):
+                await self.announcer.dead_letter(order.event, outcome.reason)
+            _log_outcome(order, outcome, letter_ids[order.event_id])
+        await self.deliveries.finish(results, now)
+
+    def _sender(self, order: MailOrder) -> str:
+        try:
+            return self.composer.sender_of(order)
+        except CannotCompose:
+            return UNKNOWN_SENDER  # the letter will fail to compose and say why
+
+    def preview(
+        self, realm: str, template: Template, language: Language | None
+    ) -> tuple[str, Rendered]:
+        """The sender and wording of a mail with sample data, sending nothing."""
+        mail = self.composer.realms.get(realm)
+        if mail is None:
+            raise UnknownRealm(realm)
+        as_attachment = template is Template.PASSWORD_NOTICE and mail.password_notice_as_attachment
+        variables = {
+            **SAMPLE,
+            "link": f"{mail.base_url}/sample/link?token=SAMPLE",
+            "as_attachment": as_attachment,
+        }
+        rendered = self.composer.renderer.render(template, mail, variables, language=language)
+        sender = mail.notice_sender if template is Template.PASSWORD_NOTICE else None
+        return sender or mail.sender, rendered
+
+    async def search(
+        self, *, recipient: str | None, event_id: str | None, status: Status | None, limit: int
+    ) -> list[Document]:
+        return await self.deliveries.search(
+            recipient=recipient, event_id=event_id, status=status, limit=limit
+        )
+
+
+SAMPLE: dict[str, Any] = {
+    "login_id": "XA5000123",
+    "password": "Sample-Pass-0000",
+    "attachment_password": "0312345678",
+    "code": "123456",
+    "expires_at": datetime.fromisoformat("2026-04-01T01:00:00+00:00"),
+    "valid_minutes": 60,
+    "max_attempts": 2,
+    "resend": False,
+    "changes": ["password"],
+    "user_id": "U123456",
+    "management_number": "A123456789",
+    "serial_number": "1A2B3C",
+    "not_after": datetime.fromisoformat("2029-04-01T00:00:00+00:00"),
+    "days_before": 30,
+    "renewed_already": False,
+}
+"""Stand-ins for every fact and secret a template may name (the preview's sample data)."""
+
+
+def _by_recipient(orders: Sequence[MailOrder]) -> list[list[MailOrder]]:
+    queues: dict[str, list[MailOrder]] = {}
+    for order in orders:
+        queues.setdefault(order.recipient.lower(), []).append(order)
+    return list(queues.values())
+
+
+def _log_outcome(order: MailOrder, outcome: Outcome, letter_id: str) -> None:
+    """Masked address, ids and template: enough to find a mail, nothing of its content."""
+    fields = {
+        "event_id": order.event_id,
+        "event_type": order.event.type,
+        "template": order.template.value,
+        "recipient": order.recipient_masked,
+        "message_id": letter_id,
+        "attempts": outcome.attempts,
+    }
+    if isinstance(outcome, Sent):
+        log.info("mail sent", **fields)
+    else:
+        log.error("mail undeliverable; dead-lettered", reason=outcome.reason, **fields)
