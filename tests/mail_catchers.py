@@ -51,16 +51,23 @@ class Mailpit:
 
 @dataclass
 class Catcher:
-    """An aiosmtpd handler that keeps what it accepts and refuses ``refused-…`` recipients."""
+    """An aiosmtpd handler that keeps what it accepts. It refuses ``refused-…`` recipients for
+    good (550), ``busy-…`` ones for now (451) every time, and ``flaky-…`` ones for now twice."""
 
     mails: list[EmailMessage] = field(default_factory=list)
     on_accept: Callable[[EmailMessage], None] | None = None
+    tries: dict[str, int] = field(default_factory=dict)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        self.tries[address] = self.tries.get(address, 0) + 1
         if address.startswith("refused-"):
             return "550 5.1.1 mailbox unavailable"
+        if address.startswith("busy-") or (
+            address.startswith("flaky-") and self.tries[address] <= 2
+        ):
+            return "451 4.2.1 mailbox busy, try later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

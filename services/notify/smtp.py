@@ -114,44 +114,45 @@ class Courier:
         self._sleep = sleep
 
     async def deliver(self, message: EmailMessage) -> Accepted | Refused:
+        trouble: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
-            if attempt > 1:
+            if trouble is not None:
                 await self._sleep(self.delay(attempt))
             try:
                 await self.pool.send(message)
-            except _SERVER_TROUBLE as err:
-                trouble: BaseException = err
-            except aiosmtplib.SMTPRecipientsRefused as err:
-                code, reply = err.recipients[0].code, err.recipients[0].message
-                if code >= 500:
-                    SMTP_ATTEMPTS.labels("refused").inc()
-                    return Refused(f"{code} {reply}", attempt)
-                trouble = err
-            except aiosmtplib.SMTPResponseException as err:
-                if err.code >= 500:
-                    SMTP_ATTEMPTS.labels("refused").inc()
-                    return Refused(f"{err.code} {err.message}", attempt)
-                trouble = err
             except (aiosmtplib.SMTPException, OSError) as err:
                 trouble = err
             else:
                 SMTP_ATTEMPTS.labels("accepted").inc()
                 return Accepted(attempt)
+            code = _reply_code(trouble)
+            if code is not None and code >= 500:
+                SMTP_ATTEMPTS.labels("refused").inc()
+                return Refused(_describe(trouble), attempt)
             SMTP_ATTEMPTS.labels("retried").inc()
             log.warning("smtp attempt failed", attempt=attempt, error=_describe(trouble))
-        if isinstance(trouble, aiosmtplib.SMTPResponseException) and not isinstance(
-            trouble, _SERVER_TROUBLE
-        ):
-            return Refused(
-                f"gave up after {self.max_attempts} attempts: {_describe(trouble)}",
-                self.max_attempts,
-            )
-        raise SmtpUnavailable(_describe(trouble))
+        assert trouble is not None
+        if _reply_code(trouble) is None:
+            raise SmtpUnavailable(_describe(trouble))
+        SMTP_ATTEMPTS.labels("refused").inc()
+        return Refused(
+            f"gave up after {self.max_attempts} attempts: {_describe(trouble)}", self.max_attempts
+        )
 
     def delay(self, attempt: int) -> float:
         """Exponential back-off with full jitter: spreads retries of many consumers apart."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 2))
         return random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+def _reply_code(err: BaseException) -> int | None:
+    """The server's reply code when it answered about *this* mail; ``None`` when the trouble is
+    the server itself (unreachable, gone, misconfigured for us)."""
+    if isinstance(err, aiosmtplib.SMTPRecipientsRefused) and err.recipients:
+        return err.recipients[0].code
+    if isinstance(err, aiosmtplib.SMTPResponseException) and not isinstance(err, _SERVER_TROUBLE):
+        return err.code
+    return None
 
 
 def _describe(err: BaseException) -> str:
