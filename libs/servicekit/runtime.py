@@ -72,11 +72,16 @@ class Runtime:
         self.broker: KafkaBroker = make_broker(settings)
         self.store = VersionedStore(self.db, self.clock)
         self._on_startup: list[Startup] = []
+        self._on_shutdown: list[Startup] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def on_startup(self, fn: Startup) -> None:
         """Run ``fn`` once before serving (creating indexes, seeding reference data)."""
         self._on_startup.append(fn)
+
+    def on_shutdown(self, fn: Startup) -> None:
+        """Run ``fn`` once when the process stops (closing the service's own connections)."""
+        self._on_shutdown.append(fn)
 
     def topic(self, logical: str) -> str:
         return self.settings.topic(logical)
@@ -121,6 +126,8 @@ class Runtime:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            for fn in self._on_shutdown:
+                await fn()
             await self.broker.stop()
             await self.mongo.close()
             log.info("service stopped")

@@ -52,6 +52,9 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
         settings.notify_private_key.get_secret_value(),
     )
     announcer = handlers.KafkaAnnouncer(runtime.broker, settings)
+    runtime.on_startup(announcer.start)
+    runtime.on_shutdown(announcer.stop)
+    runtime.on_shutdown(pool.close)
     usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)

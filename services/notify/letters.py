@@ -6,8 +6,8 @@ only until the SMTP server has it. Anything that makes a letter impossible (an u
 secret that does not open, a template that does not render) is a :class:`CannotCompose` with a
 reason that names the failure, never the secret.
 
-MIME for Japanese readers: UTF-8 parts, RFC 2047 encoded headers (``email.policy.SMTP`` does
-it), the sender's display name in the portal's words, an RFC 2231 file name for the attachment.
+MIME for Japanese readers: UTF-8 parts, RFC 2047 encoded headers, the sender's display name in
+the portal's words, an RFC 2231 file name for the attachment.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
@@ -35,6 +39,9 @@ from services.notify.realms import Language, RealmDirectory, RealmMail
 from services.notify.templates import Rendered, Renderer
 
 NOTICE_FILE = {"ja": "パスワード通知書", "en": "password-notice"}
+ENVELOPE_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted")
+WIRE = compat32.clone(linesep="\r\n")
+"""SMTP's line endings (RFC 5321)."""
 
 
 class CannotCompose(Exception):
@@ -43,7 +50,11 @@ class CannotCompose(Exception):
 
 @dataclass(frozen=True)
 class Letter:
-    message: EmailMessage
+    """A mail ready for the SMTP server: envelope and the message's bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
     message_id: str
 
 
@@ -76,10 +87,10 @@ class Composer:
         letter_id = message_id(order.event.event_id, sender)
         message = mime(rendered, realm, sender, order.recipient, letter_id, now)
         if rendered.attachment_text is not None:
-            attach_encrypted(
+            message = attach_encrypted(
                 message, rendered.attachment_text, variables["attachment_password"], realm.language
             )
-        return Letter(message, letter_id)
+        return Letter(sender, order.recipient, message.as_bytes(policy=WIRE), letter_id)
 
     def _opened(self, order: MailOrder, realm: RealmMail) -> dict[str, Any]:
         """The order's secrets in clear, as the templates name them (NT-05)."""
@@ -104,22 +115,28 @@ class Composer:
 
 def mime(
     rendered: Rendered, realm: RealmMail, sender: str, to: str, letter_id: str, now: datetime
-) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((realm.name_in(realm.language), sender))
+) -> Message:
+    """UTF-8 parts in base64 and RFC 2047 headers, built with the ``compat32`` classes: they
+    write the same MIME as ``EmailMessage`` at a fraction of its header-parsing cost, which is
+    most of a mail's CPU time (bench/notify)."""
+    message: Message = MIMEText(rendered.text, "plain", "utf-8")
+    if rendered.html is not None:
+        alternative = MIMEMultipart("alternative")
+        alternative.attach(message)
+        alternative.attach(MIMEText(rendered.html, "html", "utf-8"))
+        message = alternative
+    message["From"] = formataddr((realm.name_in(realm.language), sender), charset="utf-8")
     message["To"] = to
-    message["Subject"] = rendered.subject
+    message["Subject"] = Header(rendered.subject, "utf-8")
     message["Date"] = format_datetime(now)
     message["Message-ID"] = letter_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
-    message.set_content(rendered.text, charset="utf-8")
-    if rendered.html is not None:
-        message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return message
 
 
-def attach_encrypted(message: EmailMessage, text: str, password: str, language: Language) -> None:
-    """NT-06: the notice as an AES-256 encrypted ZIP (WinZip AES, never ZipCrypto)."""
+def attach_encrypted(message: Message, text: str, password: str, language: Language) -> Message:
+    """NT-06: the notice as an AES-256 encrypted ZIP (WinZip AES, never ZipCrypto), beside the
+    body in a ``multipart/mixed`` that takes over the body's headers."""
     name = NOTICE_FILE[language]
     buffer = io.BytesIO()
     with pyzipper.AESZipFile(
@@ -128,6 +145,14 @@ def attach_encrypted(message: EmailMessage, text: str, password: str, language: 
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
         archive.writestr(f"{name}.txt", text.encode("utf-8"))
-    message.add_attachment(
-        buffer.getvalue(), maintype="application", subtype="zip", filename=f"{name}.zip"
+    attachment = MIMEApplication(buffer.getvalue(), "zip")
+    attachment.add_header(
+        "Content-Disposition", "attachment", filename=("utf-8", "", f"{name}.zip")
     )
+    mixed = MIMEMultipart("mixed")
+    for header in ENVELOPE_HEADERS:
+        mixed[header] = message[header]
+        del message[header]
+    mixed.attach(message)
+    mixed.attach(attachment)
+    return mixed

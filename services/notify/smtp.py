@@ -20,7 +20,6 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import aiosmtplib
 from prometheus_client import Counter
@@ -83,9 +82,9 @@ class SmtpPool:
                 raise
             self._idle.append(client)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, sender: str, recipient: str, data: bytes) -> None:
         async with self.connection() as client:
-            await client.send_message(message)
+            await client.sendmail(sender, [recipient], data)
 
     async def close(self) -> None:
         while self._idle:
@@ -113,13 +112,13 @@ class Courier:
         self.max_delay = max_delay
         self._sleep = sleep
 
-    async def deliver(self, message: EmailMessage) -> Accepted | Refused:
+    async def deliver(self, sender: str, recipient: str, data: bytes) -> Accepted | Refused:
         trouble: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
             if trouble is not None:
                 await self._sleep(self.delay(attempt))
             try:
-                await self.pool.send(message)
+                await self.pool.send(sender, recipient, data)
             except (aiosmtplib.SMTPException, OSError) as err:
                 trouble = err
             else:

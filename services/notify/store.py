@@ -1,23 +1,29 @@
-"""The delivery log: one document per source event, the operator's record of every mail.
+"""The delivery log: what notify set out to send, and what became of it. Insert-only.
 
-``_id`` is the source ``event_id``: inserting the intent ("sending") before the SMTP server
-sees the mail is the unique fact of X-13 that makes a redelivered event send nothing new
-(NT-03). A crash after the server accepted and before "sent" was written leaves "sending"
-behind, and the next delivery sends the same mail again, with the same ``Message-ID``.
+Two collections, both keyed by the source ``event_id``:
 
-Only the consumer that owns the event's partition writes its document, so the status updates
-that follow the insert are plain writes by ``_id``. No secret is kept: no body, no link, no
-password; the address is kept because operators look mail up by it, and shown masked in logs.
+- ``deliveries`` holds the *intent*, inserted before the SMTP server sees the mail. The insert
+  is the unique fact of X-13 that makes a redelivered event send nothing new (NT-03).
+- ``delivery_outcomes`` holds the *outcome* (sent, or failed with the reason), inserted after.
+
+An intent without an outcome is "sending": a crash after the server accepted the mail and before
+the outcome was written leaves one behind, and the next delivery sends the same mail again, with
+the same ``Message-ID``. Outcomes are inserts rather than updates because an insert is the one
+write FerretDB 1.x does fast and atomically (X-13); a bulk update of a few hundred documents
+there stalls. Each outcome repeats its intent's fields, so operators' searches by status read
+one collection.
+
+No secret is kept: no body, no link, no password. The address is kept because operators look
+mail up by it; logs and events show it masked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.bus import insert_ignoring_duplicates
@@ -37,46 +43,45 @@ class Status(StrEnum):
 
 class DeliveryLog:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection = db["deliveries"]
+        self.intents = db["deliveries"]
+        self.outcomes = db["delivery_outcomes"]
 
     async def create_indexes(self) -> None:
         """What operators search by (MongoDB uses them; FerretDB 1.x scans anyway)."""
-        await self.collection.create_index([("recipient", 1), ("created_at", -1)])
-        await self.collection.create_index([("status", 1), ("created_at", -1)])
+        for collection in (self.intents, self.outcomes):
+            await collection.create_index([("recipient", 1), ("created_at", -1)])
+        await self.outcomes.create_index([("status", 1), ("created_at", -1)])
 
     async def begin(
         self, orders: Sequence[MailOrder], message_ids: Sequence[str], now: datetime
     ) -> list[MailOrder]:
         """Record the intent to send each order; return those still to be sent, in order.
 
-        New orders are to be sent; so are orders found "sending" (a crash after the SMTP server
-        may have accepted them: NT-03's one inexact case). Orders already sent or failed are
-        done: a redelivery or replay sends nothing.
+        New orders are to be sent, and so are orders with an intent but no outcome (NT-03's one
+        inexact case). Orders with an outcome are done: a redelivery or replay sends nothing.
         """
         docs = [
             _intent(order, letter_id, now)
             for order, letter_id in zip(orders, message_ids, strict=True)
         ]
-        if await insert_ignoring_duplicates(self.collection, docs) == len(docs):
+        if await insert_ignoring_duplicates(self.intents, docs) == len(docs):
             return list(orders)
-        found = await gather_limited(
-            lambda o: self.collection.find_one({"_id": o.event_id}), orders
-        )
-        return [
-            order
-            for order, doc in zip(orders, found, strict=True)
-            if doc is None or doc["status"] == Status.SENDING
-        ]
+        done = await gather_limited(lambda o: self.outcomes.find_one({"_id": o.event_id}), orders)
+        return [order for order, outcome in zip(orders, done, strict=True) if outcome is None]
 
-    async def finish(self, results: Sequence[tuple[MailOrder, Outcome]], now: datetime) -> None:
-        if not results:
-            return
-        await self.collection.bulk_write(
+    async def finish(
+        self,
+        results: Sequence[tuple[MailOrder, Outcome]],
+        message_ids: Mapping[str, str],
+        now: datetime,
+    ) -> None:
+        """Record outcomes, each with its intent's fields (as this delivery wrote them)."""
+        await insert_ignoring_duplicates(
+            self.outcomes,
             [
-                UpdateOne({"_id": order.event_id}, {"$set": _finished(o, now)})
-                for order, o in results
+                _intent(order, message_ids[order.event_id], now) | _outcome(outcome, now)
+                for order, outcome in results
             ],
-            ordered=False,
         )
 
     async def search(
@@ -87,14 +92,23 @@ class DeliveryLog:
         status: Status | None,
         limit: int,
     ) -> list[Document]:
+        """Newest first. Finished mails come from the outcomes; the rest from the intents."""
         query: Document = {}
         if event_id is not None:
             query["_id"] = event_id
         if recipient is not None:
             query["recipient"] = recipient
-        if status is not None:
-            query["status"] = status.value
-        return await self.collection.find(query).sort("created_at", -1).limit(limit).to_list()
+        if status in (Status.SENT, Status.FAILED):
+            cursor = self.outcomes.find({**query, "status": status})
+            return await cursor.sort("created_at", -1).limit(limit).to_list()
+        found: list[Document] = []
+        async for intent in self.intents.find(query).sort("created_at", -1):
+            outcome = await self.outcomes.find_one({"_id": intent["_id"]})
+            if status is None or outcome is None:
+                found.append(outcome or intent)
+            if len(found) == limit:
+                break
+        return found
 
 
 def _intent(order: MailOrder, letter_id: str, now: datetime) -> Document:
@@ -107,7 +121,6 @@ def _intent(order: MailOrder, letter_id: str, now: datetime) -> Document:
         "org_id": event.org_id,
         "subject_id": event.subject_id,
         "recipient": order.recipient,
-        "recipient_masked": order.recipient_masked,
         "message_id": letter_id,
         "correlation_id": event.correlation_id,
         "status": Status.SENDING.value,
@@ -118,12 +131,12 @@ def _intent(order: MailOrder, letter_id: str, now: datetime) -> Document:
     }
 
 
-def _finished(outcome: Outcome, now: datetime) -> Document:
-    if isinstance(outcome, Sent):
-        return {"status": Status.SENT.value, "attempts": outcome.attempts, "updated_at": now}
+def _outcome(outcome: Outcome, now: datetime) -> Document:
+    status = Status.SENT if isinstance(outcome, Sent) else Status.FAILED
+    reason = None if isinstance(outcome, Sent) else outcome.reason
     return {
-        "status": Status.FAILED.value,
+        "status": status.value,
         "attempts": outcome.attempts,
-        "reason": outcome.reason,
+        "reason": reason,
         "updated_at": now,
     }

@@ -61,6 +61,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,
         )
         self.env.filters["tokyo_time"] = _tokyo_time
         self.env.filters["duration"] = _duration

@@ -105,7 +105,7 @@ class NotifyUseCases:
             letter = self.composer.compose(order, now)
         except CannotCompose as err:
             return Undeliverable(str(err), attempts=1)
-        answer = await self.courier.deliver(letter.message)
+        answer = await self.courier.deliver(letter.sender, letter.recipient, letter.data)
         if isinstance(answer, Accepted):
             return Sent(answer.attempts)
         return Undeliverable(answer.reason, answer.attempts)
@@ -122,7 +122,7 @@ class NotifyUseCases:
             if isinstance(outcome, Undeliverable):
                 await self.announcer.dead_letter(order.event, outcome.reason)
             _log_outcome(order, outcome, letter_ids[order.event_id])
-        await self.deliveries.finish(results, now)
+        await self.deliveries.finish(results, letter_ids, now)
 
     def _sender(self, order: MailOrder) -> str:
         try:

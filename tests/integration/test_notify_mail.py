@@ -66,10 +66,8 @@ async def traces(
     """Everything notify keeps or says about a mail besides the mail: its log, its delivery
     record once finished, and its announcements on notify.events."""
     event_id = str(case.event.event_id)
-    deliveries = mongo[ns.database("notify")]["deliveries"]
-    record = await eventually(
-        lambda: deliveries.find_one({"_id": event_id, "status": {"$ne": "sending"}})
-    )
+    outcomes = mongo[ns.database("notify")]["delivery_outcomes"]
+    record = await eventually(lambda: outcomes.find_one({"_id": event_id}))
     records = await read_all(
         infra.kafka_bootstrap_servers,
         ns.topic_prefix + "notify.events",
