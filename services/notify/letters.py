@@ -127,7 +127,7 @@ def mime(
         message = alternative
     message["From"] = formataddr((realm.name_in(realm.language), sender), charset="utf-8")
     message["To"] = to
-    message["Subject"] = Header(rendered.subject, "utf-8")
+    message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject").encode()
     message["Date"] = format_datetime(now)
     message["Message-ID"] = letter_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
