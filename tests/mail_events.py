@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -161,24 +161,24 @@ def login_link(to: str) -> Case:
     case = _link_case(
         to, LinkPurpose.LOGIN, 10, "dantai-net", "【生保団体ネット】メール認証用リンク通知"
     )
-    return Case(**{**case.__dict__, "says": ("有効期間は10分です", "2026年4月1日 09:10まで")})
+    return replace(case, says=("有効期間は10分です", "2026年4月1日 09:10まで"))
 
 
 def auth_email_confirmation(to: str) -> Case:
     subject = "【生保団体ネット】メール認証用アドレス本登録のお願い"
     case = _link_case(to, LinkPurpose.AUTH_EMAIL_CONFIRMATION, 60, "dantai-net", subject)
-    return Case(**{**case.__dict__, "says": ("有効期間は1時間です",)})
+    return replace(case, says=("有効期間は1時間です",))
 
 
 def email_change_confirmation(to: str) -> Case:
     subject = "【NEXI Webサービス】メールアドレス変更の確認"
     case = _link_case(to, LinkPurpose.EMAIL_CHANGE_CONFIRMATION, 24 * 60, "nexi", subject)
-    return Case(**{**case.__dict__, "says": ("24時間以内",)})
+    return replace(case, says=("24時間以内",))
 
 
 def login_link_in_english(to: str) -> Case:
     case = _link_case(to, LinkPurpose.LOGIN, 10, "demo", "[Demo Portal] Your sign-in link")
-    return Case(**{**case.__dict__, "says": ("valid for 10 minutes", "01 Apr 2026 09:10 (JST)")})
+    return replace(case, says=("valid for 10 minutes", "01 Apr 2026 09:10 (JST)"))
 
 
 def otp(to: str) -> Case:
