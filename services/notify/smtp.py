@@ -65,6 +65,7 @@ class SmtpPool:
 
     def __init__(self, connect: ClientFactory, size: int) -> None:
         self._connect = connect
+        self.size = size
         self._slots = asyncio.Semaphore(size)
         self._idle: list[aiosmtplib.SMTP] = []
 

@@ -54,10 +54,12 @@ class Announcer(Protocol):
 
 
 class UnknownRealm(Exception):
-    pass
+    """A preview asked for a realm notify has no mail settings for."""
 
 
 class NotifyUseCases:
+    """Deliveries from events, template previews, and the delivery log for operators."""
+
     def __init__(
         self,
         deliveries: DeliveryLog,
@@ -82,9 +84,12 @@ class NotifyUseCases:
         pending = await self.deliveries.begin(orders, [letter_ids[o.event_id] for o in orders], now)
         results: list[tuple[MailOrder, Outcome]] = []
         queues = _by_recipient(pending)
+        # As many mails in hand as connections can take, and as many more being composed:
+        # composing (CPU) then overlaps sending (waiting for the server) instead of preceding it.
+        in_hand = asyncio.Semaphore(2 * self.courier.pool.size)
         try:
             failures = await asyncio.gather(
-                *(self._send_in_order(queue, now, results) for queue in queues),
+                *(self._send_in_order(queue, now, results, in_hand) for queue in queues),
                 return_exceptions=True,
             )
         finally:
@@ -94,10 +99,15 @@ class NotifyUseCases:
                 raise failure
 
     async def _send_in_order(
-        self, queue: list[MailOrder], now: datetime, results: list[tuple[MailOrder, Outcome]]
+        self,
+        queue: list[MailOrder],
+        now: datetime,
+        results: list[tuple[MailOrder, Outcome]],
+        in_hand: asyncio.Semaphore,
     ) -> None:
         for order in queue:
-            results.append((order, await self._send(order, now)))
+            async with in_hand:
+                results.append((order, await self._send(order, now)))
 
     async def _send(self, order: MailOrder, now: datetime) -> Outcome:
         bind_correlation_id(order.event.correlation_id)
