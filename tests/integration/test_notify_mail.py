@@ -92,6 +92,8 @@ async def test_nt_01_nt_02_nt_05_each_mail_type_arrives_once_in_the_portals_word
     mail = await one_mail(mailpit, to)
     assert mail["To"] == to
     assert mail["Subject"] == case.subject
+    [sender] = mail["From"].addresses
+    assert sender.domain == f"{case.event.realm}.example.jp", "each realm mails from its own"
     assert mail["Message-ID"].startswith(f"<{case.event.event_id}@")
     text = text_of(mail)
     for words in case.says:
