@@ -76,7 +76,8 @@ class NotifyUseCases:
 
     async def deliver(self, events: Sequence[Event]) -> None:
         """Send the mails ``events`` ask for, each once (NT-01, NT-03, NT-04)."""
-        orders = [order for event in events if (order := order_for(event)) is not None]
+        distinct = {event.event_id: event for event in events}  # a redelivered twin, once
+        orders = [o for e in distinct.values() if (o := order_for(e)) is not None]
         if not orders:
             return
         now = self.clock.now()
