@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -36,7 +37,7 @@ from services.notify.domain import (
 )
 from services.notify.letters import CannotCompose, Composer
 from services.notify.realms import Language
-from services.notify.smtp import Accepted, Courier
+from services.notify.smtp import Accepted, Courier, SmtpUnavailable
 from services.notify.store import DeliveryLog, Document, Status
 from services.notify.templates import Rendered
 
@@ -51,6 +52,16 @@ class Announcer(Protocol):
     async def announce(self, events: Sequence[Event]) -> None: ...
 
     async def dead_letter(self, event: Event, reason: str) -> None: ...
+
+
+@dataclass
+class _Round:
+    """One batch's sending: its outcomes so far, the mails in hand, whether the server is gone."""
+
+    now: datetime
+    in_hand: asyncio.Semaphore
+    results: list[tuple[MailOrder, Outcome]] = field(default_factory=list)
+    server_gone: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class UnknownRealm(Exception):
@@ -83,32 +94,32 @@ class NotifyUseCases:
         now = self.clock.now()
         letter_ids = {o.event_id: message_id(o.event.event_id, self._sender(o)) for o in orders}
         pending = await self.deliveries.begin(orders, [letter_ids[o.event_id] for o in orders], now)
-        results: list[tuple[MailOrder, Outcome]] = []
-        queues = _by_recipient(pending)
         # As many mails in hand as connections can take, and as many more being composed:
         # composing (CPU) then overlaps sending (waiting for the server) instead of preceding it.
-        in_hand = asyncio.Semaphore(2 * self.courier.pool.size)
+        batch = _Round(now, asyncio.Semaphore(2 * self.courier.pool.size))
         try:
             failures = await asyncio.gather(
-                *(self._send_in_order(queue, now, results, in_hand) for queue in queues),
+                *(self._send_in_order(queue, batch) for queue in _by_recipient(pending)),
                 return_exceptions=True,
             )
         finally:
-            await self._record(results, letter_ids, now)
+            await self._record(batch.results, letter_ids, now)
         for failure in failures:
             if isinstance(failure, BaseException):
                 raise failure
 
-    async def _send_in_order(
-        self,
-        queue: list[MailOrder],
-        now: datetime,
-        results: list[tuple[MailOrder, Outcome]],
-        in_hand: asyncio.Semaphore,
-    ) -> None:
+    async def _send_in_order(self, queue: list[MailOrder], batch: _Round) -> None:
+        """One recipient's mails, one after another; the first the server cannot take stops
+        the queue, and tells the other queues not to start new mails either."""
         for order in queue:
-            async with in_hand:
-                results.append((order, await self._send(order, now)))
+            async with batch.in_hand:
+                if batch.server_gone.is_set():
+                    return
+                try:
+                    batch.results.append((order, await self._send(order, batch.now)))
+                except SmtpUnavailable:
+                    batch.server_gone.set()
+                    raise
 
     async def _send(self, order: MailOrder, now: datetime) -> Outcome:
         bind_correlation_id(order.event.correlation_id)
