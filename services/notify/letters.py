@@ -55,7 +55,6 @@ class Letter:
     sender: str
     recipient: str
     data: bytes
-    message_id: str
 
 
 class Composer:
@@ -90,7 +89,7 @@ class Composer:
             message = attach_encrypted(
                 message, rendered.attachment_text, variables["attachment_password"], realm.language
             )
-        return Letter(sender, order.recipient, message.as_bytes(policy=WIRE), letter_id)
+        return Letter(sender, order.recipient, message.as_bytes(policy=WIRE))
 
     def _opened(self, order: MailOrder, realm: RealmMail) -> dict[str, Any]:
         """The order's secrets in clear, as the templates name them (NT-05)."""

@@ -41,7 +41,7 @@ def test_nt_02_every_letter_is_utf_8_mime_with_encoded_headers(mail_type: str) -
     assert b"\r\n" in letter.data and b"\n" not in letter.data.replace(b"\r\n", b"")
     mail = parse(letter.data)
     assert mail["Subject"] == case.subject
-    assert mail["Message-ID"] == letter.message_id == message_id(case.event.event_id, letter.sender)
+    assert mail["Message-ID"] == message_id(case.event.event_id, letter.sender)
     raw_subject = next(v for k, v in mail.raw_items() if k == "Subject")
     assert "=?utf-8?" in raw_subject or raw_subject.isascii()
     assert str(make_header(decode_header(raw_subject))) == case.subject
