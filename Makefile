@@ -54,6 +54,7 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/login/run.py
 	$(PY) bench/introspect/run.py
 	$(PY) bench/audit/run.py
+	$(PY) bench/notify/run.py
 
 clean-infra:
 	bash deploy/local/infra.sh clean

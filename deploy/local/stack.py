@@ -137,10 +137,17 @@ def seed_demo() -> dict[str, str]:
 
 def up() -> None:
     subprocess.run([*INFRA, "start"], check=True, stdout=subprocess.DEVNULL)
-    env = {**infra_env(), **notify_keys(), "PROVISIONING_TOKEN": provisioning_token()}
+    keys = notify_keys()
+    env = {
+        **infra_env(),
+        "NOTIFY_PUBLIC_KEY": keys["NOTIFY_PUBLIC_KEY"],
+        "PROVISIONING_TOKEN": provisioning_token(),
+    }
     print("Starting services…")
     for name in PORTS:
-        start_service(name, env)
+        # Only notify holds the private key that opens sealed secrets (X-02, NT-05).
+        private = {"NOTIFY_PRIVATE_KEY": keys["NOTIFY_PRIVATE_KEY"]} if name == "notify" else {}
+        start_service(name, {**env, **private})
     for name in PORTS:
         wait_ready(name)
         print(f"  {name}: ready")
@@ -156,7 +163,7 @@ The platform is up.
   certs      http://127.0.0.1:{PORTS["certs"]}/docs
   audit      http://127.0.0.1:{PORTS["audit"]}/docs
   enroll     http://127.0.0.1:{PORTS["enroll"]}/docs
-  mail       {infra["MAILPIT_URL"]}   (captured mail)
+  mail       {infra["MAILPIT_URL"]}   (captured mail: every mail notify sends lands here)
   kafka      {infra["KAFKA_BOOTSTRAP_SERVERS"]}
   database   {infra["MONGODB_URI"]}   (FerretDB)
   logs       {SERVICE_DIR}/<service>.log
@@ -167,6 +174,9 @@ Open more organisations as the back office does (the token is in {RUN_DIR}/provi
   curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
 Its access history, for the admin once logged in (README, "Audit: the access history"):
   http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/orgs/{org["org_id"]}/access-history.csv
+Mail wording with sample data, and the delivery log:
+  curl 'http://127.0.0.1:{PORTS["notify"]}/v1/realms/kencom/templates/signup_activation/preview'
+  curl 'http://127.0.0.1:{PORTS["notify"]}/v1/deliveries?status=sent'
 Stop everything with: make down"""
     )
 

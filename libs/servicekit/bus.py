@@ -188,6 +188,23 @@ class DeadLetters:
             consumer=self.consumer,
         )
 
+    async def send_event(self, event: Event, topic: str, reason: str) -> None:
+        """Dead-letter an event that decoded well but can never be handled (a mail the SMTP
+        server refuses for good, say), from the physical ``topic`` it came from."""
+        headers = {
+            "x-dead-letter-reason": reason,
+            "x-dead-letter-consumer": self.consumer,
+            "x-original-topic": topic,
+            "event_id": str(event.event_id),
+            "event_type": event.type,
+            "correlation_id": event.correlation_id,
+        }
+        await self.broker.publish(
+            event.to_json(), topic=Topics.dead_letter(topic), key=event.key(), headers=headers
+        )
+        DEAD_LETTERS.labels(topic=topic).inc()
+        log.error("event dead-lettered", topic=topic, event_id=str(event.event_id), reason=reason)
+
 
 class Inbox:
     """Processed ``event_id``s of one consumer, as unique facts (X-03, X-13).

@@ -74,6 +74,7 @@ class Runtime:
         self.store = VersionedStore(self.db, self.clock)
         self._on_startup: list[Startup] = []
         self._background: dict[str, Background] = {}
+        self._on_shutdown: list[Startup] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def on_startup(self, fn: Startup) -> None:
@@ -83,6 +84,10 @@ class Runtime:
     def in_background(self, name: str, fn: Background) -> None:
         """Run ``fn`` as a task while the service serves (a scheduled job); cancelled at stop."""
         self._background[name] = fn
+
+    def on_shutdown(self, fn: Startup) -> None:
+        """Run ``fn`` once when the process stops (closing the service's own connections)."""
+        self._on_shutdown.append(fn)
 
     def topic(self, logical: str) -> str:
         return self.settings.topic(logical)
@@ -129,6 +134,8 @@ class Runtime:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            for fn in self._on_shutdown:
+                await fn()
             await self.broker.stop()
             await self.mongo.close()
             log.info("service stopped")

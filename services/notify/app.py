@@ -1,22 +1,65 @@
-"""Wiring: the one place that builds the notify service.
-
-The walking skeleton: the process starts, answers ``/healthz``, ``/readyz`` and ``/metrics``, and
-holds its Kafka and database connections. Its behaviour arrives with its own issue.
-"""
+"""Wiring: the one place that builds notify's pool, courier, composer, routes and subscriber."""
 
 from __future__ import annotations
 
+import aiosmtplib
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
+from services.notify import api, handlers
+from services.notify.letters import Composer
+from services.notify.realms import RealmDirectory
 from services.notify.settings import NotifySettings
+from services.notify.smtp import Courier, SmtpPool
+from services.notify.store import DeliveryLog
+from services.notify.templates import Renderer
+from services.notify.usecases import NotifyUseCases
+
+
+def smtp_pool(settings: NotifySettings) -> SmtpPool:
+    """The bounded pool of SMTP connections, STARTTLS and login as configured."""
+
+    def connect() -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password.get_secret_value() or None,
+            use_tls=settings.smtp_use_tls,
+            start_tls=settings.smtp_start_tls,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+    return SmtpPool(connect, settings.smtp_pool_size)
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> FastAPI:
-    runtime = Runtime(settings or NotifySettings(), clock)
+    settings = settings or NotifySettings()
+    runtime = Runtime(settings, clock)
+    deliveries = DeliveryLog(runtime.db)
+    runtime.on_startup(deliveries.create_indexes)
+    pool = smtp_pool(settings)
+    courier = Courier(
+        pool,
+        max_attempts=settings.smtp_max_attempts,
+        base_delay=settings.smtp_retry_base_seconds,
+        max_delay=settings.smtp_retry_max_seconds,
+    )
+    composer = Composer(
+        RealmDirectory(settings.mail_base_urls, settings.mail_languages),
+        Renderer(settings.mail_templates_dir),
+        settings.notify_private_key.get_secret_value(),
+    )
+    announcer = handlers.KafkaAnnouncer(runtime.broker, settings)
+    runtime.on_startup(announcer.start)
+    runtime.on_shutdown(announcer.stop)
+    runtime.on_shutdown(pool.close)
+    usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
+    if settings.consumers:
+        handlers.register(runtime.broker, settings, usecases)
     return runtime.app(
         title="Notify service",
         description="Every event that needs a mail becomes one real SMTP mail, once.",
-        routers=[],
+        routers=[api.router(usecases)],
     )

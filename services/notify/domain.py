@@ -1,0 +1,320 @@
+"""Which mail an event asks for, and what becomes of it: pure rules, no I/O (SPEC section 3).
+
+An event that needs a mail becomes a :class:`MailOrder`: the recipient, the template, the plain
+facts the wording needs, and the secrets *still sealed* (NT-05: they are opened only when the
+mail is composed, and never kept). Every other event asks for nothing.
+
+One mail per source event (NT-03): the mail's ``Message-ID`` and the ids of the ``MailSent`` /
+``MailFailed`` events are derived from the source ``event_id``, so a repeat after a crash is the
+same mail and the same announcement, which mail systems and consumers drop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import singledispatch
+from typing import Any
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
+
+from contracts import (
+    Actor,
+    ActorKind,
+    CertExpiring,
+    CertIssued,
+    EmailChanged,
+    EmailLinkIssued,
+    Event,
+    InitialPasswordIssued,
+    MailFailed,
+    MailSent,
+    OtpIssued,
+    PasswordChanged,
+    SealedSecret,
+    SignupStarted,
+    TemporaryPasswordIssued,
+    UserProfileChanged,
+)
+from contracts.identity import InitialPasswordRoute, LinkPurpose, TemporaryPasswordReason
+from contracts.notify import mask_email
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+_ANNOUNCEMENTS = UUID("6f1c7a52-4c3e-4f0e-9d55-0e8f1b0c7a11")
+"""Namespace of the ids of MailSent / MailFailed, derived from the source event id."""
+
+
+class Template(StrEnum):
+    """The mails the platform sends (NT-01), one template each (NT-02)."""
+
+    PASSWORD_NOTICE = "password_notice"  # noqa: S105 - a template name
+    """パスワード通知書: an initial password to the organisation's contact (dantai-net)."""
+    INITIAL_PASSWORD = "initial_password"  # noqa: S105
+    """An initial password mailed to the user themself."""
+    BUSINESS_USER_CREATED = "business_user_created"
+    """A business user's initial password to the admin, who passes it on (nexi)."""
+    TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105
+    """仮パスワード asked for by the user (ID-PW-05)."""
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    """A new password after a reset, to the admin (ID-PW-06)."""
+    LOGIN_LINK = "login_link"
+    """メール認証用リンク通知 (ID-MAIL-02)."""
+    AUTH_EMAIL_CONFIRMATION = "auth_email_confirmation"
+    """メール認証用アドレスの本登録依頼 (ID-MAIL-01)."""
+    EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
+    """The link that confirms a new registered address (ID-EMAIL-01)."""
+    OTP = "otp"
+    """ワンタイムパスワード (ID-OTP-02)."""
+    SIGNUP_ACTIVATION = "signup_activation"
+    """仮登録メール with the activation link (EN-02)."""
+    CHANGE_COMPLETION = "change_completion"
+    """手続き完了のメール after a change of password, e-mail or phone (ID-PW-07)."""
+    CERT_ISSUED = "cert_issued"
+    """A client certificate was issued (CT-01)."""
+    CERT_EXPIRING = "cert_expiring"
+    """更新のご案内, 30 and 7 days before expiry (CT-07)."""
+
+
+@dataclass(frozen=True)
+class MailOrder:
+    """One mail an event asks for; its secrets are still sealed."""
+
+    event: Event
+    template: Template
+    recipient: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    sealed: Mapping[str, SealedSecret] = field(default_factory=dict)
+
+    @property
+    def event_id(self) -> str:
+        return str(self.event.event_id)
+
+    @property
+    def recipient_masked(self) -> str:
+        return mask_email(self.recipient)
+
+
+def message_id(event_id: UUID | str, sender: str) -> str:
+    """The mail's ``Message-ID``, the same for every attempt of one source event (NT-03)."""
+    return f"<{event_id}@{sender.rpartition('@')[2]}>"
+
+
+@singledispatch
+def order_for(event: Event) -> MailOrder | None:
+    """The mail ``event`` asks for, or ``None``: most events need no mail."""
+    return None
+
+
+@order_for.register
+def _initial_password(event: InitialPasswordIssued) -> MailOrder | None:
+    template = {
+        InitialPasswordRoute.MAIL_TO_ORG_CONTACT: Template.PASSWORD_NOTICE,
+        InitialPasswordRoute.MAIL_TO_ADMIN: Template.BUSINESS_USER_CREATED,
+        InitialPasswordRoute.MAIL_TO_USER: Template.INITIAL_PASSWORD,
+    }.get(event.route)
+    if template is None or event.recipient_email is None or event.sealed_password is None:
+        return None  # out of band: the API answered it once; nothing travelled
+    sealed = {"password": event.sealed_password}
+    if event.attachment_password is not None:
+        sealed["attachment_password"] = event.attachment_password
+    return MailOrder(event, template, event.recipient_email, {"login_id": event.login_id}, sealed)
+
+
+@order_for.register
+def _temporary_password(event: TemporaryPasswordIssued) -> MailOrder:
+    reset = event.reason is TemporaryPasswordReason.RESET
+    return MailOrder(
+        event,
+        Template.PASSWORD_RESET if reset else Template.TEMPORARY_PASSWORD,
+        event.recipient_email,
+        {"login_id": event.login_id, **_expiry(event, event.expires_at)},
+        {"password": event.sealed_password},
+    )
+
+
+_LINK_TEMPLATES = {
+    LinkPurpose.LOGIN: Template.LOGIN_LINK,
+    LinkPurpose.AUTH_EMAIL_CONFIRMATION: Template.AUTH_EMAIL_CONFIRMATION,
+    LinkPurpose.EMAIL_CHANGE_CONFIRMATION: Template.EMAIL_CHANGE_CONFIRMATION,
+}
+
+
+@order_for.register
+def _email_link(event: EmailLinkIssued) -> MailOrder:
+    return MailOrder(
+        event,
+        _LINK_TEMPLATES[event.purpose],
+        event.recipient_email,
+        _expiry(event, event.expires_at),
+        {"link": event.sealed_link},
+    )
+
+
+@order_for.register
+def _otp(event: OtpIssued) -> MailOrder:
+    facts = {**_expiry(event, event.expires_at), "max_attempts": event.max_attempts}
+    return MailOrder(event, Template.OTP, event.recipient_email, facts, {"code": event.sealed_code})
+
+
+@order_for.register
+def _signup(event: SignupStarted) -> MailOrder:
+    facts = {**_expiry(event, event.expires_at), "resend": event.resend}
+    return MailOrder(
+        event,
+        Template.SIGNUP_ACTIVATION,
+        event.email,
+        facts,
+        {"link": event.sealed_activation_link},
+    )
+
+
+@order_for.register
+def _password_changed(event: PasswordChanged) -> MailOrder | None:
+    return _completion(event, event.completion_notice_to, ["password"])
+
+
+@order_for.register
+def _email_changed(event: EmailChanged) -> MailOrder | None:
+    return _completion(event, event.completion_notice_to, ["email"])
+
+
+@order_for.register
+def _profile_changed(event: UserProfileChanged) -> MailOrder | None:
+    return _completion(event, event.completion_notice_to, sorted(event.changed_fields))
+
+
+def _completion(event: Event, to: str | None, changes: list[str]) -> MailOrder | None:
+    if to is None:
+        return None  # the realm sends no completion notices
+    return MailOrder(event, Template.CHANGE_COMPLETION, to, {"changes": changes})
+
+
+@order_for.register
+def _cert_issued(event: CertIssued) -> MailOrder:
+    facts = {
+        "user_id": event.user_id,
+        "management_number": event.management_number,
+        "serial_number": event.serial_number,
+        "not_after": event.not_after,
+    }
+    return MailOrder(event, Template.CERT_ISSUED, event.email, facts)
+
+
+@order_for.register
+def _cert_expiring(event: CertExpiring) -> MailOrder:
+    facts = {
+        "serial_number": event.serial_number,
+        "not_after": event.not_after,
+        "days_before": event.days_before,
+        "renewed_already": event.renewed_already,
+    }
+    return MailOrder(event, Template.CERT_EXPIRING, event.recipient_email, facts)
+
+
+def _expiry(event: Event, expires_at: datetime | None) -> dict[str, Any]:
+    if expires_at is None:
+        return {"expires_at": None, "valid_minutes": None}
+    minutes = round((expires_at - event.occurred_at) / timedelta(minutes=1))
+    return {"expires_at": expires_at, "valid_minutes": minutes}
+
+
+# --- the opened secrets, as the mail shows them -------------------------------------------------
+
+_DIGITS = re.compile(r"[0-9]")
+
+
+def attachment_password(phone: str) -> str:
+    """The ZIP password from the contact's phone number: its digits, so ``03-1234-5678`` and
+    ``0312345678`` open the same notice (the mail tells the reader to type digits only)."""
+    digits = "".join(_DIGITS.findall(phone))
+    if len(digits) < 6:
+        raise ValueError("the contact's phone number has too few digits to protect a notice")
+    return digits
+
+
+def absolute_link(base_url: str, link: str) -> str:
+    """A mailed link below the realm's portal URL.
+
+    Producers seal a path (``/realms/…/confirm?token=…``) and notify puts the portal in front;
+    a full URL is accepted only below that same portal, so a producer's mistake can never turn
+    a mail into a link elsewhere.
+    """
+    if link.startswith("/") and not link.startswith("//"):
+        return base_url + link
+    if link.startswith(base_url + "/"):
+        return link
+    raise ValueError("a mailed link must be a path below the realm's portal URL")
+
+
+def shown_in_tokyo(instant: datetime, language: str) -> str:
+    """X-04: stored in UTC, shown to people in Asia/Tokyo."""
+    local = instant.astimezone(TOKYO)
+    if language == "ja":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local:%d %b %Y %H:%M} (JST)"
+
+
+def lifetime_words(minutes: int, language: str) -> str:
+    """How long a link or code stays valid, as the mail says it: ``10分``, ``24時間``."""
+    hours, rest = divmod(minutes, 60)
+    if language == "ja":
+        return f"{hours}時間" if hours and not rest else f"{minutes}分"
+    if hours and not rest:
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# --- what became of a mail ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The SMTP server accepted the mail."""
+
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    """The mail cannot be sent, now or later: a refusal, a template error, a sealed secret that
+    does not open. It goes to the dead-letter topic with ``reason`` (NT-04)."""
+
+    reason: str
+    attempts: int
+
+
+Outcome = Sent | Undeliverable
+
+
+def announcement(order: MailOrder, outcome: Outcome, message_id: str, now: datetime) -> Event:
+    """``MailSent`` or ``MailFailed`` for an order; the id is derived from the source event, so
+    announcing twice is one announcement to consumers (X-03). No secret, a masked address."""
+    source = order.event
+    envelope: dict[str, Any] = {
+        "occurred_at": now,
+        "realm": source.realm,
+        "org_id": source.org_id,
+        "subject_id": source.subject_id,
+        "actor": Actor(kind=ActorKind.SERVICE, id="notify"),
+        "correlation_id": source.correlation_id,
+        "causation_id": order.event_id,
+        "source_event_id": source.event_id,
+        "source_event_type": source.type,
+        "template": order.template.value,
+        "recipient_masked": order.recipient_masked,
+        "attempts": max(outcome.attempts, 1),
+    }
+    if isinstance(outcome, Sent):
+        return MailSent(
+            event_id=uuid5(_ANNOUNCEMENTS, f"MailSent:{source.event_id}"),
+            message_id=message_id,
+            **envelope,
+        )
+    return MailFailed(
+        event_id=uuid5(_ANNOUNCEMENTS, f"MailFailed:{source.event_id}"),
+        reason=outcome.reason[:500],
+        **envelope,
+    )

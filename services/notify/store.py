@@ -1,0 +1,142 @@
+"""The delivery log: what notify set out to send, and what became of it. Insert-only.
+
+Two collections, both keyed by the source ``event_id``:
+
+- ``deliveries`` holds the *intent*, inserted before the SMTP server sees the mail. The insert
+  is the unique fact of X-13 that makes a redelivered event send nothing new (NT-03).
+- ``delivery_outcomes`` holds the *outcome* (sent, or failed with the reason), inserted after.
+
+An intent without an outcome is "sending": a crash after the server accepted the mail and before
+the outcome was written leaves one behind, and the next delivery sends the same mail again, with
+the same ``Message-ID``. Outcomes are inserts rather than updates because an insert is the one
+write FerretDB 1.x does fast and atomically (X-13); a bulk update of a few hundred documents
+there stalls. Each outcome repeats its intent's fields, so operators' searches by status read
+one collection.
+
+No secret is kept: no body, no link, no password. The address is kept because operators look
+mail up by it; logs and events show it masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from servicekit.bus import insert_ignoring_duplicates
+from servicekit.store import gather_limited
+from services.notify.domain import MailOrder, Outcome, Sent
+
+Document = dict[str, Any]
+
+
+class Status(StrEnum):
+    SENDING = "sending"
+    """Handed, or about to be handed, to the SMTP server; not known to be accepted."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Refused or impossible to compose: dead-lettered with ``MailFailed``."""
+
+
+class DeliveryLog:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.intents = db["deliveries"]
+        self.outcomes = db["delivery_outcomes"]
+
+    async def create_indexes(self) -> None:
+        """What operators search by (MongoDB uses them; FerretDB 1.x scans anyway)."""
+        for collection in (self.intents, self.outcomes):
+            await collection.create_index([("recipient", 1), ("created_at", -1)])
+        await self.outcomes.create_index([("status", 1), ("created_at", -1)])
+
+    async def begin(
+        self, orders: Sequence[MailOrder], message_ids: Sequence[str], now: datetime
+    ) -> list[MailOrder]:
+        """Record the intent to send each order; return those still to be sent, in order.
+
+        New orders are to be sent, and so are orders with an intent but no outcome (NT-03's one
+        inexact case). Orders with an outcome are done: a redelivery or replay sends nothing.
+        """
+        docs = [
+            _intent(order, letter_id, now)
+            for order, letter_id in zip(orders, message_ids, strict=True)
+        ]
+        if await insert_ignoring_duplicates(self.intents, docs) == len(docs):
+            return list(orders)
+        done = await gather_limited(lambda o: self.outcomes.find_one({"_id": o.event_id}), orders)
+        return [order for order, outcome in zip(orders, done, strict=True) if outcome is None]
+
+    async def finish(
+        self,
+        results: Sequence[tuple[MailOrder, Outcome]],
+        message_ids: Mapping[str, str],
+        now: datetime,
+    ) -> None:
+        """Record outcomes, each with its intent's fields (as this delivery wrote them)."""
+        await insert_ignoring_duplicates(
+            self.outcomes,
+            [
+                _intent(order, message_ids[order.event_id], now) | _outcome(outcome, now)
+                for order, outcome in results
+            ],
+        )
+
+    async def search(
+        self,
+        *,
+        recipient: str | None,
+        event_id: str | None,
+        status: Status | None,
+        limit: int,
+    ) -> list[Document]:
+        """Newest first. Finished mails come from the outcomes; the rest from the intents."""
+        query: Document = {}
+        if event_id is not None:
+            query["_id"] = event_id
+        if recipient is not None:
+            query["recipient"] = recipient
+        if status in (Status.SENT, Status.FAILED):
+            cursor = self.outcomes.find({**query, "status": status})
+            return await cursor.sort("created_at", -1).limit(limit).to_list()
+        found: list[Document] = []
+        async for intent in self.intents.find(query).sort("created_at", -1):
+            outcome = await self.outcomes.find_one({"_id": intent["_id"]})
+            if status is None or outcome is None:
+                found.append(outcome or intent)
+            if len(found) == limit:
+                break
+        return found
+
+
+def _intent(order: MailOrder, letter_id: str, now: datetime) -> Document:
+    event = order.event
+    return {
+        "_id": order.event_id,
+        "event_type": event.type,
+        "template": order.template.value,
+        "realm": event.realm,
+        "org_id": event.org_id,
+        "subject_id": event.subject_id,
+        "recipient": order.recipient,
+        "message_id": letter_id,
+        "correlation_id": event.correlation_id,
+        "status": Status.SENDING.value,
+        "attempts": 0,
+        "reason": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _outcome(outcome: Outcome, now: datetime) -> Document:
+    status = Status.SENT if isinstance(outcome, Sent) else Status.FAILED
+    reason = None if isinstance(outcome, Sent) else outcome.reason
+    return {
+        "status": status.value,
+        "attempts": outcome.attempts,
+        "reason": reason,
+        "updated_at": now,
+    }
