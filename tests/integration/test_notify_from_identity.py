@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from harness import Infra, ServiceProcess, eventually
+from identity_client import new_org, ready_admin
 from mail_catchers import Mailpit, new_address
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 
@@ -28,15 +29,7 @@ def both(services: Any) -> tuple[ServiceProcess, ServiceProcess]:
 
 
 def organisation(identity: ServiceProcess, email: str) -> dict[str, Any]:
-    r = httpx.post(
-        f"{identity.url}/v1/realms/demo/orgs",
-        json={
-            "name": "テスト団体",
-            "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}", "profile": {"email": email}},
-        },
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": email})
 
 
 async def test_nt_01_nt_05_identitys_temporary_password_arrives_by_mail_and_logs_in(
@@ -71,27 +64,13 @@ async def test_nt_01_identitys_email_change_link_arrives_below_the_portal_url(
 ) -> None:
     identity, _ = both(services)
     new = new_address("new")
-    org = httpx.post(
-        f"{identity.url}/v1/realms/nexi/orgs",
-        json={
-            "name": "テスト法人",
-            "admin": {
-                "login_id": f"{uuid.uuid4().int % 10**11:011d}",
-                "profile": {"email": new_address("old")},
-            },
-        },
-    ).json()
-    login = httpx.post(
-        f"{identity.url}/v1/realms/nexi/login",
-        json={"login_id": org["admin_login_id"], "password": org["initial_password"]},
+    token, _ = ready_admin(
+        identity.url,
+        "nexi",
+        login_id=f"{uuid.uuid4().int % 10**11:011d}",
+        profile={"email": new_address("old")},
     )
-    session = login.headers["set-cookie"].split(";")[0].split("=", 1)[1]
-    bearer = {"Authorization": f"Bearer {session}"}
-    httpx.post(
-        f"{identity.url}/v1/realms/nexi/password",
-        json={"current_password": org["initial_password"], "new_password": "Kaisha-Pass-2026"},
-        headers=bearer,
-    ).raise_for_status()
+    bearer = {"Authorization": f"Bearer {token}"}
     asked = httpx.post(
         f"{identity.url}/v1/realms/nexi/email-change", json={"new_email": new}, headers=bearer
     )
