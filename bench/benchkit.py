@@ -61,15 +61,22 @@ class CpuTime:
 
 
 def infra_processes(infra: Infra) -> dict[str, psutil.Process | None]:
-    """The local FerretDB and Kafka processes serving ``infra`` (none under Docker or when
-    servers were given), found by their listen addresses."""
+    """The local FerretDB, Kafka and Mailpit processes serving ``infra`` (none under Docker or
+    when servers were given), found by their listen addresses."""
     database = infra.mongodb_uri.removeprefix("mongodb://").split("/")[0]
     broker = infra.kafka_bootstrap_servers.split(",")[0]
-    found: dict[str, psutil.Process | None] = {"database": None, "broker": None}
+    smtp = f"{infra.smtp_host}:{infra.smtp_port}"
+    found: dict[str, psutil.Process | None] = {
+        "database": None,
+        "broker": None,
+        "mail catcher": None,
+    }
     for process in psutil.process_iter(["cmdline"]):
         cmdline = process.info["cmdline"] or []
         if f"--listen-addr={database}" in cmdline:
             found["database"] = process
+        elif "--smtp" in cmdline and smtp in cmdline:
+            found["mail catcher"] = process
         elif any(a.endswith("kafka.Kafka") for a in cmdline) and _listens_on(process, broker):
             found["broker"] = process
     return found

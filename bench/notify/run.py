@@ -29,7 +29,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
+import psutil  # noqa: E402
+from benchkit import CpuTime, infra_processes  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from contracts import Actor, OtpIssued, generate_keypair, seal  # noqa: E402
@@ -82,7 +85,14 @@ def pool_for(infra: Infra, size: int) -> SmtpPool:
     return SmtpPool(lambda: aiosmtplib.SMTP(hostname=infra.smtp_host, port=infra.smtp_port), size)
 
 
-async def baseline(infra: Infra, events: list[OtpIssued], private_key: str, size: int) -> float:
+def per_mail(spent: dict[str, float], n: int) -> str:
+    """CPU milliseconds per mail, by process: where each side's time goes."""
+    return ", ".join(f"{name} {seconds / n * 1000:.2f}" for name, seconds in spent.items())
+
+
+async def baseline(
+    infra: Infra, events: list[OtpIssued], private_key: str, size: int
+) -> tuple[float, str]:
     """The same mails, composed beforehand, straight over the same pool."""
     composer = Composer(RealmDirectory({}, {}), Renderer(), private_key)
     now = datetime.now(UTC)
@@ -93,17 +103,20 @@ async def baseline(infra: Infra, events: list[OtpIssued], private_key: str, size
         letters.append(composer.compose(order, now))
     pool = pool_for(infra, size)
     before = await accepted(infra.mailpit_url)
+    cpu = CpuTime({"sender": psutil.Process(), **infra_processes(infra)})
     started = time.perf_counter()
+    cpu.start()
     await asyncio.gather(*(pool.send(x.sender, x.recipient, x.data) for x in letters))
     await wait_accepted(infra.mailpit_url, before + len(letters))
     elapsed = time.perf_counter() - started
+    spent = cpu.stop()
     await pool.close()
-    return len(letters) / elapsed
+    return len(letters) / elapsed, per_mail(spent, len(letters))
 
 
 async def ours(
     infra: Infra, events: list[OtpIssued], private_key: str, size: int, log_dir: Path
-) -> float:
+) -> tuple[float, str]:
     ns = Namespace()
     notify = ServiceProcess(
         "notify",
@@ -123,7 +136,16 @@ async def ours(
         await producer.send_and_wait(topic, warm_up.to_json(), key=warm_up.key())
         await wait_accepted(infra.mailpit_url, before + 1)  # the consumer has joined its group
         before += 1
+        assert notify.proc is not None
+        cpu = CpuTime(
+            {
+                "notify": psutil.Process(notify.proc.pid),
+                "publisher": psutil.Process(),
+                **infra_processes(infra),
+            }
+        )
         started = time.perf_counter()
+        cpu.start()
         for i in range(0, len(events), PUBLISH_BATCH):
             futures = [
                 await producer.send(topic, e.to_json(), key=e.key())
@@ -132,10 +154,11 @@ async def ours(
             await asyncio.gather(*futures)
         await wait_accepted(infra.mailpit_url, before + len(events))
         elapsed = time.perf_counter() - started
+        spent = cpu.stop()
     finally:
         await producer.stop()
         notify.stop()
-    return len(events) / elapsed
+    return len(events) / elapsed, per_mail(spent, len(events))
 
 
 async def main() -> None:
@@ -149,11 +172,13 @@ async def main() -> None:
     events = make_events(args.events, public_key)
     with provide_infra() as infra, tempfile.TemporaryDirectory() as tmp:
         print(f"infrastructure: {infra.source}; events: {args.events:,}; pool: {args.pool}")
-        base = await baseline(infra, events, private_key, args.pool)
+        base, base_cpu = await baseline(infra, events, private_key, args.pool)
         print(f"baseline  composed mails -> aiosmtplib pool -> Mailpit:  {base:8,.0f} mails/s")
-        rate = await ours(infra, events, private_key, args.pool, Path(tmp))
+        rate, our_cpu = await ours(infra, events, private_key, args.pool, Path(tmp))
         print(f"notify    Kafka -> notify (log, unseal, render) -> Mailpit: {rate:8,.0f} mails/s")
         print(f"ratio     {rate / base:.2f}  (goal >= 0.70)")
+        print(f"CPU ms per mail, baseline: {base_cpu}")
+        print(f"CPU ms per mail, notify:   {our_cpu}")
 
 
 if __name__ == "__main__":
