@@ -4,7 +4,6 @@ realm's limit, and unlocking a locked business user (real Kafka and database).""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from typing import Any
 
@@ -22,6 +21,7 @@ from identity_client import (
     ready_admin,
     signed_in,
     token_of,
+    user_events,
 )
 from pymongo import AsyncMongoClient
 
@@ -128,12 +128,7 @@ async def test_id_lock_04_id_pw_06_the_admin_unlocks_a_locked_business_user_by_i
     assert back.status_code == 200
     assert back.json()["password_change_required"] is True
 
-    commits = mongo[ns.database("identity")]["commits"]
-    events = [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:demo:{user['user_id']}"})
-        for e in c["events"]
-    ]
+    events = await user_events(mongo, ns, "demo", user["user_id"])
     [locked] = [e for e in events if e["type"] == "AccountLocked"]
     assert locked["actor"] == {"kind": "system", "id": None}, "the policy locked it"
     assert locked["consecutive_failures"] == 3
@@ -209,12 +204,7 @@ async def test_id_user_06_id_user_07_the_admin_changes_a_profile_and_lists_its_u
     url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/profile"
     new_profile = {"name": "山田太郎", "department": "人事部", "title": "課長"}
     assert httpx.put(url, json=new_profile, headers=bearer(token)).status_code == 204
-    commits = mongo[ns.database("identity")]["commits"]
-    events = [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:demo:{user['user_id']}"})
-        for e in c["events"]
-    ]
+    events = await user_events(mongo, ns, "demo", user["user_id"])
     [changed] = [e for e in events if e["type"] == "UserProfileChanged"]
     assert changed["profile"] == new_profile | {"email": None, "phone": None}
     assert changed["changed_fields"] == ["department", "title"]
@@ -328,12 +318,7 @@ async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
     back = log_in(proc.url, "demo", org["admin_login_id"], org["initial_password"])
     assert back.status_code == 200, "unlocked, on its initial password again"
 
-    commits = mongo[ns.database("identity")]["commits"]
-    events = [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:demo:{org['admin_user_id']}"})
-        for e in c["events"]
-    ]
+    events = await user_events(mongo, ns, "demo", org["admin_user_id"])
     [unlocked] = [e for e in events if e["type"] == "AccountUnlocked"]
     assert unlocked["actor"] == {"kind": "support", "id": operator["user_id"]}
 
@@ -412,13 +397,7 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
     assert approved.json()["initial_password"] is None, "the password goes by mail only"
     assert httpx.post(approve, headers=bearer(support)).json()["code"] == "NOT_FOUND", "once"
 
-    commits = mongo[ns.database("identity")]["commits"]
-    [notice] = [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:dantai-net:{request_id}"})
-        for e in c["events"]
-        if e["type"] == "InitialPasswordIssued"
-    ]
+    [notice] = await user_events(mongo, ns, "dantai-net", request_id, "InitialPasswordIssued")
     assert (notice["route"], notice["recipient_email"]) == ("mail_to_org_contact", contact["email"])
     opens_zip = opened(notice, "attachment_password")
     assert opens_zip == contact["phone"], "the attachment opens with the phone (seed 000 Q2)"

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from harness import PROVISIONING, Namespace, ServiceProcess
-from identity_client import opened
+from harness import PROVISIONING, ServiceProcess
+from identity_client import opened, user_events
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -45,17 +45,6 @@ def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str
     return org, headers
 
 
-async def user_events(
-    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, user_id: str
-) -> list[dict[str, Any]]:
-    commits = mongo[ns.database("identity")]["commits"]
-    return [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:nexi:{user_id}"})
-        for e in c["events"]
-    ]
-
-
 async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_address(
     identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
@@ -67,7 +56,7 @@ async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_
         headers=headers,
     )
     assert asked.status_code == 202
-    events = await user_events(mongo, ns, org["admin_user_id"])
+    events = await user_events(mongo, ns, "nexi", org["admin_user_id"])
     [link] = [e for e in events if e["type"] == "EmailLinkIssued"]
     assert (link["recipient_email"], link["purpose"]) == (
         "new@example.jp",
@@ -85,7 +74,7 @@ async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_
         )
     assert sorted(a.status_code for a in answers) == [200, 404, 404, 404, 404], "single use (X-11)"
     assert {a.json()["code"] for a in answers if a.status_code == 404} == {"LINK_INVALID"}
-    events = await user_events(mongo, ns, org["admin_user_id"])
+    events = await user_events(mongo, ns, "nexi", org["admin_user_id"])
     [changed] = [e for e in events if e["type"] == "EmailChanged"]
     assert (changed["previous_email"], changed["new_email"]) == ("old@example.jp", "new@example.jp")
     [profile] = [e for e in events if e["type"] == "UserProfileChanged"]
@@ -103,7 +92,7 @@ async def test_id_email_01_a_newer_request_invalidates_the_older_link(
         )
     links = [
         e
-        for e in await user_events(mongo, ns, org["admin_user_id"])
+        for e in await user_events(mongo, ns, "nexi", org["admin_user_id"])
         if e["type"] == "EmailLinkIssued"
     ]
     tokens = [parse_qs(urlsplit(opened(e, "sealed_link")).query)["token"][0] for e in links]

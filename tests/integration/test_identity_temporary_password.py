@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Namespace, ServiceProcess
-from identity_client import opened
+from harness import PROVISIONING, ServiceProcess
+from identity_client import opened, user_events
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
@@ -40,18 +40,6 @@ def log_in(proc: ServiceProcess, login_id: str, password: str) -> httpx.Response
     )
 
 
-async def issued(
-    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, user_id: str
-) -> list[dict[str, Any]]:
-    commits = mongo[ns.database("identity")]["commits"]
-    return [
-        json.loads(e["json"])
-        async for c in commits.find({"aggregate_id": f"user:demo:{user_id}"})
-        for e in c["events"]
-        if e["type"] == "TemporaryPasswordIssued"
-    ]
-
-
 async def test_id_pw_05_the_answer_is_the_same_whether_or_not_id_and_email_match(
     identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
@@ -66,7 +54,10 @@ async def test_id_pw_05_the_answer_is_the_same_whether_or_not_id_and_email_match
         (answers[0].status_code, answers[0].content)
     }
     assert answers[0].status_code == 202
-    assert len(await issued(mongo, ns, org["admin_user_id"])) == 1, "only the matching pair mails"
+    assert (
+        len(await user_events(mongo, ns, "demo", org["admin_user_id"], "TemporaryPasswordIssued"))
+        == 1
+    ), "only the matching pair mails"
 
 
 async def test_id_pw_05_x_02_the_temporary_password_is_sealed_works_once_and_forces_a_change(
@@ -75,7 +66,7 @@ async def test_id_pw_05_x_02_the_temporary_password_is_sealed_works_once_and_for
     proc, ns = identity
     org = admin_with_email(proc, "kanri@example.jp")
     assert ask(proc, org["admin_login_id"], "kanri@example.jp").status_code == 202
-    [event] = await issued(mongo, ns, org["admin_user_id"])
+    [event] = await user_events(mongo, ns, "demo", org["admin_user_id"], "TemporaryPasswordIssued")
     assert event["recipient_email"] == "kanri@example.jp"
     temporary = opened(event, "sealed_password")
     assert temporary not in json.dumps(event), "only sealed on the bus"
