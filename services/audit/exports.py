@@ -179,10 +179,18 @@ def _row(doc: dict[str, Any], profile: ProfileVersion | None) -> AccessRow:
     return AccessRow(
         login_id=login_id,
         occurred_at=doc["occurred_at"],
-        operation=Operation(doc["operation_code"], doc["operation_label"]).shown,
+        operation=_operation(doc).shown,
         name=profile.name if profile else None,
         department=profile.department if profile else None,
         title=profile.title if profile else None,
         ip=doc.get("ip"),
         user_agent=doc.get("user_agent"),
     )
+
+
+def _operation(doc: dict[str, Any]) -> Operation:
+    """The record's catalogue entry. Records stored before the catalogue existed (the walking
+    skeleton's) have none and show their event type, so an upgraded history still exports."""
+    if "operation_code" in doc:
+        return Operation(doc["operation_code"], doc["operation_label"])
+    return Operation("-", str(doc.get("event_type", "")))

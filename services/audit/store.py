@@ -24,6 +24,7 @@ from services.audit.profiles import ProfileVersion, with_versions
 Document = dict[str, Any]
 
 EXPORTED_FIELDS = {
+    "event_type": 1,
     "subject_id": 1,
     "login_id": 1,
     "occurred_at": 1,

@@ -217,3 +217,12 @@ def test_au_03_the_organisations_admin_or_its_realms_support_may_export() -> Non
         assert may_export(Caller("b", "nexi", "org-1", role, False), "nexi", "org-1") is not None
     pending = Caller("a", "nexi", "org-1", "admin", restricted=True)
     assert may_export(pending, "nexi", "org-1") is Refusal.MUST_CHANGE_PASSWORD
+
+
+def test_au_02_a_record_stored_before_the_catalogue_exports_with_its_event_type() -> None:
+    from services.audit.exports import _row
+
+    old = {"subject_id": "u1", "event_type": "UserCreated", "occurred_at": datetime.now(UTC)}
+    current = old | {"operation_code": "10-6", "operation_label": "WebユーザーID登録"}
+    assert _row(old, None).operation == "[-]UserCreated"
+    assert _row(current, None).operation == "[10-6]WebユーザーID登録"
