@@ -84,13 +84,10 @@ class Sessions:
             {"_id": session_key(token)}, {"$set": {"last_seen_at": now}}
         )
 
-    async def complete_step(self, token: str, step: str) -> None:
-        """A pending step is done (the forced password change, …); with none left the same
-        session may do everything. Only the session's own requests change it."""
-        found = await self.find(token)
-        if found is None:
-            return
-        left = [s for s in found.pending_steps if s != step]
+    async def complete_step(self, token: str, session: Session, step: str) -> None:
+        """A pending step of ``session`` (as its request found it) is done; with none left the
+        same session may do everything. Only the session's own requests change it."""
+        left = [s for s in session.pending_steps if s != step]
         await self.collection.update_one(
             {"_id": session_key(token)}, {"$set": {"pending_steps": left, "restricted": bool(left)}}
         )

@@ -202,7 +202,7 @@ class SignInUseCases:
             )
             if changed:
                 break
-        await self.store.sessions.complete_step(token, login.PendingStep.PASSWORD_CHANGE)
+        await self.store.sessions.complete_step(token, session, login.PendingStep.PASSWORD_CHANGE)
 
     async def request_temporary_password(
         self, realm: RealmPolicy, login_id: str, email: str

@@ -261,12 +261,17 @@ class IdentityUseCases:
         return self.notify_public_key
 
     def _mailed(
-        self, route: InitialPasswordRoute, recipient: str
+        self, route: InitialPasswordRoute, recipient: str, attachment_password: str | None = None
     ) -> Callable[[str], domain.PasswordNotice]:
-        """A password notice that travels sealed, only to notify (X-02)."""
+        """A password notice that travels sealed, only to notify (X-02); with an
+        ``attachment_password`` (NT-06) that is sealed too, since it opens the notice."""
         key = self._notify_key()
+        attachment = seal(attachment_password, key) if attachment_password else None
         return lambda password: domain.PasswordNotice(
-            route=route, recipient_email=recipient, sealed_password=seal(password, key)
+            route=route,
+            recipient_email=recipient,
+            sealed_password=seal(password, key),
+            attachment_password=attachment,
         )
 
     async def approve_id_request(
@@ -284,18 +289,11 @@ class IdentityUseCases:
             domain.user_aggregate_id(realm.name, org.state["admin"]["user_id"])
         )
         contact = (admin.state or {}).get("profile", {})
-        if not contact.get("email") or not contact.get("phone") or not self.notify_public_key:
+        if not contact.get("email") or not contact.get("phone"):
             raise MissingContact("団体の連絡先（メールアドレスと電話番号）が登録されていません")
-        key = self.notify_public_key
-
-        def password_notice(password: str) -> domain.PasswordNotice:
-            return domain.PasswordNotice(
-                route=InitialPasswordRoute.MAIL_TO_ORG_CONTACT,
-                recipient_email=contact["email"],
-                sealed_password=seal(password, key),
-                attachment_password=seal(contact["phone"], key),
-            )
-
+        notice = self._mailed(
+            InitialPasswordRoute.MAIL_TO_ORG_CONTACT, contact["email"], contact["phone"]
+        )
         created = await self._create_user(
             realm,
             org_id=org_id,
@@ -304,7 +302,7 @@ class IdentityUseCases:
             role=Role.BUSINESS,
             profile=UserProfile.model_validate(request["profile"]),
             actor=Actor(kind=ActorKind.SUPPORT, id=support.user_id),
-            notice=password_notice,
+            notice=notice,
         )
         await self.store.aggregates.update(
             domain.org_aggregate_id(realm.name, org_id),
