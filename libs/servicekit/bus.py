@@ -19,7 +19,6 @@ Delivery is at least once; :class:`Inbox` makes a handler idempotent by ``event_
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,12 +32,13 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure
+from pymongo.errors import ConnectionFailure
 
 from contracts import Event, parse_event
 from contracts.envelope import Topics
 from servicekit.logs import bind_correlation_id, get_logger
 from servicekit.settings import ServiceSettings
+from servicekit.store import insert_new
 
 log = get_logger(__name__)
 
@@ -230,7 +230,7 @@ class Inbox:
         if not events:
             return
         docs = [{"_id": str(e.event_id), "type": e.type} for e in events]
-        await insert_ignoring_duplicates(self.collection, docs)
+        await insert_new(self.collection, docs)
 
     def guard(self, handler: EventBatchHandler) -> EventBatchHandler:
         async def guarded(events: Sequence[Event]) -> None:
@@ -240,18 +240,3 @@ class Inbox:
                 await self.mark(fresh)
 
         return guarded
-
-
-async def insert_ignoring_duplicates(collection: Any, docs: Sequence[dict[str, Any]]) -> int:
-    """``insert_many`` that treats an existing ``_id`` as done: the idempotent bulk write.
-
-    Returns how many documents were new. Any error other than E11000 is raised.
-    """
-    try:
-        result = await collection.insert_many(list(docs), ordered=False)
-    except BulkWriteError as err:
-        others = [e for e in err.details.get("writeErrors", []) if e.get("code") != 11000]
-        if others or err.details.get("writeConcernErrors"):
-            raise OperationFailure(json.dumps(others[:3], default=str)) from err
-        return int(err.details.get("nInserted", 0))
-    return len(result.inserted_ids)

@@ -214,7 +214,7 @@ class VersionedStore:
             }
             for a in ids
         ]
-        existing = await _insert_all_new(self.commits, commits)
+        existing = await insert_new(self.commits, commits)
         created = {a for i, a in enumerate(ids) if i not in existing}
         if created:
             heads = [UpdateOne({"_id": a}, {"$max": {"version": 1}}, upsert=True) for a in created]
@@ -279,14 +279,24 @@ class VersionedStore:
             )
 
 
-async def _insert_all_new(collection: Any, docs: list[Document]) -> set[int]:
-    """``insert_many`` unordered; answers the indexes of the documents whose ``_id`` existed."""
+async def insert_new(collection: Any, docs: Sequence[Document]) -> set[int]:
+    """Insert every document whose ``_id`` is not stored yet, in one unordered bulk write.
+
+    The idempotent write of X-03 and X-13: a repeated ``_id`` (a redelivered event, a fact
+    claimed before) is not an error but an answer. Returns the indexes in ``docs`` of the
+    documents that were stored already, so the caller knows which ones were new. Any error
+    other than a duplicate ``_id`` (E11000) is raised as :class:`OperationFailure`.
+    """
+    if not docs:
+        return set()
     try:
-        await collection.insert_many(docs, ordered=False)
+        await collection.insert_many(list(docs), ordered=False)
     except BulkWriteError as err:
         errors = err.details.get("writeErrors", [])
-        if any(e.get("code") != 11000 for e in errors) or err.details.get("writeConcernErrors"):
-            raise OperationFailure(str(errors[:3])) from err
+        others = [e for e in errors if e.get("code") != 11000]
+        others += err.details.get("writeConcernErrors", [])
+        if others:
+            raise OperationFailure(str(others[:3])) from err
         return {int(e["index"]) for e in errors}
     return set()
 

@@ -15,9 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, OperationFailure
 
-from servicekit.store import Change, Loaded, VersionedStore
+from servicekit.store import Change, Loaded, VersionedStore, insert_new
 from services.audit.domain import AccessRecord
 from services.audit.profiles import ProfileVersion, with_versions
 
@@ -48,15 +47,8 @@ class AccessRecords:
         if not records:
             return set()
         docs = [r.to_document(recorded_at) for r in records]
-        try:
-            await self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as err:
-            errors = err.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors) or err.details.get("writeConcernErrors"):
-                raise OperationFailure(str(errors[:3])) from err
-            repeated = {int(e["index"]) for e in errors}
-            return {d["_id"] for i, d in enumerate(docs) if i not in repeated}
-        return {d["_id"] for d in docs}
+        repeated = await insert_new(self.collection, docs)
+        return {d["_id"] for i, d in enumerate(docs) if i not in repeated}
 
     async def latest(self, realm: str, org_id: str, limit: int) -> list[AccessRecord]:
         query: Document = {"realm": realm, "org_id": org_id}

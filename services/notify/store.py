@@ -26,8 +26,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from servicekit.bus import insert_ignoring_duplicates
-from servicekit.store import gather_limited
+from servicekit.store import gather_limited, insert_new
 from services.notify.domain import MailOrder, Outcome, Sent
 
 Document = dict[str, Any]
@@ -64,10 +63,13 @@ class DeliveryLog:
             _intent(order, letter_id, now)
             for order, letter_id in zip(orders, message_ids, strict=True)
         ]
-        if await insert_ignoring_duplicates(self.intents, docs) == len(docs):
+        repeated = [orders[i] for i in sorted(await insert_new(self.intents, docs))]
+        if not repeated:
             return list(orders)
-        done = await gather_limited(lambda o: self.outcomes.find_one({"_id": o.event_id}), orders)
-        return [order for order, outcome in zip(orders, done, strict=True) if outcome is None]
+        # Only an order whose intent was there already can have an outcome.
+        done = await gather_limited(lambda o: self.outcomes.find_one({"_id": o.event_id}), repeated)
+        finished = {o.event_id for o, outcome in zip(repeated, done, strict=True) if outcome}
+        return [order for order in orders if order.event_id not in finished]
 
     async def finish(
         self,
@@ -76,7 +78,7 @@ class DeliveryLog:
         now: datetime,
     ) -> None:
         """Record outcomes, each with its intent's fields (as this delivery wrote them)."""
-        await insert_ignoring_duplicates(
+        await insert_new(
             self.outcomes,
             [
                 _intent(order, message_ids[order.event_id], now) | _outcome(outcome, now)

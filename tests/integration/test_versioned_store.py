@@ -13,7 +13,15 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import ManualClock
-from servicekit.store import Change, Conflict, Loaded, UniqueFacts, VersionedStore, commit_id
+from servicekit.store import (
+    Change,
+    Conflict,
+    Loaded,
+    UniqueFacts,
+    VersionedStore,
+    commit_id,
+    insert_new,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -180,3 +188,16 @@ async def test_x_13_create_many_starts_new_aggregates_and_leaves_existing_ones_a
         commit_id("profile:b", 2),
         commit_id("profile:old", 1),
     ], "the two updates with events left markers; the creations without events none"
+
+
+async def test_x_03_one_bulk_insert_answers_which_documents_were_stored_already(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """The one duplicate-tolerant insert behind the inbox, the delivery log, access records
+    and ``create_many``: a repeated ``_id`` is an answer, not an error."""
+    processed = db["processed"]
+    assert await insert_new(processed, [{"_id": "e1"}, {"_id": "e2"}]) == set()
+    batch = [{"_id": "e0"}, {"_id": "e2"}, {"_id": "e3"}, {"_id": "e1"}]
+    assert await insert_new(processed, batch) == {1, 3}, "the indexes of the repeats"
+    assert await insert_new(processed, []) == set()
+    assert sorted([d["_id"] async for d in processed.find({})]) == ["e0", "e1", "e2", "e3"]
