@@ -22,7 +22,7 @@ from contracts import (
 from contracts.common import Role, UserProfile
 from contracts.envelope import ActorKind
 from contracts.identity import ProfileField
-from servicekit.relay import make_producer
+from servicekit.publish import make_producer
 
 
 @dataclass(frozen=True)

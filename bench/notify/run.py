@@ -36,7 +36,7 @@ from benchkit import CpuTime, infra_processes  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from contracts import Actor, OtpIssued, generate_keypair, seal  # noqa: E402
-from servicekit.relay import make_producer  # noqa: E402
+from servicekit.publish import make_producer  # noqa: E402
 from services.notify.domain import order_for  # noqa: E402
 from services.notify.letters import Composer  # noqa: E402
 from services.notify.realms import RealmDirectory  # noqa: E402

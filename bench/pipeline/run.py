@@ -36,7 +36,7 @@ from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E40
 
 from contracts import Actor, UserCreated  # noqa: E402
 from contracts.common import Role, UserProfile  # noqa: E402
-from servicekit.relay import make_producer  # noqa: E402
+from servicekit.publish import make_producer  # noqa: E402
 from servicekit.store import StoredEvent, commit_id  # noqa: E402
 from services.audit.domain import AccessRecord  # noqa: E402
 

@@ -13,48 +13,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 from pymongo import DeleteOne
 
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
+from servicekit.publish import Publisher
 from servicekit.store import Document, StoredEvent, VersionedStore, gather_limited
+from servicekit.supervise import Backoff
 
 log = get_logger(__name__)
 
-EVENTS_PUBLISHED = Counter(
-    "outbox_events_published_total", "Events the outbox relay published to Kafka", ["topic"]
-)
 #: Commits kept in memory for the relay; a burst beyond this is read back from the database.
 SEEN_COMMITS_KEPT = 10_000
 
+#: The longest wait between two attempts of a relay that cannot reach Kafka or the database.
+MAX_BACKOFF_SECONDS = 10.0
+
+FAILED_PASSES = Counter(
+    "outbox_relay_failed_passes_total", "Relay passes that failed and are tried again"
+)
 PENDING = Gauge("outbox_pending_markers", "Pending outbox markers seen by the last relay pass")
-
-
-def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
-    """An idempotent producer: retries cannot duplicate or reorder within a partition."""
-    return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
-        client_id=client_id,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-        request_timeout_ms=30_000,
-    )
 
 
 class OutboxRelay:
     def __init__(
         self,
         store: VersionedStore,
-        producer: AIOKafkaProducer,
-        topic_of: Callable[[str], str],
+        publisher: Publisher,
         clock: Clock,
         *,
         poll_seconds: float = 0.5,
@@ -62,12 +50,13 @@ class OutboxRelay:
         orphan_grace: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
-        self.producer = producer
-        self.topic_of = topic_of
+        self.publisher = publisher
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.orphan_grace = orphan_grace
+        self.healthy = False
+        """Whether the last attempt reached Kafka and the database: ``/readyz`` shows it."""
         self._wakeup = asyncio.Event()
         self._seen_committed: dict[str, Document] = {}
         """Commits this process wrote, by marker: one database read less per commit."""
@@ -79,26 +68,31 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Relay until cancelled; errors are logged and retried with back-off, never fatal."""
-        await self.producer.start()
-        backoff = self.poll_seconds
-        try:
-            while True:
-                try:
-                    sent = await self.publish_pending()
-                    backoff = self.poll_seconds
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("outbox relay pass failed; retrying")
-                    sent = 0
-                    backoff = min(backoff * 2, 10.0)
-                if sent < self.batch_size:
-                    self._wakeup.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=backoff)
-        finally:
-            await self.producer.stop()
+        """Relay until cancelled. A pass that fails (Kafka or the database away, even when the
+        process starts) is logged and tried again after back-off, and the relay reports itself
+        unhealthy until a pass succeeds; commits written meanwhile wait in the outbox."""
+        backoff = Backoff(self.poll_seconds, MAX_BACKOFF_SECONDS)
+        while True:
+            self._wakeup.clear()  # a commit from here on wakes the next pass at once
+            try:
+                await self.publisher.start()
+                sent = await self.publish_pending()
+            except Exception as err:
+                self.healthy = False
+                FAILED_PASSES.inc()
+                delay = backoff.next()
+                log.exception(
+                    "outbox relay pass failed; retrying",
+                    error=f"{type(err).__name__}: {err}",
+                    retry_in=round(delay, 3),
+                )
+                await asyncio.sleep(delay)
+                continue
+            self.healthy = True
+            backoff.reset()
+            if sent < self.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
 
     async def publish_pending(self) -> int:
         """One pass over at most ``batch_size`` markers; returns how many commits it published."""
@@ -116,7 +110,8 @@ class OutboxRelay:
             elif commit is not None or _age(now, marker) > self.orphan_grace:
                 dropped.append(marker)  # a writer that lost its race, or one that crashed
         ready.sort(key=lambda pair: pair[1]["_id"])  # subject, then version
-        await self._send([StoredEvent.from_document(e) for _, c in ready for e in c["events"]])
+        events = [StoredEvent.from_document(e) for _, c in ready for e in c["events"]]
+        await self.publisher.publish_stored(events)
         done = [m for m, _ in ready] + dropped
         # One round trip of single-``_id`` deletes: each is an index search on MongoDB and on
         # FerretDB, where a ``{"_id": {"$in": [...]}}`` filter is not pushed down and would scan
@@ -133,26 +128,6 @@ class OutboxRelay:
             return seen
         found: Document | None = await self.store.commits.find_one({"_id": marker["commit_id"]})
         return found
-
-    async def _send(self, events: list[StoredEvent]) -> None:
-        futures: list[asyncio.Future[Any]] = []
-        for event in events:
-            topic = self.topic_of(event.topic)
-            futures.append(
-                await self.producer.send(
-                    topic,
-                    value=event.json.encode(),
-                    key=event.key.encode(),
-                    headers=[
-                        ("event_type", event.type.encode()),
-                        ("event_id", event.event_id.encode()),
-                        ("correlation_id", event.correlation_id.encode()),
-                    ],
-                )
-            )
-        await asyncio.gather(*futures)
-        for event in events:
-            EVENTS_PUBLISHED.labels(topic=event.topic).inc()
 
 
 def _age(now: datetime, marker: Document) -> timedelta:

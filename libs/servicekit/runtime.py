@@ -1,16 +1,21 @@
 """One process per service: a FastAPI app, the service's Kafka subscribers and its outbox relay.
 
-Every service builds a :class:`Runtime` in its ``app.py``, hands it its routers and subscribers,
-and gets back an ASGI app that also answers ``/healthz``, ``/readyz`` and ``/metrics`` (X-08),
-speaks problem+json (X-05) and carries a correlation id from each request into its logs and
-events. ``serve`` runs it under uvicorn.
+Every service builds a :class:`Runtime` in its ``app.py``, hands it its routers, subscribers and
+background jobs, and gets back an ASGI app that also answers ``/healthz``, ``/readyz`` and
+``/metrics`` (X-08), speaks problem+json (X-05) and carries a correlation id from each request
+into its logs and events. ``serve`` runs it under uvicorn.
+
+The runtime owns the process's connections (database, broker, the one :class:`Publisher`) and
+its background tasks: the outbox relay and every ``in_background`` job run under a
+:class:`Supervisor`, so a task that dies is logged, restarted with back-off and shown in
+``/readyz`` until it runs again (X-17).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -34,9 +39,11 @@ from servicekit.logs import (
     new_correlation_id,
 )
 from servicekit.problems import ProblemCode, install_problem_handlers, problem_response
-from servicekit.relay import OutboxRelay, make_producer
+from servicekit.publish import Publisher
+from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
+from servicekit.supervise import Job, Supervisor
 
 log = get_logger(__name__)
 
@@ -52,7 +59,6 @@ HTTP_LATENCY = Histogram(
 
 CORRELATION_HEADER = "X-Correlation-ID"
 Startup = Callable[[], Awaitable[None]]
-Background = Callable[[], Coroutine[Any, Any, None]]
 
 
 def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
@@ -65,25 +71,50 @@ def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
 class Runtime:
     """The wiring of one service process; the one place that owns connections and tasks."""
 
-    def __init__(self, settings: ServiceSettings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        clock: Clock | None = None,
+        *,
+        supervisor: Supervisor | None = None,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.mongo = mongo_client(settings.mongodb_uri)
         self.db: AsyncDatabase[dict[str, Any]] = self.mongo[settings.database_name]
         self.broker: KafkaBroker = make_broker(settings)
         self.store = VersionedStore(self.db, self.clock)
+        self.publisher = Publisher(
+            settings.kafka_bootstrap_servers, f"{settings.service_name}-publisher", settings.topic
+        )
+        """The process's one way to publish events (the relay's, and any the service sends)."""
+        self.supervisor = supervisor or Supervisor(
+            base_delay=settings.background_restart_base_seconds,
+            max_delay=settings.background_restart_max_seconds,
+        )
+        """Runs the background tasks, restarting any that dies (X-17); a test may give one whose
+        back-off it controls."""
         self._on_startup: list[Startup] = []
-        self._background: dict[str, Background] = {}
         self._on_shutdown: list[Startup] = []
-        self._tasks: list[asyncio.Task[None]] = []
+        if settings.outbox_relay:
+            relay = OutboxRelay(
+                self.store,
+                self.publisher,
+                self.clock,
+                poll_seconds=settings.outbox_poll_seconds,
+                batch_size=settings.outbox_batch_size,
+            )
+            self.supervisor.add("outbox-relay", relay.run, healthy=lambda: relay.healthy)
 
     def on_startup(self, fn: Startup) -> None:
         """Run ``fn`` once before serving (creating indexes, seeding reference data)."""
         self._on_startup.append(fn)
 
-    def in_background(self, name: str, fn: Background) -> None:
-        """Run ``fn`` as a task while the service serves (a scheduled job); cancelled at stop."""
-        self._background[name] = fn
+    def in_background(self, name: str, fn: Job) -> None:
+        """Run ``fn`` as a supervised task while the service serves (a scheduled job, see
+        :func:`servicekit.supervise.every`): restarted with back-off if it dies, shown in
+        ``/readyz`` as ``task:<name>``, cancelled at stop."""
+        self.supervisor.add(name, fn)
 
     def on_shutdown(self, fn: Startup) -> None:
         """Run ``fn`` once when the process stops (closing the service's own connections)."""
@@ -106,37 +137,23 @@ class Runtime:
                 checks[name] = await asyncio.wait_for(check(), timeout=3.0)
             except Exception:
                 checks[name] = False
-        return checks
+        return checks | self.supervisor.checks()
 
     @asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         for fn in self._on_startup:
             await fn()
         await self.broker.start()
-        if self.settings.outbox_relay:
-            relay = OutboxRelay(
-                self.store,
-                make_producer(
-                    self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay"
-                ),
-                self.topic,
-                self.clock,
-                poll_seconds=self.settings.outbox_poll_seconds,
-                batch_size=self.settings.outbox_batch_size,
-            )
-            self._tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-        for name, fn in self._background.items():
-            self._tasks.append(asyncio.create_task(fn(), name=name))
+        self.supervisor.start()
         log.info("service started", port=self.settings.http_port)
         try:
             yield
         finally:
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.supervisor.stop()
             for fn in self._on_shutdown:
                 await fn()
             await self.broker.stop()
+            await self.publisher.stop()
             await self.mongo.close()
             log.info("service stopped")
 
@@ -164,7 +181,10 @@ class Runtime:
         async def healthz() -> dict[str, str]:
             return {"status": "ok", "service": self.settings.service_name}
 
-        @router.get("/readyz", summary="Readiness: Kafka and the database are reachable")
+        @router.get(
+            "/readyz",
+            summary="Readiness: Kafka and the database are reachable, every background task runs",
+        )
         async def readyz() -> Response:
             checks = await self.ready()
             if all(checks.values()):

@@ -33,6 +33,12 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
     consumers: bool = Field(default=True, description="Run this service's Kafka subscribers.")
+    background_restart_base_seconds: float = Field(
+        default=0.5, gt=0, description="First back-off before a dead background task restarts."
+    )
+    background_restart_max_seconds: float = Field(
+        default=60.0, gt=0, description="The longest back-off before a background task restarts."
+    )
 
     notify_public_key: str = Field(
         default="", description="X25519 public key (base64) that secrets for mails are sealed to."

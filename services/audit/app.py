@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
+from servicekit.supervise import every
 from services.audit import api, handlers
 from services.audit.access import Introspection
 from services.audit.exports import Exports
@@ -21,14 +22,14 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     records = AccessRecords(runtime.db)
     profiles = ProfileHistories(runtime.store)
     runtime.on_startup(records.create_indexes)
-    live = LiveStream(runtime.broker, settings)
+    live = LiveStream(runtime.publisher)
     usecases = AuditUseCases(records, profiles, live, runtime.clock)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
     introspection = Introspection(settings.identity_url)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
         runtime.in_background(
-            "retention", lambda: usecases.purge_every(settings.retention_interval_seconds)
+            "retention", every(settings.retention_interval_seconds, usecases.purge)
         )
     return runtime.app(
         title="Audit service",

@@ -11,15 +11,13 @@ consumers drop as a repeat.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Final
 
-from faststream.kafka import KafkaBroker
 from prometheus_client import Counter
 
-from contracts import AccessRecorded, Topics
-from servicekit.settings import ServiceSettings
+from contracts import AccessRecorded
+from servicekit.publish import Publisher
 from services.audit.domain import AccessRecord
 
 LOGINS = Counter("audit_logins_total", "Completed logins (ログイン)", ["realm"])
@@ -41,23 +39,14 @@ _MAIL_OUTCOMES: Final = {"MailSent": "sent", "MailFailed": "failed"}
 
 
 class LiveStream:
-    def __init__(self, broker: KafkaBroker, settings: ServiceSettings) -> None:
-        self.broker = broker
-        self.topic = settings.topic(Topics.AUDIT)
+    """``AccessRecorded`` on ``audit.access``, through the process's publisher."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
 
     async def publish(self, records: Sequence[AccessRecorded]) -> None:
         """Publish a batch and wait until the broker has every one (``acks=all``)."""
-        pending = [
-            await self.broker.publish(
-                r.to_json(),
-                topic=self.topic,
-                key=r.key(),
-                headers={"correlation_id": r.correlation_id},
-                no_confirm=True,
-            )
-            for r in records
-        ]
-        await asyncio.gather(*pending)
+        await self.publisher.publish(records)
 
 
 def count(records: Sequence[AccessRecord], reasons: dict[str, str]) -> None:

@@ -73,15 +73,6 @@ class AuditUseCases:
         log.info("access records purged", deleted=deleted)
         return deleted
 
-    async def purge_every(self, seconds: float) -> None:
-        """The scheduled retention job: purge now, then every ``seconds``; errors are logged."""
-        while True:
-            try:
-                await self.purge()
-            except Exception:
-                log.exception("retention purge failed; trying again at the next run")
-            await asyncio.sleep(seconds)
-
     async def _remember_profiles(self, events: Sequence[Event]) -> None:
         """Each user's new profile versions in one commit per user: the users created in this
         batch all together, the others side by side."""

@@ -51,9 +51,7 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
         Renderer(settings.mail_templates_dir),
         settings.notify_private_key.get_secret_value(),
     )
-    announcer = handlers.KafkaAnnouncer(runtime.broker, settings)
-    runtime.on_startup(announcer.start)
-    runtime.on_shutdown(announcer.stop)
+    announcer = handlers.KafkaAnnouncer(runtime.broker, runtime.publisher, settings)
     runtime.on_shutdown(pool.close)
     usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
     if settings.consumers:

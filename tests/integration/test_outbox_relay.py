@@ -12,7 +12,8 @@ from harness import Infra, Namespace, read_topic
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import ManualClock
-from servicekit.relay import OutboxRelay, make_producer
+from servicekit.publish import Publisher
+from servicekit.relay import OutboxRelay
 from servicekit.store import Change, Loaded, VersionedStore
 
 pytestmark = pytest.mark.integration
@@ -25,6 +26,10 @@ def toggle(current: Loaded) -> Change[int]:
     )
 
 
+def publisher_for(infra: Infra, ns: Namespace) -> Publisher:
+    return Publisher(infra.kafka_bootstrap_servers, "test-relay", lambda t: ns.topic_prefix + t)
+
+
 async def test_x_03_relay_publishes_every_commit_in_order_per_subject_and_clears_markers(
     infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
 ) -> None:
@@ -33,18 +38,13 @@ async def test_x_03_relay_publishes_every_commit_in_order_per_subject_and_clears
     for _ in range(4):
         for s in subjects:
             await store.update(s, toggle)
-    relay = OutboxRelay(
-        store,
-        make_producer(infra.kafka_bootstrap_servers, "test-relay"),
-        lambda t: ns.topic_prefix + t,
-        store.clock,
-    )
-    await relay.producer.start()
+    publisher = publisher_for(infra, ns)
+    relay = OutboxRelay(store, publisher, store.clock)
     try:
         assert await relay.publish_pending() == 20
         assert await relay.publish_pending() == 0, "published markers are gone"
     finally:
-        await relay.producer.stop()
+        await publisher.stop()
 
     records = await read_topic(
         infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 20
@@ -54,7 +54,11 @@ async def test_x_03_relay_publishes_every_commit_in_order_per_subject_and_clears
     for r in records:
         body = json.loads(r.value)
         assert r.key == body["subject_id"].encode(), "the Kafka key is the subject id (X-01)"
-        assert dict(r.headers)["correlation_id"] == body["correlation_id"].encode()
+        assert dict(r.headers) == {
+            "event_type": body["type"].encode(),
+            "event_id": body["event_id"].encode(),
+            "correlation_id": body["correlation_id"].encode(),
+        }, "the headers every publisher sets (servicekit.publish)"
         by_key[r.key].append(body["note"])
     assert {k: v for k, v in by_key.items()} == {
         s.encode(): [f"toggle {n}" for n in range(1, 5)] for s in subjects
@@ -69,16 +73,12 @@ async def test_x_03_a_batch_sent_again_after_a_crash_repeats_events_with_the_sam
     store = VersionedStore(db, ManualClock())
     await store.update("user-x", toggle)
     markers = await store.outbox.find({}).to_list()
-    topic = lambda t: ns.topic_prefix + t  # noqa: E731
     for _ in range(2):
-        relay = OutboxRelay(
-            store, make_producer(infra.kafka_bootstrap_servers, "r"), topic, store.clock
-        )
-        await relay.producer.start()
+        publisher = publisher_for(infra, ns)
         try:
-            assert await relay.publish_pending() == 1
+            assert await OutboxRelay(store, publisher, store.clock).publish_pending() == 1
         finally:
-            await relay.producer.stop()
+            await publisher.stop()
         await store.outbox.insert_many(markers)  # as if the crash came before the delete
     records = await read_topic(
         infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 2
