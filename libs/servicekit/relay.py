@@ -28,6 +28,10 @@ log = get_logger(__name__)
 
 #: Commits kept in memory for the relay; a burst beyond this is read back from the database.
 SEEN_COMMITS_KEPT = 10_000
+#: A commit this relay has not published within this time is most likely another replica's
+#: work (X-16) or deep in a backlog: one read more is then cheaper than holding it (and the
+#: password hash in its state) in memory.
+SEEN_COMMITS_MAX_AGE = timedelta(seconds=10)
 
 #: The longest wait between two attempts of a relay that cannot reach Kafka or the database.
 MAX_BACKOFF_SECONDS = 10.0
@@ -36,6 +40,9 @@ FAILED_PASSES = Counter(
     "outbox_relay_failed_passes_total", "Relay passes that failed and are tried again"
 )
 PENDING = Gauge("outbox_pending_markers", "Pending outbox markers seen by the last relay pass")
+REMEMBERED = Gauge(
+    "outbox_remembered_commits", "Commits the relay holds in memory to spare a database read"
+)
 
 
 class OutboxRelay:
@@ -59,8 +66,15 @@ class OutboxRelay:
         """Whether the last attempt reached Kafka and the database: ``/readyz`` shows it."""
         self._wakeup = asyncio.Event()
         self._seen_committed: dict[str, Document] = {}
-        """Commits this process wrote, by marker: one database read less per commit."""
+        """Commits this process wrote, by marker, in commit order: one database read less per
+        commit. Bounded in size, in age, and by what the outbox still holds: with several
+        replicas, another relay often publishes (and deletes the marker of) a commit first."""
         store.notify_on_commit(self._committed)
+
+    @property
+    def remembered(self) -> int:
+        """How many commits the relay holds in memory."""
+        return len(self._seen_committed)
 
     def _committed(self, commit: Document) -> None:
         if len(self._seen_committed) < SEEN_COMMITS_KEPT:  # beyond: read back, as after a crash
@@ -96,8 +110,10 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One pass over at most ``batch_size`` markers; returns how many commits it published."""
+        remembered = list(self._seen_committed)
         markers: list[Document] = await self.store.outbox.find({}).limit(self.batch_size).to_list()
         PENDING.set(len(markers))
+        self._forget(remembered, markers)
         if not markers:
             return 0
         commits = await gather_limited(self._commit_of, markers)
@@ -121,6 +137,25 @@ class OutboxRelay:
                 [DeleteOne({"_id": m["_id"]}) for m in done], ordered=False
             )
         return len(ready)
+
+    def _forget(self, remembered: list[str], markers: list[Document]) -> None:
+        """Drop the commits whose markers are gone, and those older than the age bound.
+
+        ``remembered`` was taken before the scan, so each of its markers was inserted before
+        the scan began (a marker precedes its commit). A scan that read the whole outbox (fewer
+        than ``batch_size``) and did not find one means another relay published it.
+        """
+        if len(markers) < self.batch_size:
+            pending = {m["_id"] for m in markers}
+            for marker in remembered:
+                if marker not in pending:
+                    self._seen_committed.pop(marker, None)
+        cutoff = self.clock.now() - SEEN_COMMITS_MAX_AGE
+        for marker, commit in list(self._seen_committed.items()):
+            if commit["committed_at"] >= cutoff:
+                break  # kept in commit order: the rest are younger
+            del self._seen_committed[marker]
+        REMEMBERED.set(len(self._seen_committed))
 
     async def _commit_of(self, marker: Document) -> Document | None:
         seen = self._seen_committed.pop(marker["_id"], None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -85,3 +86,52 @@ async def test_x_03_a_batch_sent_again_after_a_crash_repeats_events_with_the_sam
     )
     ids = [json.loads(r.value)["event_id"] for r in records]
     assert len(ids) == 2 and ids[0] == ids[1]
+
+
+async def test_x_16_a_relay_forgets_the_commits_another_relay_published(
+    infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Two replicas on one outbox: commits written through A's store are published by B. A
+    remembered them (they carry state, password hashes included); its next pass sees their
+    markers gone and forgets them, instead of holding them for ever."""
+    clock = ManualClock()
+    store_a, store_b = VersionedStore(db, clock), VersionedStore(db, clock)
+    publisher_a, publisher_b = publisher_for(infra, ns), publisher_for(infra, ns)
+    relay_a = OutboxRelay(store_a, publisher_a, clock)
+    relay_b = OutboxRelay(store_b, publisher_b, clock)
+    try:
+        for i in range(5):
+            await store_a.update(f"user-{i}", toggle)
+        assert relay_a.remembered == 5
+        assert await relay_b.publish_pending() == 5
+        assert await relay_a.publish_pending() == 0
+        assert relay_a.remembered == 0
+    finally:
+        await publisher_a.stop()
+        await publisher_b.stop()
+
+
+async def test_x_16_a_relay_in_a_backlog_forgets_commits_older_than_a_few_seconds(
+    infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """While the outbox holds more than one pass reads, a pass cannot tell a marker another
+    relay deleted from one it has not reached: there the age bound forgets what B published."""
+    clock = ManualClock()
+    store_a, store_b = VersionedStore(db, clock), VersionedStore(db, clock)
+    publisher_a, publisher_b = publisher_for(infra, ns), publisher_for(infra, ns)
+    relay_a = OutboxRelay(store_a, publisher_a, clock, batch_size=1)
+    relay_b = OutboxRelay(store_b, publisher_b, clock)
+    try:
+        for i in range(3):
+            await store_a.update(f"user-{i}", toggle)
+        assert await relay_b.publish_pending() == 3
+        for i in range(3):
+            await store_b.update(f"other-{i}", toggle)  # B's process writes a backlog
+        assert await relay_a.publish_pending() == 1
+        assert relay_a.remembered == 3, "young, and the full pass cannot tell"
+        clock.advance(timedelta(seconds=10, milliseconds=1))
+        assert await relay_a.publish_pending() == 1
+        assert relay_a.remembered == 0
+    finally:
+        await publisher_a.stop()
+        await publisher_b.stop()
