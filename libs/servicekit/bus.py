@@ -22,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from pymongo.errors import ConnectionFailure
 
 from contracts import Event, parse_event
 from contracts.envelope import Topics
+from servicekit.clock import Clock
 from servicekit.logs import bind_correlation_id, get_logger
 from servicekit.settings import ServiceSettings
 from servicekit.store import insert_new
@@ -213,10 +215,14 @@ class Inbox:
     between the handler's effect and the record means the effect is attempted again, so the
     effect must itself be keyed by the event (an insert with ``_id`` from the event id, or the id
     kept in the aggregate's state); the inbox makes the common redelivery cheap and exact.
+
+    Each marker carries the time it was written, so :meth:`purge` can forget it once Kafka can
+    no longer redeliver its event (X-14); ``Runtime.inbox`` runs that purge as a job.
     """
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], consumer: str) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], consumer: str, clock: Clock) -> None:
         self.collection = db[f"inbox.{consumer}"]
+        self.clock = clock
 
     async def unseen(self, events: Sequence[Event]) -> list[Event]:
         """The events not processed yet, each once (a batch may hold a redelivered twin)."""
@@ -227,10 +233,21 @@ class Inbox:
         return [e for e, s in zip(distinct.values(), seen, strict=True) if s is None]
 
     async def mark(self, events: Sequence[Event]) -> None:
-        if not events:
-            return
-        docs = [{"_id": str(e.event_id), "type": e.type} for e in events]
+        now = self.clock.now()
+        docs = [{"_id": str(e.event_id), "type": e.type, "processed_at": now} for e in events]
         await insert_new(self.collection, docs)
+
+    async def purge(self, retention: timedelta) -> int:
+        """Delete the markers written more than ``retention`` ago; returns how many.
+
+        ``retention`` must exceed the longest time Kafka may redeliver a record (the topic's
+        retention), or a late redelivery would find no marker and be processed again. On
+        FerretDB 1.24 the date filter is not pushed down, so this scans the collection: fine
+        for an hourly job, never for a hot path.
+        """
+        cutoff = self.clock.now() - retention
+        result = await self.collection.delete_many({"processed_at": {"$lt": cutoff}})
+        return int(result.deleted_count)
 
     def guard(self, handler: EventBatchHandler) -> EventBatchHandler:
         async def guarded(events: Sequence[Event]) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -30,7 +31,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.asyncapi import asyncapi_document
-from servicekit.bus import make_broker
+from servicekit.bus import Inbox, make_broker
 from servicekit.clock import Clock, SystemClock
 from servicekit.logs import (
     bind_correlation_id,
@@ -43,7 +44,7 @@ from servicekit.publish import Publisher
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
-from servicekit.supervise import Job, Supervisor
+from servicekit.supervise import Job, Supervisor, every
 
 log = get_logger(__name__)
 
@@ -96,6 +97,7 @@ class Runtime:
         back-off it controls."""
         self._on_startup: list[Startup] = []
         self._on_shutdown: list[Startup] = []
+        self._inboxes: list[Inbox] = []
         if settings.outbox_relay:
             relay = OutboxRelay(
                 self.store,
@@ -115,6 +117,24 @@ class Runtime:
         :func:`servicekit.supervise.every`): restarted with back-off if it dies, shown in
         ``/readyz`` as ``task:<name>``, cancelled at stop."""
         self.supervisor.add(name, fn)
+
+    def inbox(self, consumer: str) -> Inbox:
+        """The processed-event markers of one consumer (X-03). A supervised job forgets markers
+        older than ``INBOX_RETENTION_DAYS`` every ``PURGE_INTERVAL_SECONDS`` (X-14)."""
+        inbox = Inbox(self.db, consumer, self.clock)
+        if not self._inboxes:
+            self.in_background(
+                "inbox-purge", every(self.settings.purge_interval_seconds, self.purge_inboxes)
+            )
+        self._inboxes.append(inbox)
+        return inbox
+
+    async def purge_inboxes(self) -> int:
+        """What the inbox purge job does each time: forget expired markers of every inbox."""
+        retention = timedelta(days=self.settings.inbox_retention_days)
+        deleted = sum([await inbox.purge(retention) for inbox in self._inboxes])
+        log.info("inbox markers purged", deleted=deleted)
+        return deleted
 
     def on_shutdown(self, fn: Startup) -> None:
         """Run ``fn`` once when the process stops (closing the service's own connections)."""

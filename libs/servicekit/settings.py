@@ -33,6 +33,15 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
     consumers: bool = Field(default=True, description="Run this service's Kafka subscribers.")
+    inbox_retention_days: int = Field(
+        default=14,
+        ge=8,
+        description="How long processed-event markers are kept (X-14); must exceed the longest "
+        "Kafka can redeliver a record (topic retention, 7 days by default).",
+    )
+    purge_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often purge jobs forget what has expired."
+    )
     background_restart_base_seconds: float = Field(
         default=0.5, gt=0, description="First back-off before a dead background task restarts."
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiosmtplib
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
 from servicekit.runtime import Runtime
+from servicekit.supervise import every
 from services.notify import api, handlers
 from services.notify.letters import Composer
 from services.notify.realms import RealmDirectory
@@ -37,7 +40,7 @@ def smtp_pool(settings: NotifySettings) -> SmtpPool:
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = Runtime(settings, clock)
-    deliveries = DeliveryLog(runtime.db)
+    deliveries = DeliveryLog(runtime.db, timedelta(days=settings.delivery_log_retention_days))
     runtime.on_startup(deliveries.create_indexes)
     pool = smtp_pool(settings)
     courier = Courier(
@@ -56,6 +59,9 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
+    runtime.in_background(
+        "delivery-log-purge", every(settings.purge_interval_seconds, usecases.purge_delivery_log)
+    )
     return runtime.app(
         title="Notify service",
         description="Every event that needs a mail becomes one real SMTP mail, once.",

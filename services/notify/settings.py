@@ -37,3 +37,10 @@ class NotifySettings(ServiceSettings):
         default_factory=dict, description='Per-realm mail language, e.g. {"demo": "en"}.'
     )
     mail_batch_size: int = Field(default=500, ge=1, le=5000)
+    delivery_log_retention_days: int = Field(
+        default=30,
+        ge=8,
+        description="How long the delivery log keeps each mail (X-14): operators search it, and "
+        "it makes a redelivered event send nothing (NT-03), so it must outlast the longest "
+        "Kafka can redeliver a record (topic retention, 7 days by default).",
+    )

@@ -15,12 +15,16 @@ one collection.
 
 No secret is kept: no body, no link, no password. The address is kept because operators look
 mail up by it; logs and events show it masked.
+
+Both are purged after a retention (``DELIVERY_LOG_RETENTION_DAYS``, 30 by default): long
+enough for operators' questions, and longer than Kafka can redeliver an event (topic retention,
+7 days by default), since the intent is what makes a redelivery send nothing (X-14, NT-03).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -41,9 +45,10 @@ class Status(StrEnum):
 
 
 class DeliveryLog:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], retention: timedelta) -> None:
         self.intents = db["deliveries"]
         self.outcomes = db["delivery_outcomes"]
+        self.retention = retention
 
     async def create_indexes(self) -> None:
         """What operators search by (MongoDB uses them; FerretDB 1.x scans anyway)."""
@@ -85,6 +90,20 @@ class DeliveryLog:
                 for order, outcome in results
             ],
         )
+
+    async def purge(self, now: datetime) -> int:
+        """Forget the mails whose delivery began more than the retention before ``now``;
+        returns how many entries (intents and outcomes) went.
+
+        An outcome is never older than its intent, so an intent goes no later than its outcome
+        and a crash between the two deletes leaves only outcomes, which the next run takes. On
+        FerretDB 1.24 the date filter is not pushed down, so each delete scans its collection:
+        fine for an hourly job.
+        """
+        expired = {"created_at": {"$lt": now - self.retention}}
+        intents = await self.intents.delete_many(expired)
+        outcomes = await self.outcomes.delete_many(expired)
+        return int(intents.deleted_count + outcomes.deleted_count)
 
     async def search(
         self,

@@ -169,6 +169,12 @@ class NotifyUseCases:
         sender = mail.notice_sender if template is Template.PASSWORD_NOTICE else None
         return sender or mail.sender, rendered
 
+    async def purge_delivery_log(self) -> int:
+        """X-14: forget mails older than the delivery log's retention, by the injected clock."""
+        deleted = await self.deliveries.purge(self.clock.now())
+        log.info("delivery log purged", deleted=deleted)
+        return deleted
+
     async def search(
         self, *, recipient: str | None, event_id: str | None, status: Status | None, limit: int
     ) -> list[Document]:

@@ -15,6 +15,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from contracts import Event
 from servicekit.bus import Inbox, make_broker, subscribe
+from servicekit.clock import SystemClock
 from servicekit.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -204,7 +205,7 @@ async def test_x_03_the_inbox_makes_a_redelivered_event_a_no_op(
     async def send_welcome_mail(batch: Sequence[Event]) -> None:
         effects.extend(str(e.event_id) for e in batch)
 
-    inbox = Inbox(db, "welcome-mail")
+    inbox = Inbox(db, "welcome-mail", SystemClock())
     await run_subscriber(
         settings,
         inbox.guard(send_welcome_mail),
