@@ -5,8 +5,10 @@
 - ``logs``      structlog JSON logging with a ``correlation_id`` from HTTP to Kafka and back (X-08)
 - ``problems``  RFC 9457 problem+json errors with a stable ``code`` and Japanese ``title`` (X-05)
 - ``store``     the insert-only versioned store of X-13, whose commits are the outbox (X-03)
+- ``publish``   the one way to publish events: idempotent producer, keys and headers (X-01, X-08)
 - ``relay``     the outbox relay that publishes committed events to Kafka (X-03)
 - ``bus``       the FastStream broker factory, event subscribers with an explicit ack policy,
-                dead letters and the idempotent-consumer inbox (X-03)
+                dead letters and the idempotent-consumer inbox (X-03, X-14)
+- ``supervise`` background tasks restarted with back-off and shown in ``/readyz`` (X-17)
 - ``runtime``   one process per service: FastAPI + subscribers + relay, health, readiness, metrics
 """
