@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
@@ -82,27 +83,53 @@ class Publisher:
 
     async def publish(self, events: Sequence[Event]) -> None:
         """Publish ``events`` and return once Kafka has acknowledged every one."""
-        await self.publish_stored([StoredEvent.of(e) for e in events])
+        await self._send(
+            [
+                _Outgoing(e.topic, e.key(), e.to_json(), e.type, str(e.event_id), e.correlation_id)
+                for e in events
+            ]
+        )
 
     async def publish_stored(self, events: Sequence[StoredEvent]) -> None:
         """Publish events as the outbox keeps them (their bytes already made)."""
-        if not events:
+        await self._send(
+            [
+                _Outgoing(
+                    e.topic, e.key.encode(), e.json.encode(), e.type, e.event_id, e.correlation_id
+                )
+                for e in events
+            ]
+        )
+
+    async def _send(self, records: list[_Outgoing]) -> None:
+        if not records:
             return
         await self.start()
         assert self._producer is not None
         sent = [
             await self._producer.send(
-                self.topic_of(e.topic),
-                value=e.json.encode(),
-                key=e.key.encode(),
+                self.topic_of(r.topic),
+                value=r.value,
+                key=r.key,
                 headers=[
-                    ("event_type", e.type.encode()),
-                    ("event_id", e.event_id.encode()),
-                    ("correlation_id", e.correlation_id.encode()),
+                    ("event_type", r.event_type.encode()),
+                    ("event_id", r.event_id.encode()),
+                    ("correlation_id", r.correlation_id.encode()),
                 ],
             )
-            for e in events
+            for r in records
         ]
         await asyncio.gather(*sent)
-        for topic, count in collections.Counter(e.topic for e in events).items():
+        for topic, count in collections.Counter(r.topic for r in records).items():
             EVENTS_PUBLISHED.labels(topic=topic).inc(count)
+
+
+class _Outgoing(NamedTuple):
+    """One record on its way: where it goes and the bytes and ids it carries."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    event_type: str
+    event_id: str
+    correlation_id: str
