@@ -140,9 +140,6 @@ class Runtime:
         """Run ``fn`` once when the process stops (closing the service's own connections)."""
         self._on_shutdown.append(fn)
 
-    def topic(self, logical: str) -> str:
-        return self.settings.topic(logical)
-
     async def ready(self) -> dict[str, bool]:
         async def database() -> bool:
             await self.mongo.admin.command("ping")

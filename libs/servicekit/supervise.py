@@ -99,10 +99,13 @@ class Supervisor:
         self.sleep = sleep
         """How the back-off waits; a test passes one it controls, instead of waiting."""
         self._tasks: dict[str, _Supervised] = {}
+        self._started = False
 
     def add(self, name: str, job: Job, healthy: Callable[[], bool] | None = None) -> None:
         """Supervise ``job`` as ``name`` once started; ``healthy`` is asked on every check
         while the job runs (a job that keeps retrying inside, like the relay, says so there)."""
+        if self._started:
+            raise RuntimeError(f"background task {name!r} added after the service started")
         if name in self._tasks:
             raise ValueError(f"a background task named {name!r} exists already")
         supervised = _Supervised(name, job, healthy)
@@ -110,6 +113,7 @@ class Supervisor:
         UP.labels(task=name).set_function(lambda: float(supervised.up()))
 
     def start(self) -> None:
+        self._started = True
         for supervised in self._tasks.values():
             supervised.task = asyncio.create_task(
                 self._keep_running(supervised), name=supervised.name
@@ -133,15 +137,15 @@ class Supervisor:
             try:
                 await supervised.job()
             except Exception as err:
-                supervised.running = False
                 why = f"{type(err).__name__}: {err}"
                 log.exception("background task died", task=supervised.name, error=why)
             else:
-                supervised.running = False
                 log.error(
                     "background task returned; a background task must run until stopped",
                     task=supervised.name,
                 )
+            finally:
+                supervised.running = False
             if time.monotonic() - started >= self.max_delay:
                 backoff.reset()  # it ran well for a while: this is a new failure, not a loop
             delay = backoff.next()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from servicekit.supervise import Backoff, Supervisor
 
 
@@ -59,3 +61,11 @@ async def test_x_17_a_task_that_says_it_is_unhealthy_is_down_while_it_runs() -> 
         assert supervisor.checks() == {"task:outbox-relay": True}
     finally:
         await supervisor.stop()
+
+
+async def test_x_17_a_task_added_after_the_start_is_refused_rather_than_never_run() -> None:
+    supervisor = Supervisor(base_delay=1.0, max_delay=8.0)
+    supervisor.start()
+    with pytest.raises(RuntimeError, match="after the service started"):
+        supervisor.add("late-job", asyncio.Event().wait)
+    await supervisor.stop()
