@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import extract_parameters
 
-from services.identity import passwords
 from contracts.common import Role
+from services.identity import passwords
 from services.identity.domain.realms import PRESETS
 from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
