@@ -146,9 +146,6 @@ class Runtime:
             description=description,
             version="1.0.0",
             lifespan=self.lifespan,
-            responses={
-                422: {"description": "入力内容に誤りがあります (problem+json)"},
-            },
         )
         install_problem_handlers(app)
         app.add_middleware(CorrelateAndMeasure)

@@ -6,6 +6,7 @@ import aiosmtplib
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
+from servicekit.credentials import Introspection
 from servicekit.runtime import Runtime
 from services.notify import api, handlers
 from services.notify.letters import Composer
@@ -56,10 +57,12 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     runtime.on_shutdown(announcer.stop)
     runtime.on_shutdown(pool.close)
     usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
+    introspection = Introspection(settings.identity_url)
+    runtime.on_shutdown(introspection.close)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
     return runtime.app(
         title="Notify service",
         description="Every event that needs a mail becomes one real SMTP mail, once.",
-        routers=[api.router(usecases)],
+        routers=[api.router(usecases, introspection)],
     )
