@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
+from servicekit.credentials import session_token
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.credentials import session_token
 from services.identity.domain import authz
 from services.identity.domain.realms import RealmPolicy, realm_policy
 from services.identity.domain.sessions import Session

@@ -176,27 +176,26 @@ class SelfService:
         session = authz.own_member_details(caller, realm)
         inputs.require_half_width(password)
         login_id = inputs.login_id(realm, Role.MEMBER, given_login_id)
+        # The password first: whether an ID is taken is told only to the member themselves.
+        user = await self._verified(realm, session.user_id, password)
         if not await self.store.login_ids.claim(realm.name, login_id, session.user_id, None):
             raise LoginIdTaken()
-        while True:
-            try:
+        while not await self.store.users.update(
+            user_aggregate_id(realm.name, session.user_id),
+            partial(
+                existing(self_service.change_own_login_id),
+                verified_hash=user.password_hash,
+                new_login_id=login_id,
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+                completion_notice=realm.completion_notices,
+            ),
+        ):
+            try:  # the password changed meanwhile: check it again
                 user = await self._verified(realm, session.user_id, password)
             except WrongPassword:
                 await self._release_unless_own(realm, login_id, session.user_id)
                 raise
-            changed = await self.store.users.update(
-                user_aggregate_id(realm.name, session.user_id),
-                partial(
-                    existing(self_service.change_own_login_id),
-                    verified_hash=user.password_hash,
-                    new_login_id=login_id,
-                    correlation_id=current_correlation_id(),
-                    now=self.context.clock.now(),
-                    completion_notice=realm.completion_notices,
-                ),
-            )
-            if changed:
-                break
         await self.store.login_ids.settle(realm.name, login_id, session.user_id)
         if user.login_id != login_id:
             await self.store.login_ids.release(realm.name, user.login_id, session.user_id)
