@@ -22,7 +22,7 @@ from services.identity.domain.refusals import (
     NotFound,
     NotPermitted,
 )
-from services.identity.domain.users import NewUser, PasswordNotice, User, user_aggregate_id
+from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.usecases.context import Context, Created, actor_of, new_id
 from services.identity.usecases.organisations import Organisations
 
@@ -221,6 +221,3 @@ class Users:
         )
         answered = created and notice is None
         return Created(user_id, login_id, password if answered else None)
-
-    async def exists(self, realm: RealmPolicy, user_id: str) -> bool:
-        return (await self.store.users.get(user_aggregate_id(realm.name, user_id))) is not None
