@@ -142,6 +142,9 @@ def up() -> None:
         **infra_env(),
         "NOTIFY_PUBLIC_KEY": keys["NOTIFY_PUBLIC_KEY"],
         "PROVISIONING_TOKEN": provisioning_token(),
+        # Notify's delivery log and audit's exports ask identity whose session a request
+        # carries (X-15, ID-SESS-02).
+        "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
     }
     print("Starting services…")
     for name in PORTS:
@@ -174,9 +177,12 @@ Open more organisations as the back office does (the token is in {RUN_DIR}/provi
   curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
 Its access history, for the admin once logged in (README, "Audit: the access history"):
   http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/orgs/{org["org_id"]}/access-history.csv
-Mail wording with sample data, and the delivery log:
+Mail wording with sample data, and the delivery log (for the realm's support desk: create
+one with `.venv/bin/python -m services.identity create-support-operator demo SUP0001`, log in
+and change the initial password, as the README shows):
   curl 'http://127.0.0.1:{PORTS["notify"]}/v1/realms/kencom/templates/signup_activation/preview'
-  curl 'http://127.0.0.1:{PORTS["notify"]}/v1/deliveries?status=sent'
+  curl -H "Authorization: Bearer $TOKEN" \\
+    'http://127.0.0.1:{PORTS["notify"]}/v1/realms/demo/deliveries?status=sent'
 Stop everything with: make down"""
     )
 

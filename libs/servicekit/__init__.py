@@ -4,6 +4,8 @@
 - ``clock``     an injectable clock, so time-dependent rules are tested by moving it (X-04)
 - ``logs``      structlog JSON logging with a ``correlation_id`` from HTTP to Kafka and back (X-08)
 - ``problems``  RFC 9457 problem+json errors with a stable ``code`` and Japanese ``title`` (X-05)
+- ``credentials`` the session token (bearer or cookie, CSRF-checked: X-12) and identity's
+                introspection of it as a typed caller, for every service's authorisation (X-15)
 - ``store``     the insert-only versioned store of X-13, whose commits are the outbox (X-03)
 - ``publish``   the one way to publish events: idempotent producer, keys and headers (X-01, X-08)
 - ``relay``     the outbox relay that publishes committed events to Kafka (X-03)

@@ -124,8 +124,82 @@ _HTTP_STATUS_CODES = {
 }
 
 
+#: The problem document of every error answer, as documented in each service's OpenAPI.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with a stable code and a Japanese title (X-05).",
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "examples": ["urn:problem:session-expired"]},
+        "title": {"type": "string", "examples": ["セッション情報の取得に失敗しました"]},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "code": {"type": "string", "enum": [code.name for code in ProblemCode]},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "The path that was asked."},
+        "errors": {
+            "type": "array",
+            "description": "VALIDATION_ERROR, MALFORMED_REQUEST: each field at fault.",
+            "items": {
+                "type": "object",
+                "required": ["location", "message"],
+                "properties": {
+                    "location": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "message": {"type": "string"},
+                    "type": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+#: Every status a problem may answer with. A 500 is never documented: it is a bug (X-05).
+PROBLEM_STATUSES = sorted({code.status for code in ProblemCode} - {500})
+
+
+def document_problems(app: FastAPI) -> None:
+    """Every operation of ``app`` documents the problems of section 7 and the generic ones as
+    ``application/problem+json`` with the :data:`PROBLEM_SCHEMA`, written once here rather
+    than in each route, so that a client (or schemathesis) can check every error answer
+    against the document. A route's own ``responses`` descriptions are kept; their content
+    is replaced, since every error leaves through :func:`problem_response`.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _add_problems(build())
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_problems(document: dict[str, Any]) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for fastapis_own in ("HTTPValidationError", "ValidationError"):  # replaced below
+        schemas.pop(fastapis_own, None)
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    codes_by_status: dict[int, list[str]] = {}
+    for code in ProblemCode:
+        codes_by_status.setdefault(code.status, []).append(code.name)
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in PROBLEM_STATUSES:
+                responses.setdefault(
+                    str(status), {"description": ", ".join(codes_by_status[status])}
+                )
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response["content"] = content
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Every error leaves as problem+json: ours, FastAPI's validation, Starlette's, and crashes."""
+    """Every error leaves as problem+json: ours, FastAPI's validation, Starlette's, and crashes;
+    and the OpenAPI document says so (:func:`document_problems`)."""
+    document_problems(app)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

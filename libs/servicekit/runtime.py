@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contracts.asyncapi import asyncapi_document
 from servicekit.bus import Inbox, make_broker
 from servicekit.clock import Clock, SystemClock
+from servicekit.jobs import every
 from servicekit.logs import (
     bind_correlation_id,
     configure_logging,
@@ -44,7 +45,7 @@ from servicekit.publish import Publisher
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
-from servicekit.supervise import Job, Supervisor, every
+from servicekit.supervise import Job, Supervisor
 
 log = get_logger(__name__)
 
@@ -114,7 +115,7 @@ class Runtime:
 
     def in_background(self, name: str, fn: Job) -> None:
         """Run ``fn`` as a supervised task while the service serves (a scheduled job, see
-        :func:`servicekit.supervise.every`): restarted with back-off if it dies, shown in
+        :func:`servicekit.jobs.every`): restarted with back-off if it dies, shown in
         ``/readyz`` as ``task:<name>``, cancelled at stop."""
         self.supervisor.add(name, fn)
 
@@ -180,9 +181,6 @@ class Runtime:
             description=description,
             version="1.0.0",
             lifespan=self.lifespan,
-            responses={
-                422: {"description": "入力内容に誤りがあります (problem+json)"},
-            },
         )
         install_problem_handlers(app)
         app.add_middleware(CorrelateAndMeasure)

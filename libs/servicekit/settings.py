@@ -33,6 +33,14 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = Field(default=1000, ge=1, le=10_000)
     consumers: bool = Field(default=True, description="Run this service's Kafka subscribers.")
+    compaction_grace_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="A superseded aggregate version goes once its successor is this old (X-14).",
+    )
+    compaction_interval_seconds: float = Field(
+        default=600, gt=0, description="How often superseded versions are compacted."
+    )
     inbox_retention_days: int = Field(
         default=14,
         ge=8,

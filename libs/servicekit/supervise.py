@@ -63,21 +63,6 @@ class Backoff:
         self.attempts = 0
 
 
-def every(seconds: float, job: Callable[[], Awaitable[object]]) -> Job:
-    """A scheduled job for :meth:`Supervisor.add`: ``job`` now, then every ``seconds``.
-
-    An error is not caught here: it ends the loop, the supervisor logs it, reports the job down
-    and starts it again after back-off, so a job that keeps failing shows in ``/readyz``.
-    """
-
-    async def repeat() -> None:
-        while True:
-            await job()
-            await asyncio.sleep(seconds)
-
-    return repeat
-
-
 @dataclass
 class _Supervised:
     name: str

@@ -9,26 +9,22 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from servicekit.credentials import Introspection, session_token
 from servicekit.problems import Problem, ProblemCode
-from services.audit.access import Caller, Introspection, Refusal, may_export
+from services.audit.access import may_export
 from services.audit.domain import AccessRecord
 from services.audit.exports import ExportRequest, Exports, NoData
 from services.audit.period import KNOWN_REALMS, PeriodRefused
 from services.audit.sheet import Encoding, Order
 from services.audit.usecases import AuditUseCases
 
-SESSION_COOKIE = "__Host-session"
-
-_REFUSALS = {
-    Refusal.NO_SESSION: ProblemCode.SESSION_EXPIRED,
-    Refusal.MUST_CHANGE_PASSWORD: ProblemCode.PASSWORD_CHANGE_REQUIRED,
-    Refusal.NOT_PERMITTED: ProblemCode.FORBIDDEN,
-    Refusal.IDENTITY_UNAVAILABLE: ProblemCode.SERVICE_UNAVAILABLE,
-}
+RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["demo"])]
+OrgId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
+Token = Annotated[str, Depends(session_token)]
 
 
 class AccessRecordPage(BaseModel):
@@ -53,27 +49,9 @@ class PreviewOut(BaseModel):
 # Dependencies are ``async def``: FastAPI would run a plain ``def`` one in a worker thread.
 
 
-async def realm_name(realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]) -> str:
-    if realm not in KNOWN_REALMS:
-        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return realm
-
-
-async def session_token(
-    session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> str:
-    """The caller's session, from a bearer header (services, curl) or the cookie (browsers)."""
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    if session_cookie:
-        return session_cookie
-    raise Problem(ProblemCode.SESSION_EXPIRED)
-
-
 async def export_request(
-    realm: Annotated[str, Depends(realm_name)],
-    org_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")],
+    realm: RealmName,
+    org_id: OrgId,
     first: Annotated[date | None, Query(alias="from", description="開始日 (Asia/Tokyo)")] = None,
     last: Annotated[date | None, Query(alias="to", description="終了日 (Asia/Tokyo)")] = None,
     login_id: Annotated[
@@ -107,15 +85,19 @@ def router(usecases: AuditUseCases, exports: Exports, introspection: Introspecti
 
     async def require_reader(token: str, realm: str, org_id: str) -> None:
         """The organisation's admin, or its realm's support desk (AU-03), through identity's
-        introspection of the caller's session."""
-        caller: Caller | Refusal = await introspection.caller(token)
-        refusal = caller if isinstance(caller, Refusal) else may_export(caller, realm, org_id)
-        if refusal is not None:
-            raise Problem(_REFUSALS[refusal])
+        introspection of the caller's session.
+
+        Asked before anything is looked up, so that a stranger, a caller of another realm or
+        organisation, and one asking for an organisation or realm that does not exist all get
+        the same answer (X-15). A caller who passes is of that realm, so a realm audit has no
+        history rules for can only be one identity has and audit does not know yet.
+        """
+        await introspection.authorise(token, lambda caller: may_export(caller, realm, org_id))
+        if realm not in KNOWN_REALMS:
+            raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
 
     async def authorised(
-        request: Annotated[ExportRequest, Depends(export_request)],
-        token: Annotated[str, Depends(session_token)],
+        token: Token, request: Annotated[ExportRequest, Depends(export_request)]
     ) -> ExportRequest:
         await require_reader(token, request.realm, request.org_id)
         return request
@@ -164,9 +146,9 @@ def router(usecases: AuditUseCases, exports: Exports, introspection: Introspecti
         responses={403: {"description": "FORBIDDEN"}},
     )
     async def list_records(
-        realm: Annotated[str, Depends(realm_name)],
-        org_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")],
-        token: Annotated[str, Depends(session_token)],
+        token: Token,
+        realm: RealmName,
+        org_id: OrgId,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> AccessRecordPage:
         await require_reader(token, realm, org_id)

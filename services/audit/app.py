@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
+from servicekit.credentials import Introspection
+from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from servicekit.supervise import every
 from services.audit import api, handlers
-from services.audit.access import Introspection
 from services.audit.exports import Exports
 from services.audit.settings import AuditSettings
 from services.audit.store import AccessRecords, ProfileHistories
@@ -26,6 +26,7 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     usecases = AuditUseCases(records, profiles, live, runtime.clock)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
     introspection = Introspection(settings.identity_url)
+    runtime.on_shutdown(introspection.close)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
         runtime.in_background(

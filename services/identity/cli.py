@@ -13,22 +13,19 @@ import asyncio
 import json
 
 from servicekit.runtime import Runtime
-from services.identity.realms import realm_policy
+from services.identity.app import bootstrap
+from services.identity.domain.realms import realm_policy
 from services.identity.settings import IdentitySettings
-from services.identity.store import IdentityStore
-from services.identity.usecases import IdentityUseCases
 
 
 async def create_support_operator(realm_name: str, login_id: str) -> dict[str, str | None]:
     realm = realm_policy(realm_name)
     if realm is None:
         raise SystemExit(f"unknown realm {realm_name!r}")
-    runtime = Runtime(IdentitySettings())
+    settings = IdentitySettings()
+    runtime = Runtime(settings)
     try:
-        store = IdentityStore(runtime.db, runtime.store, runtime.clock)
-        created = await IdentityUseCases(store, runtime.clock).create_support_operator(
-            realm, login_id
-        )
+        created = await bootstrap(settings, runtime).users.create_support_operator(realm, login_id)
     finally:
         await runtime.mongo.close()
     return {

@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from servicekit.settings import ServiceSettings
 
@@ -20,6 +20,25 @@ class IdentitySettings(ServiceSettings):
 
     password_hash_memory_kib: int = Field(default=19 * 1024, description="argon2id memory (KiB)")
     password_hash_time_cost: int = Field(default=2, description="argon2id iterations")
+
+    shadow_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Key of the digest that places an unknown login ID's count in a shadow slot; empty: "
+            "one is made and kept in the database on first start."
+        ),
+    )
+    shadow_slots: int = Field(default=65_536, ge=1, description="Shadow-count slots (X-14).")
+    shadow_slot_capacity: int = Field(default=8, ge=1, description="Counts one slot keeps.")
+    shadow_lock_days: float = Field(
+        default=90, gt=0, description="A shadow count lasts this long after its last attempt."
+    )
+    claim_grace_seconds: float = Field(
+        default=600, gt=0, description="An unsettled login-ID claim older than this is freed."
+    )
+    upkeep_interval_seconds: float = Field(
+        default=300, gt=0, description="How often sessions and tokens are purged, claims reaped."
+    )
 
     @property
     def realms_in_maintenance(self) -> frozenset[str]:

@@ -8,8 +8,9 @@ import aiosmtplib
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
+from servicekit.credentials import Introspection
+from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from servicekit.supervise import every
 from services.notify import api, handlers
 from services.notify.letters import Composer
 from services.notify.realms import RealmDirectory
@@ -57,6 +58,8 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     announcer = handlers.KafkaAnnouncer(runtime.broker, runtime.publisher, settings)
     runtime.on_shutdown(pool.close)
     usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
+    introspection = Introspection(settings.identity_url)
+    runtime.on_shutdown(introspection.close)
     if settings.consumers:
         handlers.register(runtime.broker, settings, usecases)
     runtime.in_background(
@@ -65,5 +68,5 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     return runtime.app(
         title="Notify service",
         description="Every event that needs a mail becomes one real SMTP mail, once.",
-        routers=[api.router(usecases)],
+        routers=[api.router(usecases, introspection)],
     )

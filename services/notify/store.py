@@ -108,13 +108,15 @@ class DeliveryLog:
     async def search(
         self,
         *,
+        realm: str,
         recipient: str | None,
         event_id: str | None,
         status: Status | None,
         limit: int,
     ) -> list[Document]:
-        """Newest first. Finished mails come from the outcomes; the rest from the intents."""
-        query: Document = {}
+        """One realm's mails, newest first. Finished mails come from the outcomes; the rest
+        from the intents."""
+        query: Document = {"realm": realm}
         if event_id is not None:
             query["_id"] = event_id
         if recipient is not None:

@@ -176,10 +176,17 @@ class NotifyUseCases:
         return deleted
 
     async def search(
-        self, *, recipient: str | None, event_id: str | None, status: Status | None, limit: int
+        self,
+        *,
+        realm: str,
+        recipient: str | None,
+        event_id: str | None,
+        status: Status | None,
+        limit: int,
     ) -> list[Document]:
+        """One realm's delivery log: its support desk sees its own mails, no other realm's."""
         return await self.deliveries.search(
-            recipient=recipient, event_id=event_id, status=status, limit=limit
+            realm=realm, recipient=recipient, event_id=event_id, status=status, limit=limit
         )
 
 

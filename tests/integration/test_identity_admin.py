@@ -173,11 +173,11 @@ def test_x_07_names_outside_jis_x_0208_are_refused_naming_the_character(identity
             headers=bearer(token),
         )
 
-    old_style = with_profile({"name": "髙橋一郎", "department": "総務部ｱ"})
+    old_style = with_profile({"name": "髙橋一郎", "department": "総務部①"})
     assert (old_style.status_code, old_style.json()["code"]) == (422, "VALIDATION_ERROR")
     messages = {tuple(e["location"]): e["message"] for e in old_style.json()["errors"]}
     assert "「髙」" in messages[("body", "profile", "name")]
-    assert "「ｱ」" in messages[("body", "profile", "department")]
+    assert "「①」" in messages[("body", "profile", "department")]
     too_long = with_profile({"department": "総" * 26})
     assert too_long.json()["errors"][0]["message"] == "25文字以内で入力してください"
     assert (

@@ -106,7 +106,7 @@ async def test_id_user_03_members_have_no_organisation_and_the_support_desk_regi
     assert log_in(proc.url, "mypage", login_id, password).status_code == 200, "support unlocked"
 
 
-async def test_id_user_08_id_pw_07_a_member_changes_login_id_phone_password_and_email_each_noticed(
+async def test_id_user_08_id_pw_07_x_15_a_member_changes_login_id_phone_password_and_email_each_noticed(  # noqa: E501
     identity: Any, mypage_support: str, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     proc, ns = identity
@@ -135,6 +135,9 @@ async def test_id_user_08_id_pw_07_a_member_changes_login_id_phone_password_and_
             headers=bearer(token),
         )
 
+    assert rename(taken_by, "not-my-password").json()["code"] == "INVALID_CREDENTIALS", (
+        "whether an ID is taken is told only to whoever knows the password (X-15)"
+    )
     assert rename(taken_by, NEW_PASSWORD).json()["code"] == "LOGIN_ID_TAKEN"
     assert rename(new_id, "not-my-password").json()["code"] == "INVALID_CREDENTIALS"
     assert rename(new_id, NEW_PASSWORD).status_code == 204

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import pyzipper
 from harness import Infra, Namespace, ServiceProcess, eventually, running_service
+from identity_client import bearer, support_session
 from mail_catchers import Mailpit, announcements, new_address, publish, read_all
 from mail_events import MAIL_TYPES, PRIVATE_KEY, Case, password_notice
 from pymongo import AsyncMongoClient
@@ -32,14 +33,18 @@ WINZIP_AES = 99
 
 @pytest.fixture(scope="module")
 def notify(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra,
+    tmp_path_factory: pytest.TempPathFactory,
+    identity: tuple[ServiceProcess, Namespace],
 ) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    """Notify, asking the module's identity who reads its delivery log."""
     with running_service(
         "notify",
         infra,
         tmp_path_factory.mktemp("notify"),
         notify_private_key=PRIVATE_KEY,
         mail_languages='{"demo": "en"}',
+        identity_url=identity[0].url,
     ) as started:
         yield started
 
@@ -179,39 +184,48 @@ def test_nt_02_operators_preview_a_template_with_sample_data(notify: Any) -> Non
         ("/v1/realms/atlantis/templates/otp/preview", 404, "REALM_NOT_FOUND"),
         ("/v1/realms/kencom/templates/no_such_mail/preview", 422, "VALIDATION_ERROR"),
         ("/v1/realms/kencom/templates/otp/preview?lang=fr", 422, "VALIDATION_ERROR"),
-        ("/v1/deliveries?status=lost", 422, "VALIDATION_ERROR"),
-        ("/v1/deliveries?limit=0", 422, "VALIDATION_ERROR"),
+        ("/v1/realms/kencom/deliveries?status=lost", 422, "VALIDATION_ERROR"),
+        ("/v1/realms/kencom/deliveries?limit=0", 422, "VALIDATION_ERROR"),
     ],
 )
 def test_x_05_bad_input_to_notify_is_a_problem_not_a_500(
-    notify: Any, path: str, status: int, code: str
+    notify: Any, kencom_support: str, path: str, status: int, code: str
 ) -> None:
     proc, _ = notify
-    r = httpx.get(proc.url + path)
+    r = httpx.get(proc.url + path, headers=bearer(kencom_support))
     assert (r.status_code, r.headers["content-type"]) == (status, "application/problem+json")
     assert r.json()["code"] == code and r.json()["title"]
 
 
-async def test_nt_04_operators_find_mails_in_the_delivery_log_by_recipient_event_and_status(
-    notify: Any, infra: Infra, mailpit: Mailpit
+@pytest.fixture(scope="module")
+def kencom_support(identity: tuple[ServiceProcess, Namespace]) -> str:
+    return support_session(identity[0], "kencom")[0]
+
+
+async def test_nt_04_x_15_a_realms_support_finds_its_mails_by_recipient_event_and_status(
+    notify: Any, identity: tuple[ServiceProcess, Namespace], infra: Infra, mailpit: Mailpit
 ) -> None:
     proc, ns = notify
     to = new_address("log")
-    first, second = MAIL_TYPES["otp"](to), MAIL_TYPES["temporary_password"](to)
-    await publish(infra.kafka_bootstrap_servers, ns.topic_prefix, first.event, second.event)
+    nexi, mypage = MAIL_TYPES["otp"](to), MAIL_TYPES["temporary_password"](to)
+    await publish(infra.kafka_bootstrap_servers, ns.topic_prefix, nexi.event, mypage.event)
     await eventually(lambda: len(mailpit.mails_to(to)) == 2)
+    desks = {realm: support_session(identity[0], realm)[0] for realm in ("nexi", "mypage")}
 
-    def log(**query: str) -> list[dict[str, Any]]:
-        return list(httpx.get(f"{proc.url}/v1/deliveries", params=query).json()["items"])
+    def log(realm: str, **query: str) -> list[dict[str, Any]]:
+        url = f"{proc.url}/v1/realms/{realm}/deliveries"
+        answer = httpx.get(url, params=query, headers=bearer(desks[realm]))
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
 
-    by_recipient = await eventually(lambda: (sent := log(recipient=to, status="sent"))[1:] and sent)
-    assert {d["event_id"] for d in by_recipient} == {
-        str(first.event.event_id),
-        str(second.event.event_id),
-    }
-    [one] = log(event_id=str(first.event.event_id))
+    [sent] = await eventually(lambda: log("nexi", recipient=to, status="sent"))
+    assert sent["event_id"] == str(nexi.event.event_id), "one address, only this realm's mail"
+    [other] = await eventually(lambda: log("mypage", recipient=to, status="sent"))
+    assert other["event_id"] == str(mypage.event.event_id)
+    [one] = log("nexi", event_id=str(nexi.event.event_id))
     assert (one["template"], one["event_type"], one["status"]) == ("otp", "OtpIssued", "sent")
-    assert log(recipient=to, status="failed") == []
-    page = json.dumps(log(recipient=to))
-    for secret in first.secrets + second.secrets:
+    assert log("nexi", event_id=str(mypage.event.event_id)) == [], "not by its id either"
+    assert log("nexi", recipient=to, status="failed") == []
+    page = json.dumps(log("nexi", recipient=to) + log("mypage", recipient=to))
+    for secret in nexi.secrets + mypage.secrets:
         assert secret not in page

@@ -19,7 +19,8 @@ from contracts import (
 from contracts.certs import KeyOrigin
 from contracts.common import UserProfile
 from contracts.identity import PasswordChangeMethod, ProfileField
-from services.audit.access import Caller, Refusal, may_export
+from servicekit.credentials import Caller, Refusal
+from services.audit.access import may_export
 from services.audit.catalogue import CATALOGUE, OTHER, operation_of
 from services.audit.domain import AccessRecord
 from services.audit.period import PeriodRefused, clip_period, months_before, retention_cutoff
@@ -216,7 +217,7 @@ def test_au_03_the_organisations_admin_or_its_realms_support_may_export() -> Non
     for role in ("business", "group_reader", "member"):
         assert may_export(Caller("b", "nexi", "org-1", role, False), "nexi", "org-1") is not None
     pending = Caller("a", "nexi", "org-1", "admin", restricted=True)
-    assert may_export(pending, "nexi", "org-1") is Refusal.MUST_CHANGE_PASSWORD
+    assert may_export(pending, "nexi", "org-1") is Refusal.LOGIN_INCOMPLETE
 
 
 def test_au_02_a_record_stored_before_the_catalogue_exports_with_its_event_type() -> None:

@@ -114,6 +114,31 @@ def test_x_05_validation_errors_malformed_json_and_crashes_are_problems_never_ba
     }, "a crash tells the client nothing about the bug"
 
 
+def test_x_05_every_operation_documents_its_problems_once_as_problem_json() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/items", responses={409: {"description": "ITEM_TAKEN"}})
+    async def items(body: Body) -> dict[str, int]:
+        return {"n": body.n}
+
+    document = app.openapi()
+    responses = document["paths"]["/items"]["post"]["responses"]
+    problems = {status for status in responses if status[0] in "45"}
+    assert problems == {str(code.status) for code in ProblemCode} - {"500"}, "a 500 is a bug"
+    for status in problems:
+        [(media_type, content)] = responses[status]["content"].items()
+        assert (media_type, content["schema"]) == (
+            "application/problem+json",
+            {"$ref": "#/components/schemas/Problem"},
+        )
+    assert responses["409"]["description"] == "ITEM_TAKEN", "a route's own words are kept"
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["properties"]["code"]["enum"]) == {code.name for code in ProblemCode}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert app.openapi() is document, "built once"
+
+
 def test_x_08_log_lines_are_json_and_carry_the_correlation_id() -> None:
     configure_logging("unit", "INFO", json=True)
     stream = io.StringIO()

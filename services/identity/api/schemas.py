@@ -1,21 +1,70 @@
-"""Identity's HTTP request and response bodies (OpenAPI shows them with their examples)."""
+"""Identity's HTTP request and response bodies (OpenAPI shows them with their examples).
 
+Bodies are parsed, not just validated (X-05): a profile's text arrives in the form it is stored
+in (full-width, X-07) or is refused with the field and the character at fault.
+"""
+
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from contracts.common import UserProfile
-from services.identity import domain, profiles
+from services.identity.domain import profiles
+from services.identity.domain.refusals import ProfileRefused
+
+
+def _stored(check: Callable[[str], str]) -> AfterValidator:
+    """A field checked by a domain rule, its refusal reported at the field (X-07)."""
+
+    def validate(value: str) -> str:
+        try:
+            return check(value)
+        except ProfileRefused as refused:
+            raise PydanticCustomError("profile", refused.detail or "") from None
+
+    return AfterValidator(validate)
+
+
+def _text(field: str) -> AfterValidator:
+    return _stored(lambda value: profiles.checked_text(field, value))
+
+
+class ProfileIn(BaseModel):
+    """A profile as an admin or support types it (ID-USER-06): names, departments and titles
+    in JIS X 0208, stored full-width; e-mail and phone half-width."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200), _text("name")] | None = Field(
+        default=None, examples=["日本 太郎"], description="氏名 (全角50文字以内)"
+    )
+    department: Annotated[str, Field(min_length=1, max_length=200), _text("department")] | None = (
+        Field(default=None, description="所属名 (全角25文字以内)")
+    )
+    title: Annotated[str, Field(min_length=1, max_length=200), _text("title")] | None = Field(
+        default=None, description="役職名 (全角50文字以内)"
+    )
+    email: Annotated[str, Field(max_length=254), _stored(profiles.checked_email)] | None = Field(
+        default=None, examples=["taro@example.jp"], description="半角50文字以内"
+    )
+    phone: Annotated[str, Field(max_length=254), _stored(profiles.checked_phone)] | None = Field(
+        default=None, examples=["03-1234-5678"], description="半角数字とハイフン20文字以内"
+    )
+
+    def to_profile(self) -> UserProfile:
+        return UserProfile(**self.model_dump(exclude_none=True))
 
 
 class NewAdmin(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     login_id: str = Field(
-        pattern=domain.HALF_WIDTH_LOGIN_ID.pattern, examples=["XA3000001"], description="半角英数字"
+        min_length=1, max_length=254, examples=["XA3000001"], description="半角英数字"
     )
-    profile: UserProfile = Field(default_factory=UserProfile)
+    profile: ProfileIn = Field(default_factory=ProfileIn)
 
 
 class NewOrganisation(BaseModel):
@@ -70,7 +119,7 @@ class NewBusinessUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
-    profile: UserProfile = Field(default_factory=UserProfile)
+    profile: ProfileIn = Field(default_factory=ProfileIn)
 
 
 class BusinessUserOut(BaseModel):
@@ -192,7 +241,7 @@ class NewMember(BaseModel):
     )
 
     login_id: str = Field(min_length=1, max_length=254)
-    profile: UserProfile = Field(description="e-mail is required: the initial password goes there")
+    profile: ProfileIn = Field(description="e-mail is required: the initial password goes there")
 
 
 class LoginIdChange(BaseModel):

@@ -11,6 +11,11 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from contracts.common import Role
+
+_ANY_LOGIN_ID = re.compile(r"^[\x21-\x7e]{1,254}$")
+_EMAIL_LOGIN_ID = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+
 
 class ForgottenIdRoute(StrEnum):
     """Where someone who forgot their login ID is sent (ID-LOGIN-05)."""
@@ -28,9 +33,9 @@ class RealmPolicy:
     name: str
     lock_threshold: int = 3
     """Consecutive wrong passwords that lock a user (ID-LOCK-01)."""
-    admin_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
+    admin_login_id: re.Pattern[str] = field(default=_ANY_LOGIN_ID)
     """Login-ID format of an organisation's admin (ID-USER-02)."""
-    business_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{1,254}$"))
+    business_login_id: re.Pattern[str] = field(default=_ANY_LOGIN_ID)
     member_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{6,64}$"))
     """Login-ID format of an individual member (ID-USER-03, -08)."""
     business_user_limit: int | None = None
@@ -43,7 +48,7 @@ class RealmPolicy:
     """A new business ID is a request the support desk approves (ID-USER-10, dantai-net)."""
     group_readers: bool = False
     """Support may issue group-wide read-only IDs (nexi 全社閲覧用ID, ID-USER-09)."""
-    temporary_password_roles: frozenset[str] = frozenset()
+    temporary_password_roles: frozenset[Role] = frozenset()
     """Who may ask for a temporary password by mail with their ID and e-mail (ID-PW-05)."""
     members: bool = False
     """Individual members without an organisation live here (ID-USER-03: My Page, kencom)."""
@@ -54,6 +59,14 @@ class RealmPolicy:
     password_reset_to_admin: bool = False
     """The admin's *reset* mails a new random password to the admin (ID-PW-06, nexi)."""
     forgotten_id_route: ForgottenIdRoute = ForgottenIdRoute.SUPPORT_DESK
+
+    def login_id_format(self, role: Role) -> re.Pattern[str]:
+        """The format of a login ID for ``role`` (ID-USER-02); staff IDs take the business one."""
+        if role is Role.ADMIN:
+            return self.admin_login_id
+        if role is Role.MEMBER:
+            return self.member_login_id
+        return self.business_login_id
 
 
 PRESETS: dict[str, RealmPolicy] = {
@@ -71,29 +84,29 @@ PRESETS: dict[str, RealmPolicy] = {
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
         RealmPolicy(
             "mypage",
-            temporary_password_roles=frozenset({"member"}),
+            temporary_password_roles=frozenset({Role.MEMBER}),
             members=True,
             completion_notices=True,
         ),
         RealmPolicy(
             "kencom",
-            admin_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
-            business_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
+            admin_login_id=_EMAIL_LOGIN_ID,
+            business_login_id=_EMAIL_LOGIN_ID,
             password_min_length=6,
             password_max_length=20,
-            member_login_id=re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$"),
+            member_login_id=_EMAIL_LOGIN_ID,
             members=True,
         ),
         RealmPolicy(
             "nexi",
             admin_login_id=re.compile(r"^[0-9]{11,12}$"),
             business_login_id=re.compile(r"^[0-9]{11,12}$"),
-            temporary_password_roles=frozenset({"admin"}),
+            temporary_password_roles=frozenset({Role.ADMIN}),
             group_readers=True,
             business_password_to_admin=True,
             password_reset_to_admin=True,
         ),
-        RealmPolicy("demo", temporary_password_roles=frozenset({"admin"})),
+        RealmPolicy("demo", temporary_password_roles=frozenset({Role.ADMIN})),
     )
 }
 

@@ -3,7 +3,8 @@ current password. Messages are for the person choosing the password, in Japanese
 
 from __future__ import annotations
 
-from services.identity.realms import RealmPolicy
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.refusals import PasswordRefused
 
 #: Common passwords (NIST SP 800-63B asks for a blocklist); lower-cased.
 BLOCKLIST = frozenset(
@@ -34,26 +35,24 @@ BLOCKLIST = frozenset(
 )
 
 
-def hint_refusal(policy: RealmPolicy, hint: str, password: str) -> str | None:
+def check_hint(policy: RealmPolicy, hint: str, password: str) -> None:
     """A hint is only for realms that keep them, and never gives the password away (SPEC 8)."""
     if not policy.password_hint:
-        return "このサービスではパスワードのヒントを登録できません"
+        raise PasswordRefused("このサービスではパスワードのヒントを登録できません")
     if password.lower() in hint.lower():
-        return "ヒントにパスワードを含めることはできません"
-    return None
+        raise PasswordRefused("ヒントにパスワードを含めることはできません")
 
 
-def refusal(policy: RealmPolicy, login_id: str, new: str, current: str | None) -> str | None:
-    """Why ``new`` is not acceptable, or ``None`` when it is."""
+def check(policy: RealmPolicy, login_id: str, new: str, current: str | None) -> None:
+    """Refuse ``new`` with :class:`PasswordRefused` saying why, unless the policy accepts it."""
     if not policy.password_min_length <= len(new) <= policy.password_max_length:
-        return (
+        raise PasswordRefused(
             f"パスワードは{policy.password_min_length}文字以上"
             f"{policy.password_max_length}文字以下で入力してください"
         )
     if new.lower() in BLOCKLIST:
-        return "推測されやすいパスワードは使用できません"
+        raise PasswordRefused("推測されやすいパスワードは使用できません")
     if login_id.lower() in new.lower():
-        return "利用者IDを含むパスワードは使用できません"
+        raise PasswordRefused("利用者IDを含むパスワードは使用できません")
     if current is not None and new == current:
-        return "現在のパスワードと異なるパスワードを入力してください"
-    return None
+        raise PasswordRefused("現在のパスワードと異なるパスワードを入力してください")

@@ -1,0 +1,18 @@
+"""Identity's HTTP API: module-level routers by the portal's words, mounted by ``app.py``.
+
+Routes are thin: parse, ask a use case, answer. Who may do what is answered by
+``domain.authz`` inside the use cases; refusals become problems in one place (``refusals``).
+"""
+
+from fastapi import APIRouter
+
+from services.identity.api import login, members, organisations, passwords, sessions, users
+
+ROUTERS: tuple[APIRouter, ...] = (
+    organisations.router,
+    login.router,
+    sessions.router,
+    users.router,
+    passwords.router,
+    members.router,
+)

@@ -1,0 +1,96 @@
+"""Logging in (ID-LOGIN-01..05): the login itself, and where to turn when the ID is forgotten."""
+
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request, Response
+
+from servicekit.problems import Problem, ProblemCode
+from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.schemas import Credentials, ForgottenIdOut, ForgottenIdRequest, LoginOut
+from services.identity.domain.attempts import LoginAnswer
+from services.identity.domain.realms import ForgottenIdRoute
+from services.identity.domain.sessions import COOKIE
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+REMEMBER_ID_COOKIE = "__Host-remember-id"
+
+router = APIRouter(prefix="/v1/realms/{realm}", tags=["login"])
+
+_REFUSED = {
+    LoginAnswer.LOCKED: ProblemCode.ACCOUNT_LOCKED,
+    LoginAnswer.DISABLED: ProblemCode.ACCOUNT_DISABLED,
+}
+
+
+@router.post(
+    "/login",
+    summary="Log in with a login ID and password (ID-LOGIN-01)",
+    responses={
+        401: {"description": "INVALID_CREDENTIALS"},
+        403: {"description": "ACCOUNT_DISABLED"},
+        422: {"description": "HALF_WIDTH_REQUIRED"},
+        423: {"description": "ACCOUNT_LOCKED"},
+        503: {"description": "MAINTENANCE"},
+    },
+)
+async def log_in(
+    request: Request, response: Response, policy: Realm, body: Credentials, identity: IdentityDep
+) -> LoginOut:
+    """Checks in the order of ID-LOGIN-01. An unknown login ID is answered, timed and locked
+    exactly like a wrong password. Success sets the opaque session cookie."""
+    outcome = await identity.login.log_in(
+        policy,
+        body.login_id,
+        body.password,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    result = outcome.result
+    if result.answer in _REFUSED:
+        raise Problem(_REFUSED[result.answer])
+    if outcome.session_token is None or result.user is None:
+        raise Problem(ProblemCode.INVALID_CREDENTIALS)
+    set_cookie(response, COOKIE, outcome.session_token)
+    if body.remember_id:  # ID-LOGIN-03: the last ID wins; unchecked clears it
+        set_cookie(response, REMEMBER_ID_COOKIE, body.login_id.strip(), max_age=365 * 24 * 3600)
+    else:
+        response.delete_cookie(REMEMBER_ID_COOKIE, path="/", secure=True, httponly=True)
+    previous = result.previous_login_at
+    return LoginOut(
+        user_id=result.user.user_id,
+        role=result.user.role.value,
+        previous_login_at=previous.astimezone(TOKYO) if previous else None,
+        password_change_required=result.must_change_password,
+    )
+
+
+#: What someone who forgot their login ID is told, per realm route (ID-LOGIN-05, seed 000 Q5,
+#: seed 003).
+FORGOTTEN_ID_GUIDANCE = {
+    ForgottenIdRoute.ADMIN_LISTS: (
+        "業務用IDは、管理用IDでログイン後の一覧でご確認いただけます。"
+        "管理用IDは、センターよりお送りした「ID通知書」をご確認ください。"
+        "ID通知書を紛失された場合は、サポートデスクへお問い合わせください。"
+    ),
+    ForgottenIdRoute.SUPPORT_DESK: (
+        "ログインIDをお忘れの方は、お客様サポートへお問い合わせください。"
+        "ご本人様確認を実施した上でお調べいたします。"
+    ),
+}
+
+
+@router.post(
+    "/forgotten-login-id",
+    summary="Forgot the login ID: where to turn, never whether an address is known",
+)
+async def forgotten_login_id(policy: Realm, body: ForgottenIdRequest) -> ForgottenIdOut:
+    """ID-LOGIN-05: the answer depends on the realm only, never on the address given."""
+    route = policy.forgotten_id_route
+    return ForgottenIdOut(route=route.value, message=FORGOTTEN_ID_GUIDANCE[route])
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """``__Host-`` cookies: Secure, Path=/, no Domain (X-12); HttpOnly and SameSite=Lax."""
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
+    )

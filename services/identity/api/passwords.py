@@ -1,0 +1,105 @@
+"""Passwords (ID-PW-02..06): one's own change, the forgotten-password routes, and what an
+admin (or support) does to a user's password."""
+
+from fastapi import APIRouter, Response
+
+from services.identity.api.deps import Caller, IdentityDep, OrgId, Realm, Token, UserId
+from services.identity.api.schemas import (
+    MAIL_SENT_ANSWER,
+    Accepted,
+    ForcedPassword,
+    HintOut,
+    HintRequest,
+    PasswordChange,
+    TemporaryPasswordRequest,
+)
+
+router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change one's own password (also the forced change of ID-PW-03)",
+)
+async def change_password(
+    policy: Realm, body: PasswordChange, token: Token, caller: Caller, identity: IdentityDep
+) -> Response:
+    await identity.self_service.change_password(
+        policy, caller, token, body.current_password, body.new_password, body.hint
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/temporary-password",
+    status_code=202,
+    summary="Forgot the password: a temporary one by mail to the registered address (ID-PW-05)",
+)
+async def temporary_password(
+    policy: Realm, body: TemporaryPasswordRequest, identity: IdentityDep
+) -> Accepted:
+    """Always answers the same, whether or not the ID and e-mail belong together."""
+    await identity.self_service.request_temporary_password(policy, body.login_id, body.email)
+    return Accepted(message=MAIL_SENT_ANSWER)
+
+
+@router.post(
+    "/password-hint",
+    summary="Forgot the password: the hint for an ID, never the password (ID-PW-04)",
+)
+async def password_hint(policy: Realm, body: HintRequest, identity: IdentityDep) -> HintOut:
+    return HintOut(hint=await identity.self_service.password_hint(policy, body.login_id))
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/initialise",
+    status_code=204,
+    summary="Back to the initial password, unlocked (ID-PW-06, ID-LOCK-04)",
+)
+async def initialise(
+    policy: Realm, org_id: OrgId, user_id: UserId, caller: Caller, identity: IdentityDep
+) -> Response:
+    await identity.accounts.initialise_password(policy, caller, org_id, user_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/members/{user_id}/initialise",
+    status_code=204,
+    summary="Support sets a member back to the initial password, unlocked (ID-USER-03, -04)",
+)
+async def initialise_member(
+    policy: Realm, user_id: UserId, caller: Caller, identity: IdentityDep
+) -> Response:
+    await identity.accounts.initialise_password(policy, caller, None, user_id)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/orgs/{org_id}/users/{user_id}/password",
+    status_code=204,
+    summary="The admin sets a business user's password, which unlocks it (ID-PW-06)",
+)
+async def force_password(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    body: ForcedPassword,
+    caller: Caller,
+    identity: IdentityDep,
+) -> Response:
+    await identity.accounts.force_password(policy, caller, org_id, user_id, body.new_password)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/reset",
+    status_code=204,
+    summary="Reset: a new random password mailed to the admin, unlocked (ID-PW-06, nexi)",
+)
+async def reset_password(
+    policy: Realm, org_id: OrgId, user_id: UserId, caller: Caller, identity: IdentityDep
+) -> Response:
+    await identity.accounts.reset_password(policy, caller, org_id, user_id)
+    return Response(status_code=204)

@@ -1,0 +1,32 @@
+"""The domain's refusals as the problems a client reads (SPEC section 7), mapped once."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from servicekit.problems import ProblemCode, problem_response
+from services.identity.domain import refusals
+
+PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
+    refusals.NotPermitted: ProblemCode.FORBIDDEN,
+    refusals.StepsPending: ProblemCode.PASSWORD_CHANGE_REQUIRED,
+    refusals.NotFound: ProblemCode.NOT_FOUND,
+    refusals.LoginIdTaken: ProblemCode.LOGIN_ID_TAKEN,
+    refusals.BusinessUserLimitReached: ProblemCode.BUSINESS_USER_LIMIT,
+    refusals.WrongPassword: ProblemCode.INVALID_CREDENTIALS,
+    refusals.PasswordRefused: ProblemCode.PASSWORD_POLICY,
+    refusals.MissingContact: ProblemCode.VALIDATION_ERROR,
+    refusals.HalfWidthRequired: ProblemCode.HALF_WIDTH_REQUIRED,
+    refusals.LoginIdFormat: ProblemCode.VALIDATION_ERROR,
+    refusals.InMaintenance: ProblemCode.MAINTENANCE,
+    refusals.ProfileRefused: ProblemCode.VALIDATION_ERROR,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Every refusal leaves as its problem+json, whichever route or use case raised it."""
+
+    @app.exception_handler(refusals.Refusal)
+    async def _refused(request: Request, refusal: refusals.Refusal) -> JSONResponse:
+        return problem_response(
+            PROBLEMS[type(refusal)], detail=refusal.detail, instance=request.url.path
+        )

@@ -1,0 +1,38 @@
+"""Sessions (ID-SESS-01, -02): introspection for the gateway and other services, and logout."""
+
+from fastapi import APIRouter, Response
+
+from services.identity.api.deps import CurrentSession, IdentityDep, Token
+from services.identity.api.schemas import SessionOut
+from services.identity.domain.sessions import COOKIE
+
+router = APIRouter(prefix="/v1", tags=["sessions"])
+
+
+@router.get(
+    "/sessions/current",
+    summary="Introspect a session (ID-SESS-02): for the gateway and other services",
+    responses={401: {"description": "SESSION_EXPIRED"}},
+)
+async def introspect(session: CurrentSession) -> SessionOut:
+    return SessionOut(
+        user_id=session.user_id,
+        realm=session.realm,
+        org_id=session.org_id,
+        role=session.role.value,
+        login_id=session.login_id,
+        restricted=session.restricted,
+        otp_verified=session.otp_verified,
+        previous_login_at=session.previous_login_at,
+        expires_at=session.expires_at,
+        readable_org_ids=list(session.readable_org_ids),
+        pending_steps=list(session.pending_steps),
+    )
+
+
+@router.post("/logout", status_code=204, summary="End the session")
+async def log_out(token: Token, identity: IdentityDep, response: Response) -> Response:
+    await identity.login.log_out(token)
+    response.status_code = 204
+    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    return response

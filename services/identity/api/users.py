@@ -1,0 +1,117 @@
+"""An organisation's users (ID-USER-01, -05..07, -09, -10): what its admin and support do."""
+
+from fastapi import APIRouter, Response, status
+
+from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, OrgId, Realm, UserId
+from services.identity.api.schemas import (
+    BusinessUserOut,
+    BusinessUserView,
+    NewBusinessUser,
+    NewGroupReader,
+    ProfileIn,
+    StatusChange,
+)
+from services.identity.domain.users import User
+
+router = APIRouter(prefix="/v1/realms/{realm}", tags=["users"])
+
+
+@router.post(
+    "/orgs/{org_id}/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="The organisation's admin creates a business user (ID-USER-01)",
+    responses={202: {"description": "A request awaiting support's approval (ID-USER-10)"}},
+)
+async def create_business_user(
+    response: Response,
+    policy: Realm,
+    org_id: OrgId,
+    body: NewBusinessUser,
+    caller: Caller,
+    identity: IdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> BusinessUserOut:
+    created = await identity.users.create_business_user(
+        policy, caller, org_id, body.login_id, body.profile.to_profile(), idempotency_key
+    )
+    if created.pending:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return BusinessUserOut.model_validate(created, from_attributes=True)
+
+
+@router.post(
+    "/orgs/{org_id}/id-requests/{user_id}/approve",
+    status_code=status.HTTP_201_CREATED,
+    summary="Support approves an admin's request for a business ID (ID-USER-10)",
+)
+async def approve_id_request(
+    policy: Realm, org_id: OrgId, user_id: UserId, caller: Caller, identity: IdentityDep
+) -> BusinessUserOut:
+    created = await identity.users.approve_id_request(policy, caller, org_id, user_id)
+    return BusinessUserOut.model_validate(created, from_attributes=True)
+
+
+@router.post(
+    "/group-readers",
+    status_code=status.HTTP_201_CREATED,
+    summary="Support issues a group-wide read-only ID (ID-USER-09)",
+)
+async def create_group_reader(
+    policy: Realm, body: NewGroupReader, caller: Caller, identity: IdentityDep
+) -> BusinessUserOut:
+    created = await identity.users.create_group_reader(policy, caller, body.login_id, body.org_ids)
+    return BusinessUserOut.model_validate(created, from_attributes=True)
+
+
+@router.get(
+    "/orgs/{org_id}/users",
+    summary="The organisation's business users, for its admin (ID-USER-07)",
+)
+async def list_business_users(
+    policy: Realm, org_id: OrgId, caller: Caller, identity: IdentityDep
+) -> list[BusinessUserView]:
+    return [_view(u) for u in await identity.users.business_users(policy, caller, org_id)]
+
+
+def _view(user: User) -> BusinessUserView:
+    return BusinessUserView(
+        user_id=user.user_id,
+        login_id=user.login_id,
+        status=user.status.value,
+        locked=user.locked,
+        profile=user.profile,
+    )
+
+
+@router.put(
+    "/orgs/{org_id}/users/{user_id}/profile",
+    status_code=204,
+    summary="The admin replaces a business user's profile (ID-USER-06)",
+)
+async def change_profile(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    body: ProfileIn,
+    caller: Caller,
+    identity: IdentityDep,
+) -> Response:
+    await identity.accounts.change_profile(policy, caller, org_id, user_id, body.to_profile())
+    return Response(status_code=204)
+
+
+@router.put(
+    "/orgs/{org_id}/users/{user_id}/status",
+    status_code=204,
+    summary="The admin makes a business user active or inactive (ID-USER-05)",
+)
+async def change_status(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    body: StatusChange,
+    caller: Caller,
+    identity: IdentityDep,
+) -> Response:
+    await identity.accounts.change_status(policy, caller, org_id, user_id, body.active)
+    return Response(status_code=204)

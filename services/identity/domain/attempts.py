@@ -1,0 +1,73 @@
+"""A login attempt as the decision sees it, and its answer (ID-LOGIN-01)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum, StrEnum
+
+from services.identity.domain.users import User
+
+
+class LoginAnswer(Enum):
+    SUCCEEDED = "succeeded"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    LOCKED = "locked"
+    DISABLED = "disabled"
+    CREDENTIALS_CHANGED_MEANWHILE = "credentials_changed_meanwhile"
+    """The password was checked against a hash no longer in force: check again."""
+    NOT_THIS_USER = "not_this_user"
+    """The login ID is no longer this user's (ID-USER-08): it is answered as unknown."""
+
+
+class PendingStep(StrEnum):
+    """What a session must still do before it is a full one (ID-LOGIN-01 steps 7-9, in order).
+
+    Step 8, browser binding (ID-BIND), and step 9, e-mail authentication (ID-MAIL), join as
+    members after ``PASSWORD_CHANGE``, each decided in ``pending_steps`` by its realm's policy.
+    """
+
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - a step's name, not a secret
+    """Step 7: an initial or temporary password must be replaced first (ID-PW-03)."""
+
+
+@dataclass(frozen=True)
+class NewSession:
+    ref: str
+    idle_timeout_seconds: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    realm: str
+    login_id: str
+    password_ok: bool
+    """The typed password matched ``verified_hash``."""
+    verified_hash: str
+    """The password hash the typed password was checked against."""
+    secret_hash: str
+    """The typed password's temporary-password hash, compared with any outstanding one."""
+    ip: str | None
+    user_agent: str | None
+    correlation_id: str
+    now: datetime
+    session: NewSession | None = None
+    """The session to announce if the attempt succeeds (its id is chosen before deciding)."""
+    new_hash: str | None = None
+    """The typed password hashed with today's parameters: a rehash (ID-PW-01), or the hash a
+    consumed temporary password keeps for the forced change."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    answer: LoginAnswer
+    user: User | None = None
+    """The user as the successful attempt left them."""
+    previous_login_at: datetime | None = None
+    pending: tuple[PendingStep, ...] = ()
+    """Steps 7-9 the new session must complete first; none: a full session (step 10)."""
+
+    @property
+    def must_change_password(self) -> bool:
+        return PendingStep.PASSWORD_CHANGE in self.pending

@@ -1,0 +1,100 @@
+"""What a person does for their own account: pure rules.
+
+- ``change_own_password``: the change every user must make after an initial or temporary
+  password (ID-PW-03), and may make at any time.
+- ``change_own_login_id`` and ``change_own_phone``: a member's own change screen (ID-USER-08).
+
+Each is answered by a completion notice where the realm sends them (ID-PW-07). A change that
+is confirmed with the password is decided against the hash the password was checked against:
+if the password changed meanwhile, the caller checks again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts import PasswordChanged, UserProfileChanged
+from contracts.identity import PasswordChangeMethod, ProfileField
+from services.identity.domain.decision import Decision
+from services.identity.domain.users import User
+
+
+def change_own_password(
+    user: User,
+    verified_hash: str,
+    new_hash: str,
+    hint: str | None,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool = False,
+) -> Decision[User, bool]:
+    """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile."""
+    if user.password_hash != verified_hash:
+        return Decision.nothing(False)
+    changed = PasswordChanged(
+        **user.envelope(user.as_actor, correlation_id, now),
+        method=PasswordChangeMethod.SELF,
+        must_change=False,
+        completion_notice_to=user.registered_email if completion_notice else None,
+    )
+    new = user.but(
+        password_hash=new_hash,
+        must_change_password=False,
+        password_is_temporary=False,
+        password_hint=hint,
+    )
+    return Decision.commit(True, new, changed)
+
+
+def change_own_login_id(
+    user: User,
+    verified_hash: str,
+    new_login_id: str,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool = False,
+) -> Decision[User, bool]:
+    """A member's new login ID (ID-USER-08), once their password was checked against
+    ``verified_hash``; ``False`` if the password changed meanwhile. The caller has claimed the
+    new ID already and releases the old one after this commit."""
+    if user.password_hash != verified_hash:
+        return Decision.nothing(False)
+    if user.login_id == new_login_id:
+        return Decision.nothing(True)
+    return _own_change(
+        user,
+        user.but(login_id=new_login_id),
+        ProfileField.LOGIN_ID,
+        correlation_id,
+        now,
+        completion_notice,
+    )
+
+
+def change_own_phone(
+    user: User, phone: str, correlation_id: str, now: datetime, completion_notice: bool = False
+) -> Decision[User, bool]:
+    """A member's new phone number (ID-USER-08)."""
+    if user.profile.phone == phone:
+        return Decision.nothing(True)
+    new = user.but(profile=user.profile.model_copy(update={"phone": phone}))
+    return _own_change(user, new, ProfileField.PHONE, correlation_id, now, completion_notice)
+
+
+def _own_change(
+    old: User,
+    new: User,
+    field: ProfileField,
+    correlation_id: str,
+    now: datetime,
+    completion_notice: bool,
+) -> Decision[User, bool]:
+    """One ``UserProfileChanged`` with the full new profile, and its completion notice."""
+    event = UserProfileChanged(
+        **old.envelope(old.as_actor, correlation_id, now),
+        login_id=new.login_id,
+        profile=new.profile,
+        changed_fields=frozenset({field}),
+        completion_notice_to=new.registered_email if completion_notice else None,
+    )
+    return Decision.commit(True, new, event)

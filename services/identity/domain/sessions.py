@@ -1,0 +1,69 @@
+"""Server-side sessions (ID-SESS-01, -02): an opaque cookie, idle and absolute timeouts.
+
+The cookie holds 256 random bits (X-11); the database holds only their SHA-256, as the ``_id``
+of the session document, so introspection is one ``_id`` read and a stolen database dump
+opens no session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from contracts.common import Role
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+#: Use restarts the idle time at most this often: introspection runs on every request, and a
+#: write per request would cost more than the read. A session idle for 30 minutes may so end
+#: up to a minute early, never late.
+TOUCH_INTERVAL = timedelta(minutes=1)
+ABSOLUTE_LIFETIME = timedelta(hours=12)
+COOKIE = "__Host-session"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def session_key(token: str) -> str:
+    """What is stored: the token's SHA-256 (a 256-bit random token needs no slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_ref(token: str) -> str:
+    """Names the session in events and logs, one-way from the token."""
+    return session_key(token)[:16]
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    realm: str
+    org_id: str | None
+    role: Role
+    login_id: str
+    otp_verified: bool
+    previous_login_at: datetime | None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    readable_org_ids: tuple[str, ...] = ()
+    """A group-wide read-only ID's organisations (ID-USER-09)."""
+    pending_steps: tuple[str, ...] = ()
+    """``PendingStep`` values still to complete, in order (ID-LOGIN-01 steps 7-9)."""
+
+    @property
+    def restricted(self) -> bool:
+        """Steps are pending: only they may be done."""
+        return bool(self.pending_steps)
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at or now - self.last_seen_at >= IDLE_TIMEOUT
+
+    def needs_touch(self, now: datetime) -> bool:
+        return now - self.last_seen_at >= TOUCH_INTERVAL
+
+    def without_step(self, step: str) -> Session:
+        return replace(self, pending_steps=tuple(s for s in self.pending_steps if s != step))

@@ -1,0 +1,170 @@
+"""The user aggregate (利用者) and its creation.
+
+Every kind of user is one aggregate, told apart by ``role``: an organisation's one admin
+(管理用ID), its business users (業務用ID), individual members (My Page, kencom), realm support
+staff (サポートデスク) and group-wide readers (全社閲覧用ID). An admin's first version also opens
+its organisation (:class:`Charter`): the two are created together, in one commit (ID-USER-01).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from contracts import Actor, ActorKind, InitialPasswordIssued, SealedSecret, UserCreated
+from contracts.common import Role, UserProfile
+from contracts.identity import InitialPasswordRoute, UserStatus
+from services.identity.domain.decision import Decision, envelope
+
+
+def user_aggregate_id(realm: str, user_id: str) -> str:
+    return f"user:{realm}:{user_id}"
+
+
+def login_id_fact(realm: str, login_id: str) -> str:
+    """Login IDs are unique within a realm, compared exactly (X-06)."""
+    return f"login:{realm}:{login_id}"
+
+
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """A self-service temporary password (ID-PW-05), kept beside the real one until used."""
+
+    secret_hash: str
+    """A keyed fast hash of the 96-bit random password, as link tokens are kept (X-11): the
+    login checks it at no cost, so a wrong password costs the same with or without one."""
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """A requested change of the registered e-mail, waiting for its link (ID-EMAIL-01)."""
+
+    token_hash: str
+    new_email: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Charter:
+    """What an admin's creation says of the organisation opened with it (団体名, when)."""
+
+    org_name: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    realm: str
+    org_id: str | None
+    login_id: str
+    role: Role
+    status: UserStatus
+    profile: UserProfile
+    password_hash: str
+    initial_password_hash: str
+    """Kept so that *initialise* (ID-PW-06) can return to it (ID-PW-03)."""
+    must_change_password: bool = True
+    password_is_temporary: bool = False
+    """The password in force is a consumed temporary one: it only serves the forced change."""
+    password_hint: str | None = None
+    failures: int = 0
+    """Consecutive wrong passwords (ID-LOCK-01)."""
+    locked: bool = False
+    refused_while_locked: int = 0
+    last_login_at: datetime | None = None
+    readable_org_ids: tuple[str, ...] = ()
+    """A group-wide reader's organisations (ID-USER-09)."""
+    temporary_password: TemporaryPassword | None = None
+    email_change: EmailChange | None = None
+    charter: Charter | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is UserStatus.ACTIVE
+
+    @property
+    def registered_email(self) -> str | None:
+        """Where a user's own mail goes: the profile's e-mail, if there is one."""
+        return self.profile.email
+
+    @property
+    def as_actor(self) -> Actor:
+        return Actor(kind=ActorKind.USER, id=self.user_id)
+
+    def envelope(self, actor: Actor, correlation_id: str, now: datetime) -> dict[str, Any]:
+        return envelope(self.realm, self.org_id, self.user_id, actor, correlation_id, now)
+
+    def but(self, **changes: Any) -> User:
+        """This user with ``changes``: the next version a decision commits."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class PasswordNotice:
+    """The password-notice mail (ID-PW-03, NT-06): to whom, sealed for notify."""
+
+    route: InitialPasswordRoute
+    recipient_email: str
+    sealed_password: SealedSecret
+    attachment_password: SealedSecret | None = None
+
+
+@dataclass(frozen=True)
+class NewUser:
+    realm: str
+    org_id: str | None
+    user_id: str
+    login_id: str
+    role: Role
+    profile: UserProfile
+    password_hash: str
+    actor: Actor
+    correlation_id: str
+    readable_org_ids: tuple[str, ...] = ()
+    delivery: PasswordNotice | None = None
+    """How the initial password reaches the user; ``None``: answered once by the API."""
+    charter: Charter | None = None
+    """An admin opens its organisation with this (ID-USER-01)."""
+
+
+def create_user(current: User | None, cmd: NewUser, now: datetime) -> Decision[User, bool]:
+    """A user with an initial password that must be changed at the first login (ID-PW-03).
+
+    Answers whether it is new: creating the same user again changes nothing.
+    """
+    if current is not None:
+        return Decision.nothing(False)
+    user = User(
+        user_id=cmd.user_id,
+        realm=cmd.realm,
+        org_id=cmd.org_id,
+        login_id=cmd.login_id,
+        role=cmd.role,
+        status=UserStatus.ACTIVE,
+        profile=cmd.profile,
+        password_hash=cmd.password_hash,
+        initial_password_hash=cmd.password_hash,
+        readable_org_ids=cmd.readable_org_ids,
+        charter=cmd.charter,
+    )
+    fields = user.envelope(cmd.actor, cmd.correlation_id, now)
+    created = UserCreated(**fields, login_id=cmd.login_id, role=cmd.role, profile=cmd.profile)
+    return Decision.commit(True, user, created, _initial_password_issued(fields, cmd))
+
+
+def _initial_password_issued(fields: dict[str, Any], cmd: NewUser) -> InitialPasswordIssued:
+    if cmd.delivery is None:  # answered once by the API: nothing secret on the bus
+        return InitialPasswordIssued(
+            **fields, login_id=cmd.login_id, route=InitialPasswordRoute.OUT_OF_BAND
+        )
+    return InitialPasswordIssued(
+        **fields,
+        login_id=cmd.login_id,
+        route=cmd.delivery.route,
+        recipient_email=cmd.delivery.recipient_email,
+        sealed_password=cmd.delivery.sealed_password,
+        attachment_password=cmd.delivery.attachment_password,
+    )

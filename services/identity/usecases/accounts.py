@@ -1,0 +1,134 @@
+"""What an admin does for a business user, and support for an admin or a member.
+
+Every operation asks ``authz`` first whether the caller may manage users of that organisation
+(before reading anything, X-15), then loads the user, and decides on the version it commits,
+the permission to manage that very user included. Password operations and deactivation end
+the user's sessions: at once after the commit, and in any case through the session reaper that
+consumes the commit's event (ID-SESS-01), so a crash between the two cannot leave one open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from contracts.common import Role, UserProfile
+from contracts.identity import RecipientRole
+from servicekit.logs import current_correlation_id
+from servicekit.repository import Decided
+from services.identity import passwords
+from services.identity.domain import accounts, authz, inputs, password_policy
+from services.identity.domain.decision import Decision
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.refusals import NotFound
+from services.identity.domain.sessions import Session
+from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases.context import Context, actor_of
+
+#: An admin rule: the user, then who acts, the correlation id and the time.
+Rule = Callable[..., Decision[User, bool]]
+
+
+class Accounts:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.store = context.store
+
+    async def _target(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str | None, user_id: str
+    ) -> tuple[Session, User]:
+        """The user, if ``caller`` may manage it; members have ``org_id`` None."""
+        session = authz.manage_users_of(caller, realm, org_id)
+        user = await self.context.user(realm, user_id)
+        if user is None or user.org_id != org_id:
+            raise NotFound()
+        authz.manage(session, user)
+        return session, user
+
+    async def _apply(
+        self, realm: RealmPolicy, session: Session, user_id: str, rule: Rule
+    ) -> datetime:
+        """Decide ``rule`` on the user's latest version and commit; answers the time decided."""
+        now = self.context.clock.now()
+        actor, correlation_id = actor_of(session), current_correlation_id()
+
+        def decide(user: User | None) -> Decided[User, bool]:
+            if user is None:
+                raise NotFound()
+            authz.manage(session, user)
+            return rule(user, admin=actor, correlation_id=correlation_id, now=now)
+
+        await self.store.users.update(user_aggregate_id(realm.name, user_id), decide)
+        return now
+
+    async def _end_sessions(self, user_id: str, decided_at: datetime) -> None:
+        """Sessions begun before the change end at once; the session reaper ends them too from
+        the commit's event, whatever happens between here and there."""
+        await self.store.sessions.end_all(user_id, begun_before=decided_at)
+
+    async def change_profile(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str,
+        user_id: str,
+        profile: UserProfile,
+    ) -> None:
+        """ID-USER-06: the admin replaces a business user's profile."""
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        await self._apply(
+            realm, session, user_id, partial(accounts.change_profile, profile=profile)
+        )
+
+    async def change_status(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str, active: bool
+    ) -> None:
+        """ID-USER-05: 使用状態; an inactive user's sessions end."""
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        rule = partial(accounts.change_status, active=active)
+        decided_at = await self._apply(realm, session, user_id, rule)
+        if not active:
+            await self._end_sessions(user_id, decided_at)
+
+    async def initialise_password(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str | None, user_id: str
+    ) -> None:
+        """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        decided_at = await self._apply(realm, session, user_id, accounts.initialise_password)
+        await self._end_sessions(user_id, decided_at)
+
+    async def force_password(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str, new: str
+    ) -> None:
+        """ID-PW-06 force change: the admin sets a password that the realm's policy accepts."""
+        session, user = await self._target(realm, caller, org_id, user_id)
+        inputs.require_half_width(new)
+        password_policy.check(realm, user.login_id, new, None)
+        new_hash = await passwords.hash_password(new)
+        rule = partial(accounts.force_password, new_hash=new_hash)
+        await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))
+
+    async def reset_password(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
+    ) -> None:
+        """`nexi`'s reset (ID-PW-06): a new random password mailed to the admin, who passes it
+        on; support resetting an admin mails the admin directly. Unlocks; sessions end."""
+        if not realm.password_reset_to_admin:
+            raise NotFound()
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        by_admin = session.role is Role.ADMIN
+        role = RecipientRole.ADMIN if by_admin else RecipientRole.USER
+        recipient = await self.context.email_of(realm, session.user_id if by_admin else user_id)
+        new_password = passwords.generate_password()
+        sealed = self.context.sealed(new_password)
+        new_hash = await passwords.hash_password(new_password)
+        rule = partial(
+            accounts.reset_password,
+            new_hash=new_hash,
+            sealed=sealed,
+            recipient_email=recipient,
+            recipient_role=role,
+        )
+        await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))

@@ -1,0 +1,163 @@
+"""What every identity use case works with: the store, the clock, sealing for notify, claims.
+
+Use cases load aggregates, ask the domain, and commit; they hold no rule of their own beyond
+the order of those steps. Every command is all-or-nothing: it checks everything it can before
+it claims anything, and a claim it leaves behind (a crash, a refusal after the claim) is freed
+by the claim reaper (``upkeep``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Concatenate, ParamSpec, TypeVar
+
+from contracts import Actor, ActorKind, SealedSecret, seal
+from contracts.identity import InitialPasswordRoute
+from servicekit.clock import Clock
+from servicekit.logs import current_correlation_id
+from services.identity import passwords
+from services.identity.domain import users
+from services.identity.domain.lockout import ShadowPolicy
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.refusals import (
+    InMaintenance,
+    LoginIdTaken,
+    MissingContact,
+    NotFound,
+)
+from services.identity.domain.sessions import Session
+from services.identity.domain.users import NewUser, PasswordNotice, User
+from services.identity.store import IdentityStore
+
+#: Namespace for ids derived from a client's Idempotency-Key, so a retried request names the
+#: same organisation or user instead of creating a second one.
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0d6f4e-6a53-4c47-9b51-2f7e0c1d9a11")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def existing(rule: Callable[Concatenate[User, P], R]) -> Callable[Concatenate[User | None, P], R]:
+    """A rule about a user who must exist (a session's own user, a token's owner)."""
+
+    def decide(user: User | None, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if user is None:
+            raise NotFound()
+        return rule(user, *args, **kwargs)
+
+    return decide
+
+
+def new_id(scope: str, idempotency_key: str | None) -> str:
+    """A new aggregate id, or the one a retried request with the same key named."""
+    if idempotency_key:
+        return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}:{idempotency_key}").hex
+    return uuid.uuid4().hex
+
+
+def actor_of(session: Session) -> Actor:
+    """Who acts, as events name them (ID-LOCK-04): the session's role and user."""
+    return Actor(kind=ActorKind(session.role.value), id=session.user_id)
+
+
+@dataclass(frozen=True)
+class Created:
+    """A created user as the API answers it."""
+
+    user_id: str
+    login_id: str
+    initial_password: str | None
+    """Answered once, when no mail carries it (ID-PW-03)."""
+    pending: bool = False
+    """An ID request waiting for support's approval (ID-USER-10)."""
+
+
+class Context:
+    def __init__(
+        self,
+        store: IdentityStore,
+        clock: Clock,
+        *,
+        notify_public_key: str = "",
+        maintenance: frozenset[str] = frozenset(),
+        shadow_key: bytes = b"",
+        shadows: ShadowPolicy,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.notify_public_key = notify_public_key
+        """Secrets that notify must mail are sealed to this key (X-02)."""
+        self.maintenance = maintenance
+        self.shadow_key = shadow_key
+        self.shadows = shadows
+
+    def refuse_in_maintenance(self, realm: RealmPolicy) -> None:
+        if realm.name in self.maintenance:  # REALM-03
+            raise InMaintenance()
+
+    def _notify_key(self) -> str:
+        """Refused before anything is claimed when no notify key is configured, since nobody
+        could mail what is sealed."""
+        if not self.notify_public_key:
+            raise MissingContact("メール送信の設定（NOTIFY_PUBLIC_KEY）がありません")
+        return self.notify_public_key
+
+    def sealed(self, secret: str) -> SealedSecret:
+        """A secret only notify can open (X-02)."""
+        return seal(secret, self._notify_key())
+
+    def mailed(
+        self, route: InitialPasswordRoute, recipient: str, attachment_password: str | None = None
+    ) -> Callable[[str], PasswordNotice]:
+        """A password notice that travels sealed, only to notify (X-02); with an
+        ``attachment_password`` (NT-06) that is sealed too, since it opens the notice."""
+        key = self._notify_key()
+        attachment = seal(attachment_password, key) if attachment_password else None
+        return lambda password: PasswordNotice(
+            route=route,
+            recipient_email=recipient,
+            sealed_password=seal(password, key),
+            attachment_password=attachment,
+        )
+
+    async def claim_login_id(
+        self, realm: RealmPolicy, login_id: str, user_id: str, org_id: str | None = None
+    ) -> None:
+        """Login IDs are unique in a realm (a unique fact, X-13); a retry by the same user is
+        fine. The claim is settled by ``create`` once the user exists."""
+        if not await self.store.login_ids.claim(realm.name, login_id, user_id, org_id):
+            raise LoginIdTaken()
+
+    async def create(
+        self,
+        realm: RealmPolicy,
+        new_user: Callable[[str, str], NewUser],
+        notice: Callable[[str], PasswordNotice] | None = None,
+    ) -> tuple[bool, str]:
+        """Commit a new user with a fresh initial password (ID-PW-03) and settle its login ID's
+        claim. ``new_user`` builds the command from the password's hash and the correlation id.
+        Answers whether it is new, and the password (to be answered once when no notice carries
+        it). Creating the same user again commits nothing."""
+        initial_password = passwords.generate_password()
+        cmd = new_user(await passwords.hash_password(initial_password), current_correlation_id())
+        if notice is not None:
+            cmd = replace(cmd, delivery=notice(initial_password))
+        now = self.clock.now()
+        created = await self.store.users.update(
+            users.user_aggregate_id(realm.name, cmd.user_id),
+            lambda current: users.create_user(current, cmd, now),
+        )
+        await self.store.login_ids.settle(realm.name, cmd.login_id, cmd.user_id)
+        return created, initial_password
+
+    async def user(self, realm: RealmPolicy, user_id: str) -> User | None:
+        return await self.store.users.get(users.user_aggregate_id(realm.name, user_id))
+
+    async def email_of(self, realm: RealmPolicy, user_id: str) -> str:
+        user = await self.user(realm, user_id)
+        if user is None or user.registered_email is None:
+            raise MissingContact("管理者のメールアドレスが登録されていません")
+        return user.registered_email

@@ -1,0 +1,187 @@
+"""Logging in (ID-LOGIN-01), and the sessions it issues (ID-SESS-01, -02).
+
+Every attempt does the same work whatever the account's state, so nobody learns by timing
+whether an ID exists, is locked, or has a temporary password outstanding: one lookup of the
+login ID, one argon2 verification (against the user's hash, or a dummy), one hash of the typed
+password as a temporary password, and one commit (on the user, or on a shadow slot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import partial
+
+from prometheus_client import Counter
+
+from servicekit.logs import current_correlation_id
+from servicekit.repository import Versioned
+from services.identity import passwords
+from services.identity.domain import inputs, lockout, login, temporary
+from services.identity.domain.attempts import LoginAnswer, LoginAttempt, LoginResult, NewSession
+from services.identity.domain.decision import Decision
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import (
+    ABSOLUTE_LIFETIME,
+    IDLE_TIMEOUT,
+    Session,
+    new_session_token,
+    session_ref,
+)
+from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases.context import Context
+
+TEMPORARY_CHECKS = Counter(
+    "identity_temporary_password_checks_total",
+    "Typed passwords hashed to compare with an outstanding temporary password (or a dummy)",
+)
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    result: LoginResult
+    session_token: str | None = None
+
+
+class Login:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.store = context.store
+
+    async def log_in(
+        self,
+        realm: RealmPolicy,
+        given_login_id: str,
+        password: str,
+        ip: str | None,
+        user_agent: str | None,
+    ) -> LoggedIn:
+        """ID-LOGIN-01 steps 1-7 and 10, in order."""
+        login_id = given_login_id.strip()
+        inputs.require_half_width(login_id, password)  # step 1: not counted (X-06)
+        self.context.refuse_in_maintenance(realm)  # step 2
+        owner = await self.store.login_ids.owner_of(realm.name, login_id)  # step 3
+        token = new_session_token()
+        first = True
+        while True:
+            user = None
+            if owner is not None:  # the head hint is trusted once: a retry reads the latest
+                user = await self.store.users.load(
+                    user_aggregate_id(realm.name, owner), trust_hint=first
+                )
+            first = False
+            attempt = await self._checked(realm, login_id, password, user, ip, user_agent, token)
+            if user is None or user.state is None:
+                return LoggedIn(await self._unknown(realm, attempt))
+            result = await self.store.users.update(
+                user.loaded.aggregate_id,
+                partial(_attempt_on_user, attempt=attempt, policy=realm),
+                known=user,
+            )
+            if result.answer is LoginAnswer.CREDENTIALS_CHANGED_MEANWHILE:
+                continue  # verify again against the hash in force
+            if result.answer is LoginAnswer.NOT_THIS_USER:  # a former login ID (ID-USER-08)
+                return LoggedIn(await self._unknown(realm, attempt))
+            if result.answer is not LoginAnswer.SUCCEEDED:
+                return LoggedIn(result)
+            await self._start_session(realm, token, result, attempt)
+            return LoggedIn(result, token)
+
+    async def _checked(
+        self,
+        realm: RealmPolicy,
+        login_id: str,
+        password: str,
+        user: Versioned[User] | None,
+        ip: str | None,
+        user_agent: str | None,
+        token: str,
+    ) -> LoginAttempt:
+        """The attempt with its password checked: one argon2 verification and one temporary-
+        password hash, whoever the ID belongs to (a dummy hash stands in for nobody)."""
+        state = None if user is None else user.state
+        stored = passwords.DUMMY_HASH if state is None else state.password_hash
+        ok = await passwords.verify_password(stored, password)
+        TEMPORARY_CHECKS.inc()
+        secret = temporary.secret_hash("" if state is None else state.user_id, password)
+        now = self.context.clock.now()
+        attempt = LoginAttempt(
+            realm=realm.name,
+            login_id=login_id,
+            password_ok=ok and state is not None,
+            verified_hash=stored,
+            secret_hash=secret,
+            ip=ip,
+            user_agent=user_agent,
+            correlation_id=current_correlation_id(),
+            now=now,
+            session=NewSession(
+                ref=session_ref(token),
+                idle_timeout_seconds=int(IDLE_TIMEOUT.total_seconds()),
+                expires_at=now + ABSOLUTE_LIFETIME,
+            ),
+        )
+        if state is None:
+            return attempt
+        # Only on the way to a success: a rehash (ID-PW-01), or the hash a consumed temporary
+        # password keeps for the forced change. Strangers never get here.
+        if (ok and passwords.needs_rehash(stored)) or (
+            not ok and temporary.matches(state, secret, now)
+        ):
+            return replace(attempt, new_hash=await passwords.hash_password(password))
+        return attempt
+
+    async def _unknown(self, realm: RealmPolicy, attempt: LoginAttempt) -> LoginResult:
+        """An unknown login ID, counted on its shadow slot so it locks like a real one."""
+        shadows = self.context.shadows
+        shadow = lockout.shadow_id(
+            self.context.shadow_key, realm.name, attempt.login_id, shadows.slots
+        )
+        return await self.store.shadows.update(
+            lockout.shadow_aggregate_id(shadow),
+            lambda slot: lockout.attempt_unknown(slot, shadow, attempt, realm, shadows),
+        )
+
+    async def _start_session(
+        self, realm: RealmPolicy, token: str, result: LoginResult, attempt: LoginAttempt
+    ) -> None:
+        user, new = result.user, attempt.session
+        assert user is not None, "a successful attempt names its user"
+        assert new is not None, "the attempt carried its session"
+        await self.store.sessions.start(
+            token,
+            Session(
+                user_id=user.user_id,
+                realm=realm.name,
+                org_id=user.org_id,
+                role=user.role,
+                login_id=user.login_id,
+                otp_verified=False,
+                previous_login_at=result.previous_login_at,
+                created_at=attempt.now,
+                last_seen_at=attempt.now,
+                expires_at=new.expires_at,
+                readable_org_ids=user.readable_org_ids,
+                pending_steps=tuple(step.value for step in result.pending),
+            ),
+        )
+
+    async def introspect(self, token: str) -> Session | None:
+        """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and
+        then a write that restarts its idle time."""
+        found = await self.store.sessions.find(token)
+        now = self.context.clock.now()
+        if found is None or found.expired(now):
+            return None
+        if found.needs_touch(now):
+            await self.store.sessions.touch(token, now)
+        return found
+
+    async def log_out(self, token: str) -> bool:
+        return await self.store.sessions.end(token)
+
+
+def _attempt_on_user(
+    user: User | None, attempt: LoginAttempt, policy: RealmPolicy
+) -> Decision[User, LoginResult]:
+    assert user is not None, "users are never deleted"
+    return login.attempt(user, attempt, policy)

@@ -1,0 +1,113 @@
+"""Opening and reading organisations (団体/法人, ID-USER-01)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from contracts import Actor, ActorKind
+from contracts.common import Role, UserProfile
+from servicekit.logs import get_logger
+from servicekit.repository import Decided
+from services.identity.domain import authz, inputs
+from services.identity.domain.organisations import (
+    Organisation,
+    admin_user_id,
+    opened_by,
+    org_aggregate_id,
+)
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.refusals import NotFound
+from services.identity.domain.users import Charter, NewUser, user_aggregate_id
+from services.identity.usecases.context import Context, new_id
+
+log = get_logger(__name__)
+
+#: The back-office system that opens organisations when an application is accepted.
+PROVISIONING = Actor(kind=ActorKind.SERVICE, id="provisioning")
+
+
+@dataclass(frozen=True)
+class Opened:
+    organisation: Organisation
+    initial_password: str | None
+    """The admin's initial password, only in the answer that created it (ID-PW-03)."""
+
+
+class Organisations:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.store = context.store
+
+    async def open(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        name: str,
+        admin_login_id: str,
+        profile: UserProfile,
+        idempotency_key: str | None = None,
+    ) -> Opened:
+        """An organisation and its one admin, in one commit: the admin's creation opens it
+        (ID-USER-01) and announces the admin with ``UserCreated``. A repeat with the same
+        ``idempotency_key`` answers the same organisation, without a password."""
+        authz.open_organisations(caller, realm)
+        if realm.members:
+            raise NotFound("このサービスの会員は個人で、団体はありません")
+        login_id = inputs.login_id(realm, Role.ADMIN, admin_login_id)
+        org_id = new_id(f"org:{realm.name}", idempotency_key)
+        admin_id = admin_user_id(org_id)
+        opened_by_whom = (
+            PROVISIONING
+            if isinstance(caller, authz.BackOffice)
+            else Actor(kind=ActorKind.SUPPORT, id=caller.user_id)
+        )
+        await self.context.claim_login_id(realm, login_id, admin_id)
+        charter = Charter(name, self.context.clock.now())
+        created, password = await self.context.create(
+            realm,
+            lambda password_hash, correlation_id: NewUser(
+                realm=realm.name,
+                org_id=org_id,
+                user_id=admin_id,
+                login_id=login_id,
+                role=Role.ADMIN,
+                profile=profile,
+                password_hash=password_hash,
+                actor=opened_by_whom,
+                correlation_id=correlation_id,
+                charter=charter,
+            ),
+        )
+        org = await self.read(realm, org_id)
+        log.info("organisation opened", realm=realm.name, org_id=org_id, new=created)
+        return Opened(org, password if created else None)
+
+    async def read(self, realm: RealmPolicy, org_id: str) -> Organisation:
+        """The organisation as it is now: its own aggregate, or the charter it was opened with."""
+        current = await self.store.organisations.get(org_aggregate_id(realm.name, org_id))
+        if current is not None:
+            return current
+        admin = await self.store.users.get(user_aggregate_id(realm.name, admin_user_id(org_id)))
+        opened = None if admin is None else opened_by(admin)
+        if opened is None:
+            raise NotFound()
+        return opened
+
+    async def change(
+        self,
+        realm: RealmPolicy,
+        org_id: str,
+        decide: Callable[[Organisation], Decided[Organisation, bool]],
+    ) -> bool:
+        """Decide on the organisation's latest version; its first change starts its aggregate
+        from the charter (a pure fallback, so a retry decides again on the same grounds)."""
+        opened = await self.read(realm, org_id)
+        return await self.store.organisations.update(
+            org_aggregate_id(realm.name, org_id), lambda current: decide(current or opened)
+        )
+
+    async def read_as(self, realm: RealmPolicy, caller: authz.Caller, org_id: str) -> Organisation:
+        """For the back office, and for whoever may read the organisation's users."""
+        authz.read_organisation(caller, realm, org_id)
+        return await self.read(realm, org_id)

@@ -1,0 +1,221 @@
+"""What a person does for their own account: the password (and its hint), the forgotten-password
+routes (ID-PW-04, -05), the e-mail change (ID-EMAIL-01), and a member's login ID and phone
+(ID-USER-08).
+
+A change confirmed with the password checks it against the hash in force, and the decision
+commits only if that hash is still the one in force; otherwise it checks again.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from contracts.common import Role
+from servicekit.logs import current_correlation_id, get_logger
+from services.identity import passwords
+from services.identity.domain import (
+    authz,
+    email_change,
+    inputs,
+    password_policy,
+    self_service,
+    temporary,
+)
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.refusals import LoginIdTaken, NotFound, WrongPassword
+from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases.context import Context, existing
+
+log = get_logger(__name__)
+
+
+class SelfService:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.store = context.store
+
+    async def _verified(self, realm: RealmPolicy, user_id: str, password: str) -> User:
+        """The user, once ``password`` is checked against its hash in force."""
+        user = await self.context.user(realm, user_id)
+        if user is None or not await passwords.verify_password(user.password_hash, password):
+            raise WrongPassword()
+        return user
+
+    async def change_password(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        token: str,
+        current: str,
+        new: str,
+        hint: str | None = None,
+    ) -> None:
+        """A user changes their own password (and hint, where the realm keeps hints); a session
+        waiting for the forced change (ID-PW-03) becomes a full one."""
+        session = authz.own_password(caller, realm)
+        inputs.require_half_width(current, new)
+        password_policy.check(realm, session.login_id, new, current)
+        if hint is not None:
+            password_policy.check_hint(realm, hint, new)
+        aggregate_id = user_aggregate_id(realm.name, session.user_id)
+        new_hash = await passwords.hash_password(new)
+        while True:
+            user = await self._verified(realm, session.user_id, current)
+            changed = await self.store.users.update(
+                aggregate_id,
+                partial(
+                    existing(self_service.change_own_password),
+                    verified_hash=user.password_hash,
+                    new_hash=new_hash,
+                    hint=hint,
+                    correlation_id=current_correlation_id(),
+                    now=self.context.clock.now(),
+                    completion_notice=realm.completion_notices,
+                ),
+            )
+            if changed:
+                break
+        await self.store.sessions.save_steps(
+            token, session.without_step(PendingStep.PASSWORD_CHANGE)
+        )
+
+    async def request_temporary_password(
+        self, realm: RealmPolicy, given_login_id: str, email: str
+    ) -> None:
+        """ID-PW-05: mail a temporary password if the ID and registered e-mail match.
+
+        Whether they match is never told: the caller always hears the same, and the work is
+        the same either way, so the answer's timing tells nothing either.
+        """
+        if not realm.temporary_password_roles:
+            raise NotFound("このサービスでは仮パスワードを発行できません")
+        self.context.refuse_in_maintenance(realm)
+        login_id = given_login_id.strip()
+        temporary_password = passwords.generate_password(temporary.LENGTH)
+        if not self.context.notify_public_key:
+            log.warning("temporary password not sent: NOTIFY_PUBLIC_KEY is not configured")
+            return
+        sealed = self.context.sealed(temporary_password)
+        owner = await self.store.login_ids.owner_of(realm.name, login_id)
+        user = None if owner is None else await self.context.user(realm, owner)
+        if user is None or user.role not in realm.temporary_password_roles:
+            return
+        await self.store.users.update(
+            user_aggregate_id(realm.name, user.user_id),
+            partial(
+                existing(temporary.issue),
+                email=email.strip(),
+                temporary_hash=temporary.secret_hash(user.user_id, temporary_password),
+                sealed=sealed,
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+            ),
+        )
+
+    async def password_hint(self, realm: RealmPolicy, given_login_id: str) -> str | None:
+        """ID-PW-04: the hint for an ID; an unknown ID is answered like a user without one."""
+        if not realm.password_hint:
+            raise NotFound("このサービスではヒントを表示できません")
+        self.context.refuse_in_maintenance(realm)
+        owner = await self.store.login_ids.owner_of(realm.name, given_login_id.strip())
+        user = None if owner is None else await self.context.user(realm, owner)
+        return None if user is None else user.password_hint
+
+    async def request_email_change(
+        self, realm: RealmPolicy, caller: authz.Caller, new_email: str
+    ) -> None:
+        """ID-EMAIL-01: a confirmation link to the new address; nothing changes until it is used."""
+        session = authz.own_account(caller, realm)
+        token = email_change.new_token()
+        hashed = email_change.token_hash(token)
+        sealed = self.context.sealed(email_change.confirmation_link(realm.name, token))
+        now = self.context.clock.now()
+        await self.store.link_tokens.claim(
+            f"email-change:{hashed}", session.user_id, now + email_change.LIFETIME
+        )
+        await self.store.users.update(
+            user_aggregate_id(realm.name, session.user_id),
+            partial(
+                existing(email_change.request),
+                new_email=new_email,
+                hashed=hashed,
+                sealed_link=sealed,
+                correlation_id=current_correlation_id(),
+                now=now,
+            ),
+        )
+
+    async def confirm_email_change(
+        self, realm: RealmPolicy, token: str
+    ) -> email_change.Confirmation:
+        hashed = email_change.token_hash(token)
+        user_id = await self.store.link_tokens.owner_of(f"email-change:{hashed}")
+        if user_id is None:
+            return email_change.Confirmation.INVALID
+        return await self.store.users.update(
+            user_aggregate_id(realm.name, user_id),
+            partial(
+                existing(email_change.confirm),
+                hashed=hashed,
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+                completion_notice=realm.completion_notices,
+            ),
+        )
+
+    async def change_login_id(
+        self, realm: RealmPolicy, caller: authz.Caller, password: str, given_login_id: str
+    ) -> None:
+        """A member's new login ID (ID-USER-08), confirmed with their password.
+
+        The new ID is claimed first (so two members cannot both take it), the user's commit
+        follows, and only then is the old ID released; a crash in between leaves a claim that
+        the claim reaper frees, and meanwhile a login decides that the ID is not the user's.
+        """
+        session = authz.own_member_details(caller, realm)
+        inputs.require_half_width(password)
+        login_id = inputs.login_id(realm, Role.MEMBER, given_login_id)
+        # The password first: whether an ID is taken is told only to the member themselves.
+        user = await self._verified(realm, session.user_id, password)
+        if not await self.store.login_ids.claim(realm.name, login_id, session.user_id, None):
+            raise LoginIdTaken()
+        while not await self.store.users.update(
+            user_aggregate_id(realm.name, session.user_id),
+            partial(
+                existing(self_service.change_own_login_id),
+                verified_hash=user.password_hash,
+                new_login_id=login_id,
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+                completion_notice=realm.completion_notices,
+            ),
+        ):
+            try:  # the password changed meanwhile: check it again
+                user = await self._verified(realm, session.user_id, password)
+            except WrongPassword:
+                await self._release_unless_own(realm, login_id, session.user_id)
+                raise
+        await self.store.login_ids.settle(realm.name, login_id, session.user_id)
+        if user.login_id != login_id:
+            await self.store.login_ids.release(realm.name, user.login_id, session.user_id)
+            await self.store.sessions.rename(session.user_id, login_id)
+
+    async def _release_unless_own(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
+        user = await self.context.user(realm, user_id)
+        if user is not None and user.login_id != login_id:
+            await self.store.login_ids.release(realm.name, login_id, user_id)
+
+    async def change_phone(self, realm: RealmPolicy, caller: authz.Caller, phone: str) -> None:
+        """A member's new phone number (ID-USER-08)."""
+        session = authz.own_member_details(caller, realm)
+        await self.store.users.update(
+            user_aggregate_id(realm.name, session.user_id),
+            partial(
+                existing(self_service.change_own_phone),
+                phone=phone,
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+                completion_notice=realm.completion_notices,
+            ),
+        )

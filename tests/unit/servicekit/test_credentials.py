@@ -1,0 +1,90 @@
+"""Reading the session credential the one way every service does (X-12, ID-SESS-01, X-15)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from servicekit.credentials import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Introspection,
+    Refusal,
+    session_token,
+)
+from servicekit.problems import Problem, install_problem_handlers
+
+
+def echo_app() -> TestClient:
+    """An app whose routes answer the token the dependency read, or its problem."""
+    app = FastAPI()
+    install_problem_handlers(app)
+    router = APIRouter()
+
+    @router.get("/token")
+    @router.post("/token")
+    async def token(found: Annotated[str, Depends(session_token)]) -> dict[str, str]:
+        return {"token": found}
+
+    app.include_router(router)
+    return TestClient(app, base_url="https://portal.example.jp")
+
+
+def test_x_12_a_cookie_changes_state_only_with_the_csrf_header() -> None:
+    client = echo_app()
+    client.cookies.set(SESSION_COOKIE, "from-the-cookie")
+    refused = client.post("/token")
+    assert (refused.status_code, refused.json()["code"]) == (403, "CSRF_CHECK_FAILED")
+    assert refused.json()["title"] == "不正なリクエストです。画面からやり直してください"
+    allowed = client.post("/token", headers={CSRF_HEADER: "1"})
+    assert allowed.json() == {"token": "from-the-cookie"}
+    assert client.get("/token").json() == {"token": "from-the-cookie"}, "reading needs no proof"
+
+
+def test_x_12_a_bearer_header_wins_over_the_cookie_and_needs_no_csrf_header() -> None:
+    client = echo_app()
+    client.cookies.set(SESSION_COOKIE, "from-the-cookie")
+    answer = client.post("/token", headers={"Authorization": "Bearer from-the-header "})
+    assert answer.json() == {"token": "from-the-header"}
+
+
+@pytest.mark.parametrize("authorization", [None, "Basic dXNlcjpwdw==", "Bearer"])
+def test_id_sess_01_no_session_credential_is_session_expired(authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    answer = echo_app().get("/token", headers=headers)
+    assert (answer.status_code, answer.json()["code"]) == (401, "SESSION_EXPIRED")
+
+
+@pytest.mark.parametrize("token", ["", "x" * 513, "caf\u00e9", "two words", "line\nbreak"])
+async def test_x_15_a_token_no_session_could_have_is_refused_without_asking_identity(
+    token: str,
+) -> None:
+    nowhere = Introspection("http://127.0.0.1:9")  # asking would answer IDENTITY_UNAVAILABLE
+    try:
+        assert await nowhere.caller(token) is Refusal.NO_SESSION
+    finally:
+        await nowhere.close()
+
+
+async def test_id_sess_02_identity_out_of_reach_is_service_unavailable_not_a_refusal() -> None:
+    nowhere = Introspection("http://127.0.0.1:9", timeout=2)
+    try:
+        assert await nowhere.caller("a" * 43) is Refusal.IDENTITY_UNAVAILABLE
+        with pytest.raises(Problem) as raised:
+            await nowhere.authorise("a" * 43, lambda _: None)
+        assert (raised.value.code.name, raised.value.code.status) == ("SERVICE_UNAVAILABLE", 503)
+    finally:
+        await nowhere.close()
+
+
+def test_x_15_each_refusal_answers_one_problem_whatever_was_asked() -> None:
+    answers = {r: (r.problem().code.name, r.problem().code.status) for r in Refusal}
+    assert answers == {
+        Refusal.NO_SESSION: ("SESSION_EXPIRED", 401),
+        Refusal.LOGIN_INCOMPLETE: ("PASSWORD_CHANGE_REQUIRED", 403),
+        Refusal.NOT_PERMITTED: ("FORBIDDEN", 403),
+        Refusal.IDENTITY_UNAVAILABLE: ("SERVICE_UNAVAILABLE", 503),
+    }
