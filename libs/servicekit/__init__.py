@@ -7,6 +7,9 @@
 - ``credentials`` the session token (bearer or cookie, CSRF-checked: X-12) and identity's
                 introspection of it as a typed caller, for every service's authorisation (X-15)
 - ``store``     the insert-only versioned store of X-13, whose commits are the outbox (X-03)
+- ``repository`` typed aggregates on the store: documents mapped to aggregates in one place
+- ``compaction`` superseded versions deleted once relayed, a job every runtime runs (X-14)
+- ``jobs``      scheduled jobs (run now, then every so often), supervised by the runtime
 - ``publish``   the one way to publish events: idempotent producer, keys and headers (X-01, X-08)
 - ``relay``     the outbox relay that publishes committed events to Kafka (X-03)
 - ``bus``       the FastStream broker factory, event subscribers with an explicit ack policy,

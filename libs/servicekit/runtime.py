@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contracts.asyncapi import asyncapi_document
 from servicekit.bus import Inbox, make_broker
 from servicekit.clock import Clock, SystemClock
+from servicekit.compaction import Compaction
 from servicekit.jobs import every
 from servicekit.logs import (
     bind_correlation_id,
@@ -108,6 +109,10 @@ class Runtime:
                 batch_size=settings.outbox_batch_size,
             )
             self.supervisor.add("outbox-relay", relay.run, healthy=lambda: relay.healthy)
+        compaction = Compaction(self.store, timedelta(seconds=settings.compaction_grace_seconds))
+        self.supervisor.add(
+            "compaction", every(settings.compaction_interval_seconds, compaction.run_once)
+        )
 
     def on_startup(self, fn: Startup) -> None:
         """Run ``fn`` once before serving (creating indexes, seeding reference data)."""

@@ -7,7 +7,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from servicekit.clock import Clock
-from servicekit.compaction import Compaction
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.identity import api, handlers, passwords
@@ -50,10 +49,6 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     runtime.on_startup(shadow_key)
     if settings.consumers:
         handlers.register(runtime.broker, settings, identity.upkeep)
-    compaction = Compaction(runtime.store, timedelta(seconds=settings.compaction_grace_seconds))
-    runtime.in_background(
-        "compaction", every(settings.compaction_interval_seconds, compaction.run_once)
-    )
     runtime.in_background(
         "upkeep", every(settings.upkeep_interval_seconds, identity.upkeep.run_once)
     )
