@@ -65,6 +65,9 @@ class ProblemCode(Enum):
     CSRF_CHECK_FAILED = ProblemSpec(403, "不正なリクエストです。画面からやり直してください")
     LINK_EXPIRED = ProblemSpec(410, "リンクの有効期限が切れています。もう一度お手続きください")
     LINK_INVALID = ProblemSpec(404, "このリンクは無効です")
+    LINK_RESEND_TOO_SOON = ProblemSpec(
+        429, "メール認証用リンクは前回の送信から10分を過ぎると再発行できます"
+    )
     BUSINESS_USER_LIMIT = ProblemSpec(409, "登録できる業務用IDの上限に達しています")
     PASSWORD_POLICY = ProblemSpec(422, "パスワードの条件を満たしていません")
     UNSUPPORTED_MEDIA_TYPE = ProblemSpec(415, "対応していない形式です")

@@ -105,8 +105,11 @@ class OutboxRelay:
             self.healthy = True
             backoff.reset()
             if sent < self.batch_size:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+                # that arrives as the event is set, and the relay would then never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wakeup.wait()
 
     async def publish_pending(self) -> int:
         """One pass over at most ``batch_size`` markers; returns how many commits it published."""

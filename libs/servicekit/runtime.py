@@ -157,7 +157,8 @@ class Runtime:
         checks: dict[str, bool] = {}
         for name, check in (("database", database), ("kafka", kafka)):
             try:
-                checks[name] = await asyncio.wait_for(check(), timeout=3.0)
+                async with asyncio.timeout(3.0):
+                    checks[name] = await check()
             except Exception:
                 checks[name] = False
         return checks | self.supervisor.checks()

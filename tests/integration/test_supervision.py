@@ -109,7 +109,12 @@ async def test_x_17_a_dead_background_task_fails_readyz_and_is_restarted(
         down = await client.get("/readyz")
         assert down.status_code == 503
         assert down.headers["content-type"].startswith("application/problem+json")
-        assert down.json()["checks"] == {"database": True, "kafka": True, "task:reminders": False}
+        assert down.json()["checks"] == {
+            "database": True,
+            "kafka": True,
+            "task:compaction": True,
+            "task:reminders": False,
+        }
         assert metric("background_task_up", task="reminders") == 0.0
 
         gate.open()
@@ -150,6 +155,7 @@ async def test_x_17_a_relay_that_cannot_reach_kafka_keeps_retrying_and_is_not_re
         assert down.json()["checks"] == {
             "database": True,
             "kafka": True,
+            "task:compaction": True,
             "task:outbox-relay": False,
         }
 
