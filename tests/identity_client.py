@@ -157,3 +157,61 @@ async def everything_identity_wrote(
     )
     assert published, "the events were published"
     return stored + [r.value.decode() for r in published] + [proc.log_path.read_text()]
+
+
+async def sealed_link(
+    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, realm: str, user_id: str, purpose: str
+) -> str:
+    """The token of the user's latest mailed link for ``purpose``, opened as notify would."""
+    links = [
+        e
+        for e in await user_events(mongo, ns, realm, user_id, "EmailLinkIssued")
+        if e["purpose"] == purpose
+    ]
+    assert links, f"a {purpose} link was issued"
+    return opened(links[-1], "sealed_link").split("token=", 1)[1]
+
+
+async def through_email_authentication(
+    proc: ServiceProcess,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    realm: str,
+    user_id: str,
+    token: str,
+    address: str = "auth@example.jp",
+) -> tuple[str, str]:
+    """A `dantai-net` login's last steps as its waiting browser takes them (ID-MAIL-01, -02,
+    ID-BIND-01): register and confirm the e-mail-authentication address if it must, follow the
+    login link, complete. Answers the full session's token and the browser's binding cookie."""
+    ns = Namespace(proc.env["KAFKA_TOPIC_PREFIX"].rstrip("."))
+    url, headers = f"{proc.url}/v1/realms/{realm}", bearer(token)
+    steps = httpx.get(f"{url}/login/progress", headers=headers, timeout=30).json()["steps"]
+    if any(s["step"] == "auth_email_address" and s["state"] != "done" for s in steps):
+        asked = httpx.post(
+            f"{url}/login/auth-email", json={"email": address}, headers=headers, timeout=30
+        )
+        assert asked.status_code == 202, asked.text
+        link = await sealed_link(mongo, ns, realm, user_id, "auth_email_confirmation")
+        confirmed = httpx.post(f"{url}/auth-email/confirm", json={"token": link}, timeout=30)
+        assert confirmed.status_code == 200, confirmed.text
+    link = await sealed_link(mongo, ns, realm, user_id, "login")
+    followed = httpx.post(f"{url}/login-link", json={"token": link}, headers=headers, timeout=30)
+    assert followed.status_code == 200, followed.text
+    done = httpx.post(f"{url}/login/complete", headers=headers, timeout=30)
+    assert done.status_code == 200, done.text
+    return token_of(done), done.cookies[f"__Host-browser-{realm}"]
+
+
+async def ready_dantai_admin(
+    proc: ServiceProcess,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    profile: dict[str, str] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """A `dantai-net` organisation whose admin has logged in all the way: initial password,
+    forced change, e-mail-authentication address, login link, registered browser."""
+    org = new_org(proc.url, "dantai-net", f"XA3{uuid.uuid4().hex[:8]}", profile)
+    token = signed_in(proc.url, "dantai-net", org["admin_login_id"], org["initial_password"])
+    full, _ = await through_email_authentication(
+        proc, mongo, "dantai-net", org["admin_user_id"], token
+    )
+    return full, org

@@ -19,7 +19,9 @@ from identity_client import (
     new_org,
     opened,
     ready_admin,
+    ready_dantai_admin,
     signed_in,
+    through_email_authentication,
     token_of,
     user_events,
 )
@@ -77,10 +79,10 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
 
 
 async def test_id_user_01_dantai_net_admins_create_at_most_three_business_users_even_in_parallel(
-    identity: Any,
+    identity: Any, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     proc, _ = identity
-    token, org = ready_admin(proc.url, "dantai-net", "XA3")
+    token, org = await ready_dantai_admin(proc, mongo)
     wrong_prefix = create_user(proc.url, "dantai-net", org["org_id"], token, "XA3123456")
     assert (wrong_prefix.status_code, wrong_prefix.json()["code"]) == (422, "VALIDATION_ERROR"), (
         "ID-USER-02"
@@ -376,7 +378,7 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
 ) -> None:
     proc, ns = identity
     contact = {"email": "tantou@example.jp", "phone": "03-1234-5678"}
-    admin, org = ready_admin(proc.url, "dantai-net", "XA3", profile=contact)
+    admin, org = await ready_dantai_admin(proc, mongo, profile=contact)
     login_id = f"XA5{uuid.uuid4().hex[:8]}"
     asked = create_user(proc.url, "dantai-net", org["org_id"], admin, login_id)
     assert asked.status_code == 202 and asked.json()["pending"] is True
@@ -390,7 +392,12 @@ async def test_id_user_10_dantai_net_ids_are_requested_by_the_admin_and_approved
     )
     assert httpx.post(approve, headers=bearer(admin)).json()["code"] == "FORBIDDEN"
     operator = create_support_operator(proc, f"XA5{uuid.uuid4().hex[:8]}", realm="dantai-net")
-    support = signed_in(proc.url, "dantai-net", operator["login_id"], operator["initial_password"])
+    restricted = signed_in(
+        proc.url, "dantai-net", operator["login_id"], operator["initial_password"]
+    )
+    support, _ = await through_email_authentication(
+        proc, mongo, "dantai-net", operator["user_id"], restricted
+    )
     approved = httpx.post(approve, headers=bearer(support))
     assert approved.status_code == 201, approved.text
     assert approved.json()["login_id"] == login_id, "for the ID notice by post"

@@ -168,6 +168,7 @@ def test_id_sess_01_id_sess_02_login_sets_a_host_cookie_introspection_answers_lo
         "role": "admin",
         "previous_login_at": None,
         "password_change_required": True,
+        "pending_steps": ["password_change"],
     }
     cookie = first.headers["set-cookie"]
     assert cookie.startswith("__Host-session=")

@@ -6,13 +6,24 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 
 from fastapi import APIRouter
 
-from services.identity.api import login, members, organisations, passwords, sessions, users
+from services.identity.api import (
+    login,
+    login_steps,
+    members,
+    organisations,
+    pages,
+    passwords,
+    sessions,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     organisations.router,
     login.router,
+    login_steps.router,
     sessions.router,
     users.router,
     passwords.router,
     members.router,
+    pages.router,
 )

@@ -5,6 +5,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 
 from servicekit.problems import Problem, ProblemCode
+from services.identity.api.cookies import (
+    BROWSER_COOKIE_MAX_AGE,
+    REMEMBER_ID_COOKIE,
+    browser_cookie_name,
+    set_cookie,
+)
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.schemas import Credentials, ForgottenIdOut, ForgottenIdRequest, LoginOut
 from services.identity.domain.attempts import LoginAnswer
@@ -12,13 +18,13 @@ from services.identity.domain.realms import ForgottenIdRoute
 from services.identity.domain.sessions import COOKIE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-REMEMBER_ID_COOKIE = "__Host-remember-id"
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["login"])
 
 _REFUSED = {
     LoginAnswer.LOCKED: ProblemCode.ACCOUNT_LOCKED,
     LoginAnswer.DISABLED: ProblemCode.ACCOUNT_DISABLED,
+    LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
 }
 
 
@@ -27,7 +33,7 @@ _REFUSED = {
     summary="Log in with a login ID and password (ID-LOGIN-01)",
     responses={
         401: {"description": "INVALID_CREDENTIALS"},
-        403: {"description": "ACCOUNT_DISABLED"},
+        403: {"description": "ACCOUNT_DISABLED, BROWSER_MISMATCH"},
         422: {"description": "HALF_WIDTH_REQUIRED"},
         423: {"description": "ACCOUNT_LOCKED"},
         503: {"description": "MAINTENANCE"},
@@ -38,12 +44,14 @@ async def log_in(
 ) -> LoginOut:
     """Checks in the order of ID-LOGIN-01. An unknown login ID is answered, timed and locked
     exactly like a wrong password. Success sets the opaque session cookie."""
+    browser = request.cookies.get(browser_cookie_name(policy.name))
     outcome = await identity.login.log_in(
         policy,
         body.login_id,
         body.password,
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
+        browser_cookie=browser,
     )
     result = outcome.result
     if result.answer in _REFUSED:
@@ -51,6 +59,10 @@ async def log_in(
     if outcome.session_token is None or result.user is None:
         raise Problem(ProblemCode.INVALID_CREDENTIALS)
     set_cookie(response, COOKIE, outcome.session_token)
+    if browser is not None and result.user.browser_binding is not None:  # keep it another 400 days
+        set_cookie(
+            response, browser_cookie_name(policy.name), browser, max_age=BROWSER_COOKIE_MAX_AGE
+        )
     if body.remember_id:  # ID-LOGIN-03: the last ID wins; unchecked clears it
         set_cookie(response, REMEMBER_ID_COOKIE, body.login_id.strip(), max_age=365 * 24 * 3600)
     else:
@@ -61,6 +73,7 @@ async def log_in(
         role=result.user.role.value,
         previous_login_at=previous.astimezone(TOKYO) if previous else None,
         password_change_required=result.must_change_password,
+        pending_steps=[step.value for step in result.pending],
     )
 
 
@@ -87,10 +100,3 @@ async def forgotten_login_id(policy: Realm, body: ForgottenIdRequest) -> Forgott
     """ID-LOGIN-05: the answer depends on the realm only, never on the address given."""
     route = policy.forgotten_id_route
     return ForgottenIdOut(route=route.value, message=FORGOTTEN_ID_GUIDANCE[route])
-
-
-def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
-    """``__Host-`` cookies: Secure, Path=/, no Domain (X-12); HttpOnly and SameSite=Lax."""
-    response.set_cookie(
-        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
-    )

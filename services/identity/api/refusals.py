@@ -4,7 +4,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.problems import ProblemCode, problem_response
-from services.identity.domain import refusals
+from services.identity.domain import login_link, refusals
 
 PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.NotPermitted: ProblemCode.FORBIDDEN,
@@ -19,6 +19,7 @@ PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.LoginIdFormat: ProblemCode.VALIDATION_ERROR,
     refusals.InMaintenance: ProblemCode.MAINTENANCE,
     refusals.ProfileRefused: ProblemCode.VALIDATION_ERROR,
+    login_link.TooSoon: ProblemCode.LINK_RESEND_TOO_SOON,
 }
 
 

@@ -113,6 +113,45 @@ class LoginOut(BaseModel):
     role: str
     previous_login_at: datetime | None = Field(description="前回ログイン日時 (Asia/Tokyo)")
     password_change_required: bool
+    pending_steps: list[str] = Field(
+        default_factory=list,
+        description="ID-LOGIN-01 steps 7-9 this login must still do; empty: a full session",
+    )
+
+
+class StepOut(BaseModel):
+    step: str = Field(
+        description="password_change | browser_registration | auth_email_address | login_link"
+    )
+    state: str = Field(
+        description="to_do | waiting (an earlier step first) | mailed | expired | superseded | "
+        "at_completion | done"
+    )
+    expires_at: datetime | None = None
+
+
+class LoginProgressOut(BaseModel):
+    steps: list[StepOut]
+    ready: bool = Field(description="Every step is done: POST …/login/complete for the session")
+    message: str | None = Field(default=None, description="What the waiting screen says")
+
+
+class AuthEmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
+
+
+class LinkTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=20, max_length=100, repr=False)
+
+
+class ResetNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, min_length=1, max_length=500, description="why")
 
 
 class NewBusinessUser(BaseModel):
@@ -186,10 +225,7 @@ class EmailChangeRequest(BaseModel):
     new_email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
 
 
-class EmailChangeConfirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    token: str = Field(min_length=20, max_length=100, repr=False)
+EmailChangeConfirmation = LinkTokenIn
 
 
 class HintRequest(BaseModel):
@@ -224,6 +260,9 @@ class SessionOut(BaseModel):
     readable_org_ids: list[str]
     pending_steps: list[str] = Field(
         description="ID-LOGIN-01 steps 7-9 still to do (e.g. password_change); empty: full session"
+    )
+    steps: list[StepOut] = Field(
+        default_factory=list, description="Where each pending step stands (a pending login only)"
     )
 
 

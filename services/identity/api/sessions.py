@@ -3,7 +3,9 @@
 from fastapi import APIRouter, Response
 
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
+from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut
+from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -14,7 +16,13 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
     summary="Introspect a session (ID-SESS-02): for the gateway and other services",
     responses={401: {"description": "SESSION_EXPIRED"}},
 )
-async def introspect(session: CurrentSession) -> SessionOut:
+async def introspect(session: CurrentSession, token: Token, identity: IdentityDep) -> SessionOut:
+    """A pending login's session also says where each of its steps stands."""
+    steps = []
+    if session.restricted:
+        realm = realm_policy(session.realm)
+        assert realm is not None, "sessions are of known realms"
+        steps = steps_out(await identity.login_steps.progress(realm, session, token))
     return SessionOut(
         user_id=session.user_id,
         realm=session.realm,
@@ -27,6 +35,7 @@ async def introspect(session: CurrentSession) -> SessionOut:
         expires_at=session.expires_at,
         readable_org_ids=list(session.readable_org_ids),
         pending_steps=list(session.pending_steps),
+        steps=steps,
     )
 
 

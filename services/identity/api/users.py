@@ -9,6 +9,7 @@ from services.identity.api.schemas import (
     NewBusinessUser,
     NewGroupReader,
     ProfileIn,
+    ResetNote,
     StatusChange,
 )
 from services.identity.domain.users import User
@@ -114,4 +115,40 @@ async def change_status(
     identity: IdentityDep,
 ) -> Response:
     await identity.accounts.change_status(policy, caller, org_id, user_id, body.active)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/browser/reset",
+    status_code=204,
+    summary="ブラウザ情報初期化: the next completed login registers its browser (ID-BIND-03)",
+)
+async def reset_browser(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    caller: Caller,
+    identity: IdentityDep,
+    body: ResetNote | None = None,
+) -> Response:
+    note = None if body is None else body.note
+    await identity.accounts.reset_browser(policy, caller, org_id, user_id, note)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/auth-email/reset",
+    status_code=204,
+    summary="メール認証用アドレス初期化: registered anew at the next login (ID-MAIL-04)",
+)
+async def reset_auth_email(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    caller: Caller,
+    identity: IdentityDep,
+    body: ResetNote | None = None,
+) -> Response:
+    note = None if body is None else body.note
+    await identity.accounts.reset_auth_email(policy, caller, org_id, user_id, note)
     return Response(status_code=204)

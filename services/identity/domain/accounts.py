@@ -19,6 +19,8 @@ from typing import Any
 from contracts import (
     AccountUnlocked,
     Actor,
+    AuthEmailReset,
+    BrowserBindingReset,
     PasswordChanged,
     SealedSecret,
     TemporaryPasswordIssued,
@@ -147,6 +149,23 @@ def change_status(
         **user.envelope(admin, correlation_id, now), status=status, previous_status=user.status
     )
     return Decision.commit(True, user.but(status=status), event)
+
+
+def reset_browser(
+    user: User, admin: Actor, correlation_id: str, now: datetime, note: str | None = None
+) -> Decision[User, bool]:
+    """ブラウザ情報初期化 (ID-BIND-03): the next completed login registers its browser."""
+    reset = BrowserBindingReset(**user.envelope(admin, correlation_id, now), note=note)
+    return Decision.commit(True, user.but(browser_binding=None), reset)
+
+
+def reset_auth_email(
+    user: User, admin: Actor, correlation_id: str, now: datetime, note: str | None = None
+) -> Decision[User, bool]:
+    """メール認証用アドレス初期化 (ID-MAIL-04): the user registers a new one at next login; a
+    pending login's link goes with it."""
+    reset = AuthEmailReset(**user.envelope(admin, correlation_id, now), note=note)
+    return Decision.commit(True, user.but(auth_email=None, login_link=None), reset)
 
 
 def ends_sessions(event: Event) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
 
+from contracts import SealedSecret
 from services.identity.domain.users import User
 
 
@@ -14,6 +15,7 @@ class LoginAnswer(Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     LOCKED = "locked"
     DISABLED = "disabled"
+    BROWSER_MISMATCH = "browser_mismatch"
     CREDENTIALS_CHANGED_MEANWHILE = "credentials_changed_meanwhile"
     """The password was checked against a hash no longer in force: check again."""
     NOT_THIS_USER = "not_this_user"
@@ -23,12 +25,29 @@ class LoginAnswer(Enum):
 class PendingStep(StrEnum):
     """What a session must still do before it is a full one (ID-LOGIN-01 steps 7-9, in order).
 
-    Step 8, browser binding (ID-BIND), and step 9, e-mail authentication (ID-MAIL), join as
-    members after ``PASSWORD_CHANGE``, each decided in ``pending_steps`` by its realm's policy.
+    Which steps a login has is decided in ``login.pending_steps`` by the realm's policy; a
+    registered browser that does not match is not a step but a refusal (``BROWSER_MISMATCH``).
     """
 
     PASSWORD_CHANGE = "password_change"  # noqa: S105 - a step's name, not a secret
     """Step 7: an initial or temporary password must be replaced first (ID-PW-03)."""
+    BROWSER_REGISTRATION = "browser_registration"
+    """Step 8 for a user with no registered browser: the browser that completes the login is
+    registered (ID-BIND-01), in the answer that completes it, so a stranger who stops halfway
+    registers nothing."""
+    AUTH_EMAIL_ADDRESS = "auth_email_address"
+    """Step 9, first time: register an e-mail-authentication address and confirm it by its
+    60-minute link (ID-MAIL-01)."""
+    LOGIN_LINK = "login_link"
+    """Step 9: follow the 10-minute link mailed for this login, in this browser (ID-MAIL-02)."""
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """A mailed link made before deciding: its token's hash, and the link sealed for notify."""
+
+    token_hash: str
+    sealed_link: SealedSecret
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,10 @@ class LoginAttempt:
     new_hash: str | None = None
     """The typed password hashed with today's parameters: a rehash (ID-PW-01), or the hash a
     consumed temporary password keeps for the forced change."""
+    browser: str | None = None
+    """The SHA-256 of the browser's binding cookie for this realm, if it sent one."""
+    login_link: NewLink | None = None
+    """A login link ready to mail, should this login reach step 9 (ID-MAIL-02)."""
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,11 @@ def own_password(caller: Caller, realm: RealmPolicy) -> Session:
     return caller
 
 
+def login_steps(caller: Caller, realm: RealmPolicy) -> Session:
+    """A pending login's own steps, from its restricted session (ID-LOGIN-01 steps 8-10)."""
+    return own_password(caller, realm)
+
+
 def own_account(caller: Caller, realm: RealmPolicy) -> Session:
     """A full session changes its own e-mail (ID-EMAIL-01)."""
     return _person(caller, realm)

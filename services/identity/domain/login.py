@@ -13,10 +13,12 @@ needs is checked here, on the version being committed: that the login ID is stil
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts import LoginSucceeded, SessionStarted
 from contracts.envelope import Event
 from contracts.identity import LoginFailureReason
-from services.identity.domain import lockout, temporary
+from services.identity.domain import lockout, login_link, temporary
 from services.identity.domain.attempts import (
     LoginAnswer,
     LoginAttempt,
@@ -25,14 +27,20 @@ from services.identity.domain.attempts import (
 )
 from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.users import User
+from services.identity.domain.users import PendingLogin, User
 
 
-def pending_steps(user: User) -> tuple[PendingStep, ...]:
+def pending_steps(user: User, policy: RealmPolicy) -> tuple[PendingStep, ...]:
     """Steps 7-9 for a user who gave the right password, in the contract's order."""
     steps: list[PendingStep] = []
     if user.must_change_password:
         steps.append(PendingStep.PASSWORD_CHANGE)
+    if policy.browser_binding and user.browser_binding is None:
+        steps.append(PendingStep.BROWSER_REGISTRATION)
+    if policy.email_authentication:
+        if not (user.auth_email and user.auth_email.confirmed):
+            steps.append(PendingStep.AUTH_EMAIL_ADDRESS)
+        steps.append(PendingStep.LOGIN_LINK)
     return tuple(steps)
 
 
@@ -60,11 +68,21 @@ def attempt(user: User, attempt: LoginAttempt, policy: RealmPolicy) -> Decision[
     if not user.active:  # step 6: told only after a correct password
         disabled = lockout.failed(fields, attempt, LoginFailureReason.ACCOUNT_DISABLED, 0)
         return Decision.commit(LoginResult(LoginAnswer.DISABLED), user.but(failures=0), disabled)
-    return _succeeded(user, fields, attempt, via_temporary)
+    if policy.browser_binding and user.browser_binding not in (None, attempt.browser):
+        # step 8: another browser; not a wrong password, so not counted (ID-BIND-02)
+        mismatch = lockout.failed(
+            fields, attempt, LoginFailureReason.BROWSER_MISMATCH, user.failures
+        )
+        return Decision.commit(LoginResult(LoginAnswer.BROWSER_MISMATCH), user, mismatch)
+    return _succeeded(user, fields, attempt, via_temporary, policy)
 
 
 def _succeeded(
-    user: User, fields: dict[str, object], attempt: LoginAttempt, via_temporary: bool
+    user: User,
+    fields: dict[str, Any],
+    attempt: LoginAttempt,
+    via_temporary: bool,
+    policy: RealmPolicy,
 ) -> Decision[User, LoginResult]:
     new = user.but(failures=0, last_login_at=attempt.now)
     if via_temporary:  # consumed: from now on it only serves the forced change
@@ -88,7 +106,13 @@ def _succeeded(
             previous_login_at=user.last_login_at,
         )
     ]
-    pending = pending_steps(new)
+    pending = pending_steps(new, policy)
+    if PendingStep.LOGIN_LINK in pending and attempt.session is not None:
+        # a pending login (the waiting screen); step 9 is reached now if nothing comes first
+        new = new.but(pending_login=PendingLogin(attempt.session.ref, attempt.now))
+        reached = login_link.reach(new, attempt.login_link, fields, attempt.now)
+        new = reached.state or new
+        events.extend(reached.events)
     if attempt.session is not None:
         events.append(
             SessionStarted(

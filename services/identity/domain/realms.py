@@ -59,6 +59,10 @@ class RealmPolicy:
     password_reset_to_admin: bool = False
     """The admin's *reset* mails a new random password to the admin (ID-PW-06, nexi)."""
     forgotten_id_route: ForgottenIdRoute = ForgottenIdRoute.SUPPORT_DESK
+    browser_binding: bool = False
+    """Only the browser registered at a user's first completed login may log in (ID-BIND)."""
+    email_authentication: bool = False
+    """Every login completes through a link mailed to a confirmed address (ID-MAIL)."""
 
     def login_id_format(self, role: Role) -> re.Pattern[str]:
         """The format of a login ID for ``role`` (ID-USER-02); staff IDs take the business one."""
@@ -80,6 +84,8 @@ PRESETS: dict[str, RealmPolicy] = {
             password_hint=True,
             business_id_requests=True,
             forgotten_id_route=ForgottenIdRoute.ADMIN_LISTS,
+            browser_binding=True,
+            email_authentication=True,
         ),
         RealmPolicy("kihonet", business_login_id=re.compile(r"^[0-9A-Za-z]{7}$")),
         RealmPolicy(

@@ -15,6 +15,8 @@ from datetime import datetime
 
 from contracts import PasswordChanged, UserProfileChanged
 from contracts.identity import PasswordChangeMethod, ProfileField
+from services.identity.domain import login_link as login_link_rules
+from services.identity.domain.attempts import NewLink
 from services.identity.domain.decision import Decision
 from services.identity.domain.users import User
 
@@ -27,12 +29,15 @@ def change_own_password(
     correlation_id: str,
     now: datetime,
     completion_notice: bool = False,
+    login_link: NewLink | None = None,
 ) -> Decision[User, bool]:
-    """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile."""
+    """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile.
+    A pending login then goes on: with ``login_link`` it reaches step 9 if it can."""
     if user.password_hash != verified_hash:
         return Decision.nothing(False)
+    fields = user.envelope(user.as_actor, correlation_id, now)
     changed = PasswordChanged(
-        **user.envelope(user.as_actor, correlation_id, now),
+        **fields,
         method=PasswordChangeMethod.SELF,
         must_change=False,
         completion_notice_to=user.registered_email if completion_notice else None,
@@ -43,7 +48,8 @@ def change_own_password(
         password_is_temporary=False,
         password_hint=hint,
     )
-    return Decision.commit(True, new, changed)
+    reached = login_link_rules.reach(new, login_link, fields, now)
+    return Decision(True, reached.state or new, (changed, *reached.events))
 
 
 def change_own_login_id(

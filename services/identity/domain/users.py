@@ -47,6 +47,36 @@ class EmailChange:
 
 
 @dataclass(frozen=True)
+class AuthEmail:
+    """メール認証用アドレス (ID-MAIL-01): provisional until its 60-minute link is followed."""
+
+    address: str
+    confirmed: bool
+    token_hash: str | None = None
+    """The confirmation link's token, while provisional."""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A login waiting at its last steps (the waiting screen), known by its session's ref."""
+
+    session_ref: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class LoginLink:
+    """メール認証用リンク (ID-MAIL-02): the last one mailed, bound to one pending login."""
+
+    token_hash: str
+    session_ref: str
+    mailed_at: datetime
+    expires_at: datetime
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
 class Charter:
     """What an admin's creation says of the organisation opened with it (団体名, when)."""
 
@@ -80,6 +110,11 @@ class User:
     temporary_password: TemporaryPassword | None = None
     email_change: EmailChange | None = None
     charter: Charter | None = None
+    browser_binding: str | None = None
+    """The SHA-256 of the registered browser's binding cookie (ID-BIND-01)."""
+    auth_email: AuthEmail | None = None
+    pending_login: PendingLogin | None = None
+    login_link: LoginLink | None = None
 
     @property
     def active(self) -> bool:

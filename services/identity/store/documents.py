@@ -6,17 +6,27 @@ their empty fields.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.common import Role, UserProfile
 from contracts.identity import UserStatus
 from services.identity.domain.lockout import ShadowCount, ShadowSlot
 from services.identity.domain.organisations import IdRequest, Organisation
 from services.identity.domain.sessions import Session
-from services.identity.domain.users import Charter, EmailChange, TemporaryPassword, User
+from services.identity.domain.users import (
+    AuthEmail,
+    Charter,
+    EmailChange,
+    LoginLink,
+    PendingLogin,
+    TemporaryPassword,
+    User,
+)
 
 Document = dict[str, Any]
+T = TypeVar("T")
 
 
 def user_to_document(user: User) -> Document:
@@ -54,6 +64,10 @@ def user_to_document(user: User) -> Document:
         "charter": None
         if charter is None
         else {"org_name": charter.org_name, "opened_at": charter.opened_at},
+        "browser_binding": user.browser_binding,
+        "auth_email": None if user.auth_email is None else asdict(user.auth_email),
+        "pending_login": None if user.pending_login is None else asdict(user.pending_login),
+        "login_link": None if user.login_link is None else asdict(user.login_link),
     }
 
 
@@ -86,7 +100,16 @@ def user_from_document(doc: Document) -> User:
         if not change
         else EmailChange(change["token_hash"], change["new_email"], change["expires_at"]),
         charter=None if not charter else Charter(charter["org_name"], charter["opened_at"]),
+        browser_binding=doc.get("browser_binding"),
+        auth_email=_optional(AuthEmail, doc.get("auth_email")),
+        pending_login=_optional(PendingLogin, doc.get("pending_login")),
+        login_link=_optional(LoginLink, doc.get("login_link")),
     )
+
+
+def _optional(kind: type[T], fields: Document | None) -> T | None:
+    """A small value object stored as its fields (``asdict``), or ``None``."""
+    return None if not fields else kind(**fields)
 
 
 def organisation_to_document(org: Organisation) -> Document:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from services.identity.usecases.accounts import Accounts
 from services.identity.usecases.context import Context
 from services.identity.usecases.login import Login
+from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.self_service import SelfService
 from services.identity.usecases.upkeep import Upkeep
@@ -22,6 +23,7 @@ class Identity:
     users: Users
     accounts: Accounts
     login: Login
+    login_steps: LoginSteps
     self_service: SelfService
     upkeep: Upkeep
 
@@ -34,6 +36,7 @@ class Identity:
             users=Users(context, organisations),
             accounts=Accounts(context),
             login=Login(context),
+            login_steps=LoginSteps(context),
             self_service=SelfService(context),
             upkeep=Upkeep(context, organisations, claim_grace),
         )

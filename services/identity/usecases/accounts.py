@@ -110,6 +110,34 @@ class Accounts:
         rule = partial(accounts.force_password, new_hash=new_hash)
         await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))
 
+    async def reset_browser(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str,
+        user_id: str,
+        note: str | None = None,
+    ) -> None:
+        """ID-BIND-03: the admin (support, for an admin) resets the browser binding."""
+        if not realm.browser_binding:
+            raise NotFound()
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        await self._apply(realm, session, user_id, partial(accounts.reset_browser, note=note))
+
+    async def reset_auth_email(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str,
+        user_id: str,
+        note: str | None = None,
+    ) -> None:
+        """ID-MAIL-04: the admin (support, for an admin) resets the e-mail-auth address."""
+        if not realm.email_authentication:
+            raise NotFound()
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        await self._apply(realm, session, user_id, partial(accounts.reset_auth_email, note=note))
+
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
     ) -> None:

@@ -17,7 +17,13 @@ from servicekit.logs import current_correlation_id
 from servicekit.repository import Versioned
 from services.identity import passwords
 from services.identity.domain import inputs, lockout, login, temporary
-from services.identity.domain.attempts import LoginAnswer, LoginAttempt, LoginResult, NewSession
+from services.identity.domain.attempts import (
+    LoginAnswer,
+    LoginAttempt,
+    LoginResult,
+    NewLink,
+    NewSession,
+)
 from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import (
@@ -28,7 +34,7 @@ from services.identity.domain.sessions import (
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
-from services.identity.usecases.context import Context
+from services.identity.usecases.context import Context, link_token_hash
 
 TEMPORARY_CHECKS = Counter(
     "identity_temporary_password_checks_total",
@@ -54,8 +60,10 @@ class Login:
         password: str,
         ip: str | None,
         user_agent: str | None,
+        browser_cookie: str | None = None,
     ) -> LoggedIn:
-        """ID-LOGIN-01 steps 1-7 and 10, in order."""
+        """ID-LOGIN-01 steps 1-10, in order; ``browser_cookie`` is the browser's binding cookie
+        for this realm, if it sent one (ID-BIND)."""
         login_id = given_login_id.strip()
         inputs.require_half_width(login_id, password)  # step 1: not counted (X-06)
         self.context.refuse_in_maintenance(realm)  # step 2
@@ -70,6 +78,11 @@ class Login:
                 )
             first = False
             attempt = await self._checked(realm, login_id, password, user, ip, user_agent, token)
+            attempt = replace(
+                attempt,
+                browser=None if browser_cookie is None else link_token_hash(browser_cookie),
+                login_link=self._login_link(realm),
+            )
             if user is None or user.state is None:
                 return LoggedIn(await self._unknown(realm, attempt))
             result = await self.store.users.update(
@@ -129,6 +142,12 @@ class Login:
         ):
             return replace(attempt, new_hash=await passwords.hash_password(password))
         return attempt
+
+    def _login_link(self, realm: RealmPolicy) -> NewLink | None:
+        """A login link ready to mail, for a realm whose logins end with one (ID-MAIL-02)."""
+        if not realm.email_authentication:
+            return None
+        return self.context.new_link(f"/realms/{realm.name}/login-link")[1]
 
     async def _unknown(self, realm: RealmPolicy, attempt: LoginAttempt) -> LoginResult:
         """An unknown login ID, counted on its shadow slot so it locks like a real one."""

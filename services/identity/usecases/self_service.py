@@ -60,6 +60,9 @@ class SelfService:
             password_policy.check_hint(realm, hint, new)
         aggregate_id = user_aggregate_id(realm.name, session.user_id)
         new_hash = await passwords.hash_password(new)
+        link = None  # a pending login goes on to its login link (ID-MAIL-02)
+        if realm.email_authentication:
+            link = self.context.new_link(f"/realms/{realm.name}/login-link")[1]
         while True:
             user = await self._verified(realm, session.user_id, current)
             changed = await self.store.users.update(
@@ -72,6 +75,7 @@ class SelfService:
                     correlation_id=current_correlation_id(),
                     now=self.context.clock.now(),
                     completion_notice=realm.completion_notices,
+                    login_link=link,
                 ),
             )
             if changed:

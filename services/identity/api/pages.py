@@ -1,0 +1,129 @@
+"""The pages a mailed link opens (ID-MAIL-01, -02, ID-EMAIL-01): a confirmation page whose GET
+consumes nothing, so a mail scanner that prefetches the link uses nothing up (Ory Kratos #1142),
+and whose form's POST does what the link is for.
+
+They answer at the path the mail links to, below the realm's portal URL (``/realms/…``), and
+work without JavaScript. The links' tokens are not logged, and the pages tell referrers nothing.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from servicekit.problems import Problem
+from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, session_of
+from services.identity.domain import auth_email, email_change
+
+router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
+
+_PAGES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+
+LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
+FormToken = Annotated[str, Form(min_length=20, max_length=100)]
+
+
+def page(name: str, status_code: int = 200, **values: str | None) -> HTMLResponse:
+    html = _PAGES.get_template(f"{name}.html.j2").render(**values)
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def refused(problem: Problem) -> HTMLResponse:
+    return page("result", problem.code.status, title=problem.code.title, detail=problem.detail)
+
+
+@router.get("/login-link")
+async def login_link_page(request: Request, token: LinkToken) -> HTMLResponse:
+    return page(
+        "confirm",
+        title="ログインの確認",
+        explanation="ログインボタンを押したブラウザで開いています。下のボタンでログインを完了します。",
+        action=request.url.path,
+        token=token,
+        button="ログインを完了する",
+    )
+
+
+@router.post("/login-link")
+async def follow_login_link(
+    request: Request, policy: Realm, token: FormToken, identity: IdentityDep
+) -> HTMLResponse:
+    answer = await identity.login_steps.confirm_login_link(
+        policy,
+        token,
+        session_of(request),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    problem = link_problem(policy.name, answer)
+    if problem is not None:
+        return refused(problem)
+    return page(
+        "result",
+        title="ログインを確認しました",
+        detail="ログイン操作をした画面（待機画面）に戻ってください。",
+    )
+
+
+@router.get("/auth-email/confirm")
+async def auth_email_page(request: Request, token: LinkToken) -> HTMLResponse:
+    return page(
+        "confirm",
+        title="メール認証用アドレスの本登録",
+        explanation="下のボタンでメール認証用アドレスの本登録を完了します。",
+        action=request.url.path,
+        token=token,
+        button="本登録する",
+    )
+
+
+@router.post("/auth-email/confirm")
+async def confirm_auth_email(
+    policy: Realm, token: FormToken, identity: IdentityDep
+) -> HTMLResponse:
+    answer = await identity.login_steps.confirm_auth_email(policy, token)
+    if answer is auth_email.Confirmation.EXPIRED:
+        return page(
+            "result",
+            410,
+            title="メール認証用アドレスの仮登録がタイムアウトしました",
+            detail=AUTH_EMAIL_AGAIN,
+        )
+    if answer is auth_email.Confirmation.INVALID:
+        return page("result", 404, title="このリンクは無効です")
+    return page(
+        "result",
+        title="メール認証用アドレスの本登録が完了しました",
+        detail="ログイン操作をした画面（待機画面）に戻ってください。",
+    )
+
+
+@router.get("/email-change/confirm")
+async def email_change_page(request: Request, token: LinkToken) -> HTMLResponse:
+    return page(
+        "confirm",
+        title="メールアドレス変更の確認",
+        explanation="下のボタンで新しいメールアドレスへの変更を完了します。",
+        action=request.url.path,
+        token=token,
+        button="変更を完了する",
+    )
+
+
+@router.post("/email-change/confirm")
+async def confirm_email_change(
+    policy: Realm, token: FormToken, identity: IdentityDep
+) -> HTMLResponse:
+    answer = await identity.self_service.confirm_email_change(policy, token)
+    if answer is email_change.Confirmation.EXPIRED:
+        return page("result", 410, title="リンクの有効期限が切れています。もう一度お手続きください")
+    if answer is email_change.Confirmation.INVALID:
+        return page("result", 404, title="このリンクは無効です")
+    return page("result", title="メールアドレスの変更が完了しました")
