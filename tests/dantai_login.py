@@ -107,6 +107,11 @@ class Portal:
         found: list[str] = await eventually(mailed, timeout=60)
         return found
 
+    def texts_to(self, address: str) -> list[str]:
+        """The plain-text bodies of the mails to ``address``, oldest first."""
+        bodies = [m.get_body(("plain",)) for m in self.mail.mails_to(address)]
+        return [str(b.get_content()) for b in bodies if b is not None]
+
     def subjects_to(self, address: str) -> list[str]:
         return [str(m["Subject"]) for m in self.mail.mails_to(address)]
 

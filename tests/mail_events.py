@@ -161,13 +161,15 @@ def login_link(to: str) -> Case:
     case = _link_case(
         to, LinkPurpose.LOGIN, 10, "dantai-net", "【生保団体ネット】メール認証用リンク通知"
     )
-    return replace(case, says=("有効期間は10分です", "2026年4月1日 09:10まで"))
+    return replace(
+        case, says=("有効期間は10分です", "2026年4月1日 09:10まで", "閉じずに", "「再発行」")
+    )
 
 
 def auth_email_confirmation(to: str) -> Case:
     subject = "【生保団体ネット】メール認証用アドレス本登録のお願い"
     case = _link_case(to, LinkPurpose.AUTH_EMAIL_CONFIRMATION, 60, "dantai-net", subject)
-    return replace(case, says=("有効期間は1時間です",))
+    return replace(case, says=("有効期間は60分です", "「再登録」"))  # as seed 000 Q11 words it
 
 
 def email_change_confirmation(to: str) -> Case:

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from dantai_login import NEW_PASSWORD, REALM, Portal, dantai_portal
-from harness import Infra, Namespace
+from harness import Infra, Namespace, ServiceProcess
+from identity_client import (
+    everything_identity_wrote,
+    new_org,
+    opened,
+    signed_in,
+    through_email_authentication,
+    user_events,
+)
 from mail_catchers import new_address
 from mail_events import PRIVATE_KEY
 from pymongo import AsyncMongoClient
@@ -62,6 +71,11 @@ async def test_id_mail_01_id_mail_02_id_bind_01_a_first_login_goes_all_the_way_t
         )
         assert confirmed.status_code == 200 and "本登録が完了しました" in confirmed.text
         [_, login] = await portal.links_to(address, 2)
+        address_mail, link_mail = portal.texts_to(address)
+        assert "「再登録」" in address_mail and "60分" in address_mail, "seed 000 Q11"
+        for words in ("閉じずに", "10分", "「再発行」", "ログイン画面の立ち上げには使用できません"):
+            assert words in link_mail, f"seed 000 Q12, Q17, Q19: {words}"
+        assert portal.subjects_to(address)[1].endswith("メール認証用リンク通知")
         assert (await browser.progress())["login_link"] == "mailed"
         assert (await browser.follow(login)).status_code == 200
         assert (await browser.progress())["login_link"] == "done"
@@ -267,3 +281,25 @@ async def test_id_bind_03_id_mail_04_support_resets_an_admins_browser_and_addres
         }
     [reset_event] = await events(mongo, portal.ns, org["admin_user_id"], "BrowserBindingReset")
     assert (reset_event["actor"]["kind"], reset_event["note"]) == ("support", "PC入替")
+
+
+async def test_x_02_no_link_token_session_or_binding_cookie_is_stored_published_or_logged(
+    identity: tuple[ServiceProcess, Namespace],
+    mongo: AsyncMongoClient[dict[str, Any]],
+    infra: Infra,
+) -> None:
+    proc, ns = identity
+    org = new_org(proc.url, REALM, f"XA3{uuid.uuid4().hex[:8]}")
+    restricted = signed_in(proc.url, REALM, org["admin_login_id"], org["initial_password"])
+    full, binding = await through_email_authentication(
+        proc, mongo, REALM, org["admin_user_id"], restricted
+    )
+    links = [
+        opened(e, "sealed_link").split("token=", 1)[1]
+        for e in await user_events(mongo, ns, REALM, org["admin_user_id"], "EmailLinkIssued")
+    ]
+    assert len(links) == 2, "the address's link and the login link"
+    secrets = [*links, restricted, full, binding, org["initial_password"], NEW_PASSWORD]
+    written = await everything_identity_wrote(mongo, ns, infra, proc)
+    for secret in secrets:
+        assert not any(secret in text for text in written), "a secret in clear"
