@@ -37,6 +37,7 @@ ALL_TOPICS: Final[tuple[str, ...]] = (
 """Every topic events travel on, one per producing service (dead-letter topics not included)."""
 
 _EVENT_MODULES: Final = frozenset(m.__name__ for m in (identity, certs, enroll, notify, audit))
+"""The producers' modules; a producer's events may live in submodules of its package."""
 
 
 def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
@@ -54,7 +55,7 @@ def _concrete_type_name(cls: type[Event]) -> str | None:
 def _build() -> Mapping[str, type[Event]]:
     found: dict[str, type[Event]] = {}
     for cls in _subclasses(Event):
-        if cls.__module__ not in _EVENT_MODULES:
+        if not {cls.__module__, cls.__module__.rsplit(".", 1)[0]} & _EVENT_MODULES:
             continue
         name = _concrete_type_name(cls)
         if name is None:
