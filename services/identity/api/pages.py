@@ -39,15 +39,28 @@ def refused(problem: Problem) -> HTMLResponse:
     return page("result", problem.code.status, title=problem.code.title, detail=problem.detail)
 
 
-@router.get("/login-link")
-async def login_link_page(request: Request, token: LinkToken) -> HTMLResponse:
+def confirmation(
+    request: Request, token: str, title: str, explanation: str, button: str
+) -> HTMLResponse:
+    """A link's page: its form POSTs the token to the same path. Opening it changes nothing."""
     return page(
         "confirm",
-        title="ログインの確認",
-        explanation="ログインボタンを押したブラウザで開いています。下のボタンでログインを完了します。",
+        title=title,
+        explanation=explanation,
         action=request.url.path,
         token=token,
-        button="ログインを完了する",
+        button=button,
+    )
+
+
+@router.get("/login-link")
+async def login_link_page(request: Request, token: LinkToken) -> HTMLResponse:
+    return confirmation(
+        request,
+        token,
+        "ログインの確認",
+        "ログインボタンを押したブラウザで開いています。下のボタンでログインを完了します。",
+        "ログインを完了する",
     )
 
 
@@ -74,13 +87,12 @@ async def follow_login_link(
 
 @router.get("/auth-email/confirm")
 async def auth_email_page(request: Request, token: LinkToken) -> HTMLResponse:
-    return page(
-        "confirm",
-        title="メール認証用アドレスの本登録",
-        explanation="下のボタンでメール認証用アドレスの本登録を完了します。",
-        action=request.url.path,
-        token=token,
-        button="本登録する",
+    return confirmation(
+        request,
+        token,
+        "メール認証用アドレスの本登録",
+        "下のボタンでメール認証用アドレスの本登録を完了します。",
+        "本登録する",
     )
 
 
@@ -107,13 +119,12 @@ async def confirm_auth_email(
 
 @router.get("/email-change/confirm")
 async def email_change_page(request: Request, token: LinkToken) -> HTMLResponse:
-    return page(
-        "confirm",
-        title="メールアドレス変更の確認",
-        explanation="下のボタンで新しいメールアドレスへの変更を完了します。",
-        action=request.url.path,
-        token=token,
-        button="変更を完了する",
+    return confirmation(
+        request,
+        token,
+        "メールアドレス変更の確認",
+        "下のボタンで新しいメールアドレスへの変更を完了します。",
+        "変更を完了する",
     )
 
 

@@ -13,6 +13,7 @@ from services.identity.api.schemas import (
     StatusChange,
 )
 from services.identity.domain.users import User
+from services.identity.usecases.accounts import LoginFactor
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["users"])
 
@@ -119,36 +120,20 @@ async def change_status(
 
 
 @router.post(
-    "/orgs/{org_id}/users/{user_id}/browser/reset",
+    "/orgs/{org_id}/users/{user_id}/{factor}/reset",
     status_code=204,
-    summary="ブラウザ情報初期化: the next completed login registers its browser (ID-BIND-03)",
+    summary="ブラウザ情報初期化 (browser, ID-BIND-03), メール認証用アドレス初期化 (auth-email, "
+    "ID-MAIL-04): registered anew at the next login",
 )
-async def reset_browser(
+async def reset_login_factor(
     policy: Realm,
     org_id: OrgId,
     user_id: UserId,
+    factor: LoginFactor,
     caller: Caller,
     identity: IdentityDep,
     body: ResetNote | None = None,
 ) -> Response:
     note = None if body is None else body.note
-    await identity.accounts.reset_browser(policy, caller, org_id, user_id, note)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/orgs/{org_id}/users/{user_id}/auth-email/reset",
-    status_code=204,
-    summary="メール認証用アドレス初期化: registered anew at the next login (ID-MAIL-04)",
-)
-async def reset_auth_email(
-    policy: Realm,
-    org_id: OrgId,
-    user_id: UserId,
-    caller: Caller,
-    identity: IdentityDep,
-    body: ResetNote | None = None,
-) -> Response:
-    note = None if body is None else body.note
-    await identity.accounts.reset_auth_email(policy, caller, org_id, user_id, note)
+    await identity.accounts.reset_login_factor(policy, caller, org_id, user_id, factor, note)
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from functools import partial
 
 from contracts.common import Role, UserProfile
@@ -28,6 +29,19 @@ from services.identity.usecases.context import Context, actor_of
 
 #: An admin rule: the user, then who acts, the correlation id and the time.
 Rule = Callable[..., Decision[User, bool]]
+
+
+class LoginFactor(StrEnum):
+    """What a `dantai-net` login checks beyond the password, and its admin may reset."""
+
+    BROWSER = "browser"
+    AUTH_EMAIL = "auth-email"
+
+
+_FACTORS: dict[LoginFactor, tuple[Rule, Callable[[RealmPolicy], bool]]] = {
+    LoginFactor.BROWSER: (accounts.reset_browser, lambda realm: realm.browser_binding),
+    LoginFactor.AUTH_EMAIL: (accounts.reset_auth_email, lambda realm: realm.email_authentication),
+}
 
 
 class Accounts:
@@ -110,33 +124,22 @@ class Accounts:
         rule = partial(accounts.force_password, new_hash=new_hash)
         await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))
 
-    async def reset_browser(
+    async def reset_login_factor(
         self,
         realm: RealmPolicy,
         caller: authz.Caller,
         org_id: str,
         user_id: str,
+        factor: LoginFactor,
         note: str | None = None,
     ) -> None:
-        """ID-BIND-03: the admin (support, for an admin) resets the browser binding."""
-        if not realm.browser_binding:
+        """ID-BIND-03, ID-MAIL-04: the admin (support, for an admin) resets the registered
+        browser or the e-mail-authentication address; the next login registers it anew."""
+        rule, used = _FACTORS[factor]
+        if not used(realm):
             raise NotFound()
         session, _ = await self._target(realm, caller, org_id, user_id)
-        await self._apply(realm, session, user_id, partial(accounts.reset_browser, note=note))
-
-    async def reset_auth_email(
-        self,
-        realm: RealmPolicy,
-        caller: authz.Caller,
-        org_id: str,
-        user_id: str,
-        note: str | None = None,
-    ) -> None:
-        """ID-MAIL-04: the admin (support, for an admin) resets the e-mail-auth address."""
-        if not realm.email_authentication:
-            raise NotFound()
-        session, _ = await self._target(realm, caller, org_id, user_id)
-        await self._apply(realm, session, user_id, partial(accounts.reset_auth_email, note=note))
+        await self._apply(realm, session, user_id, partial(rule, note=note))
 
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
