@@ -18,6 +18,7 @@ from mail_events import PUBLIC_KEY
 
 from servicekit.clock import ManualClock, SystemClock
 from services.identity.app import create_app
+from services.identity.domain.realms import PRESETS
 from services.identity.settings import IdentitySettings
 
 REALM = "dantai-net"
@@ -34,6 +35,9 @@ class Browser:
 
     async def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.post(path, headers=self._headers(), **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.put(path, headers=self._headers(), **kwargs)
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.get(path, headers=self._headers(), **kwargs)
@@ -119,30 +123,45 @@ class Portal:
         """An admin who logged in with the initial password and made the forced change: the
         organisation and the e-mail-authentication address it will register."""
         org = await self.open_org(browser)
-        first = await browser.log_in(org["admin_login_id"], org["initial_password"])
+        await self.changed_initial_password(browser, org["admin_login_id"], org["initial_password"])
+        return org, new_address("auth")
+
+    async def changed_initial_password(self, browser: Browser, login_id: str, initial: str) -> None:
+        first = await browser.log_in(login_id, initial)
         assert first.status_code == 200, first.text
         changed = await browser.post(
             f"/v1/realms/{REALM}/password",
-            json={"current_password": org["initial_password"], "new_password": NEW_PASSWORD},
+            json={"current_password": initial, "new_password": NEW_PASSWORD},
         )
         assert changed.status_code == 204, changed.text
-        return org, new_address("auth")
 
     async def fully_logged_in(self, browser: Browser) -> tuple[dict[str, Any], str]:
         """The whole first login: forced change, address confirmed, link followed, completed."""
         org, address = await self.first_login(browser)
+        await self.last_steps(browser, address)
+        return org, address
+
+    async def last_steps(self, browser: Browser, address: str, links_before: int = 0) -> None:
+        """Register ``address``, confirm it from its mail, follow the login link, complete."""
         asked = await browser.post(f"/v1/realms/{REALM}/login/auth-email", json={"email": address})
         assert asked.status_code == 202, asked.text
-        [confirm] = await self.links_to(address, 1)
+        confirm = (await self.links_to(address, links_before + 1))[-1]
         confirmed = await browser.post(
             f"/v1/realms/{REALM}/auth-email/confirm", json={"token": confirm}
         )
         assert confirmed.status_code == 200, confirmed.text
-        [_, login] = await self.links_to(address, 2)
+        login = (await self.links_to(address, links_before + 2))[-1]
         assert (await browser.follow(login)).status_code == 200
         done = await browser.complete()
         assert done.status_code == 200, done.text
-        return org, address
+
+    async def support_desk(self, browser: Browser) -> None:
+        """A support operator of the realm, logged in all the way in ``browser``."""
+        operator = await self.app.state.identity.users.create_support_operator(
+            PRESETS[REALM], f"XA5{uuid.uuid4().hex[:8]}"
+        )
+        await self.changed_initial_password(browser, operator.login_id, operator.initial_password)
+        await self.last_steps(browser, new_address("desk"))
 
 
 @asynccontextmanager

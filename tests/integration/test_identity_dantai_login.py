@@ -26,6 +26,8 @@ from mail_catchers import new_address
 from mail_events import PRIVATE_KEY
 from pymongo import AsyncMongoClient
 
+from contracts import SealedSecret, open_sealed
+
 pytestmark = pytest.mark.integration
 
 
@@ -246,25 +248,8 @@ async def test_id_mail_02_a_link_from_one_users_mail_never_completes_anothers_lo
 async def test_id_bind_03_id_mail_04_support_resets_an_admins_browser_and_address(
     portal: Portal, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
-    identity = portal.app.state.identity
-    from services.identity.domain.realms import PRESETS
-
-    operator = await identity.users.create_support_operator(PRESETS[REALM], "XA5desk01")
     async with portal.browser() as desk, portal.browser() as old_pc, portal.browser() as new_pc:
-        first = await desk.log_in(operator.login_id, operator.initial_password)
-        assert first.status_code == 200
-        await desk.post(
-            f"/v1/realms/{REALM}/password",
-            json={"current_password": operator.initial_password, "new_password": NEW_PASSWORD},
-        )
-        desk_address = new_address("desk")
-        await desk.post(f"/v1/realms/{REALM}/login/auth-email", json={"email": desk_address})
-        [confirm] = await portal.links_to(desk_address, 1)
-        await desk.post(f"/v1/realms/{REALM}/auth-email/confirm", json={"token": confirm})
-        [_, login] = await portal.links_to(desk_address, 2)
-        await desk.follow(login)
-        assert (await desk.complete()).status_code == 200
-
+        await portal.support_desk(desk)
         org, _ = await portal.fully_logged_in(old_pc)
         users = f"/v1/realms/{REALM}/orgs/{org['org_id']}/users/{org['admin_user_id']}"
         for what in ("browser", "auth-email"):
@@ -281,6 +266,47 @@ async def test_id_bind_03_id_mail_04_support_resets_an_admins_browser_and_addres
         }
     [reset_event] = await events(mongo, portal.ns, org["admin_user_id"], "BrowserBindingReset")
     assert (reset_event["actor"]["kind"], reset_event["note"]) == ("support", "PC入替")
+
+
+async def test_id_mail_04_id_bind_03_the_admin_resets_a_business_users_address_and_browser(
+    portal: Portal, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    """Seed 000 Q15 and Q16: the admin initialises a business user's address (and browser),
+    and the user's next login, from a new PC, registers both anew."""
+    async with (
+        portal.browser() as desk,
+        portal.browser() as admin,
+        portal.browser() as old_pc,
+        portal.browser() as new_pc,
+    ):
+        await portal.support_desk(desk)
+        org, _ = await portal.fully_logged_in(admin)
+        login_id = f"XA5{uuid.uuid4().hex[:8]}"
+        asked = await admin.post(
+            f"/v1/realms/{REALM}/orgs/{org['org_id']}/users", json={"login_id": login_id}
+        )
+        assert asked.status_code == 202, "a request (ID-USER-10)"
+        user_id = asked.json()["user_id"]
+        approve = f"/v1/realms/{REALM}/orgs/{org['org_id']}/id-requests/{user_id}/approve"
+        admin_contact = f"/v1/realms/{REALM}/orgs/{org['org_id']}/users/{org['admin_user_id']}"
+        contact = {"email": new_address("contact"), "phone": "03-1234-5678"}
+        assert (await desk.put(f"{admin_contact}/profile", json=contact)).status_code == 204
+        assert (await desk.post(approve)).status_code == 201
+        [notice] = await events(mongo, portal.ns, user_id, "InitialPasswordIssued")
+        initial = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE_KEY)
+        await portal.changed_initial_password(old_pc, login_id, initial)
+        address = new_address("business")
+        await portal.last_steps(old_pc, address)
+        assert (await new_pc.log_in(login_id, NEW_PASSWORD)).json()["code"] == "BROWSER_MISMATCH"
+        business = f"/v1/realms/{REALM}/orgs/{org['org_id']}/users/{user_id}"
+        for what in ("auth-email", "browser"):
+            assert (await admin.post(f"{business}/{what}/reset")).status_code == 204
+        assert (await new_pc.log_in(login_id, NEW_PASSWORD)).status_code == 200
+        assert (await new_pc.progress())["auth_email_address"] == "to_do", "registered anew"
+        await portal.last_steps(new_pc, address, links_before=2)
+        assert (await old_pc.log_in(login_id, NEW_PASSWORD)).json()["code"] == "BROWSER_MISMATCH"
+    [reset] = await events(mongo, portal.ns, user_id, "AuthEmailReset")
+    assert (reset["actor"]["kind"], reset["actor"]["id"]) == ("admin", org["admin_user_id"])
 
 
 async def test_x_02_no_link_token_session_or_binding_cookie_is_stored_published_or_logged(
