@@ -26,6 +26,7 @@ from contracts.enroll import (
     MemberRegistered,
     SecretQuestionSet,
     SignupActivated,
+    SignupAlreadyRegistered,
     SignupStarted,
 )
 from contracts.envelope import (
@@ -53,6 +54,7 @@ from contracts.identity import (
     InitialPasswordIssued,
     LoginFailed,
     LoginSucceeded,
+    MemberEnrolmentRefused,
     OperationPerformed,
     OtpIssued,
     OtpPolicyChanged,
@@ -110,6 +112,7 @@ __all__ = [
     "LoginSucceeded",
     "MailFailed",
     "MailSent",
+    "MemberEnrolmentRefused",
     "MemberRegistered",
     "NotifyEvent",
     "OperationPerformed",
@@ -126,6 +129,7 @@ __all__ = [
     "SessionEnded",
     "SessionStarted",
     "SignupActivated",
+    "SignupAlreadyRegistered",
     "SignupStarted",
     "TemporaryPasswordIssued",
     "Topics",

@@ -14,7 +14,8 @@ Deliberately absent, and why:
 * the invitation and group-link codes: what they resolve to travels (``invited``, ``group_id``);
 * the checkup view code (健診閲覧コード) and the secret answer: kept hashed by enrol (X-02).
 
-All names are the issue's; none renamed.
+All names are the issue's; none renamed. One was added: ``SignupAlreadyRegistered``, the mail that
+tells the owner of an address that it is registered already, since the sign-up's answer may not.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "MemberRegistered",
     "SecretQuestionSet",
     "SignupActivated",
+    "SignupAlreadyRegistered",
     "SignupChannel",
     "SignupStarted",
 ]
@@ -73,6 +75,21 @@ class SignupStarted(EnrollEvent):
     """An invitation code was given and accepted (the code itself does not travel)."""
     group_id: Identifier | None = None
     """The group a group-link code resolved to, if one was given."""
+
+
+class SignupAlreadyRegistered(EnrollEvent):
+    """A sign-up (or its resend) with an address that is already a member's login ID.
+
+    The sign-up's answer is the same as for a new address (EN-01: it never says whether an
+    address is registered); this mail, to that address only, says so and guides its owner to
+    log in or to reset the password. Nothing secret: no link, no code.
+    """
+
+    type: Literal["SignupAlreadyRegistered"] = "SignupAlreadyRegistered"
+    version: Literal[1] = 1
+    channel: SignupChannel
+    email: EmailAddress
+    resend: bool = False
 
 
 class SignupActivated(EnrollEvent):

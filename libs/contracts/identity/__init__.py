@@ -27,6 +27,7 @@ the mail. A `nexi` reset (ID-PW-06) therefore emits ``PasswordChanged(method="re
 ``TemporaryPasswordIssued(reason="reset", recipient_role="admin")``.
 """
 
+from contracts.identity.enrolment import EnrolmentRefusal, MemberEnrolmentRefused
 from contracts.identity.login import (
     AccountLocked,
     AccountUnlocked,
@@ -89,6 +90,7 @@ __all__ = [
     "EmailChanged",
     "EmailLinkConsumed",
     "EmailLinkIssued",
+    "EnrolmentRefusal",
     "InitialPasswordIssued",
     "InitialPasswordRoute",
     "LinkPurpose",
@@ -96,6 +98,7 @@ __all__ = [
     "LoginFailed",
     "LoginFailureReason",
     "LoginSucceeded",
+    "MemberEnrolmentRefused",
     "OperationCode",
     "OperationPerformed",
     "OtpIssued",

@@ -215,6 +215,13 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             mismatched_fields=["year"],
             suggest_next_year=True,
         ),
+        "MemberEnrolmentRefused": _envelope(
+            subject_id="signup-5c1d",
+            realm="kencom",
+            org_id=None,
+            actor=Actor.system(),
+            reason="login_id_taken",
+        ),
         # enroll
         "SignupStarted": _envelope(
             subject_id="signup-5c1d",
@@ -225,6 +232,14 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             email="hanako@example.jp",
             sealed_activation_link=sealed(PLAIN_LINK),
             expires_at=NOW + timedelta(hours=1),
+        ),
+        "SignupAlreadyRegistered": _envelope(
+            subject_id="signup-5c1d",
+            realm="kencom",
+            org_id=None,
+            actor=Actor(kind=ActorKind.USER, id="signup-5c1d"),
+            channel="app",
+            email="hanako@example.jp",
         ),
         "SignupActivated": _envelope(
             subject_id="signup-5c1d", realm="kencom", org_id=None, channel="pc"
