@@ -71,6 +71,33 @@ class ProblemCode(Enum):
     BUSINESS_USER_LIMIT = ProblemSpec(409, "登録できる業務用IDの上限に達しています")
     PASSWORD_POLICY = ProblemSpec(422, "パスワードの条件を満たしていません")
     UNSUPPORTED_MEDIA_TYPE = ProblemSpec(415, "対応していない形式です")
+    # Enrolment (SPEC section 6, kencom).
+    SIGNUP_EXPIRED = ProblemSpec(
+        410, "仮登録の有効期間が過ぎました。メールアドレスの登録からやり直してください"
+    )
+    SIGNUP_NOT_FOUND = ProblemSpec(
+        404, "仮登録の情報が見つかりません。メールアドレスの登録からやり直してください"
+    )
+    SIGNUP_MAIL_LIMIT = ProblemSpec(429, "仮登録メールを再送信できる回数の上限に達しました")
+    INSURANCE_CARD_INVALID = ProblemSpec(422, "保険証情報の入力内容に誤りがあります")
+    ELIGIBILITY_NO_MATCH = ProblemSpec(422, "保険証情報を確認できませんでした")
+    ELIGIBILITY_NOT_YET_LINKED = ProblemSpec(422, "ご加入の組合のデータがまだ連携されていません")
+    ELIGIBILITY_RESTRICTED = ProblemSpec(403, "ご所属の組合において利用制限があります")
+    ELIGIBILITY_ALREADY_REGISTERED = ProblemSpec(409, "この保険証情報は既に照会されています")
+    ELIGIBILITY_TRIES_EXHAUSTED = ProblemSpec(429, "保険証情報の照会回数が上限に達しました")
+    ROSTER_INVALID = ProblemSpec(422, "名簿ファイルに誤りがあります")
+    CHECKUP_CODE_INVALID = ProblemSpec(422, "健診閲覧コードが正しくありません")
+    CHECKUP_CODE_LOCKED = ProblemSpec(
+        423,
+        "健診閲覧コードの入力回数が上限に達しました。お客様サポートへ再発行をお申し込みください",
+    )
+    CHECKUP_IDENTITY_REQUIRED = ProblemSpec(403, "健診閲覧コードによる本人確認を行ってください")
+    SECRET_QUESTION_REQUIRED = ProblemSpec(403, "秘密の質問を設定してください")
+    SECRET_ANSWER_INVALID = ProblemSpec(422, "秘密の質問の答えが正しくありません")
+    SECRET_ANSWER_LOCKED = ProblemSpec(
+        423,
+        "秘密の質問の答えの入力回数が上限に達しました。お客様サポートへお問い合わせください",
+    )
     SERVICE_UNAVAILABLE = ProblemSpec(503, "ただいまサービスを利用できません")
     INTERNAL_ERROR = ProblemSpec(500, "システムエラーが発生しました")
 
