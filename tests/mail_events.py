@@ -19,6 +19,7 @@ from contracts import (
     InitialPasswordIssued,
     OtpIssued,
     PasswordChanged,
+    SignupAlreadyRegistered,
     SignupStarted,
     TemporaryPasswordIssued,
     UserProfileChanged,
@@ -218,6 +219,35 @@ def signup_activation(to: str) -> Case:
     )
 
 
+def signup_activation_from_the_app(to: str) -> Case:
+    """EN-02: the app's sign-up mail has the seed's app wording and 24 hours."""
+    token = secrets.token_urlsafe(20)
+    event = SignupStarted(
+        **envelope("kencom"),
+        channel=SignupChannel.APP,
+        email=to,
+        sealed_activation_link=seal(f"/realms/kencom/activate?token={token}", PUBLIC_KEY),
+        expires_at=T0 + timedelta(hours=24),
+    )
+    return Case(
+        event,
+        "【kencom】「本登録」手続きのお願い",
+        ("※現在は「仮登録」の状態です", "24時間以内に「本登録」", "健康保険証（被保険者証）が必要"),
+        (token,),
+        f"https://kencom.example.jp/realms/kencom/activate?token={token}",
+    )
+
+
+def signup_already_registered(to: str) -> Case:
+    """EN-01: the sign-up's answer never tells; the mail to the address does."""
+    event = SignupAlreadyRegistered(**envelope("kencom"), channel=SignupChannel.PC, email=to)
+    return Case(
+        event,
+        "【kencom】このメールアドレスは登録済みです",
+        ("既にkencomに登録されています", "パスワードを忘れた方"),
+    )
+
+
 def password_change_completion(to: str) -> Case:
     event = PasswordChanged(
         **envelope("mypage"),
@@ -301,6 +331,8 @@ MAIL_TYPES: dict[str, Callable[[str], Case]] = {
         login_link_in_english,
         otp,
         signup_activation,
+        signup_activation_from_the_app,
+        signup_already_registered,
         password_change_completion,
         email_change_completion,
         phone_change_completion,

@@ -35,6 +35,7 @@ from contracts import (
     OtpIssued,
     PasswordChanged,
     SealedSecret,
+    SignupAlreadyRegistered,
     SignupStarted,
     TemporaryPasswordIssued,
     UserProfileChanged,
@@ -69,7 +70,9 @@ class Template(StrEnum):
     OTP = "otp"
     """ワンタイムパスワード (ID-OTP-02)."""
     SIGNUP_ACTIVATION = "signup_activation"
-    """仮登録メール with the activation link (EN-02)."""
+    """仮登録メール with the activation link (EN-02), in the words of its channel (app, PC)."""
+    SIGNUP_ALREADY_REGISTERED = "signup_already_registered"
+    """A sign-up with an address already registered: its owner is told so (EN-01)."""
     CHANGE_COMPLETION = "change_completion"
     """手続き完了のメール after a change of password, e-mail or phone (ID-PW-07)."""
     CERT_ISSUED = "cert_issued"
@@ -161,7 +164,11 @@ def _otp(event: OtpIssued) -> MailOrder:
 
 @order_for.register
 def _signup(event: SignupStarted) -> MailOrder:
-    facts = {**_expiry(event, event.expires_at), "resend": event.resend}
+    facts = {
+        **_expiry(event, event.expires_at),
+        "resend": event.resend,
+        "channel": event.channel.value,
+    }
     return MailOrder(
         event,
         Template.SIGNUP_ACTIVATION,
@@ -169,6 +176,12 @@ def _signup(event: SignupStarted) -> MailOrder:
         facts,
         {"link": event.sealed_activation_link},
     )
+
+
+@order_for.register
+def _signup_already_registered(event: SignupAlreadyRegistered) -> MailOrder:
+    facts = {"resend": event.resend, "channel": event.channel.value}
+    return MailOrder(event, Template.SIGNUP_ALREADY_REGISTERED, event.email, facts)
 
 
 @order_for.register

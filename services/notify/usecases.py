@@ -199,6 +199,7 @@ SAMPLE: dict[str, Any] = {
     "valid_minutes": 60,
     "max_attempts": 2,
     "resend": False,
+    "channel": "pc",
     "changes": ["password"],
     "user_id": "U123456",
     "management_number": "A123456789",
