@@ -33,7 +33,11 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
             lock_period=timedelta(days=settings.shadow_lock_days),
         ),
     )
-    return Identity.of(context, timedelta(seconds=settings.claim_grace_seconds))
+    return Identity.of(
+        context,
+        timedelta(seconds=settings.claim_grace_seconds),
+        timedelta(hours=settings.enrolment_hold_hours),
+    )
 
 
 def create_app(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -48,9 +52,12 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
 
     runtime.on_startup(shadow_key)
     if settings.consumers:
-        handlers.register(runtime.broker, settings, identity.upkeep)
+        handlers.register(runtime.broker, settings, identity.upkeep, identity.enrolments)
     runtime.in_background(
         "upkeep", every(settings.upkeep_interval_seconds, identity.upkeep.run_once)
+    )
+    runtime.in_background(
+        "enrolment-purge", every(settings.upkeep_interval_seconds, identity.enrolments.purge)
     )
     app = runtime.app(
         title="Identity service",
@@ -59,5 +66,6 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     )
     app.state.identity = identity
     app.state.provisioning_token = settings.provisioning_token
+    app.state.enrolment_token = settings.enrolment_token.get_secret_value()
     refusals.install(app)
     return app

@@ -36,6 +36,16 @@ class IdentitySettings(ServiceSettings):
     claim_grace_seconds: float = Field(
         default=600, gt=0, description="An unsettled login-ID claim older than this is freed."
     )
+    enrolment_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer with which enroll hands identity a sign-up's credential (EN-05); "
+        "empty: nobody may.",
+    )
+    enrolment_hold_hours: float = Field(
+        default=72,
+        gt=0,
+        description="How long a sign-up's credential is held, waiting for its eligibility.",
+    )
     upkeep_interval_seconds: float = Field(
         default=300, gt=0, description="How often sessions and tokens are purged, claims reaped."
     )

@@ -7,6 +7,7 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
+    enrolment,
     login,
     login_steps,
     members,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     passwords.router,
     members.router,
     pages.router,
+    enrolment.router,
 )

@@ -35,6 +35,14 @@ BLOCKLIST = frozenset(
 )
 
 
+def _kinds(password: str) -> int:
+    """Letters, digits and symbols: how many of the three kinds a password mixes."""
+    letters = any(c.isascii() and c.isalpha() for c in password)
+    digits = any(c.isascii() and c.isdigit() for c in password)
+    symbols = any(not (c.isascii() and c.isalnum()) for c in password)
+    return letters + digits + symbols
+
+
 def check_hint(policy: RealmPolicy, hint: str, password: str) -> None:
     """A hint is only for realms that keep them, and never gives the password away (SPEC 8)."""
     if not policy.password_hint:
@@ -50,8 +58,13 @@ def check(policy: RealmPolicy, login_id: str, new: str, current: str | None) -> 
             f"パスワードは{policy.password_min_length}文字以上"
             f"{policy.password_max_length}文字以下で入力してください"
         )
-    if new.lower() in BLOCKLIST:
+    if new.lower() in BLOCKLIST or any(g in new.lower() for g in policy.password_guessable):
         raise PasswordRefused("推測されやすいパスワードは使用できません")
+    if _kinds(new) < policy.password_min_kinds:
+        raise PasswordRefused(
+            f"パスワードには英文字・数字・記号のうち{policy.password_min_kinds}種類以上を"
+            "含めてください"
+        )
     if login_id.lower() in new.lower():
         raise PasswordRefused("利用者IDを含むパスワードは使用できません")
     if current is not None and new == current:

@@ -63,6 +63,16 @@ class RealmPolicy:
     """Only the browser registered at a user's first completed login may log in (ID-BIND)."""
     email_authentication: bool = False
     """Every login completes through a link mailed to a confirmed address (ID-MAIL)."""
+    self_signup: bool = False
+    """Members sign themselves up through enrolment, which hands identity their credential
+    (EN-05, kencom)."""
+    login_ids_ignore_case: bool = False
+    """Login IDs are unique ignoring case, and still compared exactly at login (ID-USER-02:
+    kencom's e-mail addresses)."""
+    password_min_kinds: int = 1
+    """Kinds of characters (letters, digits, symbols) a password must mix (ID-PW-02)."""
+    password_guessable: tuple[str, ...] = ()
+    """Easily guessed strings a password may not contain (ID-PW-02: kencom's 123, abc)."""
 
     def login_id_format(self, role: Role) -> re.Pattern[str]:
         """The format of a login ID for ``role`` (ID-USER-02); staff IDs take the business one."""
@@ -102,6 +112,10 @@ PRESETS: dict[str, RealmPolicy] = {
             password_max_length=20,
             member_login_id=_EMAIL_LOGIN_ID,
             members=True,
+            self_signup=True,
+            login_ids_ignore_case=True,
+            password_min_kinds=2,
+            password_guessable=("123", "abc"),
         ),
         RealmPolicy(
             "nexi",

@@ -16,6 +16,7 @@ from contracts import Actor, ActorKind, InitialPasswordIssued, SealedSecret, Use
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute, UserStatus
 from services.identity.domain.decision import Decision, envelope
+from services.identity.domain.realms import realm_policy
 
 
 def user_aggregate_id(realm: str, user_id: str) -> str:
@@ -23,8 +24,11 @@ def user_aggregate_id(realm: str, user_id: str) -> str:
 
 
 def login_id_fact(realm: str, login_id: str) -> str:
-    """Login IDs are unique within a realm, compared exactly (X-06)."""
-    return f"login:{realm}:{login_id}"
+    """Login IDs are unique within a realm, compared exactly (X-06); where the realm says so,
+    unique ignoring case (kencom, ID-USER-02), while a login still compares them exactly."""
+    policy = realm_policy(realm)
+    folded = policy is not None and policy.login_ids_ignore_case
+    return f"login:{realm}:{login_id.lower() if folded else login_id}"
 
 
 @dataclass(frozen=True)

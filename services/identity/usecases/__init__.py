@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from services.identity.usecases.accounts import Accounts
 from services.identity.usecases.context import Context
+from services.identity.usecases.enrolment import Enrolments
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.organisations import Organisations
@@ -26,9 +27,12 @@ class Identity:
     login_steps: LoginSteps
     self_service: SelfService
     upkeep: Upkeep
+    enrolments: Enrolments
 
     @classmethod
-    def of(cls, context: Context, claim_grace: timedelta) -> Identity:
+    def of(
+        cls, context: Context, claim_grace: timedelta, hold_for: timedelta = timedelta(hours=72)
+    ) -> Identity:
         organisations = Organisations(context)
         return cls(
             context=context,
@@ -39,4 +43,5 @@ class Identity:
             login_steps=LoginSteps(context),
             self_service=SelfService(context),
             upkeep=Upkeep(context, organisations, claim_grace),
+            enrolments=Enrolments(context, hold_for),
         )
