@@ -1,0 +1,229 @@
+"""A union's roster (名簿, EN-07) and the eligibility answer it gives a card (EN-04). Pure.
+
+A roster is one union's (one 保険者番号's) list of insured persons and dependants, keyed by
+記号 and 番号 (a family shares them; name and birth date tell its people apart), with the
+union's restrictions as data. It is stored as *buckets*: each line goes to the bucket its key
+hashes to, and a bucket is one document, so an import writes a few thousand documents instead
+of a million, and a check reads one document by ``_id`` (the only lookup FerretDB pushes down).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from contracts.enroll import EligibilityOutcome, EligibilityRestriction
+from services.enroll.domain import card
+from services.enroll.domain.card import Card, Relationship
+from services.enroll.domain.refusals import CardRefused, RosterRefused
+
+#: The columns of a roster file, by the names a header may give them (Japanese or English).
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "symbol": ("記号", "symbol"),
+    "number": ("番号", "number"),
+    "name_kana": ("氏名カナ", "氏名（カナ）", "氏名(カナ)", "カナ氏名", "name_kana"),
+    "birth_date": ("生年月日", "birth_date"),
+    "relationship": ("続柄", "本人家族区分", "relationship"),
+}
+OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "insurer_number": ("保険者番号", "insurer_number")
+}
+
+_RELATIONSHIPS = {
+    "本人": Relationship.INSURED,
+    "被保険者": Relationship.INSURED,
+    "insured": Relationship.INSURED,
+    "1": Relationship.INSURED,
+    "家族": Relationship.DEPENDANT,
+    "被扶養者": Relationship.DEPENDANT,
+    "dependant": Relationship.DEPENDANT,
+    "2": Relationship.DEPENDANT,
+}
+_DATE = re.compile(r"^([0-9]{4})[-/]?([0-9]{1,2})[-/]?([0-9]{1,2})$")
+
+
+@dataclass(frozen=True)
+class Restrictions:
+    """How a union restricts use (EN-04), as the import says: data, not code."""
+
+    insured_only: bool = False
+    """Only insured persons (被保険者), no dependants."""
+    dependant_min_age: int | None = None
+    """Dependants below this age may not use the service."""
+    dependant_max_age: int | None = None
+    """Dependants above this age may not use the service."""
+
+    def refuses(self, person: RosterPerson, today: date) -> EligibilityRestriction | None:
+        if person.relationship is not Relationship.DEPENDANT:
+            return None
+        if self.insured_only:
+            return EligibilityRestriction.INSURED_PERSONS_ONLY
+        age = card.age_on(person.birth_date, today)
+        too_young = self.dependant_min_age is not None and age < self.dependant_min_age
+        too_old = self.dependant_max_age is not None and age > self.dependant_max_age
+        return EligibilityRestriction.DEPENDANT_AGE_LIMIT if too_young or too_old else None
+
+
+@dataclass(frozen=True)
+class RosterPerson:
+    """One line of a roster, normalised as a card is (EN-03)."""
+
+    symbol: str
+    number: str
+    name_kana: str
+    birth_date: date
+    relationship: Relationship
+
+    def packed(self) -> str:
+        """The line as a bucket keeps it: tab-separated, no field holds a tab or newline."""
+        rel = "1" if self.relationship is Relationship.INSURED else "2"
+        return f"{self.symbol}\t{self.number}\t{self.name_kana}\t{self.birth_date:%Y%m%d}\t{rel}"
+
+    @classmethod
+    def unpacked(cls, line: str) -> RosterPerson:
+        symbol, number, name, born, rel = line.split("\t")
+        return cls(
+            symbol,
+            number,
+            name,
+            date(int(born[:4]), int(born[4:6]), int(born[6:])),
+            Relationship.INSURED if rel == "1" else Relationship.DEPENDANT,
+        )
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A union's roster as one version: where its buckets are, how many, what it restricts."""
+
+    insurer_number: str
+    collection: str
+    buckets: int
+    rows: int
+    digest: str
+    """SHA-256 of the normalised lines and the restrictions: the same roster twice is one."""
+    restrictions: Restrictions
+    imported_at: datetime | None = None
+
+
+def bucket_of(symbol: str, number: str, buckets: int) -> int:
+    """Which bucket a key's lines are in: a hash, so the union cannot fill one bucket."""
+    digest = hashlib.blake2b(f"{symbol}\t{number}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % buckets
+
+
+def bucket_count(estimated_rows: int, rows_per_bucket: int) -> int:
+    return max(1, -(-estimated_rows // rows_per_bucket))
+
+
+def in_bucket(packed: str, symbol: str, number: str) -> list[RosterPerson]:
+    """The people of one key in a bucket's text (one line each)."""
+    prefix = f"{symbol}\t{number}\t"
+    return [RosterPerson.unpacked(line) for line in packed.split("\n") if line.startswith(prefix)]
+
+
+# --- reading a file's lines ---------------------------------------------------------------------
+
+
+def header(names: Sequence[str]) -> dict[str, int]:
+    """Where each column is, from a header line (line 1); refused naming a missing column."""
+    cleaned = [n.strip().lstrip("\ufeff") for n in names]
+    found: dict[str, int] = {}
+    for column, aliases in {**COLUMNS, **OPTIONAL_COLUMNS}.items():
+        for i, name in enumerate(cleaned):
+            if name in aliases:
+                found[column] = i
+                break
+        else:
+            if column in COLUMNS:
+                raise RosterRefused(1, column, f"見出し行に「{aliases[0]}」の列がありません")
+    return found
+
+
+def row(
+    fields: Sequence[str], columns: Mapping[str, int], line: int, insurer: str, today: date
+) -> RosterPerson:
+    """One data line, normalised; refused naming its line number and field."""
+    if len(fields) <= max(columns.values()):
+        raise RosterRefused(line, None, f"{line}行目の列の数が見出し行と合いません")
+
+    def value(column: str) -> str:
+        return fields[columns[column]]
+
+    try:
+        if "insurer_number" in columns and card.insurer_number(value("insurer_number")) != insurer:
+            raise CardRefused("insurer_number", "保険者番号が取り込み先の保険者番号と異なります")
+        person = RosterPerson(
+            symbol=card.symbol(value("symbol")),
+            number=card.number(value("number")),
+            name_kana=card.name_kana(value("name_kana")),
+            birth_date=card.birth_date(_date(value("birth_date")), today),
+            relationship=_relationship(value("relationship")),
+        )
+    except CardRefused as refused:
+        raise RosterRefused(line, refused.field, f"{line}行目: {refused.detail}") from None
+    return person
+
+
+def _date(text: str) -> date:
+    match = _DATE.fullmatch(card.half_width(text))
+    try:
+        if match is None:
+            raise ValueError(text)
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise CardRefused("birth_date", "生年月日はYYYY-MM-DDの形で入力してください") from None
+
+
+def _relationship(text: str) -> Relationship:
+    found = _RELATIONSHIPS.get(card.half_width(text).lower())
+    if found is None:
+        raise CardRefused("relationship", "続柄は「本人」か「家族」で入力してください")
+    return found
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """What the roster says of a card, before the one-check-per-person rule is applied."""
+
+    outcome: EligibilityOutcome
+    restriction: EligibilityRestriction | None = None
+    person: RosterPerson | None = None
+
+
+def check(
+    typed: Card, roster: Roster | None, family: Sequence[RosterPerson], today: date
+) -> CardCheck:
+    """EN-04 against the union's roster; ``family`` is the roster's people of the card's key.
+
+    No roster for the insurer number: the union's data is not linked yet. A roster without
+    this person answers *no match* whether the key is missing or the name or birth date differ,
+    so nobody learns from the answer which card numbers exist.
+    """
+    if roster is None:
+        return CardCheck(EligibilityOutcome.NOT_YET_LINKED)
+    person = next(
+        (p for p in family if p.name_kana == typed.name_kana and p.birth_date == typed.birth_date),
+        None,
+    )
+    if person is None:
+        return CardCheck(EligibilityOutcome.NO_MATCH)
+    restriction = roster.restrictions.refuses(person, today)
+    if restriction is not None:
+        return CardCheck(EligibilityOutcome.RESTRICTED, restriction, person)
+    return CardCheck(EligibilityOutcome.ELIGIBLE, person=person)
+
+
+def person_key(key: bytes, insurer: str, person: RosterPerson) -> str:
+    """One person, whatever the sign-up (one check per person, seed 003 A3 原因①): a keyed
+    digest, since card numbers and birth dates are not to be kept in clear as facts."""
+    text = (
+        f"{insurer}|{person.symbol}|{person.number}|{person.birth_date:%Y%m%d}|{person.name_kana}"
+    )
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,37 @@
+"""Enroll's use cases: load, decide, commit, one class per area of the portal. :class:`Enroll`
+holds them all; ``app.py`` builds it once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from services.enroll.usecases.checkup import Checkup
+from services.enroll.usecases.context import Context
+from services.enroll.usecases.eligibility import Eligibility
+from services.enroll.usecases.rosters import RosterImports
+from services.enroll.usecases.signups import Signups
+from services.enroll.usecases.upkeep import Upkeep
+
+
+@dataclass(frozen=True)
+class Enroll:
+    context: Context
+    signups: Signups
+    eligibility: Eligibility
+    rosters: RosterImports
+    checkup: Checkup
+    upkeep: Upkeep
+
+    @classmethod
+    def of(cls, context: Context, claim_grace: timedelta) -> Enroll:
+        eligibility = Eligibility(context)
+        rosters = RosterImports(context)
+        return cls(
+            context=context,
+            signups=Signups(context),
+            eligibility=eligibility,
+            rosters=rosters,
+            checkup=Checkup(context),
+            upkeep=Upkeep(context, eligibility, rosters, claim_grace),
+        )

@@ -1,0 +1,66 @@
+"""What every enroll use case works with: the store, the clock, the policies, sealing for
+notify, and the one call to identity. Use cases load, ask the domain, commit; the rules are
+the domain's."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from contracts import SealedSecret, seal
+from servicekit.clock import Clock
+from services.enroll.domain.checkup import GatePolicy
+from services.enroll.domain.signups import NewLink, SignupPolicy, token_hash
+from services.enroll.identity import CredentialHolder
+from services.enroll.store import EnrollStore
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class RosterPolicy:
+    rows_per_bucket: int = 256
+    bytes_per_row: int = 40
+    """What a roster line takes in a file, to size the buckets before reading it."""
+    max_file_bytes: int = 2 * 1024**3
+    importing: float = 3600.0
+    """Seconds an import's collection is left alone while it may still be written."""
+    reading: float = 600.0
+    """Seconds a roster no longer in force is kept for checks that had read its head."""
+
+
+@dataclass
+class Context:
+    store: EnrollStore
+    clock: Clock
+    holder: CredentialHolder
+    notify_public_key: str = ""
+    signups: SignupPolicy = field(default_factory=SignupPolicy)
+    gates: GatePolicy = field(default_factory=GatePolicy)
+    rosters: RosterPolicy = field(default_factory=RosterPolicy)
+    group_links: Mapping[str, str] = field(default_factory=dict)
+    """団体連携コード → the group it links to (a setting: codes are handed out by partners)."""
+    person_key: bytes = b""
+    """Keys the digest that names a person (set at start from the settings or the database)."""
+
+    def today(self) -> date:
+        """The day in Tokyo (X-04): birthdays and ages are Japanese dates."""
+        return self.clock.now().astimezone(TOKYO).date()
+
+    def sealed(self, secret: str) -> SealedSecret:
+        if not self.notify_public_key:
+            raise RuntimeError("no NOTIFY_PUBLIC_KEY: nothing could be mailed")
+        return seal(secret, self.notify_public_key)
+
+    def new_token(self, signup_id: str) -> tuple[str, str]:
+        """A token naming its sign-up, with 256 random bits (X-11), and its hash."""
+        token = f"{signup_id}.{secrets.token_urlsafe(32)}"
+        return token, token_hash(token)
+
+    def new_link(self, signup_id: str) -> NewLink:
+        """An activation link, sealed for notify: the page below kencom's portal URL."""
+        token, hashed = self.new_token(signup_id)
+        return NewLink(hashed, self.sealed(f"/realms/kencom/activate?token={token}"))

@@ -1,0 +1,172 @@
+"""Importing a union's roster (EN-07): by file (CSV, cp932 or UTF-8) or by API (JSON).
+
+All or nothing, idempotent, in constant memory:
+
+1. The whole input is read and checked first (``roster_files.spool``), in a worker thread; a
+   bad line refuses the import naming its line and field, and nothing was written.
+2. If the roster in force has the same digest (the same lines and restrictions), nothing
+   changes: the same file twice is one version.
+3. The buckets go into a collection of the import's own, which nobody reads yet.
+4. The switch is one insert of the roster's next version (X-13); a parallel import of the same
+   file that loses the race finds the same digest in force and drops its own collection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from servicekit.logs import get_logger
+from services.enroll import roster_files
+from services.enroll.domain import roster
+from services.enroll.domain.decision import Decision
+from services.enroll.domain.roster import Restrictions, Roster
+from services.enroll.store.rosters import roster_aggregate_id
+from services.enroll.usecases.context import Context
+
+log = get_logger(__name__)
+
+WRITE_BATCH = 64
+"""Bucket documents per insert (about 16,000 lines)."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    roster: Roster
+    version: int
+    changed: bool
+
+
+def _switch(current: Roster | None, new: Roster) -> Decision[Roster, bool]:
+    """The new roster in force, unless the one in force is the same (EN-07: idempotent)."""
+    if current is not None and current.digest == new.digest:
+        return Decision.nothing(False)
+    return Decision.commit(True, new)
+
+
+class RosterImports:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.rosters = context.store.rosters
+        self.policy = context.rosters
+
+    async def current(self, insurer_number: str) -> tuple[Roster, int] | None:
+        found = await self.rosters.heads.load(roster_aggregate_id(insurer_number))
+        return None if found.state is None else (found.state, found.version)
+
+    async def import_file(
+        self, insurer_number: str, path: Path, encoding: str, restrictions: Restrictions
+    ) -> Imported:
+        """A CSV file already on disk (the upload is spooled there as it arrives)."""
+        chosen, size = await asyncio.to_thread(roster_files.probe, path, encoding)
+        return await self._import(
+            insurer_number,
+            lambda: roster_files.csv_lines(path, chosen),
+            size // self.policy.bytes_per_row,
+            restrictions,
+            None,
+        )
+
+    async def import_rows(
+        self,
+        insurer_number: str,
+        rows: Sequence[Mapping[str, str]],
+        restrictions: Restrictions,
+    ) -> Imported:
+        """The API's rows: the same checks, the n-th row named as line n."""
+        names = list(roster.COLUMNS)
+
+        def lines() -> Iterable[tuple[int, list[str]]]:
+            for i, found in enumerate(rows, start=1):
+                yield i, [found.get(name, "") for name in names]
+
+        columns = {name: i for i, name in enumerate(names)}
+        return await self._import(insurer_number, lines, len(rows), restrictions, columns)
+
+    async def _import(
+        self,
+        insurer_number: str,
+        lines: Callable[[], Iterable[tuple[int, Sequence[str]]]],
+        estimated_rows: int,
+        restrictions: Restrictions,
+        columns: dict[str, int] | None,
+    ) -> Imported:
+        with tempfile.TemporaryDirectory(prefix="roster-") as tmp:
+            spooled = await asyncio.to_thread(
+                roster_files.spool,
+                lines(),
+                insurer=insurer_number,
+                today=self.context.today(),
+                restrictions=restrictions,
+                estimated_rows=estimated_rows,
+                rows_per_bucket=self.policy.rows_per_bucket,
+                directory=Path(tmp),
+                columns=columns,
+            )
+            in_force = await self.current(insurer_number)
+            if in_force is not None and in_force[0].digest == spooled.digest:
+                log.info("roster unchanged", insurer_number=insurer_number, rows=spooled.rows)
+                return Imported(in_force[0], in_force[1], changed=False)
+            import_id = uuid.uuid4().hex
+            collection = await self.rosters.begin(import_id, insurer_number)
+            try:
+                await self._write(collection, spooled.partitions)
+            except BaseException:
+                await self.rosters.abandon(import_id, collection)
+                raise
+        new = Roster(
+            insurer_number=insurer_number,
+            collection=collection,
+            buckets=spooled.buckets,
+            rows=spooled.rows,
+            digest=spooled.digest,
+            restrictions=restrictions,
+            imported_at=self.context.clock.now(),
+        )
+        changed = await self.rosters.heads.update(
+            roster_aggregate_id(insurer_number), lambda current: _switch(current, new)
+        )
+        if not changed:
+            await self.rosters.abandon(import_id, collection)
+        found = await self.current(insurer_number)
+        assert found is not None, "a roster is in force after an import"
+        log.info(
+            "roster imported" if changed else "roster unchanged",
+            insurer_number=insurer_number,
+            rows=spooled.rows,
+            version=found[1],
+        )
+        return Imported(found[0], found[1], changed)
+
+    async def _write(self, collection: str, partitions: list[Path]) -> None:
+        """Each partition grouped into buckets (in a thread) while the last one is written."""
+        written = 0
+        pending: asyncio.Task[None] | None = None
+        try:
+            for path in partitions:
+                buckets = await asyncio.to_thread(roster_files.partition_buckets, path)
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(self._insert(collection, buckets))
+                written += len(buckets)
+        finally:  # never leave a write running behind a refusal: it would outlive the drop
+            if pending is not None:
+                await asyncio.gather(pending, return_exceptions=True)
+        if pending is not None:
+            pending.result()
+        log.info("roster buckets written", collection=collection, buckets=written)
+
+    async def _insert(self, collection: str, buckets: list[tuple[int, str]]) -> None:
+        for start in range(0, len(buckets), WRITE_BATCH):
+            await self.rosters.write(collection, buckets[start : start + WRITE_BATCH])
+
+    async def drop_unused(self) -> int:
+        """The job that keeps one roster per union (X-14)."""
+        return await self.rosters.drop_unused(
+            timedelta(seconds=self.policy.importing), timedelta(seconds=self.policy.reading)
+        )
