@@ -46,6 +46,10 @@ TEST_PORTS = {
 PROVISIONING_TOKEN = f"test-provisioning-{uuid.uuid4().hex}"
 PROVISIONING = {"Authorization": f"Bearer {PROVISIONING_TOKEN}"}
 
+#: The bearer with which enroll hands identity a sign-up's credential (both services'
+#: ``ENROLMENT_TOKEN``); made per session like the provisioning token.
+ENROLMENT_TOKEN = f"test-enrolment-{uuid.uuid4().hex}"
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -192,6 +196,7 @@ class ServiceProcess:
             "MONGODB_DATABASE": ns.database(service),
             "OUTBOX_POLL_SECONDS": "0.2",
             "PROVISIONING_TOKEN": PROVISIONING_TOKEN,
+            "ENROLMENT_TOKEN": ENROLMENT_TOKEN,
             **{k.upper(): v for k, v in settings.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None

@@ -1,0 +1,169 @@
+"""kencom's self sign-up (seed 003, EN-01…05, EN-08) from the first form to a member who logs
+in: enroll with a moved clock, identity and notify as processes, real Kafka, database and
+Mailpit; every link is read from the real mail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from harness import Infra, Namespace, ServiceProcess, eventually
+from kencom_signup import PASSWORD, Kencom, Person, kencom_portal, kencom_services, new_email
+from kencom_signup import new_insurer as insurer
+from pymongo import AsyncMongoClient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def platform(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    with kencom_services(infra, tmp_path_factory.mktemp("kencom")) as started:
+        yield started
+
+
+@pytest.fixture
+async def kencom(infra: Infra, platform: tuple[ServiceProcess, Namespace]) -> AsyncIterator[Kencom]:
+    identity, ns = platform
+    async with kencom_portal(infra, ns, identity) as portal:
+        yield portal
+
+
+async def enroll_events(
+    mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace, signup_id: str
+) -> list[dict[str, Any]]:
+    commits = mongo[ns.database("enroll")]["commits"]
+    return [
+        json.loads(e["json"])
+        async for c in commits.find({"aggregate_id": f"signup:{signup_id}"}).sort("_id", 1)
+        for e in c["events"]
+    ]
+
+
+async def test_en_01_en_02_en_05_a_pc_sign_up_ends_with_member_registered_and_a_login(
+    kencom: Kencom, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    person = Person(insurer())
+    assert (await kencom.roster(person.insurer_number, [person])).status_code == 200
+    started = await kencom.sign_up(person.email, "pc")
+    assert started.status_code == 202, started.text
+    assert started.json()["valid_hours"] == 1 and "1時間以内" in started.json()["message"]
+    [token] = await kencom.links(person.email, 1)
+    [subject] = kencom.subjects_to(person.email)
+    assert subject == "【kencom】仮登録ありがとうございます（※まだ本登録は完了していません）"
+    [text] = kencom.texts_to(person.email)
+    assert "有効期間は1時間" in text and "保険証が必要" in text
+
+    page = await kencom.client.get("/realms/kencom/activate", params={"token": token})
+    assert page.status_code == 200 and 'method="post"' in page.text, "a GET consumes nothing"
+    opened = await kencom.activate(token)
+    assert opened.status_code == 200, opened.text
+    step = opened.json()["signup_token"]
+    assert kencom.log_in(person.email).status_code == 401, "no login before eligibility"
+
+    checked = await kencom.check(step, person.card(symbol="71-1234", number="12345678"))
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["code"] == "ELIGIBLE"
+    done = await kencom.registered(step)
+    assert done["login_id"] == person.email
+
+    events = await enroll_events(mongo, kencom.ns, done["user_id"])
+    assert [e["type"] for e in events] == [
+        "SignupStarted",
+        "SignupActivated",
+        "EligibilityChecked",
+        "MemberRegistered",
+    ]
+    assert events[-1]["user_id"] == done["user_id"] and events[-1]["email"] == person.email
+    logged_in = kencom.log_in(person.email)
+    assert logged_in.status_code == 200, logged_in.text
+    assert logged_in.json()["user_id"] == done["user_id"]
+    assert logged_in.json()["password_change_required"] is False, "the password chosen at sign-up"
+    assert kencom.log_in(person.email.upper()).status_code == 401, "the ID is case-sensitive"
+
+
+async def test_en_02_an_app_sign_up_link_lasts_24_hours(kencom: Kencom) -> None:
+    person = Person(insurer())
+    started = await kencom.sign_up(person.email, "app")
+    assert started.json()["valid_hours"] == 24
+    [token] = await kencom.links(person.email, 1)
+    assert kencom.subjects_to(person.email) == ["【kencom】「本登録」手続きのお願い"]
+    assert "24時間以内に「本登録」" in kencom.texts_to(person.email)[0]
+    kencom.clock.advance(timedelta(hours=23, minutes=59))
+    assert (await kencom.activate(token)).status_code == 200
+
+
+async def test_en_02_an_expired_link_says_to_start_again(kencom: Kencom) -> None:
+    pc, app = Person(insurer()), Person(insurer())
+    await kencom.sign_up(pc.email, "pc")
+    await kencom.sign_up(app.email, "app")
+    [pc_link] = await kencom.links(pc.email, 1)
+    [app_link] = await kencom.links(app.email, 1)
+    kencom.clock.advance(timedelta(hours=1, seconds=1))
+    late = await kencom.activate(pc_link)
+    assert (late.status_code, late.json()["code"]) == (410, "SIGNUP_EXPIRED")
+    assert "やり直してください" in late.json()["title"]
+    kencom.clock.advance(timedelta(hours=23))
+    assert (await kencom.activate(app_link)).json()["code"] == "SIGNUP_EXPIRED"
+
+
+async def test_en_02_a_resend_voids_every_earlier_link(kencom: Kencom) -> None:
+    person = Person(insurer())
+    ref = (await kencom.sign_up(person.email, "pc")).json()["signup_ref"]
+    for _ in range(2):
+        again = await kencom.client.post(
+            "/v1/realms/kencom/signups/resend", json={"signup_ref": ref}
+        )
+        assert again.status_code == 202, again.text
+    first, second, third = await kencom.links(person.email, 3)
+    assert "以前にお送りしたメールに記載されているリンクは無効" in kencom.texts_to(person.email)[2]
+    for voided in (first, second):
+        refused = await kencom.activate(voided)
+        assert (refused.status_code, refused.json()["code"]) == (404, "LINK_INVALID")
+    assert (await kencom.activate(third)).status_code == 200
+    used = await kencom.activate(third)
+    assert used.json()["code"] == "LINK_INVALID", "a link works once"
+
+
+async def test_en_01_the_answer_never_says_whether_the_address_is_registered(
+    kencom: Kencom,
+) -> None:
+    member = Person(insurer())
+    await kencom.roster(member.insurer_number, [member])
+    await kencom.enrolled(member)
+    stranger = new_email("new")
+    fresh = await kencom.sign_up(stranger, "pc")
+    for address in (member.email, member.email.upper()):
+        taken = await kencom.sign_up(address, "pc")
+        assert taken.status_code == fresh.status_code == 202
+        assert set(taken.json()) == set(fresh.json())
+        assert {k: v for k, v in taken.json().items() if k != "signup_ref"} == {
+            k: v for k, v in fresh.json().items() if k != "signup_ref"
+        }
+
+    async def told() -> list[str] | None:
+        subjects = kencom.subjects_to(member.email)
+        return subjects if len(subjects) >= 3 else None
+
+    subjects = await eventually(told, timeout=60)
+    assert subjects[-1] == "【kencom】このメールアドレスは登録済みです", "the mail tells"
+    assert kencom.log_in(member.email).status_code == 200, "the member's password unchanged"
+
+
+async def test_en_01_the_address_twice_and_the_kencom_password_policy(kencom: Kencom) -> None:
+    email = new_email()
+    mismatch = await kencom.client.post(
+        "/v1/realms/kencom/signups",
+        json={"email": email, "email_confirmation": email.upper(), "password": PASSWORD},
+    )
+    assert (mismatch.status_code, mismatch.json()["code"]) == (422, "VALIDATION_ERROR")
+    for weak in ("Ab1", "abcdefgh", "Pass123word", "Kenko-Pass9-too-long-for-kencom", email):
+        refused = await kencom.sign_up(email, password=weak)
+        assert refused.json()["code"] == "PASSWORD_POLICY", weak
+    full_width = await kencom.sign_up(email, password="Ｋｅｎｋｏ-Pass9")
+    assert full_width.json()["code"] == "HALF_WIDTH_REQUIRED"
+    assert (await kencom.sign_up(email, password="kenko9")).status_code == 202
