@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from harness import (
     ENROLMENT_TOKEN,
     PROVISIONING,
@@ -213,3 +214,20 @@ async def kencom_portal(
             transport=transport, base_url="https://enroll.test", timeout=60
         ) as client:
             yield Kencom(app, clock, Mailpit(infra.mailpit_url), identity, ns, client)
+
+
+@pytest.fixture(scope="module")
+def platform(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Namespace]]:
+    """Identity and notify for a module's tests (import it into the module)."""
+    with kencom_services(infra, tmp_path_factory.mktemp("kencom")) as started:
+        yield started
+
+
+@pytest.fixture
+async def kencom(infra: Infra, platform: tuple[ServiceProcess, Namespace]) -> AsyncIterator[Kencom]:
+    """Enroll in this process with its own moved clock, on the module's identity and notify."""
+    identity, ns = platform
+    async with kencom_portal(infra, ns, identity) as portal:
+        yield portal

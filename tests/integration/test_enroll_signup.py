@@ -5,32 +5,17 @@ Mailpit; every link is read from the real mail."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from harness import Infra, Namespace, ServiceProcess, eventually
-from kencom_signup import PASSWORD, Kencom, Person, kencom_portal, kencom_services, new_email
+from harness import Namespace, eventually
+from kencom_signup import PASSWORD, Kencom, Person, kencom, new_email, platform
 from kencom_signup import new_insurer as insurer
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def platform(
-    infra: Infra, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceProcess, Namespace]]:
-    with kencom_services(infra, tmp_path_factory.mktemp("kencom")) as started:
-        yield started
-
-
-@pytest.fixture
-async def kencom(infra: Infra, platform: tuple[ServiceProcess, Namespace]) -> AsyncIterator[Kencom]:
-    identity, ns = platform
-    async with kencom_portal(infra, ns, identity) as portal:
-        yield portal
+__all__ = ["kencom", "platform"]  # the module's fixtures
 
 
 async def enroll_events(
