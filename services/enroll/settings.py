@@ -46,7 +46,7 @@ class EnrollSettings(ServiceSettings):
     checkup_max_answer_tries: int = Field(default=5, ge=1, description="EN-06 answer tries.")
 
     roster_rows_per_bucket: int = Field(
-        default=256, ge=1, le=4096, description="Roster lines kept in one stored document."
+        default=512, ge=1, le=4096, description="Roster lines kept in one stored document."
     )
     roster_max_file_megabytes: int = Field(
         default=2048, ge=1, description="The largest roster file an import accepts."

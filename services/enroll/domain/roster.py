@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +34,7 @@ OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "insurer_number": ("保険者番号", "insurer_number")
 }
 
-_RELATIONSHIPS = {
+RELATIONSHIPS = {
     "本人": Relationship.INSURED,
     "被保険者": Relationship.INSURED,
     "insured": Relationship.INSURED,
@@ -80,8 +81,13 @@ class RosterPerson:
 
     def packed(self) -> str:
         """The line as a bucket keeps it: tab-separated, no field holds a tab or newline."""
-        rel = "1" if self.relationship is Relationship.INSURED else "2"
-        return f"{self.symbol}\t{self.number}\t{self.name_kana}\t{self.birth_date:%Y%m%d}\t{rel}"
+        return packed(
+            self.symbol,
+            self.number,
+            self.name_kana,
+            f"{self.birth_date:%Y%m%d}",
+            RELATIONSHIP_CODES[self.relationship],
+        )
 
     @classmethod
     def unpacked(cls, line: str) -> RosterPerson:
@@ -93,6 +99,14 @@ class RosterPerson:
             date(int(born[:4]), int(born[4:6]), int(born[6:])),
             Relationship.INSURED if rel == "1" else Relationship.DEPENDANT,
         )
+
+
+RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDANT: "2"}
+
+
+def packed(symbol: str, number: str, name: str, born: str, relationship: str) -> str:
+    """A roster line as a bucket keeps it (``born`` as YYYYMMDD, ``relationship`` 1 or 2)."""
+    return f"{symbol}\t{number}\t{name}\t{born}\t{relationship}"
 
 
 @dataclass(frozen=True)
@@ -107,12 +121,14 @@ class Roster:
     """SHA-256 of the normalised lines and the restrictions: the same roster twice is one."""
     restrictions: Restrictions
     imported_at: datetime | None = None
+    salt: int = 0
+    """Seeds the bucket hash: random per import, so no file can aim its lines at one bucket."""
 
 
-def bucket_of(symbol: str, number: str, buckets: int) -> int:
-    """Which bucket a key's lines are in: a hash, so the union cannot fill one bucket."""
-    digest = hashlib.blake2b(f"{symbol}\t{number}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % buckets
+def bucket_of(symbol: str, number: str, buckets: int, salt: int) -> int:
+    """Which bucket a key's lines are in: CRC-32 (fast: a million lines are hashed in an
+    import), seeded with the import's random salt."""
+    return zlib.crc32(f"{symbol}\t{number}".encode(), salt) % buckets
 
 
 def bucket_count(estimated_rows: int, rows_per_bucket: int) -> int:
@@ -179,7 +195,7 @@ def _date(text: str) -> date:
 
 
 def _relationship(text: str) -> Relationship:
-    found = _RELATIONSHIPS.get(card.half_width(text).lower())
+    found = RELATIONSHIPS.get(card.half_width(text).lower())
     if found is None:
         raise CardRefused("relationship", "続柄は「本人」か「家族」で入力してください")
     return found

@@ -62,6 +62,7 @@ def roster_from_document(doc: Document) -> Roster:
         digest=doc["digest"],
         restrictions=Restrictions(**(doc.get("restrictions") or {})),
         imported_at=doc.get("imported_at"),
+        salt=int(doc.get("salt", 0)),
     )
 
 

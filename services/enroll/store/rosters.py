@@ -1,7 +1,8 @@
 """Where rosters live (EN-07), designed for what FerretDB 1.24 does atomically and fast.
 
 - Each import writes its buckets into a collection of its own, ``roster.<import id>``: one
-  document per bucket, ``_id`` = ``b<bucket>``, its lines as one text. Nobody reads it yet.
+  document per bucket, ``_id`` = ``b<bucket>``, its lines as one zlib-compressed text.
+  Nobody reads it yet.
 - The union's roster is an aggregate of the versioned store, ``roster:<保険者番号>``, whose
   state names the collection in force. Switching to a new import is the insert of the next
   version (X-13): all or nothing, with no multi-document transaction, and two parallel imports
@@ -14,10 +15,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bson import Binary
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.logs import get_logger
@@ -54,7 +57,7 @@ class Rosters:
 
     async def bucket(self, roster: Roster, index: int) -> str:
         found = await self.db[roster.collection].find_one({"_id": bucket_id(index)})
-        return "" if found is None else str(found["rows"])
+        return "" if found is None else zlib.decompress(found["rows"]).decode()
 
     async def begin(self, import_id: str, insurer_number: str) -> str:
         """Register an import's collection before writing it, so a crash leaves it findable."""
@@ -70,10 +73,12 @@ class Rosters:
         )
         return collection
 
-    async def write(self, collection: str, buckets: Sequence[tuple[int, str]]) -> None:
-        """Buckets of an import not in force yet; a repeat of a bucket is the same bucket."""
+    async def write(self, collection: str, buckets: Sequence[tuple[int, bytes]]) -> None:
+        """Buckets (compressed lines) of an import not in force yet; a repeat of a bucket is
+        the same bucket."""
         await insert_new(
-            self.db[collection], [{"_id": bucket_id(i), "rows": rows} for i, rows in buckets]
+            self.db[collection],
+            [{"_id": bucket_id(i), "rows": Binary(rows)} for i, rows in buckets],
         )
 
     async def abandon(self, import_id: str, collection: str) -> None:

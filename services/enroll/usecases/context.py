@@ -22,7 +22,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 @dataclass(frozen=True)
 class RosterPolicy:
-    rows_per_bucket: int = 256
+    rows_per_bucket: int = 512
     bytes_per_row: int = 40
     """What a roster line takes in a file, to size the buckets before reading it."""
     max_file_bytes: int = 2 * 1024**3

@@ -74,7 +74,7 @@ class Eligibility:
         found = await self.store.rosters.current(typed.insurer_number)
         family: list[roster.RosterPerson] = []
         if found is not None:
-            index = roster.bucket_of(typed.symbol, typed.number, found.buckets)
+            index = roster.bucket_of(typed.symbol, typed.number, found.buckets, found.salt)
             text = await self.store.rosters.bucket(found, index)
             family = roster.in_bucket(text, typed.symbol, typed.number)
         said = roster.check(typed, found, family, self.context.today())

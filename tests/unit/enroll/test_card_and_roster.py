@@ -100,7 +100,7 @@ def test_en_07_a_line_is_packed_and_found_in_its_bucket() -> None:
     text = "\n".join(p.packed() for p in (INSURED, CHILD))
     assert roster.in_bucket(text, "1234", "2345678") == [INSURED, CHILD]
     assert roster.in_bucket(text, "1234", "234567") == []
-    assert 0 <= roster.bucket_of("1234", "2345678", 7) < 7
+    assert 0 <= roster.bucket_of("1234", "2345678", 7, 12345) < 7
 
 
 def test_en_07_a_bad_line_is_refused_naming_its_line_and_field() -> None:

@@ -1,0 +1,186 @@
+"""Union rosters (名簿, EN-07) through enroll's HTTP API on the real database: a 100,000-line
+cp932 file, the same file twice, a bad line refused with its number, parallel imports that
+leave one version, restrictions as data, and superseded rosters dropped by the clock (X-14)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from harness import PROVISIONING, Infra, Namespace
+from kencom_signup import enroll_settings
+from kencom_signup import new_insurer as insurer
+from pymongo import AsyncMongoClient
+from roster_maker import person, write_roster
+
+from servicekit.clock import ManualClock, SystemClock
+from services.enroll.app import create_app
+from services.enroll.domain import roster
+
+pytestmark = pytest.mark.integration
+
+Mongo = AsyncMongoClient[dict[str, Any]]
+
+
+class Enroll:
+    def __init__(self, app: Any, client: httpx.AsyncClient, clock: ManualClock) -> None:
+        self.app, self.client, self.clock = app, client, clock
+
+    async def upload(self, union: str, path: Path, **params: Any) -> httpx.Response:
+        async def chunks() -> AsyncIterator[bytes]:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 16):
+                    yield chunk
+
+        return await self.client.put(
+            f"/v1/realms/kencom/rosters/{union}/file",
+            content=chunks(),
+            params=params,
+            headers=PROVISIONING | {"content-type": "text/csv"},
+        )
+
+    async def people(self, union: str, numbers: list[int]) -> list[roster.RosterPerson]:
+        """The roster in force's people of the i-th keys, read as a check reads them."""
+        rosters = self.app.state.enroll.context.store.rosters
+        found = await rosters.current(union)
+        people = []
+        for i in numbers:
+            symbol, number, *_ = person(i)
+            key = (symbol.split("-")[-1], number[-7:])
+            text = await rosters.bucket(found, roster.bucket_of(*key, found.buckets, found.salt))
+            people += roster.in_bucket(text, *key)
+        return people
+
+
+@pytest.fixture
+async def enroll(infra: Infra, ns: Namespace) -> AsyncIterator[Enroll]:
+    clock = ManualClock(SystemClock().now())
+    app = create_app(enroll_settings(infra, ns, "http://127.0.0.1:9"), clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://enroll.test", timeout=300
+        ) as client:
+            yield Enroll(app, client, clock)
+
+
+async def collections(mongo: Mongo, ns: Namespace) -> set[str]:
+    names = await mongo[ns.database("enroll")].list_collection_names()
+    return {n for n in names if n.startswith("roster.")}
+
+
+async def test_en_07_a_100000_line_cp932_file_is_one_version_and_twice_changes_nothing(
+    enroll: Enroll, tmp_path: Path, mongo: Mongo, ns: Namespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    union = insurer()
+    path = write_roster(tmp_path / "roster.csv", union, 100_000, "cp932")
+    first = await enroll.upload(union, path)
+    assert first.status_code == 200, first.text
+    assert (first.json()["rows"], first.json()["version"], first.json()["changed"]) == (
+        100_000,
+        1,
+        True,
+    )
+    assert "roster import progress" in capsys.readouterr().out, "progress is logged"
+    found = await enroll.people(union, [0, 4_321, 99_999])
+    assert [p.name_kana for p in found] == [
+        person(i)[2].replace(" ", "") for i in (0, 4_321, 99_999)
+    ]
+
+    again = await enroll.upload(union, path, encoding="cp932")
+    assert again.status_code == 200
+    assert (again.json()["version"], again.json()["changed"]) == (1, False)
+    assert again.json()["digest"] == first.json()["digest"]
+    assert len(await collections(mongo, ns)) == 1, "the same file twice is one version"
+
+
+async def test_en_07_a_bad_line_is_refused_with_its_number_and_nothing_changes(
+    enroll: Enroll, tmp_path: Path, mongo: Mongo, ns: Namespace
+) -> None:
+    union = insurer()
+    good = write_roster(tmp_path / "good.csv", union, 1_000)
+    assert (await enroll.upload(union, good)).json()["version"] == 1
+    bad = write_roster(tmp_path / "bad.csv", union, 20_000, bad={15_432: (3, "ケンコム太郎")})
+    refused = await enroll.upload(union, bad)
+    assert (refused.status_code, refused.json()["code"]) == (422, "ROSTER_INVALID")
+    assert (refused.json()["line"], refused.json()["field"]) == (15_432, "name_kana")
+    assert "15432行目" in refused.json()["detail"] and "「太」" in refused.json()["detail"]
+    in_force = await enroll.client.get(f"/v1/realms/kencom/rosters/{union}", headers=PROVISIONING)
+    assert (in_force.json()["version"], in_force.json()["rows"]) == (1, 1_000), "all or nothing"
+    assert len(await collections(mongo, ns)) == 1, "nothing half-imported is left"
+
+
+async def test_en_07_x_13_parallel_imports_for_one_union_leave_exactly_one_version(
+    enroll: Enroll, tmp_path: Path, mongo: Mongo, ns: Namespace
+) -> None:
+    union = insurer()
+    await enroll.upload(union, write_roster(tmp_path / "v1.csv", union, 100))
+    path = write_roster(tmp_path / "v2.csv", union, 20_000)
+    answers = await asyncio.gather(*(enroll.upload(union, path) for _ in range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {a.json()["version"] for a in answers} == {2}, "one new version, whoever won"
+    assert {a.json()["digest"] for a in answers} == {answers[0].json()["digest"]}
+    assert sum(a.json()["changed"] for a in answers) == 1
+    head = await enroll.app.state.enroll.rosters.current(union)
+    assert head[1] == 2 and head[0].rows == 20_000
+    assert len(await collections(mongo, ns)) == 2, "the losers' collections are gone"
+
+
+async def test_en_07_restrictions_are_data_of_the_import_and_the_api_names_a_bad_row(
+    enroll: Enroll, tmp_path: Path
+) -> None:
+    union = insurer()
+    path = write_roster(tmp_path / "r.csv", union, 10, "utf-8-sig")
+    limited = await enroll.upload(union, path, insured_only="true", dependant_max_age="18")
+    assert limited.json()["restrictions"] == {
+        "insured_only": True,
+        "dependant_min_age": None,
+        "dependant_max_age": 18,
+    }
+    rows = [
+        {
+            "symbol": "1",
+            "number": "2",
+            "name_kana": "ケン",
+            "birth_date": "1980-01-01",
+            "relationship": "本人",
+        }
+    ] * 2 + [
+        {
+            "symbol": "1",
+            "number": "2",
+            "name_kana": "ケン",
+            "birth_date": "1980-01-01",
+            "relationship": "親",
+        }
+    ]
+    refused = await enroll.client.put(
+        f"/v1/realms/kencom/rosters/{union}", json={"members": rows}, headers=PROVISIONING
+    )
+    assert (refused.json()["line"], refused.json()["field"]) == (3, "relationship")
+    anonymous = await enroll.client.put(f"/v1/realms/kencom/rosters/{union}", json={"members": []})
+    assert anonymous.json()["code"] == "SESSION_EXPIRED"
+
+
+async def test_x_14_en_07_superseded_rosters_are_dropped_once_nobody_reads_them(
+    enroll: Enroll, tmp_path: Path, mongo: Mongo, ns: Namespace
+) -> None:
+    union = insurer()
+    for rows in (100, 200):
+        await enroll.upload(union, write_roster(tmp_path / f"{rows}.csv", union, rows))
+    upkeep = enroll.app.state.enroll.upkeep
+    assert len(await collections(mongo, ns)) == 2
+    await upkeep.run_once()
+    assert len(await collections(mongo, ns)) == 2, "an import may still be writing"
+    enroll.clock.advance(timedelta(hours=1, seconds=1))
+    await upkeep.run_once()
+    assert len(await collections(mongo, ns)) == 2, "a check may still be reading it"
+    enroll.clock.advance(timedelta(minutes=10, seconds=1))
+    assert (await upkeep.run_once()).rosters == 1
+    assert len(await collections(mongo, ns)) == 1
+    assert len(await enroll.people(union, [0, 199])) == 2, "the roster in force is whole"
