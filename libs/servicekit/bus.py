@@ -100,12 +100,8 @@ def subscribe(
     *,
     name: str,
     max_records: int = 500,
-    types: frozenset[str] | None = None,
 ) -> None:
-    """Register ``handler`` for batches of events from the logical ``topics``; with ``types``,
-    only for those event types: a record whose ``event_type`` header names another type is
-    passed over unread (its offset committed with the batch), which spares a consumer that
-    wants few of a busy topic's events the parsing of all the others."""
+    """Register ``handler`` for batches of events from the logical ``topics``."""
     physical = [settings.topic(t) for t in topics]
     group_id = f"{settings.consumer_group}.{name}"
     dead_letters = DeadLetters(broker, group_id)
@@ -120,22 +116,12 @@ def subscribe(
         title=f"{settings.service_name}.{name}",
     )
     async def consume(msg: KafkaMessage) -> None:
-        wanted = msg.raw_message if types is None else [r for r in msg.raw_message if _of(r, types)]
-        received = [decode(r) for r in wanted]
+        received = [decode(r) for r in msg.raw_message]
         for bad in (r for r in received if r.problem is not None):
             await dead_letters.send(bad.record, bad.problem or "")
         good = [r for r in received if r.event is not None]
         if good:
             await _handle(good, handler, dead_letters)
-
-
-def _of(record: Any, types: frozenset[str]) -> bool:
-    """Whether a record may be one of ``types``: its ``event_type`` header says so, or it has
-    none (then it is read, and judged, like any record)."""
-    for key, value in record.headers or ():
-        if key == "event_type":
-            return bool(value.decode(errors="replace") in types)
-    return True
 
 
 async def _handle(

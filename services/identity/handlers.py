@@ -7,17 +7,8 @@ from faststream.kafka import KafkaBroker
 from contracts import Topics
 from servicekit.bus import subscribe
 from servicekit.settings import ServiceSettings
-from services.identity.domain import accounts
 from services.identity.usecases.upkeep import Upkeep
 
 
 def register(broker: KafkaBroker, settings: ServiceSettings, upkeep: Upkeep) -> None:
-    """Only the types that can end sessions are read: identity's topic carries every login."""
-    subscribe(
-        broker,
-        settings,
-        (Topics.IDENTITY,),
-        upkeep.end_sessions,
-        name="session-reaper",
-        types=accounts.SESSION_ENDING_TYPES,
-    )
+    subscribe(broker, settings, (Topics.IDENTITY,), upkeep.end_sessions, name="session-reaper")

@@ -216,39 +216,3 @@ async def test_x_03_the_inbox_makes_a_redelivered_event_a_no_op(
     assert effects == [str(event.event_id)]
     await inbox.guard(send_welcome_mail)([event])  # a replay long after: still nothing
     assert effects == [str(event.event_id)]
-
-
-async def test_x_01_a_subscriber_for_some_types_passes_the_others_over_unread(
-    settings: ServiceSettings, producer: AIOKafkaProducer, infra: Infra
-) -> None:
-    """The session reaper reads only the few event types that can end sessions; the rest of a
-    busy topic is passed over by its ``event_type`` header, never parsed nor dead-lettered."""
-    topic = settings.topic("identity.events")
-    wanted = [status_changed("u1", n) for n in range(2)]
-    other = user_created("u2")
-    for event in (wanted[0], other, wanted[1]):
-        header = [("event_type", event.type.encode())]
-        await producer.send_and_wait(topic, event.to_json(), key=b"k", headers=header)
-    await producer.send_and_wait(topic, b"{not json", key=b"k", headers=[("event_type", b"Nope")])
-    handled: list[Event] = []
-
-    async def handler(events: Sequence[Event]) -> None:
-        handled.extend(events)
-
-    broker = make_broker(settings)
-    subscribe(
-        broker,
-        settings,
-        ["identity.events"],
-        handler,
-        name="t",
-        types=frozenset({"UserStatusChanged"}),
-    )
-    await broker.start()
-    try:
-        await eventually(lambda: len(handled) == 2, timeout=30)
-    finally:
-        await broker.stop()
-    assert [e.event_id for e in handled] == [e.event_id for e in wanted]
-    dead = await read_topic(infra.kafka_bootstrap_servers, topic + ".dlq", 1, timeout=3)
-    assert dead == [], "a record of another type is not this subscriber's to judge"

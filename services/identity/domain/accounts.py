@@ -168,10 +168,6 @@ def reset_auth_email(
     return Decision.commit(True, user.but(auth_email=None, login_link=None), reset)
 
 
-SESSION_ENDING_TYPES = frozenset({UserStatusChanged.__name__, PasswordChanged.__name__})
-"""The event types among which ``ends_sessions`` finds the ones that end sessions."""
-
-
 def ends_sessions(event: Event) -> bool:
     """Whether ``event`` ends every session its user has (ID-SESS-01): a deactivation, or a
     password that an admin or support set."""
