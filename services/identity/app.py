@@ -51,8 +51,9 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         context.shadow_key = given.encode() if given else await context.store.server_key("shadow")
 
     runtime.on_startup(shadow_key)
+    runtime.after_relay(identity.upkeep.end_sessions)
     if settings.consumers:
-        handlers.register(runtime.broker, settings, identity.upkeep, identity.enrolments)
+        handlers.register(runtime.broker, settings, identity.enrolments)
     runtime.in_background(
         "upkeep", every(settings.upkeep_interval_seconds, identity.upkeep.run_once)
     )

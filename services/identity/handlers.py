@@ -1,5 +1,5 @@
-"""Identity's subscribers: the session reaper, fed by identity's own events (ID-SESS-01), and
-the enrolment of self-signed-up members, fed by enroll's (EN-05)."""
+"""Identity's subscriber: the enrolment of self-signed-up members, fed by enroll's events
+(EN-05): an eligible sign-up becomes a member, or its refusal is committed."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from contracts import Topics
 from servicekit.bus import subscribe
 from servicekit.settings import ServiceSettings
 from services.identity.usecases.enrolment import Enrolments
-from services.identity.usecases.upkeep import Upkeep
 
 
-def register(
-    broker: KafkaBroker, settings: ServiceSettings, upkeep: Upkeep, enrolments: Enrolments
-) -> None:
-    subscribe(broker, settings, (Topics.IDENTITY,), upkeep.end_sessions, name="session-reaper")
+def register(broker: KafkaBroker, settings: ServiceSettings, enrolments: Enrolments) -> None:
     subscribe(broker, settings, (Topics.ENROLL,), enrolments.on_enroll_events, name="enrolment")

@@ -4,7 +4,9 @@ from fastapi import APIRouter, Response
 
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
 from services.identity.api.login_steps import steps_out
-from services.identity.api.schemas import SessionOut
+from services.identity.api.schemas import SessionOut, StepOut
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.login_link import StepState
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import COOKIE
 
@@ -17,9 +19,11 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
     responses={401: {"description": "SESSION_EXPIRED"}},
 )
 async def introspect(session: CurrentSession, token: Token, identity: IdentityDep) -> SessionOut:
-    """A pending login's session also says where each of its steps stands."""
-    steps = []
-    if session.restricted:
+    """A pending login's session also says where each of its steps stands. Introspection is on
+    every request through the gateway: only the steps whose state lives in the user (dantai-net's
+    last steps) cost a read of the user; a forced password change is its session's to do."""
+    steps = [StepOut(step=step, state=StepState.TO_DO.value) for step in session.pending_steps]
+    if set(session.pending_steps) - {PendingStep.PASSWORD_CHANGE}:
         realm = realm_policy(session.realm)
         assert realm is not None, "sessions are of known realms"
         steps = steps_out(await identity.login_steps.progress(realm, session, token))
