@@ -11,6 +11,7 @@ from services.enroll.identity import CredentialRefused, IdentityUnavailable
 PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.NotPermitted: ProblemCode.FORBIDDEN,
     refusals.NotFound: ProblemCode.NOT_FOUND,
+    refusals.Unavailable: ProblemCode.SERVICE_UNAVAILABLE,
     refusals.LinkInvalid: ProblemCode.LINK_INVALID,
     refusals.SignupExpired: ProblemCode.SIGNUP_EXPIRED,
     refusals.SignupNotFound: ProblemCode.SIGNUP_NOT_FOUND,

@@ -19,6 +19,10 @@ class NotPermitted(Refusal):
     """The caller may not do this (another realm, another role, an incomplete login)."""
 
 
+class Unavailable(Refusal):
+    """What the command needs is not there now (identity, the notify key): try again later."""
+
+
 class NotFound(Refusal):
     """No such thing, as far as the caller may know."""
 

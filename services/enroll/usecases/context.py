@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from contracts import SealedSecret, seal
 from servicekit.clock import Clock
 from services.enroll.domain.checkup import GatePolicy
+from services.enroll.domain.refusals import Unavailable
 from services.enroll.domain.signups import NewLink, SignupPolicy, token_hash
 from services.enroll.identity import CredentialHolder
 from services.enroll.store import EnrollStore
@@ -51,8 +52,10 @@ class Context:
         return self.clock.now().astimezone(TOKYO).date()
 
     def sealed(self, secret: str) -> SealedSecret:
+        """A secret only notify can open (X-02); refused before anything when no notify key is
+        configured, since nobody could mail what is sealed."""
         if not self.notify_public_key:
-            raise RuntimeError("no NOTIFY_PUBLIC_KEY: nothing could be mailed")
+            raise Unavailable("メール送信の設定（NOTIFY_PUBLIC_KEY）がありません")
         return seal(secret, self.notify_public_key)
 
     def new_token(self, signup_id: str) -> tuple[str, str]:

@@ -79,6 +79,7 @@ class Signups:
             if group_id is None:
                 raise InputRefused("group_link_code", "団体連携コードが正しくありません")
         signup_id = uuid.uuid4().hex
+        link = self.context.new_link(signup_id)  # refused here if nothing could be mailed
         held = await self.context.holder.hold(signup_id, email, password)
         ref, ref_hash = self.context.new_token(signup_id)
         cmd = NewSignup(
@@ -87,7 +88,7 @@ class Signups:
             channel=channel,
             address_registered=held.address_registered,
             ref_hash=ref_hash,
-            link=self.context.new_link(signup_id),
+            link=link,
             invited=invited,
             group_id=group_id,
             correlation_id=current_correlation_id(),
