@@ -62,6 +62,18 @@ def provisioning_token() -> str:
     return path.read_text().strip()
 
 
+def enrolment_token() -> str:
+    """The bearer with which enroll hands identity a sign-up's credential (both services'
+    ``ENROLMENT_TOKEN``): random per machine, kept in the ignored run folder."""
+    path = RUN_DIR / "enrolment-token"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def pid_file(name: str) -> Path:
     return SERVICE_DIR / f"{name}.pid"
 
@@ -142,8 +154,9 @@ def up() -> None:
         **infra_env(),
         "NOTIFY_PUBLIC_KEY": keys["NOTIFY_PUBLIC_KEY"],
         "PROVISIONING_TOKEN": provisioning_token(),
-        # Notify's delivery log and audit's exports ask identity whose session a request
-        # carries (X-15, ID-SESS-02).
+        "ENROLMENT_TOKEN": enrolment_token(),
+        # Notify's delivery log, audit's exports and enroll's checkup gate ask identity whose
+        # session a request carries (X-15, ID-SESS-02); enroll hands it sign-ups' credentials.
         "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
     }
     print("Starting services…")
