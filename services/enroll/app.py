@@ -50,7 +50,9 @@ def bootstrap(
         ),
         group_links={k.strip().upper(): v for k, v in settings.group_link_codes.items()},
     )
-    return Enroll.of(context, timedelta(seconds=settings.claim_grace_seconds))
+    return Enroll.of(
+        context, timedelta(seconds=settings.claim_grace_seconds), settings.roster_cache_seconds
+    )
 
 
 def create_app(

@@ -51,6 +51,9 @@ class EnrollSettings(ServiceSettings):
     roster_max_file_megabytes: int = Field(
         default=2048, ge=1, description="The largest roster file an import accepts."
     )
+    roster_cache_seconds: float = Field(
+        default=5, ge=0, description="A new roster is in force for checks within this time."
+    )
     claim_grace_seconds: float = Field(
         default=600,
         gt=0,

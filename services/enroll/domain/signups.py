@@ -279,10 +279,18 @@ class Answer:
     restriction: EligibilityRestriction | None
     tries_left: int
     status: Status
+    person_key: str | None = None
+    """Whom the sign-up is eligible as, once it is (its claims are kept for that person)."""
 
     @property
     def eligible(self) -> bool:
         return self.outcome == EligibilityOutcome.ELIGIBLE
+
+    def holds(self, person_key: str) -> bool:
+        """The sign-up is eligible as this person: what it claimed for it is its own."""
+        return self.status in (Status.REGISTERING, Status.REGISTERED) and (
+            self.person_key == person_key
+        )
 
 
 def check(
@@ -296,10 +304,9 @@ def check(
     """EN-04: one try of the insurance-card check, counted atomically (X-13)."""
     signup = open_step(current, step_hash, now)
     if signup.status is not Status.ACTIVATED:  # eligible already: the answer is its progress
+        tries_left = policy.max_tries - signup.tries
         return Decision.nothing(
-            Answer(
-                EligibilityOutcome.ELIGIBLE, None, policy.max_tries - signup.tries, signup.status
-            )
+            Answer(EligibilityOutcome.ELIGIBLE, None, tries_left, signup.status, signup.person_key)
         )
     if signup.tries >= policy.max_tries:
         return Decision.nothing(Answer(TRIES_EXHAUSTED, None, 0, signup.status))
@@ -313,7 +320,11 @@ def check(
         restriction=checked.restriction,
     )
     answer = Answer(
-        checked.outcome, checked.restriction, policy.max_tries - signup.tries, signup.status
+        checked.outcome,
+        checked.restriction,
+        policy.max_tries - signup.tries,
+        signup.status,
+        signup.person_key,
     )
     return Decision.commit(answer, signup, event)
 

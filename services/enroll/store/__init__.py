@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from servicekit.clock import Clock
 from servicekit.repository import Repository
-from servicekit.store import UniqueFacts, VersionedStore, commit_id
+from servicekit.store import VersionedStore, commit_id, insert_new
 from services.enroll.domain.checkup import Gate
 from services.enroll.domain.signups import Signup
 from services.enroll.store import documents
@@ -34,31 +34,37 @@ def gate_aggregate_id(user_id: str) -> str:
 
 
 class Claims:
-    """Facts owned by one sign-up: a person (EN-04 A3 原因①) or an address (EN-01), claimed
-    before the eligible commit and *settled* after it; a claim nobody settled (a crash between
-    the two) is looked at by the claim reaper after a grace period."""
+    """Facts owned by one sign-up: a person (EN-04, seed 003 A3 原因①) and an address (EN-01),
+    claimed together, in one unordered insert, before the eligible commit; *settled* once the
+    sign-up ends. A claim nobody settled (a crash between the two) is looked at by the claim
+    reaper after a grace period."""
 
     def __init__(self, db: AsyncDatabase[Document], name: str, clock: Clock) -> None:
-        self.facts = UniqueFacts(db, name, clock)
+        self.collection = db[name]
+        self.clock = clock
 
-    async def claim(self, fact: str, owner: str) -> bool:
-        return await self.facts.claim(fact, owner, settled=False)
-
-    async def owner_of(self, fact: str) -> str | None:
-        return await self.facts.owner_of(fact)
+    async def claim(self, facts: list[str], owner: str) -> list[str]:
+        """Claim every fact; answers those another owner holds (a repeat by the same owner
+        holds its own)."""
+        now = self.clock.now()
+        docs = [{"_id": f, "owner": owner, "claimed_at": now, "settled": False} for f in facts]
+        taken = []
+        for i in sorted(await insert_new(self.collection, docs)):
+            found = await self.collection.find_one({"_id": facts[i]})
+            if found is None or found["owner"] != owner:
+                taken.append(facts[i])
+        return taken
 
     async def settle(self, fact: str, owner: str) -> None:
-        await self.facts.collection.update_one(
-            {"_id": fact, "owner": owner}, {"$set": {"settled": True}}
-        )
+        await self.collection.update_one({"_id": fact, "owner": owner}, {"$set": {"settled": True}})
 
     async def release(self, fact: str, owner: str) -> None:
-        await self.facts.release(fact, owner)
+        await self.collection.delete_one({"_id": fact, "owner": owner})
 
     async def unsettled(self, claimed_before: datetime) -> AsyncIterator[tuple[str, str]]:
         """(fact, owner) of claims nobody settled; a scan, for a periodic job."""
         query = {"settled": {"$ne": True}, "claimed_at": {"$lt": claimed_before}}
-        async for doc in self.facts.collection.find(query):
+        async for doc in self.collection.find(query):
             yield str(doc["_id"]), str(doc["owner"])
 
 
@@ -76,8 +82,7 @@ class EnrollStore:
             versioned, documents.gate_to_document, documents.gate_from_document
         )
         self.rosters = Rosters(db, versioned)
-        self.persons = Claims(db, "person_claims", clock)
-        self.addresses = Claims(db, "address_claims", clock)
+        self.claims = Claims(db, "claims", clock)
         self.expiries = db["signup_expiries"]
         """One small document per sign-up not yet registered: when it may be forgotten."""
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -107,3 +108,26 @@ class Rosters:
         if dropped:
             log.info("roster collections dropped", collections=dropped)
         return dropped
+
+
+class RosterCache:
+    """The rosters in force, as checks read them: each union's head is read again after
+    ``ttl`` seconds (monotonic), so a check costs one read (its bucket) instead of four. A new
+    roster is in force for checks within ``ttl``; the one it replaced stays readable far
+    longer (``drop_unused``'s ``reading``), so a check never misses a bucket."""
+
+    def __init__(self, rosters: Rosters, ttl: float) -> None:
+        self.rosters = rosters
+        self.ttl = ttl
+        self._heads: dict[str, tuple[float, Roster | None]] = {}
+
+    async def current(self, insurer_number: str) -> Roster | None:
+        now = time.monotonic()
+        cached = self._heads.get(insurer_number)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        found = await self.rosters.current(insurer_number)
+        if len(self._heads) > 10_000:  # bounded: unions number in the thousands
+            self._heads.clear()
+        self._heads[insurer_number] = (now, found)
+        return found

@@ -24,8 +24,8 @@ class Enroll:
     upkeep: Upkeep
 
     @classmethod
-    def of(cls, context: Context, claim_grace: timedelta) -> Enroll:
-        eligibility = Eligibility(context)
+    def of(cls, context: Context, claim_grace: timedelta, roster_ttl: float = 5.0) -> Enroll:
+        eligibility = Eligibility(context, roster_ttl)
         rosters = RosterImports(context)
         return cls(
             context=context,
