@@ -35,7 +35,7 @@ from services.enroll.domain.roster import RELATIONSHIP_CODES, RELATIONSHIPS, Res
 
 log = get_logger(__name__)
 
-BLOCK = 1 << 22
+BLOCK = 1 << 20
 PROGRESS_EVERY = 100_000
 BUCKETS_PER_PARTITION = 64
 MAX_PARTITIONS = 512
