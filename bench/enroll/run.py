@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,10 +148,18 @@ async def activated(enroll: ServiceProcess, mongo: Any, ns: Namespace, count: in
 
 
 async def eligibility_run(
-    enroll: ServiceProcess, mongo: Any, ns: Namespace, rows: int, people: list[int], clients: int
+    infra: Infra,
+    enroll: ServiceProcess,
+    mongo: Any,
+    ns: Namespace,
+    rows: int,
+    people: list[int],
+    clients: int,
 ) -> None:
     checks = len(people)
     steps = await activated(enroll, mongo, ns, checks)
+    assert enroll.proc is not None
+    cpu = CpuTime({"enroll": psutil.Process(enroll.proc.pid)} | infra_processes(infra))
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
     queue = list(zip(steps, people, strict=True))
@@ -166,16 +175,20 @@ async def eligibility_run(
             code = answer.json().get("code", "?")
             outcomes[code] = outcomes.get(code, 0) + 1
 
+    cpu.start()
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=enroll.url, timeout=60) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
     elapsed = time.perf_counter() - started
+    spent = cpu.stop()
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     print(f"(2) eligibility: {checks:,} checks against {rows:,} lines, {clients} clients")
     print(f"  {checks / elapsed:,.0f} checks/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal < 20)")
     print(f"  answers: {outcomes}")
+    per_check = ", ".join(f"{n} {1e3 * t / checks:.1f}" for n, t in spent.items() if t > 0)
+    print(f"  CPU ms per check: {per_check}")
 
 
 async def main() -> None:
@@ -207,7 +220,7 @@ async def main() -> None:
             pool = random.sample(range(args.rows), args.checks * len(args.clients))
             for n, clients in enumerate(args.clients):
                 people = pool[n * args.checks : (n + 1) * args.checks]
-                await eligibility_run(enroll, mongo, ns, args.rows, people, clients)
+                await eligibility_run(infra, enroll, mongo, ns, args.rows, people, clients)
         finally:
             enroll.stop()
             await mongo.drop_database(ns.database("enroll"))
