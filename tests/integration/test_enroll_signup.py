@@ -152,3 +152,29 @@ async def test_en_01_the_address_twice_and_the_kencom_password_policy(kencom: Ke
     full_width = await kencom.sign_up(email, password="Ｋｅｎｋｏ-Pass9")
     assert full_width.json()["code"] == "HALF_WIDTH_REQUIRED"
     assert (await kencom.sign_up(email, password="kenko9")).status_code == 202
+
+
+async def test_en_02_en_03_the_mailed_link_works_in_a_browser_without_javascript(
+    kencom: Kencom,
+) -> None:
+    """The link's page, its form, the card's form and the answer, as HTML pages."""
+    person = Person(insurer())
+    await kencom.roster(person.insurer_number, [person])
+    await kencom.sign_up(person.email, "pc")
+    [token] = await kencom.links(person.email, 1)
+    page = await kencom.client.get("/realms/kencom/activate", params={"token": token})
+    assert page.headers["cache-control"] == "no-store" and "本登録に進む" in page.text
+    opened = await kencom.client.post("/realms/kencom/activate", data={"token": token})
+    assert opened.status_code == 200 and "利用資格を照会する" in opened.text
+    step = opened.text.split('name="signup_token" value="')[1].split('"')[0]
+    wrong = await kencom.client.post(
+        "/realms/kencom/eligibility", data={"signup_token": step} | person.card(number="1")
+    )
+    assert wrong.status_code == 422 and "入力内容に誤り" in wrong.text, "the seed's guidance"
+    right = await kencom.client.post(
+        "/realms/kencom/eligibility", data={"signup_token": step} | person.card()
+    )
+    assert right.status_code == 200 and "利用資格が確認できました" in right.text
+    again = await kencom.client.post("/realms/kencom/activate", data={"token": token})
+    assert again.status_code == 404, "the link works once"
+    assert (await kencom.registered(step))["status"] == "registered"
