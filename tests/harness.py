@@ -46,6 +46,10 @@ TEST_PORTS = {
 PROVISIONING_TOKEN = f"test-provisioning-{uuid.uuid4().hex}"
 PROVISIONING = {"Authorization": f"Bearer {PROVISIONING_TOKEN}"}
 
+#: The passphrase that encrypts a test CA's keys at rest (certs' ``CA_KEY_PASSPHRASE``, CT-11);
+#: made per session, so it is nobody's secret.
+CA_KEY_PASSPHRASE = f"test-ca-{uuid.uuid4().hex}"
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -192,6 +196,7 @@ class ServiceProcess:
             "MONGODB_DATABASE": ns.database(service),
             "OUTBOX_POLL_SECONDS": "0.2",
             "PROVISIONING_TOKEN": PROVISIONING_TOKEN,
+            "CA_KEY_PASSPHRASE": CA_KEY_PASSPHRASE,
             **{k.upper(): v for k, v in settings.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None
