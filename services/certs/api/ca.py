@@ -75,8 +75,8 @@ async def ocsp_post(request: Request, certs: CertsDep) -> Response:
 
 
 @router.get(
-    "/ocsp/{encoded}",
-    summary="OCSP by GET: the request in base64 (RFC 6960 appendix A.1)",
+    "/ocsp/{encoded:path}",
+    summary="OCSP by GET: the request in base64, URL-escaped (RFC 6960 appendix A.1)",
     response_class=Response,
     responses=OCSP_ANSWER,  # type: ignore[arg-type]
 )

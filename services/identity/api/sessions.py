@@ -1,5 +1,7 @@
 """Sessions (ID-SESS-01, -02): introspection for the gateway and other services, and logout."""
 
+import json
+
 from fastapi import APIRouter, Response
 
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
@@ -16,14 +18,18 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
     summary="Introspect a session (ID-SESS-02): for the gateway and other services",
     responses={401: {"description": "SESSION_EXPIRED"}},
 )
-async def introspect(session: CurrentSession, token: Token, identity: IdentityDep) -> SessionOut:
-    """A pending login's session also says where each of its steps stands."""
+async def introspect(
+    session: CurrentSession, token: Token, identity: IdentityDep, response: Response
+) -> SessionOut:
+    """A pending login's session also says where each of its steps stands. The answer's
+    ``X-Auth-*`` headers say the same for the gateway, whose ``auth_request`` reads only
+    headers (GW-02)."""
     steps = []
     if session.restricted:
         realm = realm_policy(session.realm)
         assert realm is not None, "sessions are of known realms"
         steps = steps_out(await identity.login_steps.progress(realm, session, token))
-    return SessionOut(
+    answer = SessionOut(
         user_id=session.user_id,
         realm=session.realm,
         org_id=session.org_id,
@@ -37,6 +43,25 @@ async def introspect(session: CurrentSession, token: Token, identity: IdentityDe
         pending_steps=list(session.pending_steps),
         steps=steps,
     )
+    response.headers.update(gateway_headers(answer))
+    return answer
+
+
+def gateway_headers(answer: SessionOut) -> dict[str, str]:
+    """Who the session is, as the gateway forwards it to the services (GW-02): user, realm,
+    organisation, role, permissions and OTP state. Read from the answer's fields by name, so
+    fields the answer gains (permissions, ID-PERM) reach the gateway as they appear."""
+    fields = answer.model_dump(mode="json")
+    return {
+        "X-Auth-User-Id": fields["user_id"],
+        "X-Auth-Realm": fields["realm"],
+        "X-Auth-Org-Id": fields["org_id"] or "",
+        "X-Auth-Role": fields["role"],
+        "X-Auth-Login-Id": fields["login_id"],
+        "X-Auth-Restricted": json.dumps(fields["restricted"]),
+        "X-Auth-Otp-Verified": json.dumps(fields["otp_verified"]),
+        "X-Auth-Permissions": json.dumps(fields.get("permissions", {}), separators=(",", ":")),
+    }
 
 
 @router.post("/logout", status_code=204, summary="End the session")
