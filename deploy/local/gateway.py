@@ -44,7 +44,7 @@ http {{
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
     if found is None:
         raise RuntimeError("nginx is not installed: deploy/local/infra.sh install puts Debian's in")
     return found
