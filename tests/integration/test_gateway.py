@@ -165,6 +165,14 @@ def test_gw_03_ct_09_kihonet_needs_our_certificate_and_a_revocation_holds_within
     assert status == 403 and json.loads(body)["code"] == "CLIENT_CERTIFICATE_REQUIRED"
     status, _, body = curl(gw, f"{gw.url}/v1/realms/kihonet/orgs/x", *presented)
     assert status == 403, "kihonet is not served on the other portals' server"
+    status, _, body = curl(
+        gw, f"{gw.kihonet_url}/v1/realms/kihonet/templates/otp/preview", *presented
+    )
+    seen = json.loads(body)
+    assert int(seen["x-client-serial"], 16) == int(issued["serial_number"], 16)
+    assert "x-client-certificate" not in seen and "x-gateway-secret" not in seen, (
+        "only certs' renewal hears the certificate and the secret"
+    )
 
     # Other realms' server never asks for a certificate (GW-03).
     handshake = subprocess.run(
