@@ -1,4 +1,4 @@
-"""Wiring: the one place that builds identity's store, use cases, routes, subscriber and jobs."""
+"""Wiring: the one place that builds identity's store, use cases, routes and jobs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from servicekit.clock import Clock
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.identity import api, handlers, passwords
+from services.identity import api, passwords
 from services.identity.api import refusals
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.settings import IdentitySettings
@@ -47,8 +47,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         context.shadow_key = given.encode() if given else await context.store.server_key("shadow")
 
     runtime.on_startup(shadow_key)
-    if settings.consumers:
-        handlers.register(runtime.broker, settings, identity.upkeep)
+    runtime.after_relay(identity.upkeep.end_sessions)
     runtime.in_background(
         "upkeep", every(settings.upkeep_interval_seconds, identity.upkeep.run_once)
     )

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
 from services.identity.api.login_steps import steps_out
-from services.identity.api.schemas import SessionOut
+from services.identity.api.schemas import SessionOut, StepOut
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.login_link import StepState
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import COOKIE
 
@@ -21,11 +23,13 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
 async def introspect(
     session: CurrentSession, token: Token, identity: IdentityDep, response: Response
 ) -> SessionOut:
-    """A pending login's session also says where each of its steps stands. The answer's
-    ``X-Auth-*`` headers say the same for the gateway, whose ``auth_request`` reads only
-    headers (GW-02)."""
-    steps = []
-    if session.restricted:
+    """A pending login's session also says where each of its steps stands. Introspection is on
+    every request through the gateway: only the steps whose state lives in the user (dantai-net's
+    last steps) cost a read of the user; a forced password change is its session's to do. The
+    answer's ``X-Auth-*`` headers say who the session is for the gateway, whose
+    ``auth_request`` reads only headers (GW-02)."""
+    steps = [StepOut(step=step, state=StepState.TO_DO.value) for step in session.pending_steps]
+    if set(session.pending_steps) - {PendingStep.PASSWORD_CHANGE}:
         realm = realm_policy(session.realm)
         assert realm is not None, "sessions are of known realms"
         steps = steps_out(await identity.login_steps.progress(realm, session, token))
@@ -51,16 +55,16 @@ def gateway_headers(answer: SessionOut) -> dict[str, str]:
     """Who the session is, as the gateway forwards it to the services (GW-02): user, realm,
     organisation, role, permissions and OTP state. Read from the answer's fields by name, so
     fields the answer gains (permissions, ID-PERM) reach the gateway as they appear."""
-    fields = answer.model_dump(mode="json")
+    permissions = answer.model_dump(mode="json", include={"permissions"}).get("permissions", {})
     return {
-        "X-Auth-User-Id": fields["user_id"],
-        "X-Auth-Realm": fields["realm"],
-        "X-Auth-Org-Id": fields["org_id"] or "",
-        "X-Auth-Role": fields["role"],
-        "X-Auth-Login-Id": fields["login_id"],
-        "X-Auth-Restricted": json.dumps(fields["restricted"]),
-        "X-Auth-Otp-Verified": json.dumps(fields["otp_verified"]),
-        "X-Auth-Permissions": json.dumps(fields.get("permissions", {}), separators=(",", ":")),
+        "X-Auth-User-Id": answer.user_id,
+        "X-Auth-Realm": answer.realm,
+        "X-Auth-Org-Id": answer.org_id or "",
+        "X-Auth-Role": answer.role,
+        "X-Auth-Login-Id": answer.login_id,
+        "X-Auth-Restricted": json.dumps(answer.restricted),
+        "X-Auth-Otp-Verified": json.dumps(answer.otp_verified),
+        "X-Auth-Permissions": json.dumps(permissions, separators=(",", ":")),
     }
 
 
