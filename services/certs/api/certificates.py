@@ -43,7 +43,7 @@ async def register_notice(
 ) -> NoticeOut:
     """The back office (provisioning token) or the realm's support desk records the notice it
     sends by post; a reissue notice (``reason``) takes the next 枝番."""
-    ctx = await context_of(request, realm, actor)
+    ctx = context_of(request, realm, actor)
     notice = await certs.certificates.register_notice(
         NoticeRequest(
             kihonet_code=body.kihonet_code,
@@ -70,7 +70,7 @@ async def issue(body: CsrIssueIn, realm: Realm, certs: CertsDep, request: Reques
     """The notice's fields and a CSR: the key never leaves the user. A mismatch with the notice
     answers ``INPUT_INFO_ERROR`` with ``status_code`` 3420."""
     csr = _csr(body.csr)
-    ctx = await context_of(request, realm, _user(body))
+    ctx = context_of(request, realm, _user(body))
     issued = await certs.certificates.issue(_fields(body), csr.public_key(), KeyOrigin.CSR, ctx)
     return _out(issued, certs)
 
@@ -83,7 +83,7 @@ async def issue_pkcs12(
 ) -> IssuedOut:
     """For a user without tools to make a CSR: the key pair is made here and answered once, in
     a PKCS#12 protected by the password given (AES-256; never kept)."""
-    ctx = await context_of(request, realm, _user(body))
+    ctx = context_of(request, realm, _user(body))
     issued = await certs.certificates.issue_pkcs12(
         _fields(body), body.key_algorithm, body.password, ctx
     )
@@ -110,7 +110,7 @@ async def renew(
         proof = (csr.public_bytes(Encoding.DER), signature)
     else:
         raise NotPermitted("現在のクライアント証明書で本人確認ができません。")
-    ctx = await context_of(request, realm, Actor(kind=ActorKind.USER, id=_uid(presented)))
+    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=_uid(presented)))
     issued = await certs.certificates.renew(presented, proof, csr.public_key(), ctx)
     return _out(issued, certs)
 
@@ -121,7 +121,7 @@ async def revoke(
 ) -> RevokedOut:
     """Support or the back office; the certificate is on a new CRL within moments, and OCSP
     answers ``revoked`` at once."""
-    ctx = await context_of(request, realm, actor)
+    ctx = context_of(request, realm, actor)
     cert = await certs.certificates.revoke(serial.upper(), body.reason, ctx)
     return RevokedOut(
         serial_number=cert.serial_number,

@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Path, Request
 from contracts import Actor, ActorKind
 from contracts.common import Role
 from servicekit.credentials import Caller, Introspection, Refusal, session_token
-from servicekit.logs import get_logger
+from servicekit.logs import current_correlation_id, get_logger
 from servicekit.problems import Problem, ProblemCode
 from services.certs.domain.decisions import Context
 from services.certs.usecases import Certs
@@ -42,10 +42,10 @@ async def realm(
 Realm = Annotated[str, Depends(realm)]
 
 
-async def context_of(request: Request, realm: str, actor: Actor) -> Context:
+def context_of(request: Request, realm: str, actor: Actor) -> Context:
+    """The request's context for the domain's events: who, which request (X-08), when (X-04)."""
     certs_: Certs = request.app.state.certs
-    correlation = request.headers.get("X-Correlation-ID", "")[:64] or "request"
-    return Context(realm, actor, correlation, certs_.keeper.now())
+    return Context(realm, actor, current_correlation_id(), certs_.keeper.now())
 
 
 async def operator(

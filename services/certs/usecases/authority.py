@@ -7,12 +7,14 @@ number. The private keys are decrypted once, here, and never leave this process 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
+from contracts.certs import RevocationReason
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
 from services.certs.authority import Authority, KeyAlgorithm, Urls, key_id, serial_hex
@@ -20,6 +22,9 @@ from services.certs.domain.holders import CertStatus
 from services.certs.store import CertsStore
 
 log = get_logger(__name__)
+
+StatusOf = Callable[[str], Awaitable[tuple[CertStatus, tuple[datetime, RevocationReason] | None]]]
+"""A serial's status, and when and why it was revoked (``Certificates.status``)."""
 
 _OCSP_STATUS = {
     CertStatus.VALID: ocsp.OCSPCertStatus.GOOD,
@@ -124,7 +129,7 @@ class AuthorityKeeper:
             assert state is not None
         return bytes(state["der"])
 
-    async def ocsp_answer(self, request_der: bytes, status_of: Any) -> bytes:
+    async def ocsp_answer(self, request_der: bytes, status_of: StatusOf) -> bytes:
         """The OCSP answer to a DER request: malformed, unauthorised (not our CA), or signed
         with the certificate's status. ``status_of`` answers a serial's status and revocation."""
         try:

@@ -30,7 +30,7 @@ from services.certs.authority import (
 )
 from services.certs.domain import decisions, refusals
 from services.certs.domain.decisions import Context, IssueRequest, NoticeRequest, Signed
-from services.certs.domain.holders import Certificate, CertStatus, Holder, Notice, validity
+from services.certs.domain.holders import Certificate, CertStatus, Notice, validity
 from services.certs.store import CertsStore
 from services.certs.usecases.authority import AuthorityKeeper
 
@@ -175,9 +175,6 @@ class Certificates:
         if cert.revoked_at is not None and cert.revocation_reason is not None:
             return CertStatus.REVOKED, (cert.revoked_at, cert.revocation_reason)
         return cert.status(now), None
-
-    async def holder(self, user_id: str) -> Holder | None:
-        return await self.store.holders.get(self._id(user_id))
 
     async def _holder_of(self, serial: str) -> str:
         owner = await self.store.holder_of(serial)
