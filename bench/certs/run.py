@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import time
 import uuid
@@ -54,6 +55,8 @@ from services.certs.authority import (  # noqa: E402
 )
 
 CONCURRENCY = 8
+USER_IDS = itertools.count(1)
+"""A new user ID for every notice of the run: a first notice per user ID is the rule."""
 URLS = Urls("http://127.0.0.1/crl", "http://127.0.0.1/ocsp", "http://127.0.0.1/ca")
 
 
@@ -89,7 +92,7 @@ async def notices(client: httpx.AsyncClient, count: int) -> list[dict[str, str]]
         fields = {
             "kihonet_code": "12345678",
             "management_number": "AB" + uuid.uuid4().hex[:8].upper(),
-            "user_id": "B" + uuid.uuid4().hex[:6].upper(),
+            "user_id": f"B{next(USER_IDS):06d}",
         }
         answer = await client.post("/v1/realms/kihonet/notices", json=fields, headers=PROVISIONING)
         answer.raise_for_status()
