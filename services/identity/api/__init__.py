@@ -7,10 +7,13 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
+    bot_defence,
+    decisions,
     login,
     login_steps,
     members,
     organisations,
+    otp,
     pages,
     passwords,
     sessions,
@@ -26,4 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     passwords.router,
     members.router,
     pages.router,
+    otp.router,
+    decisions.router,
+    bot_defence.router,
 )

@@ -1,7 +1,10 @@
 """Sessions (ID-SESS-01, -02): introspection for the gateway and other services, and logout."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Response
+
+from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
 from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut
@@ -14,10 +17,27 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
 @router.get(
     "/sessions/current",
     summary="Introspect a session (ID-SESS-02): for the gateway and other services",
-    responses={401: {"description": "SESSION_EXPIRED"}},
+    responses={
+        401: {"description": "SESSION_EXPIRED"},
+        403: {"description": "OTP_REQUIRED, for a protected operation (ID-OTP-04)"},
+    },
 )
-async def introspect(session: CurrentSession, token: Token, identity: IdentityDep) -> SessionOut:
-    """A pending login's session also says where each of its steps stands."""
+async def introspect(
+    session: CurrentSession,
+    token: Token,
+    identity: IdentityDep,
+    protected: Annotated[
+        bool,
+        Query(
+            description="The request is for a protected operation (the gateway's route says "
+            "so): a session that still owes an OTP is answered OTP_REQUIRED"
+        ),
+    ] = False,
+) -> SessionOut:
+    """Who the session is, with its permission matrix and OTP state, for the gateway to forward
+    (GW-02). A pending login's session also says where each of its steps stands."""
+    if protected and not session.restricted and session.needs_otp:
+        raise Problem(ProblemCode.OTP_REQUIRED)
     steps = []
     if session.restricted:
         realm = realm_policy(session.realm)
@@ -36,6 +56,8 @@ async def introspect(session: CurrentSession, token: Token, identity: IdentityDe
         readable_org_ids=list(session.readable_org_ids),
         pending_steps=list(session.pending_steps),
         steps=steps,
+        permissions=session.permissions,
+        otp_required=session.otp_required,
     )
 
 
