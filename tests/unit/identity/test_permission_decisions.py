@@ -11,49 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from identity_people import NOW, session, user
+from permission_table import ALL_MATRICES, RIDERS, TABLE, UNLISTED_RIDER, matrix
 
 from contracts import Actor, ActorKind
 from contracts.common import Role
-from contracts.permissions import ApplicationScope, ContractScope, InputRight, Permissions
+from contracts.permissions import Permissions
 from services.identity.domain import permissions
 from services.identity.domain.permissions import Action, Reason, Resource
 from services.identity.domain.refusals import NotPermitted
 
-RIDERS = ("999999901", "999999902")
 ME, SOMEONE = "s1", "u9"
 
-
-def matrix(input_right: InputRight, contract: ContractScope, application: ApplicationScope):
-    return Permissions(
-        input_right=input_right,
-        contract_scope=contract,
-        rider_codes=RIDERS if contract is ContractScope.RIDERS else (),
-        application_scope=application,
-    )
-
-
-ALL_MATRICES = [
-    matrix(*combination)
-    for combination in itertools.product(InputRight, ContractScope, ApplicationScope)
-]
-
-#: Seed 004 chapter 1's table, as the seed words it: which cell allows which action.
-TABLE = {
-    Action.APPLICATION_INPUT: lambda p, r: p.input_right in ("input", "input_apply"),
-    Action.APPLICATION_APPLY: lambda p, r: p.input_right == "input_apply",
-    Action.CONTRACT_READ: lambda p, r: (
-        p.contract_scope == "all"
-        or (p.contract_scope == "riders" and r.rider_code in p.rider_codes)
-    ),
-    Action.APPLICATION_READ: lambda p, r: (
-        p.application_scope == "all" or (p.application_scope == "own" and r.owner == ME)
-    ),
-}
 
 RESOURCES = [
     Resource(org_id="o1", owner=owner, rider_code=rider)
     for owner in (ME, SOMEONE)
-    for rider in (RIDERS[0], "999999909")
+    for rider in (RIDERS[0], UNLISTED_RIDER)
 ]
 
 
@@ -66,7 +39,8 @@ def test_id_perm_01_every_cell_of_the_seeds_matrix_decides_as_the_table_says() -
         ALL_MATRICES, TABLE.items(), RESOURCES
     ):
         verdict = permissions.decide(business(granted), action, resource, protected=False)
-        assert verdict.allow is allowed(granted, resource), (granted, action, resource)
+        expected = allowed(granted, resource.__dict__, ME)
+        assert verdict.allow is expected, (granted, action, resource)
         assert verdict.rule == "ID-PERM-01"
         if not verdict.allow:
             assert verdict.reason in (
@@ -90,7 +64,7 @@ def test_id_perm_01_a_new_applicant_user_holds_nothing_until_granted() -> None:
 
 
 def test_id_perm_01_a_scope_that_needs_an_attribute_is_denied_without_it() -> None:
-    riders = business(matrix(InputRight.NONE, ContractScope.RIDERS, ApplicationScope.OWN))
+    riders = business(matrix("none", "riders", "own"))
     for action in (Action.CONTRACT_READ, Action.APPLICATION_READ):
         verdict = permissions.decide(riders, action, Resource(org_id="o1"), protected=False)
         assert (verdict.allow, verdict.reason) == (False, Reason.MISSING_ATTRIBUTE)
@@ -182,7 +156,7 @@ KNOWN = {action.value for action in Action}
 roles = st.sampled_from(list(Role))
 matrices = st.sampled_from([*ALL_MATRICES, None])
 ids = st.sampled_from(["o1", "o2", ME, SOMEONE, "", None])
-riders = st.sampled_from([*RIDERS, "999999909", "", None])
+riders = st.sampled_from([*RIDERS, UNLISTED_RIDER, "", None])
 actions = st.sampled_from(sorted(KNOWN)) | st.text(max_size=40)
 
 
@@ -233,4 +207,4 @@ def test_id_perm_03_nothing_outside_the_table_is_ever_allowed(
     assert role in (Role.ADMIN, Role.BUSINESS) and org_id == "o1"
     assert known not in permissions.ADMIN_ONLY or role is Role.ADMIN
     if known in TABLE:
-        assert granted is not None and TABLE[known](granted, resource)
+        assert granted is not None and TABLE[known](granted, resource.__dict__, ME)
