@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter, Gauge
@@ -25,6 +26,8 @@ from servicekit.store import Document, StoredEvent, VersionedStore, gather_limit
 from servicekit.supervise import Backoff
 
 log = get_logger(__name__)
+
+AfterPublish = Callable[[Sequence[StoredEvent]], Awaitable[None]]
 
 #: Commits kept in memory for the relay; a burst beyond this is read back from the database.
 SEEN_COMMITS_KEPT = 10_000
@@ -65,11 +68,19 @@ class OutboxRelay:
         self.healthy = False
         """Whether the last attempt reached Kafka and the database: ``/readyz`` shows it."""
         self._wakeup = asyncio.Event()
+        self._after_publish: list[AfterPublish] = []
         self._seen_committed: dict[str, Document] = {}
         """Commits this process wrote, by marker, in commit order: one database read less per
         commit. Bounded in size, in age, and by what the outbox still holds: with several
         replicas, another relay often publishes (and deletes the marker of) a commit first."""
         store.notify_on_commit(self._committed)
+
+    def after_publish(self, hook: AfterPublish) -> None:
+        """Run ``hook`` on every batch of events once Kafka has it and before its markers go:
+        a hook that fails fails the pass, which is tried again, so it runs at least once for
+        every commit, crash or not (an effect that a commit must have, done by its owner's
+        process without consuming its own topic). It must be idempotent."""
+        self._after_publish.append(hook)
 
     @property
     def remembered(self) -> int:
@@ -131,6 +142,8 @@ class OutboxRelay:
         ready.sort(key=lambda pair: pair[1]["_id"])  # subject, then version
         events = [StoredEvent.from_document(e) for _, c in ready for e in c["events"]]
         await self.publisher.publish_stored(events)
+        for hook in self._after_publish:
+            await hook(events)
         done = [m for m, _ in ready] + dropped
         # One round trip of single-``_id`` deletes: each is an index search on MongoDB and on
         # FerretDB, where a ``{"_id": {"$in": [...]}}`` filter is not pushed down and would scan

@@ -43,7 +43,7 @@ from servicekit.logs import (
 )
 from servicekit.problems import ProblemCode, install_problem_handlers, problem_response
 from servicekit.publish import Publisher
-from servicekit.relay import OutboxRelay
+from servicekit.relay import AfterPublish, OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
 from servicekit.supervise import Job, Supervisor
@@ -100,6 +100,8 @@ class Runtime:
         self._on_startup: list[Startup] = []
         self._on_shutdown: list[Startup] = []
         self._inboxes: list[Inbox] = []
+        self.relay: OutboxRelay | None = None
+        """This process's outbox relay, unless the settings leave relaying to other replicas."""
         if settings.outbox_relay:
             relay = OutboxRelay(
                 self.store,
@@ -109,10 +111,18 @@ class Runtime:
                 batch_size=settings.outbox_batch_size,
             )
             self.supervisor.add("outbox-relay", relay.run, healthy=lambda: relay.healthy)
+            self.relay = relay
         compaction = Compaction(self.store, timedelta(seconds=settings.compaction_grace_seconds))
         self.supervisor.add(
             "compaction", every(settings.compaction_interval_seconds, compaction.run_once)
         )
+
+    def after_relay(self, hook: AfterPublish) -> None:
+        """Run ``hook`` on every batch of committed events the relay publishes (see
+        ``OutboxRelay.after_publish``); a process that relays nothing runs none: the replica
+        that relays the commit does."""
+        if self.relay is not None:
+            self.relay.after_publish(hook)
 
     def on_startup(self, fn: Startup) -> None:
         """Run ``fn`` once before serving (creating indexes, seeding reference data)."""

@@ -1,4 +1,4 @@
-"""Wiring: the one place that builds identity's store, use cases, routes, subscriber and jobs."""
+"""Wiring: the one place that builds identity's store, use cases, routes and jobs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from servicekit.clock import Clock
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.identity import api, handlers, passwords
+from services.identity import api, passwords
 from services.identity.api import refusals
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.domain.lockout import ShadowPolicy
@@ -83,8 +83,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         context.use_challenge_secret(challenge)
 
     runtime.on_startup(server_keys)
-    if settings.consumers:
-        handlers.register(runtime.broker, settings, identity.upkeep)
+    runtime.after_relay(identity.upkeep.end_sessions)
     runtime.in_background(
         "upkeep", every(settings.upkeep_interval_seconds, identity.upkeep.run_once)
     )

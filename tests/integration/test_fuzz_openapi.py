@@ -28,14 +28,17 @@ import schemathesis
 from harness import Infra, Namespace, ServiceProcess, running_service
 from hypothesis import HealthCheck, settings
 from identity_client import (
+    NEW_PASSWORD,
     NOTIFY_PUBLIC,
     bearer,
     create_user,
+    log_in,
     new_org,
     opened,
     ready_admin,
     signed_in,
     support_session,
+    token_of,
     user_events,
 )
 from pymongo import AsyncMongoClient
@@ -62,9 +65,19 @@ class Role:
     realm: str
     org_id: str
     user_id: str
+    login_id: str = ""
+    """Who the session is, to log in again for a session of its own to end (logout)."""
 
     def headers(self) -> dict[str, str]:
         return bearer(self.token) if self.token else {}
+
+    def another_session(self, identity_url: str) -> dict[str, str]:
+        """A second session of the same person: logout ends it, not the one the role's other
+        calls need."""
+        if not self.token:
+            return {}
+        realm = "mypage" if self.realm == "mypage" else "demo"
+        return bearer(token_of(log_in(identity_url, realm, self.login_id, NEW_PASSWORD)))
 
     @property
     def path_parameters(self) -> dict[str, str]:
@@ -84,7 +97,7 @@ def platform(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     Each role's path points at people no other role's calls can touch: support manages an
     admin nobody logs in as, the admin a business user nobody logs in as, so that no role's
     fuzzing ends another role's session (a disabled or reset user's sessions end, ID-SESS-01).
-    Logout is not called with a session, for the same reason.
+    Logout ends a second session of the same person, for the same reason.
     """
     logs = tmp_path_factory.mktemp("fuzz")
     with ExitStack() as stack:
@@ -116,24 +129,29 @@ def people(identity: ServiceProcess, ns: Namespace, infra: Infra) -> dict[str, R
     managed = create_user(url, "demo", org["org_id"], admin, f"XA5{uuid.uuid4().hex[:8]}")
     business_login = f"XA5{uuid.uuid4().hex[:8]}"
     business = create_user(url, "demo", org["org_id"], admin, business_login).json()
-    support, _ = support_session(identity, "demo")
+    support, operator = support_session(identity, "demo")
     other_org = new_org(url, "demo", f"XA3{uuid.uuid4().hex[:8]}")
-    member_id, member = asyncio.run(a_member(identity, ns, infra))
+    member_id, member_login, member = asyncio.run(a_member(identity, ns, infra))
     return {
         "anonymous": Role("", "dantai-net", org["org_id"], managed.json()["user_id"]),
-        "support": Role(support, "demo", other_org["org_id"], other_org["admin_user_id"]),
-        "admin": Role(admin, "demo", org["org_id"], managed.json()["user_id"]),
+        "support": Role(
+            support, "demo", other_org["org_id"], other_org["admin_user_id"], operator["login_id"]
+        ),
+        "admin": Role(
+            admin, "demo", org["org_id"], managed.json()["user_id"], org["admin_login_id"]
+        ),
         "business": Role(
             signed_in(url, "demo", business_login, business["initial_password"]),
             "demo",
             org["org_id"],
             managed.json()["user_id"],
+            business_login,
         ),
-        "member": Role(member, "mypage", org["org_id"], member_id),
+        "member": Role(member, "mypage", org["org_id"], member_id, member_login),
     }
 
 
-async def a_member(identity: ServiceProcess, ns: Namespace, infra: Infra) -> tuple[str, str]:
+async def a_member(identity: ServiceProcess, ns: Namespace, infra: Infra) -> tuple[str, str, str]:
     """A `mypage` member registered by support, signed in with the password mailed to it."""
     support, _ = support_session(identity, "mypage")
     login_id = f"member-{uuid.uuid4().hex[:8]}"
@@ -150,7 +168,8 @@ async def a_member(identity: ServiceProcess, ns: Namespace, infra: Infra) -> tup
         [issued] = await user_events(mongo, ns, "mypage", user_id, "InitialPasswordIssued")
     finally:
         await mongo.close()
-    return user_id, signed_in(identity.url, "mypage", login_id, opened(issued, "sealed_password"))
+    password = opened(issued, "sealed_password")
+    return user_id, login_id, signed_in(identity.url, "mypage", login_id, password)
 
 
 def served_document(service: str) -> dict[str, Any]:
@@ -184,12 +203,13 @@ def test_x_05_every_operation_answers_as_documented_and_never_a_500(
     case: schemathesis.Case, role: str, platform: Platform
 ) -> None:
     caller = platform.roles[role]
-    if caller.token and case.operation.path == "/v1/logout":
-        pytest.skip("it would end the session the role's other calls need; fuzzed anonymously")
+    headers = caller.headers()
+    if case.operation.path == "/v1/logout":
+        headers = caller.another_session(platform.urls["identity"])
     for name, value in caller.path_parameters.items():
         if name in case.path_parameters:
             case.path_parameters[name] = value
     service = SERVICE_TITLES[case.operation.schema.raw_schema["info"]["title"]]
     case.call_and_validate(
-        base_url=platform.urls[service], headers=caller.headers(), checks=CHECKS, timeout=30
+        base_url=platform.urls[service], headers=headers, checks=CHECKS, timeout=30
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from servicekit.clock import ManualClock
 from servicekit.publish import Publisher
 from servicekit.relay import OutboxRelay
-from servicekit.store import Change, Loaded, VersionedStore
+from servicekit.store import Change, Loaded, StoredEvent, VersionedStore
 
 pytestmark = pytest.mark.integration
 
@@ -135,3 +136,34 @@ async def test_x_16_a_relay_in_a_backlog_forgets_commits_older_than_a_few_second
     finally:
         await publisher_a.stop()
         await publisher_b.stop()
+
+
+async def test_x_03_a_hook_after_publishing_runs_for_every_commit_even_after_it_failed(
+    infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """What a commit must also cause in its owner's process (identity's session reaper) runs
+    after Kafka has the events and before the markers go: a failure leaves the markers, and the
+    next pass runs it again."""
+    store = VersionedStore(db, ManualClock())
+    for subject in ("user-a", "user-b"):
+        await store.update(subject, toggle)
+    seen: list[str] = []
+    failures = [RuntimeError("the database went away")]
+
+    async def hook(published: Sequence[StoredEvent]) -> None:
+        if failures:
+            raise failures.pop()
+        seen.extend(e.key for e in published)
+
+    publisher = publisher_for(infra, ns)
+    relay = OutboxRelay(store, publisher, store.clock)
+    relay.after_publish(hook)
+    try:
+        with pytest.raises(RuntimeError):
+            await relay.publish_pending()
+        assert await store.outbox.count_documents({}) == 2, "the markers stay"
+        assert await relay.publish_pending() == 2
+    finally:
+        await publisher.stop()
+    assert sorted(seen) == ["user-a", "user-b"]
+    assert await store.outbox.count_documents({}) == 0

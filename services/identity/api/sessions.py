@@ -7,7 +7,9 @@ from fastapi import APIRouter, Query, Response
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
 from services.identity.api.login_steps import steps_out
-from services.identity.api.schemas import SessionOut
+from services.identity.api.schemas import SessionOut, StepOut
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.login_link import StepState
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import COOKIE
 
@@ -35,11 +37,14 @@ async def introspect(
     ] = False,
 ) -> SessionOut:
     """Who the session is, with its permission matrix and OTP state, for the gateway to forward
-    (GW-02). A pending login's session also says where each of its steps stands."""
+    (GW-02). A pending login's session also says where each of its steps stands. Introspection
+    is on every request through the gateway: only the steps whose state lives in the user
+    (dantai-net's last steps) cost a read of the user; a forced password change is its
+    session's to do."""
     if protected and not session.restricted and session.needs_otp:
         raise Problem(ProblemCode.OTP_REQUIRED)
-    steps = []
-    if session.restricted:
+    steps = [StepOut(step=step, state=StepState.TO_DO.value) for step in session.pending_steps]
+    if set(session.pending_steps) - {PendingStep.PASSWORD_CHANGE}:
         realm = realm_policy(session.realm)
         assert realm is not None, "sessions are of known realms"
         steps = steps_out(await identity.login_steps.progress(realm, session, token))

@@ -7,8 +7,8 @@
 - ``change_profile`` and ``change_status``: the profile and 使用状態 (ID-USER-05, -06).
 
 Each password operation and each deactivation also ends the user's sessions (ID-SESS-01):
-its event is in the same commit, and identity's session reaper ends every session that began
-before it, so a crash after the commit cannot leave one open.
+its event is in the same commit, and the session reaper that the outbox relay runs on it ends
+every session that began before it, so a crash after the commit cannot leave one open.
 """
 
 from __future__ import annotations
@@ -166,6 +166,10 @@ def reset_auth_email(
     pending login's link goes with it."""
     reset = AuthEmailReset(**user.envelope(admin, correlation_id, now), note=note)
     return Decision.commit(True, user.but(auth_email=None, login_link=None), reset)
+
+
+SESSION_ENDING_TYPES = frozenset({UserStatusChanged.__name__, PasswordChanged.__name__})
+"""The event types among which ``ends_sessions`` finds the ones that end sessions."""
 
 
 def ends_sessions(event: Event) -> bool:

@@ -7,8 +7,6 @@ the user (X-13), so two parallel confirmations of one link cannot both count (X-
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -31,14 +29,6 @@ class Confirmation(Enum):
     CONFIRMED = "confirmed"
     EXPIRED = "expired"
     INVALID = "invalid"
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def confirmation_link(realm: str, token: str) -> str:

@@ -12,13 +12,12 @@ concurrent write could lose on FerretDB (X-13), and the session id changes with 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from contracts.common import Role
 from contracts.permissions import Permissions
+from services.identity.domain import tokens
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 #: Use restarts the idle time at most this often: introspection runs on every request, and a
@@ -29,13 +28,9 @@ ABSOLUTE_LIFETIME = timedelta(hours=12)
 COOKIE = "__Host-session"
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def session_key(token: str) -> str:
-    """What is stored: the token's SHA-256 (a 256-bit random token needs no slow hash)."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    """What is stored of a session's token: its digest (``tokens``)."""
+    return tokens.digest(token)
 
 
 def session_ref(token: str) -> str:

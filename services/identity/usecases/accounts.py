@@ -4,7 +4,7 @@ Every operation asks ``authz`` first whether the caller may manage users of that
 (before reading anything, X-15), then loads the user, and decides on the version it commits,
 the permission to manage that very user included. Password operations and deactivation end
 the user's sessions: at once after the commit, and in any case through the session reaper that
-consumes the commit's event (ID-SESS-01), so a crash between the two cannot leave one open.
+the outbox relay runs on the commit's event (ID-SESS-01), so no crash leaves one open.
 """
 
 from __future__ import annotations

@@ -8,8 +8,6 @@ by the claim reaper (``upkeep``).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,7 +18,7 @@ from contracts.identity import InitialPasswordRoute
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
 from services.identity import challenges, passwords
-from services.identity.domain import users
+from services.identity.domain import tokens, users
 from services.identity.domain.attempts import NewLink
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.domain.realms import RealmPolicy
@@ -59,11 +57,6 @@ def new_id(scope: str, idempotency_key: str | None) -> str:
     if idempotency_key:
         return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}:{idempotency_key}").hex
     return uuid.uuid4().hex
-
-
-def link_token_hash(token: str) -> str:
-    """How a mailed link's token is kept (X-02): a 256-bit random token needs no slow hash."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def actor_of(session: Session) -> Actor:
@@ -129,8 +122,8 @@ class Context:
     def new_link(self, path: str) -> tuple[str, NewLink]:
         """A one-time link's token (256 random bits, X-11) and the link sealed for notify: the
         page at ``path`` (below the realm's portal URL) with the token as its query."""
-        token = secrets.token_urlsafe(32)
-        return token, NewLink(link_token_hash(token), self.sealed(f"{path}?token={token}"))
+        token = tokens.new_token()
+        return token, NewLink(tokens.digest(token), self.sealed(f"{path}?token={token}"))
 
     def mailed(
         self, route: InitialPasswordRoute, recipient: str, attachment_password: str | None = None

@@ -16,7 +16,7 @@ from prometheus_client import Counter
 from servicekit.logs import current_correlation_id
 from servicekit.repository import Versioned
 from services.identity import passwords
-from services.identity.domain import inputs, lockout, login, temporary
+from services.identity.domain import inputs, lockout, login, temporary, tokens
 from services.identity.domain.attempts import (
     LoginAnswer,
     LoginAttempt,
@@ -30,12 +30,11 @@ from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
     IDLE_TIMEOUT,
     Session,
-    new_session_token,
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
 from services.identity.usecases.bot_defence import BotDefence
-from services.identity.usecases.context import Context, link_token_hash
+from services.identity.usecases.context import Context
 from services.identity.usecases.policies import Policies
 
 TEMPORARY_CHECKS = Counter(
@@ -90,7 +89,7 @@ class Login:
         browser_cookie: str | None,
     ) -> LoggedIn:
         owner = await self.store.login_ids.owner_of(realm.name, login_id)  # step 3
-        token = new_session_token()
+        token = tokens.new_token()
         first = True
         while True:
             user = None
@@ -102,7 +101,7 @@ class Login:
             attempt = await self._checked(realm, login_id, password, user, ip, user_agent, token)
             attempt = replace(
                 attempt,
-                browser=None if browser_cookie is None else link_token_hash(browser_cookie),
+                browser=None if browser_cookie is None else tokens.digest(browser_cookie),
                 login_link=self._login_link(realm),
             )
             if user is None or user.state is None:

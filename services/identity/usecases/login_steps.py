@@ -5,12 +5,11 @@ and the completion that hands the waiting browser its full session.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from functools import partial
 
 from servicekit.logs import current_correlation_id
-from services.identity.domain import auth_email, authz, login_link
+from services.identity.domain import auth_email, authz, login_link, tokens
 from services.identity.domain.attempts import NewSession, PendingStep
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound, NotPermitted
@@ -18,11 +17,10 @@ from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
     IDLE_TIMEOUT,
     Session,
-    new_session_token,
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
-from services.identity.usecases.context import Context, existing, link_token_hash
+from services.identity.usecases.context import Context, existing
 
 #: The e-mail-authentication address's confirmation link, by its token's hash.
 _AUTH_EMAIL_FACT = "auth-email:{}"
@@ -82,7 +80,7 @@ class LoginSteps:
 
     async def confirm_auth_email(self, realm: RealmPolicy, token: str) -> auth_email.Confirmation:
         """The confirmation page's POST, from any browser: it proves the mailbox."""
-        hashed = link_token_hash(token)
+        hashed = tokens.digest(token)
         owner = await self.store.link_tokens.owner_of(_AUTH_EMAIL_FACT.format(hashed))
         if owner is None:
             return auth_email.Confirmation.INVALID
@@ -134,7 +132,7 @@ class LoginSteps:
             user_aggregate_id(realm.name, session.user_id),
             partial(
                 existing(login_link.confirm),
-                token_hash=link_token_hash(link_token),
+                token_hash=tokens.digest(link_token),
                 session_ref=session_ref(session_token),
                 ip=ip,
                 user_agent=user_agent,
@@ -151,8 +149,8 @@ class LoginSteps:
         if not steps:
             raise NotPermitted()
         now = self.context.clock.now()
-        new_token = new_session_token()
-        cookie = secrets.token_urlsafe(32) if PendingStep.BROWSER_REGISTRATION in steps else None
+        new_token = tokens.new_token()
+        cookie = tokens.new_token() if PendingStep.BROWSER_REGISTRATION in steps else None
         started = NewSession(
             session_ref(new_token), int(IDLE_TIMEOUT.total_seconds()), now + ABSOLUTE_LIFETIME
         )
@@ -163,7 +161,7 @@ class LoginSteps:
                 steps=steps,
                 session_ref=session_ref(token),
                 session=started,
-                browser=None if cookie is None else link_token_hash(cookie),
+                browser=None if cookie is None else tokens.digest(cookie),
                 correlation_id=current_correlation_id(),
                 now=now,
             ),

@@ -13,10 +13,10 @@ from datetime import datetime
 from functools import partial
 
 from servicekit.logs import current_correlation_id
-from services.identity.domain import authz, otp
+from services.identity.domain import authz, otp, tokens
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound
-from services.identity.domain.sessions import Session, new_session_token, session_ref
+from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import user_aggregate_id
 from services.identity.usecases.context import Context, actor_of, existing
 from services.identity.usecases.organisations import Organisations
@@ -97,7 +97,7 @@ class Otp:
         code replaces the session by a verified one with a new id, the same lifetime."""
         session = self._in_use(realm, caller)
         now = self.context.clock.now()
-        new_token = new_session_token()
+        new_token = tokens.new_token()
         judged = await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
             partial(

@@ -20,6 +20,7 @@ from services.identity.domain import (
     password_policy,
     self_service,
     temporary,
+    tokens,
 )
 from services.identity.domain.attempts import PendingStep
 from services.identity.domain.realms import RealmPolicy
@@ -131,8 +132,8 @@ class SelfService:
     ) -> None:
         """ID-EMAIL-01: a confirmation link to the new address; nothing changes until it is used."""
         session = authz.own_account(caller, realm)
-        token = email_change.new_token()
-        hashed = email_change.token_hash(token)
+        token = tokens.new_token()
+        hashed = tokens.digest(token)
         sealed = self.context.sealed(email_change.confirmation_link(realm.name, token))
         now = self.context.clock.now()
         await self.store.link_tokens.claim(
@@ -153,7 +154,7 @@ class SelfService:
     async def confirm_email_change(
         self, realm: RealmPolicy, token: str
     ) -> email_change.Confirmation:
-        hashed = email_change.token_hash(token)
+        hashed = tokens.digest(token)
         user_id = await self.store.link_tokens.owner_of(f"email-change:{hashed}")
         if user_id is None:
             return email_change.Confirmation.INVALID
