@@ -57,6 +57,7 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/notify/run.py
 	$(PY) bench/publish/run.py
 	$(PY) bench/certs/run.py
+	$(PY) bench/authz/run.py
 
 clean-infra:
 	bash deploy/local/infra.sh clean

@@ -50,6 +50,13 @@ class ProblemCode(Enum):
     SESSION_EXPIRED = ProblemSpec(401, "セッション情報の取得に失敗しました")
     PASSWORD_CHANGE_REQUIRED = ProblemSpec(403, "パスワードを変更してください")
     OTP_REQUIRED = ProblemSpec(403, "ワンタイムパスワードにより保護されています")
+    OTP_INVALID = ProblemSpec(422, "ワンタイムパスワードに誤りがあります")
+    OTP_EXPIRED = ProblemSpec(410, "ワンタイムパスワードが失効しました。再度発行してください")
+    OTP_ISSUE_LIMIT = ProblemSpec(
+        429, "ワンタイムパスワードの発行回数が上限に達しました。しばらくしてから発行してください"
+    )
+    CHALLENGE_REQUIRED = ProblemSpec(403, "画像認証が必要です")
+    CHALLENGE_FAILED = ProblemSpec(403, "画像認証に失敗しました。もう一度認証してください")
     INPUT_INFO_ERROR = ProblemSpec(422, "入力情報エラー")
     NO_DATA = ProblemSpec(404, "対象データがありません")
     MAINTENANCE = ProblemSpec(503, "ただいまシステムメンテナンス中です")
