@@ -174,6 +174,10 @@ def up() -> None:
         # Notify's delivery log and audit's exports ask identity whose session a request
         # carries (X-15, ID-SESS-02).
         "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
+        # The gateway reaches identity from loopback and names the client in X-Forwarded-For,
+        # which identity believes from it alone (ID-BOT-02); a caller on this machine that goes
+        # around the gateway could name any address, as it could call anything else directly.
+        "TRUSTED_PROXIES": "127.0.0.1/32",
     }
     # Only certs holds the passphrase of the CA's key (CT-11) and the secret it shares with the
     # gateway; the URLs in its certificates point at it directly (plain HTTP, as CRLs are).
