@@ -56,6 +56,8 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/audit/run.py
 	$(PY) bench/notify/run.py
 	$(PY) bench/publish/run.py
+	$(PY) bench/certs/run.py
+	$(PY) bench/authz/run.py
 	$(PY) bench/enroll/run.py
 
 clean-infra:

@@ -50,6 +50,10 @@ PROVISIONING = {"Authorization": f"Bearer {PROVISIONING_TOKEN}"}
 #: ``ENROLMENT_TOKEN``); made per session like the provisioning token.
 ENROLMENT_TOKEN = f"test-enrolment-{uuid.uuid4().hex}"
 
+#: The passphrase that encrypts a test CA's keys at rest (certs' ``CA_KEY_PASSPHRASE``, CT-11);
+#: made per session, so it is nobody's secret.
+CA_KEY_PASSPHRASE = f"test-ca-{uuid.uuid4().hex}"
+
 
 @dataclass(frozen=True)
 class Infra:
@@ -197,6 +201,7 @@ class ServiceProcess:
             "OUTBOX_POLL_SECONDS": "0.2",
             "PROVISIONING_TOKEN": PROVISIONING_TOKEN,
             "ENROLMENT_TOKEN": ENROLMENT_TOKEN,
+            "CA_KEY_PASSPHRASE": CA_KEY_PASSPHRASE,
             **{k.upper(): v for k, v in settings.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None

@@ -244,10 +244,33 @@ kill_kafka_install_job() {
     fi
 }
 
+# The gateway's nginx (GW-01) is Debian's package, not built here: installed with apt-get as
+# root when it is missing. The package's own service is not what runs: deploy/local/gateway.py
+# starts nginx with a configuration and folder of its own.
+nginx_installed() { command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; }
+
+install_nginx() {
+    local t0 logfile=$INFRA_CACHE/logs/install-nginx.log
+    nginx_installed && return 0
+    t0=$(now_ms)
+    command -v apt-get >/dev/null 2>&1 || die "nginx is missing and there is no apt-get: install nginx (1.19 or newer, with auth_request)"
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null 2>&1 || die "nginx is missing: install it as root (apt-get install nginx)"
+        sudo=(sudo -n)
+    fi
+    mkdir -p -- "$INFRA_CACHE/logs"
+    run_logged "$logfile" "${sudo[@]}" apt-get update || die "nginx: apt-get update failed (log: $logfile)"
+    DEBIAN_FRONTEND=noninteractive run_logged "$logfile" "${sudo[@]}" apt-get install -y --no-install-recommends nginx ||
+        die "nginx: apt-get install failed (log: $logfile)"
+    say "nginx: installed Debian's package in $(elapsed_since "$t0")"
+}
+
 cmd_install() {
     local t0 todo
     t0=$(now_ms)
     check_pins
+    install_nginx
     todo=$(missing_parts)
     if [[ -z $todo ]]; then
         say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"

@@ -2,18 +2,25 @@
 
 ``up`` starts the infrastructure (``deploy/local/infra.sh``: Kafka, FerretDB, Mailpit), then
 the five services as background processes with their logs in ``.cache/run/services/``, waits
-until each answers ``/readyz``, seeds the demo realm and prints where everything is.
+until each answers ``/readyz``, starts the gateway (nginx, ``deploy/local/gateway.py``) in front
+of them, seeds the demo realm and prints where everything is.
+
+Ports: the services listen on ``SERVICE_PORT_BASE`` + 1..5 (8001-8005), the gateway on
+``GATEWAY_PORT`` (8443) and kihonet's client-certificate server on ``GATEWAY_KIHONET_PORT``
+(8444); with ``INFRA_RUN`` and infra.sh's ``INFRA_*_PORT`` a second stack runs beside the first.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,7 +28,13 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_DIR = Path(os.environ.get("INFRA_RUN", REPO / ".cache" / "run"))
 SERVICE_DIR = RUN_DIR / "services"
 INFRA = ["bash", str(REPO / "deploy" / "local" / "infra.sh")]
-PORTS = {"identity": 8001, "notify": 8002, "certs": 8003, "audit": 8004, "enroll": 8005}
+BASE_PORT = int(os.environ.get("SERVICE_PORT_BASE", "8000"))
+PORTS = {
+    name: BASE_PORT + i
+    for i, name in enumerate(("identity", "notify", "certs", "audit", "enroll"), 1)
+}
+GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8443"))
+GATEWAY_KIHONET_PORT = int(os.environ.get("GATEWAY_KIHONET_PORT", "8444"))
 
 DEMO_ORG = {
     "name": "デモ健康保険組合",
@@ -50,28 +63,38 @@ def notify_keys() -> dict[str, str]:
     return keys
 
 
-def provisioning_token() -> str:
-    """The bearer with which the back office opens organisations (identity's
-    ``PROVISIONING_TOKEN``): random per machine, kept in the ignored run folder."""
-    path = RUN_DIR / "provisioning-token"
+def machine_secret(name: str) -> str:
+    """A random secret of this machine's stack, kept in the ignored run folder."""
+    path = RUN_DIR / name
     if not path.exists():
-        import secrets
-
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def provisioning_token() -> str:
+    """The bearer with which the back office opens organisations and records certificate
+    notices (identity's and certs' ``PROVISIONING_TOKEN``)."""
+    return machine_secret("provisioning-token")
+
+
+def gateway() -> Any:
+    """The gateway of this stack: nginx in ``RUN_DIR/gateway``, in front of the services."""
+    from gateway import Gateway
+
+    return Gateway(
+        RUN_DIR / "gateway",
+        GATEWAY_PORT,
+        GATEWAY_KIHONET_PORT,
+        {name: f"127.0.0.1:{port}" for name, port in PORTS.items()},
+        machine_secret("gateway-secret"),
+    )
 
 
 def enrolment_token() -> str:
     """The bearer with which enroll hands identity a sign-up's credential (both services'
-    ``ENROLMENT_TOKEN``): random per machine, kept in the ignored run folder."""
-    path = RUN_DIR / "enrolment-token"
-    if not path.exists():
-        import secrets
-
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    ``ENROLMENT_TOKEN``)."""
+    return machine_secret("enrolment-token")
 
 
 def pid_file(name: str) -> Path:
@@ -158,15 +181,30 @@ def up() -> None:
         # Notify's delivery log, audit's exports and enroll's checkup gate ask identity whose
         # session a request carries (X-15, ID-SESS-02); enroll hands it sign-ups' credentials.
         "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
+        # The gateway reaches identity from loopback and names the client in X-Forwarded-For,
+        # which identity believes from it alone (ID-BOT-02); a caller on this machine that goes
+        # around the gateway could name any address, as it could call anything else directly.
+        "TRUSTED_PROXIES": "127.0.0.1/32",
+    }
+    # Only certs holds the passphrase of the CA's key (CT-11) and the secret it shares with the
+    # gateway; the URLs in its certificates point at it directly (plain HTTP, as CRLs are).
+    certs_only = {
+        "CA_KEY_PASSPHRASE": machine_secret("ca-key-passphrase"),
+        "GATEWAY_SECRET": machine_secret("gateway-secret"),
+        "PUBLIC_URL": f"http://127.0.0.1:{PORTS['certs']}",
     }
     print("Starting services…")
     for name in PORTS:
         # Only notify holds the private key that opens sealed secrets (X-02, NT-05).
         private = {"NOTIFY_PRIVATE_KEY": keys["NOTIFY_PRIVATE_KEY"]} if name == "notify" else {}
-        start_service(name, {**env, **private})
+        start_service(name, {**env, **private, **(certs_only if name == "certs" else {})})
     for name in PORTS:
         wait_ready(name)
         print(f"  {name}: ready")
+    front = gateway()
+    if front.pid() is None:
+        front.start()
+    print(f"  gateway: {front.url}")
     org = seed_demo()
     password = org.get("initial_password") or "(not kept)"
     infra = infra_env()
@@ -174,6 +212,11 @@ def up() -> None:
         f"""
 The platform is up.
 
+  gateway    {front.url}   (every portal; kihonet: {front.kihonet_url}, client certificate)
+             trust {front.trust_file} (the local CA of its TLS certificate):
+             curl --cacert {front.trust_file} {front.url}/healthz
+  kihonet CA {front.url}/v1/ca/certificate   (client certificates chain to it; CRL and
+             OCSP at http://127.0.0.1:{PORTS["certs"]}/v1/ca/crl and …/ocsp)
   identity   http://127.0.0.1:{PORTS["identity"]}/docs
   notify     http://127.0.0.1:{PORTS["notify"]}/docs
   certs      http://127.0.0.1:{PORTS["certs"]}/docs
@@ -201,6 +244,8 @@ Stop everything with: make down"""
 
 
 def down() -> None:
+    gateway().stop()
+    print("  gateway: stopped")
     for name in PORTS:
         pid = running(name)
         if pid is None:
@@ -218,6 +263,9 @@ def down() -> None:
 
 
 def status() -> None:
+    front = gateway()
+    state = "running" if front.pid() else "stopped"
+    print(f"  {'gateway':9} {state}  :{front.port} :{front.kihonet_port}")
     for name in PORTS:
         print(f"  {name:9} {'running' if running(name) else 'stopped'}  :{PORTS[name]}")
     subprocess.run([*INFRA, "status"], check=False)

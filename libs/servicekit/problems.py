@@ -50,9 +50,32 @@ class ProblemCode(Enum):
     SESSION_EXPIRED = ProblemSpec(401, "セッション情報の取得に失敗しました")
     PASSWORD_CHANGE_REQUIRED = ProblemSpec(403, "パスワードを変更してください")
     OTP_REQUIRED = ProblemSpec(403, "ワンタイムパスワードにより保護されています")
+    OTP_INVALID = ProblemSpec(422, "ワンタイムパスワードに誤りがあります")
+    OTP_EXPIRED = ProblemSpec(410, "ワンタイムパスワードが失効しました。再度発行してください")
+    OTP_ISSUE_LIMIT = ProblemSpec(
+        429, "ワンタイムパスワードの発行回数が上限に達しました。しばらくしてから発行してください"
+    )
+    CHALLENGE_REQUIRED = ProblemSpec(403, "画像認証が必要です")
+    CHALLENGE_FAILED = ProblemSpec(403, "画像認証に失敗しました。もう一度認証してください")
     INPUT_INFO_ERROR = ProblemSpec(422, "入力情報エラー")
     NO_DATA = ProblemSpec(404, "対象データがありません")
     MAINTENANCE = ProblemSpec(503, "ただいまシステムメンテナンス中です")
+    # The client-certificate authority (CT) and the gateway (GW).
+    RENEWAL_NOT_OPEN = ProblemSpec(409, "更新期間ではありません。有効期限の30日前から更新できます")
+    CERT_EXPIRED = ProblemSpec(
+        410, "クライアント証明書の有効期限が切れています。再発行のお手続きが必要です"
+    )
+    CERT_REVOKED = ProblemSpec(403, "このクライアント証明書は失効しています")
+    CERT_ALREADY_RENEWED = ProblemSpec(409, "このクライアント証明書は更新済みです")
+    CERT_UNKNOWN = ProblemSpec(404, "クライアント証明書が見つかりません")
+    NOTICE_ALREADY_USED = ProblemSpec(
+        409, "このお知らせでは発行済みです。再発行のお手続きをしてください"
+    )
+    NOTICE_EXISTS = ProblemSpec(409, "このユーザーIDのお知らせは登録済みです")
+    CLIENT_CERTIFICATE_REQUIRED = ProblemSpec(403, "クライアント証明書が必要です")
+    TOO_MANY_REQUESTS = ProblemSpec(
+        429, "リクエストが集中しています。しばらくしてから再度お試しください"
+    )
     # Generic errors of any HTTP API.
     VALIDATION_ERROR = ProblemSpec(422, "入力内容に誤りがあります")
     MALFORMED_REQUEST = ProblemSpec(400, "リクエストの形式が正しくありません")

@@ -279,4 +279,7 @@ def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None
         log_config=None,
         access_log=False,
         lifespan="on",
+        # The client's address is the service's to establish from its own trusted proxies:
+        # uvicorn would otherwise believe X-Forwarded-For from any local peer.
+        proxy_headers=False,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -11,17 +12,38 @@ from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.identity import api, handlers, passwords
 from services.identity.api import refusals
+from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
-from services.identity.usecases import Identity
+from services.identity.usecases import Identity, Tuning
 from services.identity.usecases.context import Context
+
+
+def challenge_policy(settings: IdentitySettings) -> ChallengePolicy:
+    return ChallengePolicy(
+        window=timedelta(seconds=settings.challenge_window_seconds),
+        lifetime=timedelta(seconds=settings.challenge_seconds),
+        base_max_number=settings.challenge_base_max_number,
+        step_factor=settings.challenge_step_factor,
+        accesses_per_step=settings.challenge_accesses_per_step,
+        failures_per_step=settings.challenge_failures_per_step,
+        max_steps=settings.challenge_max_steps,
+        trusted_failure_limit=settings.trusted_failure_limit,
+        slots=settings.address_slots,
+        capacity=settings.address_slot_capacity,
+    )
 
 
 def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
     """Identity's use cases on the runtime's database and clock (the service and its CLI)."""
     passwords.configure(settings.password_hash_memory_kib, settings.password_hash_time_cost)
-    store = IdentityStore(runtime.db, runtime.store, runtime.clock)
+    store = IdentityStore(
+        runtime.db,
+        runtime.store,
+        runtime.clock,
+        timedelta(seconds=settings.decision_session_cache_seconds),
+    )
     context = Context(
         store,
         runtime.clock,
@@ -33,11 +55,13 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
             lock_period=timedelta(days=settings.shadow_lock_days),
         ),
     )
-    return Identity.of(
-        context,
-        timedelta(seconds=settings.claim_grace_seconds),
-        timedelta(hours=settings.enrolment_hold_hours),
+    tuning = Tuning(
+        claim_grace=timedelta(seconds=settings.claim_grace_seconds),
+        policy_ttl=timedelta(seconds=settings.policy_cache_seconds),
+        challenges=challenge_policy(settings),
+        enrolment_hold=timedelta(hours=settings.enrolment_hold_hours),
     )
+    return Identity.of(context, tuning)
 
 
 def create_app(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -46,11 +70,20 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     identity = bootstrap(settings, runtime)
     context = identity.context
 
-    async def shadow_key() -> None:
-        given = settings.shadow_key.get_secret_value()
-        context.shadow_key = given.encode() if given else await context.store.server_key("shadow")
+    async def server_keys() -> None:
+        """Keys the settings give, or ones made once and kept in the database (every replica
+        reads the same)."""
+        store = context.store
 
-    runtime.on_startup(shadow_key)
+        async def key(given: str, name: str) -> bytes:
+            return given.encode() if given else await store.server_key(name)
+
+        context.shadow_key = await key(settings.shadow_key.get_secret_value(), "shadow")
+        context.otp_key = await key(settings.otp_key.get_secret_value(), "otp")
+        challenge = await key(settings.challenge_key.get_secret_value(), "challenge")
+        context.use_challenge_secret(challenge)
+
+    runtime.on_startup(server_keys)
     runtime.after_relay(identity.upkeep.end_sessions)
     if settings.consumers:
         handlers.register(runtime.broker, settings, identity.enrolments)
@@ -62,11 +95,17 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     )
     app = runtime.app(
         title="Identity service",
-        description="Realms, organisations and users, passwords, login, lockout and sessions.",
+        description="Realms, organisations and users, passwords, login, lockout and sessions; "
+        "one-time passwords, permissions and the decision API; the bot defence.",
         routers=api.ROUTERS,
     )
     app.state.identity = identity
     app.state.provisioning_token = settings.provisioning_token
+    app.state.trusted_proxies = tuple(
+        ipaddress.ip_network(n.strip(), strict=False)
+        for n in settings.trusted_proxies.split(",")
+        if n.strip()
+    )
     app.state.enrolment_token = settings.enrolment_token.get_secret_value()
     refusals.install(app)
     return app

@@ -50,6 +50,53 @@ class IdentitySettings(ServiceSettings):
         default=300, gt=0, description="How often sessions and tokens are purged, claims reaped."
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated networks of the proxies (the gateway) whose X-Forwarded-For names "
+            "the client; a request from anywhere else is its own peer address (ID-BOT-02)."
+        ),
+    )
+    otp_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key of the hash OTP codes are kept as; empty: made and kept in the database.",
+    )
+    challenge_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Key that signs bot-defence challenges and digests client addresses; empty: made "
+            "and kept in the database."
+        ),
+    )
+    policy_cache_seconds: float = Field(
+        default=5, ge=0, description="How long a read permission matrix or OTP switch is used."
+    )
+    decision_session_cache_seconds: float = Field(
+        default=1, ge=0, description="How long the decision API uses a session it read; 0: never."
+    )
+    challenge_seconds: float = Field(
+        default=300, gt=0, description="How long a bot-defence challenge may be answered."
+    )
+    challenge_window_seconds: float = Field(
+        default=600, gt=0, description="The sliding window of an address's accesses and failures."
+    )
+    challenge_base_max_number: int = Field(
+        default=50_000, ge=1_000, description="The search range of the easiest challenge."
+    )
+    challenge_step_factor: int = Field(default=4, ge=2, description="Work multiplied per step.")
+    challenge_accesses_per_step: int = Field(
+        default=20, ge=1, description="Challenges asked within the window that add a step."
+    )
+    challenge_failures_per_step: int = Field(
+        default=3, ge=1, description="Failed logins within the window that add a step."
+    )
+    challenge_max_steps: int = Field(default=4, ge=0, le=8, description="The most steps.")
+    trusted_failure_limit: int = Field(
+        default=5, ge=1, description="Failures a trusted address has before it is challenged."
+    )
+    address_slots: int = Field(default=4096, ge=1, description="Client-address slots (X-14).")
+    address_slot_capacity: int = Field(default=8, ge=1, description="Addresses one slot keeps.")
+
     @property
     def realms_in_maintenance(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.maintenance_realms.split(",") if r.strip())

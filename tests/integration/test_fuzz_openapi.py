@@ -57,6 +57,16 @@ MAX_EXAMPLES = 10
 """Random cases per operation in the fuzzing phase, beside the examples and coverage cases."""
 
 
+@schemathesis.serializer("application/ocsp-request")
+def _ocsp_request(ctx: Any, value: Any) -> bytes:
+    """certs' OCSP responder takes DER (CT-10): the generated value's bytes, sent as they are,
+    so the responder meets garbage of every shape and must answer it as a malformed request."""
+    del ctx
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
 @dataclass(frozen=True)
 class Role:
     """Whom schemathesis calls as: a session (or none) and the path it belongs on."""

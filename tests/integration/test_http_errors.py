@@ -172,6 +172,7 @@ def requests_to_any_route(draw: st.DrawFn, ids: dict[str, str]) -> tuple[str, st
         "realm": draw(st.sampled_from(["demo", "mypage", "nexi", "dantai-net", "kencom", "x"])),
         "org_id": draw(st.sampled_from([ids["org_id"], "0" * 32, "zz"])),
         "user_id": draw(st.sampled_from([ids["user_id"], "f" * 32, "-"])),
+        "factor": draw(st.sampled_from(["browser", "auth-email", "x"])),
     }
     path = template.format(**values)
     shaped = st.fixed_dictionaries(

@@ -17,14 +17,16 @@ from contracts.common import UserProfile
 from servicekit.clock import ManualClock, SystemClock
 from servicekit.compaction import Compaction
 from servicekit.store import VersionedStore
+from services.identity.app import challenge_policy
 from services.identity.domain import authz, organisations
 from services.identity.domain.attempts import LoginAnswer
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.domain.realms import PRESETS
 from services.identity.domain.refusals import BusinessUserLimitReached, MissingContact
 from services.identity.domain.sessions import IDLE_TIMEOUT, Session
+from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
-from services.identity.usecases import Identity
+from services.identity.usecases import Identity, Tuning
 from services.identity.usecases.context import Context
 
 pytestmark = pytest.mark.integration
@@ -83,7 +85,8 @@ async def clocked(db: AsyncDatabase[dict[str, Any]]) -> Clocked:
         shadow_key=b"test-shadow-key",
         shadows=SHADOWS,
     )
-    return Clocked(Identity.of(context, CLAIM_GRACE), clock, store, db)
+    tuning = Tuning(CLAIM_GRACE, timedelta(seconds=5), challenge_policy(IdentitySettings()))
+    return Clocked(Identity.of(context, tuning), clock, store, db)
 
 
 async def test_id_user_01_an_organisation_and_its_admin_are_opened_in_one_commit(

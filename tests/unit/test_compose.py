@@ -26,7 +26,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 APP_PORTS = {"identity": 8001, "notify": 8002, "certs": 8003, "audit": 8004, "enroll": 8005}
 """Every service and the port it listens on in its container."""
 
-INFRASTRUCTURE = {"kafka", "mongodb", "mailpit"}
+INFRASTRUCTURE = {"kafka", "mongodb", "mailpit", "gateway", "gateway-init"}
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}...; `$${` is an escaped dollar.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^}]*)\}")
@@ -206,3 +206,22 @@ def test_x_10_compose_runs_on_official_mongodb(compose: dict[str, Any]) -> None:
         str(volume).startswith("mongodb-data:")
         for volume in compose["services"]["mongodb"]["volumes"]
     )
+
+
+def test_gw_01_the_gateway_is_the_official_nginx_image_with_our_configuration(
+    compose: dict[str, Any],
+) -> None:
+    gateway = compose["services"]["gateway"]
+    repository, _, tag = gateway["image"].rpartition(":")
+    assert repository == "nginx" and re.fullmatch(r"\d+\.\d+(\.\d+)?", tag), gateway["image"]
+    mounts = [str(v) for v in gateway["volumes"]]
+    assert any(v.endswith(":/etc/nginx/templates/gateway.conf.template:ro") for v in mounts)
+    env = _environment(gateway)
+    template = (ROOT / "deploy" / "gateway" / "gateway.conf.template").read_text()
+    needed = {m["name"] for m in INTERPOLATION.finditer(template)}
+    assert needed <= set(env), f"the template needs {sorted(needed - set(env))}"
+    published = [_without_env_file(str(mapping)) for mapping in gateway["ports"]]
+    assert published == ["127.0.0.1:8443:8443", "127.0.0.1:8444:8444"]
+    assert gateway["depends_on"]["gateway-init"]["condition"] == "service_completed_successfully"
+    certs = _environment(compose["services"]["certs"])
+    assert certs["GATEWAY_SECRET"] == env["GW_SECRET"] == "", "one secret, from .env"

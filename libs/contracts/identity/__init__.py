@@ -20,6 +20,9 @@ Renamed from the issue's list:
   "LoginLink" would misname two of the three purposes.
 * ``LinkConsumed`` → ``EmailLinkConsumed`` to match.
 
+``TrustedAddressesChanged`` came with the bot defence (issue 12): the realm's support desk
+replaced its list of trusted networks (ID-BOT-03), which audit must be able to show.
+
 The other names are the issue's. Where the issue listed a flow but the contract splits it,
 the split is deliberate: ``PasswordChanged`` records *that* the password changed (no secret),
 while ``InitialPasswordIssued`` / ``TemporaryPasswordIssued`` carry the sealed password for
@@ -41,6 +44,8 @@ from contracts.identity.login import (
     SessionEndReason,
     SessionRef,
     SessionStarted,
+    TrustedAddressesChanged,
+    TrustedNetworkEntry,
     UnlockReason,
 )
 from contracts.identity.mail import (
@@ -117,6 +122,8 @@ __all__ = [
     "SessionStarted",
     "TemporaryPasswordIssued",
     "TemporaryPasswordReason",
+    "TrustedAddressesChanged",
+    "TrustedNetworkEntry",
     "UnlockReason",
     "UserCreated",
     "UserProfileChanged",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, StringConstraints
 
 from contracts.common import (
     IpAddress,
@@ -108,6 +108,28 @@ class AccountUnlocked(IdentityEvent):
     version: Literal[1] = 1
     reason: UnlockReason
     note: Note | None = None
+
+
+# --- bot defence ----------------------------------------------------------------------------
+
+
+class TrustedNetworkEntry(BaseModel):
+    """Networks whose logins skip the challenge until their failure limit (ID-BOT-03), and the
+    organisation (a union, 健保組合) they were registered for."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)
+
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    networks: Annotated[tuple[IPvAnyNetwork, ...], Field(min_length=1, max_length=20)]
+
+
+class TrustedAddressesChanged(IdentityEvent):
+    """The realm's support desk replaced the list of trusted networks (ID-BOT-03); the event
+    carries the whole new list. ``subject_id`` is ``realm:<realm>``."""
+
+    type: Literal["TrustedAddressesChanged"] = "TrustedAddressesChanged"
+    version: Literal[1] = 1
+    entries: Annotated[tuple[TrustedNetworkEntry, ...], Field(max_length=100)]
 
 
 # --- browser binding -------------------------------------------------------------------------

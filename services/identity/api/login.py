@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 
 from servicekit.problems import Problem, ProblemCode
+from services.identity.api.client import ClientAddress
 from services.identity.api.cookies import (
     BROWSER_COOKIE_MAX_AGE,
     REMEMBER_ID_COOKIE,
@@ -33,25 +34,35 @@ _REFUSED = {
     summary="Log in with a login ID and password (ID-LOGIN-01)",
     responses={
         401: {"description": "INVALID_CREDENTIALS"},
-        403: {"description": "ACCOUNT_DISABLED, BROWSER_MISMATCH"},
+        403: {
+            "description": "ACCOUNT_DISABLED, BROWSER_MISMATCH, CHALLENGE_REQUIRED, "
+            "CHALLENGE_FAILED"
+        },
         422: {"description": "HALF_WIDTH_REQUIRED"},
         423: {"description": "ACCOUNT_LOCKED"},
         503: {"description": "MAINTENANCE"},
     },
 )
 async def log_in(
-    request: Request, response: Response, policy: Realm, body: Credentials, identity: IdentityDep
+    request: Request,
+    response: Response,
+    policy: Realm,
+    body: Credentials,
+    address: ClientAddress,
+    identity: IdentityDep,
 ) -> LoginOut:
     """Checks in the order of ID-LOGIN-01. An unknown login ID is answered, timed and locked
-    exactly like a wrong password. Success sets the opaque session cookie."""
+    exactly like a wrong password. Success sets the opaque session cookie. Where the realm has
+    the bot defence, a solved challenge comes first (ID-BOT-01)."""
     browser = request.cookies.get(browser_cookie_name(policy.name))
     outcome = await identity.login.log_in(
         policy,
         body.login_id,
         body.password,
-        ip=request.client.host if request.client else None,
+        ip=address,
         user_agent=request.headers.get("user-agent"),
         browser_cookie=browser,
+        challenge=body.challenge,
     )
     result = outcome.result
     if result.answer in _REFUSED:

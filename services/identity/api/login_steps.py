@@ -5,6 +5,7 @@ that hands the waiting browser its full session (ID-BIND-01)."""
 from fastapi import APIRouter, Request, Response, status
 
 from servicekit.problems import Problem, ProblemCode
+from services.identity.api.client import ClientAddress
 from services.identity.api.cookies import (
     BROWSER_COOKIE_MAX_AGE,
     browser_cookie_name,
@@ -130,7 +131,11 @@ def session_of(request: Request) -> str | None:
     responses={404: {"description": "LINK_INVALID"}, 410: {"description": "AUTH_LINK_TIMEOUT"}},
 )
 async def confirm_login_link(
-    request: Request, policy: Realm, body: LinkTokenIn, identity: IdentityDep
+    request: Request,
+    policy: Realm,
+    body: LinkTokenIn,
+    address: ClientAddress,
+    identity: IdentityDep,
 ) -> Accepted:
     """Confirms the pending login of *this* browser (its session, as cookie or bearer); the
     waiting screen then completes it. Anywhere else it logs nothing in (seed 000 Q19)."""
@@ -138,7 +143,7 @@ async def confirm_login_link(
         policy,
         body.token,
         session_of(request),
-        ip=request.client.host if request.client else None,
+        ip=address,
         user_agent=request.headers.get("user-agent"),
     )
     refused = link_problem(policy.name, answer)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from servicekit.problems import Problem
+from services.identity.api.client import ClientAddress
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, session_of
 from services.identity.domain import auth_email, email_change
@@ -66,13 +67,17 @@ async def login_link_page(request: Request, token: LinkToken) -> HTMLResponse:
 
 @router.post("/login-link")
 async def follow_login_link(
-    request: Request, policy: Realm, token: FormToken, identity: IdentityDep
+    request: Request,
+    policy: Realm,
+    token: FormToken,
+    address: ClientAddress,
+    identity: IdentityDep,
 ) -> HTMLResponse:
     answer = await identity.login_steps.confirm_login_link(
         policy,
         token,
         session_of(request),
-        ip=request.client.host if request.client else None,
+        ip=address,
         user_agent=request.headers.get("user-agent"),
     )
     problem = link_problem(policy.name, answer)

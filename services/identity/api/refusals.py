@@ -4,7 +4,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.problems import ProblemCode, problem_response
-from services.identity.domain import login_link, refusals
+from services.identity.domain import bot_defence, login_link, otp, refusals
 
 PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.NotPermitted: ProblemCode.FORBIDDEN,
@@ -20,6 +20,10 @@ PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.InMaintenance: ProblemCode.MAINTENANCE,
     refusals.ProfileRefused: ProblemCode.VALIDATION_ERROR,
     login_link.TooSoon: ProblemCode.LINK_RESEND_TOO_SOON,
+    refusals.OtpRequired: ProblemCode.OTP_REQUIRED,
+    otp.TooManyCodes: ProblemCode.OTP_ISSUE_LIMIT,
+    bot_defence.ChallengeRequired: ProblemCode.CHALLENGE_REQUIRED,
+    bot_defence.ChallengeFailed: ProblemCode.CHALLENGE_FAILED,
 }
 
 

@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from contracts.common import UserProfile
+from contracts.permissions import Permissions
+from services.identity.api.access_schemas import PermissionsIn
 from services.identity.domain import profiles
 from services.identity.domain.refusals import ProfileRefused
 
@@ -94,6 +96,7 @@ class OrganisationOut(BaseModel):
     admin_user_id: str
     admin_login_id: str
     created_at: datetime
+    otp_enabled: bool = Field(default=False, description="ワンタイムパスワード利用 (ID-OTP-01)")
     initial_password: str | None = Field(
         default=None,
         description="The admin's initial password: shown once, in the answer that created it.",
@@ -106,6 +109,13 @@ class Credentials(BaseModel):
     login_id: str = Field(min_length=1, max_length=254, examples=["XA3000001"])
     password: str = Field(min_length=1, max_length=128, repr=False)
     remember_id: bool = Field(default=False, description="次回ログインからIDの入力を省略")
+    challenge: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="The solved ALTCHA challenge (base64), where the realm has the bot defence "
+        "(ID-BOT-01); from a trusted network under its failure limit it may be left out",
+        repr=False,
+    )
 
 
 class LoginOut(BaseModel):
@@ -159,6 +169,10 @@ class NewBusinessUser(BaseModel):
 
     login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
     profile: ProfileIn = Field(default_factory=ProfileIn)
+    permissions: PermissionsIn | None = Field(
+        default=None,
+        description="The permission matrix (ID-PERM-01, nexi): none given is none granted",
+    )
 
 
 class BusinessUserOut(BaseModel):
@@ -248,13 +262,15 @@ class NewGroupReader(BaseModel):
 
 
 class SessionOut(BaseModel):
+    """What the gateway forwards as headers (GW-02): who, the matrix, the OTP state."""
+
     user_id: str
     realm: str
     org_id: str | None
     role: str
     login_id: str
     restricted: bool
-    otp_verified: bool
+    otp_verified: bool = Field(description="An OTP was entered in this session (ID-OTP-03)")
     previous_login_at: datetime | None
     expires_at: datetime
     readable_org_ids: list[str]
@@ -263,6 +279,14 @@ class SessionOut(BaseModel):
     )
     steps: list[StepOut] = Field(
         default_factory=list, description="Where each pending step stands (a pending login only)"
+    )
+    permissions: Permissions | None = Field(
+        default=None,
+        description="The permission matrix as it is now (ID-PERM-01); null where none applies",
+    )
+    otp_required: bool = Field(
+        default=False,
+        description="The organisation requires an OTP for protected operations (ID-OTP-01)",
     )
 
 

@@ -1,7 +1,11 @@
 """Sessions (ID-SESS-01, -02): introspection for the gateway and other services, and logout."""
 
-from fastapi import APIRouter, Response
+import json
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Response
+
+from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import CurrentSession, IdentityDep, Token
 from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut, StepOut
@@ -16,18 +20,38 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
 @router.get(
     "/sessions/current",
     summary="Introspect a session (ID-SESS-02): for the gateway and other services",
-    responses={401: {"description": "SESSION_EXPIRED"}},
+    responses={
+        401: {"description": "SESSION_EXPIRED"},
+        403: {"description": "OTP_REQUIRED, for a protected operation (ID-OTP-04)"},
+    },
 )
-async def introspect(session: CurrentSession, token: Token, identity: IdentityDep) -> SessionOut:
-    """A pending login's session also says where each of its steps stands. Introspection is on
-    every request through the gateway: only the steps whose state lives in the user (dantai-net's
-    last steps) cost a read of the user; a forced password change is its session's to do."""
+async def introspect(
+    session: CurrentSession,
+    token: Token,
+    identity: IdentityDep,
+    response: Response,
+    protected: Annotated[
+        bool,
+        Query(
+            description="The request is for a protected operation (the gateway's route says "
+            "so): a session that still owes an OTP is answered OTP_REQUIRED"
+        ),
+    ] = False,
+) -> SessionOut:
+    """Who the session is, with its permission matrix and OTP state, for the gateway to forward
+    (GW-02), in the answer and as ``X-Auth-*`` headers (nginx's ``auth_request`` reads only
+    headers). A pending login's session also says where each of its steps stands. Introspection
+    is on every request through the gateway: only the steps whose state lives in the user
+    (dantai-net's last steps) cost a read of the user; a forced password change is its
+    session's to do."""
+    if protected and not session.restricted and session.needs_otp:
+        raise Problem(ProblemCode.OTP_REQUIRED)
     steps = [StepOut(step=step, state=StepState.TO_DO.value) for step in session.pending_steps]
     if set(session.pending_steps) - {PendingStep.PASSWORD_CHANGE}:
         realm = realm_policy(session.realm)
         assert realm is not None, "sessions are of known realms"
         steps = steps_out(await identity.login_steps.progress(realm, session, token))
-    return SessionOut(
+    answer = SessionOut(
         user_id=session.user_id,
         realm=session.realm,
         org_id=session.org_id,
@@ -40,7 +64,28 @@ async def introspect(session: CurrentSession, token: Token, identity: IdentityDe
         readable_org_ids=list(session.readable_org_ids),
         pending_steps=list(session.pending_steps),
         steps=steps,
+        permissions=session.permissions,
+        otp_required=session.otp_required,
     )
+    response.headers.update(gateway_headers(answer))
+    return answer
+
+
+def gateway_headers(answer: SessionOut) -> dict[str, str]:
+    """Who the session is, as the gateway forwards it to the services (GW-02): user, realm,
+    organisation, role, permissions and OTP state. Read from the answer's fields by name, so
+    fields the answer gains (permissions, ID-PERM) reach the gateway as they appear."""
+    permissions = answer.model_dump(mode="json", include={"permissions"}).get("permissions", {})
+    return {
+        "X-Auth-User-Id": answer.user_id,
+        "X-Auth-Realm": answer.realm,
+        "X-Auth-Org-Id": answer.org_id or "",
+        "X-Auth-Role": answer.role,
+        "X-Auth-Login-Id": answer.login_id,
+        "X-Auth-Restricted": json.dumps(answer.restricted),
+        "X-Auth-Otp-Verified": json.dumps(answer.otp_verified),
+        "X-Auth-Permissions": json.dumps(permissions, separators=(",", ":")),
+    }
 
 
 @router.post("/logout", status_code=204, summary="End the session")

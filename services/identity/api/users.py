@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
+from services.identity.api.access_schemas import PermissionsIn
 from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, OrgId, Realm, UserId
 from services.identity.api.schemas import (
     BusinessUserOut,
@@ -34,7 +35,13 @@ async def create_business_user(
     idempotency_key: IdempotencyKey = None,
 ) -> BusinessUserOut:
     created = await identity.users.create_business_user(
-        policy, caller, org_id, body.login_id, body.profile.to_profile(), idempotency_key
+        policy,
+        caller,
+        org_id,
+        body.login_id,
+        body.profile.to_profile(),
+        idempotency_key,
+        body.permissions,
     )
     if created.pending:
         response.status_code = status.HTTP_202_ACCEPTED
@@ -116,6 +123,25 @@ async def change_status(
     identity: IdentityDep,
 ) -> Response:
     await identity.accounts.change_status(policy, caller, org_id, user_id, body.active)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/orgs/{org_id}/users/{user_id}/permissions",
+    status_code=204,
+    summary="The admin sets an applicant user's whole permission matrix (ID-PERM-01, nexi)",
+)
+async def change_permissions(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    body: PermissionsIn,
+    caller: Caller,
+    identity: IdentityDep,
+) -> Response:
+    """Announced by ``PermissionsChanged`` with the full new matrix; sessions already open act
+    with it from their next request."""
+    await identity.accounts.change_permissions(policy, caller, org_id, user_id, body)
     return Response(status_code=204)
 
 

@@ -12,7 +12,11 @@ so: this package imports nothing of pymongo, servicekit, FastAPI or the rest of 
 - :mod:`.accounts`: what an admin (or support) does for a user; :mod:`.self_service`: what a
   person does for their own account; :mod:`.temporary`, :mod:`.email_change`: the mailed
   self-service routes.
-- :mod:`.authz`: who may do what, answered alike for every route.
+- :mod:`.authz`: who may do what in identity, answered alike for every route.
+- :mod:`.permissions`: seed 004's permission matrix and the decision the decision API answers
+  for the portal's business operations (ID-PERM); :mod:`.otp`: the e-mailed step-up (ID-OTP).
+- :mod:`.bot_defence`: kencom's challenge difficulty per client address and trusted networks
+  (ID-BOT).
 - :mod:`.realms`, :mod:`.inputs`, :mod:`.profiles`, :mod:`.password_policy`: realm policy and
   the rules every input must meet.
 """

@@ -7,6 +7,12 @@ password change itself is open to it) and with :class:`~.refusals.NotPermitted` 
 Questions about an organisation are asked *before* anything about it is read, so a caller who
 may not see it cannot tell whether it exists (X-15).
 
+Where the organisation requires an OTP (ID-OTP-01), identity's own important operations are
+protected ones (seed 004 5-3 leaves only a few menus free): managing users and their
+permissions, the OTP switch itself, and a user's own password and e-mail address, since the
+address is where the codes go. They refuse with :class:`~.refusals.OtpRequired` until the
+session is verified (ID-OTP-04).
+
 The roles (ID-USER-01, -03, -04, -09): an organisation's admin acts on its business users; the
 realm's support desk acts on admins and on individual members, who have no admin of their own;
 a group-wide reader reads the organisations of its corporate group and changes nothing.
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 
 from contracts.common import Role
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.refusals import NotPermitted, StepsPending
+from services.identity.domain.refusals import NotPermitted, OtpRequired, StepsPending
 from services.identity.domain.sessions import Session
 from services.identity.domain.users import User
 
@@ -38,6 +44,13 @@ def _person(caller: Caller, realm: RealmPolicy) -> Session:
     if caller.restricted:
         raise StepsPending()
     return caller
+
+
+def _protected(session: Session) -> Session:
+    """A protected operation waits for the OTP where the organisation requires one."""
+    if session.needs_otp:
+        raise OtpRequired()
+    return session
 
 
 def _support(caller: Caller, realm: RealmPolicy) -> Session:
@@ -64,7 +77,7 @@ def read_organisation(caller: Caller, realm: RealmPolicy, org_id: str) -> None:
 def read_users_of(caller: Caller, realm: RealmPolicy, org_id: str) -> None:
     """The organisation's users and their history (ID-USER-07): its admin, the realm's support,
     a group-wide reader of its corporate group."""
-    session = _person(caller, realm)
+    session = _protected(_person(caller, realm))
     if session.role is Role.ADMIN and session.org_id == org_id:
         return
     if session.role is Role.GROUP_READER and org_id in session.readable_org_ids:
@@ -75,7 +88,7 @@ def read_users_of(caller: Caller, realm: RealmPolicy, org_id: str) -> None:
 
 def add_business_users(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
     """Only the organisation's admin adds business users (ID-USER-01)."""
-    session = _person(caller, realm)
+    session = _protected(_person(caller, realm))
     if session.role is not Role.ADMIN or session.org_id != org_id:
         raise NotPermitted()
     return session
@@ -89,7 +102,7 @@ def support_desk(caller: Caller, realm: RealmPolicy) -> Session:
 def manage_users_of(caller: Caller, realm: RealmPolicy, org_id: str | None) -> Session:
     """Before reading the user: the organisation's admin, or the realm's support desk (for
     an organisation's admin, or for a member, who has no organisation)."""
-    session = _person(caller, realm)
+    session = _protected(_person(caller, realm))
     if session.role is Role.SUPPORT:
         return session
     if org_id is None or session.role is not Role.ADMIN or session.org_id != org_id:
@@ -108,20 +121,37 @@ def manage(session: Session, user: User) -> None:
 
 
 def own_password(caller: Caller, realm: RealmPolicy) -> Session:
-    """Anyone changes their own password, the pending step of a restricted session included."""
+    """Anyone changes their own password, the pending step of a restricted session included;
+    a full session's change is a protected operation."""
+    if isinstance(caller, BackOffice) or caller.realm != realm.name:
+        raise NotPermitted()
+    return caller if caller.restricted else _protected(caller)
+
+
+def login_steps(caller: Caller, realm: RealmPolicy) -> Session:
+    """A pending login's own steps, from its restricted session (ID-LOGIN-01 steps 8-10)."""
     if isinstance(caller, BackOffice) or caller.realm != realm.name:
         raise NotPermitted()
     return caller
 
 
-def login_steps(caller: Caller, realm: RealmPolicy) -> Session:
-    """A pending login's own steps, from its restricted session (ID-LOGIN-01 steps 8-10)."""
-    return own_password(caller, realm)
-
-
 def own_account(caller: Caller, realm: RealmPolicy) -> Session:
-    """A full session changes its own e-mail (ID-EMAIL-01)."""
+    """A full session changes its own e-mail (ID-EMAIL-01): where OTPs go, so protected."""
+    return _protected(_person(caller, realm))
+
+
+def own_otp(caller: Caller, realm: RealmPolicy) -> Session:
+    """A full session asks for its own code and enters it (ID-OTP-02, -03)."""
     return _person(caller, realm)
+
+
+def switch_otp(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
+    """Only the organisation's admin switches the OTP (ID-OTP-01, seed 004 5-2); switching it
+    off is protected by it."""
+    session = _protected(_person(caller, realm))
+    if session.role is not Role.ADMIN or session.org_id != org_id:
+        raise NotPermitted()
+    return session
 
 
 def own_member_details(caller: Caller, realm: RealmPolicy) -> Session:

@@ -56,6 +56,9 @@ class Organisation:
     business_user_ids: tuple[str, ...] = ()
     """Business users, and IDs requested or being created: each holds a slot of the limit."""
     id_requests: tuple[IdRequest, ...] = ()
+    otp_enabled: bool = False
+    """ワンタイムパスワード利用 (ID-OTP-01): every user of it needs an OTP for protected
+    operations; only its admin switches it."""
 
     def request_for(self, user_id: str) -> IdRequest | None:
         return next((r for r in self.id_requests if r.user_id == user_id), None)

@@ -63,6 +63,13 @@ class RealmPolicy:
     """Only the browser registered at a user's first completed login may log in (ID-BIND)."""
     email_authentication: bool = False
     """Every login completes through a link mailed to a confirmed address (ID-MAIL)."""
+    permission_matrix: bool = False
+    """Each business user holds seed 004's permission matrix, the admin its maximum (ID-PERM)."""
+    otp_step_up: bool = False
+    """An organisation's admin may require an e-mailed one-time password for protected
+    operations (ID-OTP)."""
+    bot_challenge: bool = False
+    """Every login passes a proof-of-work challenge before its password is checked (ID-BOT)."""
     self_signup: bool = False
     """Members sign themselves up through enrolment, which hands identity their credential
     (EN-05, kencom)."""
@@ -112,6 +119,7 @@ PRESETS: dict[str, RealmPolicy] = {
             password_max_length=20,
             member_login_id=_EMAIL_LOGIN_ID,
             members=True,
+            bot_challenge=True,
             self_signup=True,
             login_ids_ignore_case=True,
             password_min_kinds=2,
@@ -125,6 +133,8 @@ PRESETS: dict[str, RealmPolicy] = {
             group_readers=True,
             business_password_to_admin=True,
             password_reset_to_admin=True,
+            permission_matrix=True,
+            otp_step_up=True,
         ),
         RealmPolicy("demo", temporary_password_roles=frozenset({Role.ADMIN})),
     )

@@ -62,3 +62,8 @@ class InMaintenance(Refusal):
 class ProfileRefused(Refusal):
     """A profile field breaks ID-USER-06's lengths or X-07's characters; ``detail`` names the
     characters at fault."""
+
+
+class OtpRequired(Refusal):
+    """A protected operation in a session not OTP-verified while its organisation requires one
+    (ID-OTP-04)."""

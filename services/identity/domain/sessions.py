@@ -3,6 +3,11 @@
 The cookie holds 256 random bits (X-11); the database holds only their SHA-256, as the ``_id``
 of the session document, so introspection is one ``_id`` read and a stolen database dump
 opens no session.
+
+A session is OTP-verified (ID-OTP-03) only by being *replaced*: the verification inserts a new
+session document that says so and ends the old one, so the mark is never an update that a
+concurrent write could lose on FerretDB (X-13), and the session id changes with the privilege
+(OWASP's session-management rule).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from contracts.common import Role
+from contracts.permissions import Permissions
 from services.identity.domain import tokens
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -48,6 +54,12 @@ class Session:
     """A group-wide read-only ID's organisations (ID-USER-09)."""
     pending_steps: tuple[str, ...] = ()
     """``PendingStep`` values still to complete, in order (ID-LOGIN-01 steps 7-9)."""
+    permissions: Permissions | None = None
+    """The user's permission matrix as it is now (ID-PERM-01): resolved when the session is
+    read, never stored with it, so an admin's change applies to sessions already open."""
+    otp_required: bool = False
+    """The organisation requires an OTP for protected operations (ID-OTP-01): resolved when
+    read, like ``permissions``."""
 
     @property
     def restricted(self) -> bool:
@@ -59,6 +71,11 @@ class Session:
 
     def needs_touch(self, now: datetime) -> bool:
         return now - self.last_seen_at >= TOUCH_INTERVAL
+
+    @property
+    def needs_otp(self) -> bool:
+        """A protected operation must wait for an OTP (ID-OTP-04)."""
+        return self.otp_required and not self.otp_verified
 
     def without_step(self, step: str) -> Session:
         return replace(self, pending_steps=tuple(s for s in self.pending_steps if s != step))

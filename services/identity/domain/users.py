@@ -15,6 +15,7 @@ from typing import Any
 from contracts import Actor, ActorKind, InitialPasswordIssued, SealedSecret, UserCreated
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute, UserStatus
+from contracts.permissions import Permissions
 from services.identity.domain.decision import Decision, envelope
 from services.identity.domain.realms import realm_policy
 
@@ -81,6 +82,22 @@ class LoginLink:
 
 
 @dataclass(frozen=True)
+class OtpCode:
+    """The one-time password last mailed (ID-OTP-02), bound to the session that asked for it.
+
+    Only a keyed hash of the code is kept (X-02): six digits are a million guesses, so a plain
+    hash would fall to anyone holding a copy of the database; the key is not in the document."""
+
+    code_hash: str
+    nonce: str
+    """Random per code, hashed with it, so one code never hashes alike twice."""
+    session_ref: str
+    issued_at: datetime
+    expires_at: datetime
+    wrong_entries: int = 0
+
+
+@dataclass(frozen=True)
 class Charter:
     """What an admin's creation says of the organisation opened with it (団体名, when)."""
 
@@ -119,6 +136,11 @@ class User:
     auth_email: AuthEmail | None = None
     pending_login: PendingLogin | None = None
     login_link: LoginLink | None = None
+    permissions: Permissions | None = None
+    """A business user's permission matrix where the realm has one (ID-PERM-01)."""
+    otp_code: OtpCode | None = None
+    otp_issued: tuple[datetime, ...] = ()
+    """When codes were mailed within the last hour: a limit on mails and on guesses."""
 
     @property
     def active(self) -> bool:
@@ -167,6 +189,8 @@ class NewUser:
     """How the initial password reaches the user; ``None``: answered once by the API."""
     charter: Charter | None = None
     """An admin opens its organisation with this (ID-USER-01)."""
+    permissions: Permissions | None = None
+    """A business user's permissions where the realm has the matrix (ID-PERM-01)."""
 
 
 def create_user(current: User | None, cmd: NewUser, now: datetime) -> Decision[User, bool]:
@@ -188,9 +212,16 @@ def create_user(current: User | None, cmd: NewUser, now: datetime) -> Decision[U
         initial_password_hash=cmd.password_hash,
         readable_org_ids=cmd.readable_org_ids,
         charter=cmd.charter,
+        permissions=cmd.permissions,
     )
     fields = user.envelope(cmd.actor, cmd.correlation_id, now)
-    created = UserCreated(**fields, login_id=cmd.login_id, role=cmd.role, profile=cmd.profile)
+    created = UserCreated(
+        **fields,
+        login_id=cmd.login_id,
+        role=cmd.role,
+        profile=cmd.profile,
+        permissions=cmd.permissions,
+    )
     return Decision.commit(True, user, created, _initial_password_issued(fields, cmd))
 
 

@@ -1,10 +1,12 @@
 """Identity's storage on the shared versioned store: repositories of typed aggregates
-(users, organisations, shadow-count slots), unique login IDs, link tokens and sessions."""
+(users, organisations, shadow-count slots, client-address slots, trusted networks), unique login
+IDs, link tokens (and used challenges) and sessions."""
 
 from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -13,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from servicekit.clock import Clock
 from servicekit.repository import Repository
 from servicekit.store import VersionedStore
+from services.identity.domain.bot_defence import AddressSlot, TrustedAddresses
 from services.identity.domain.lockout import ShadowSlot
 from services.identity.domain.organisations import Organisation
 from services.identity.domain.users import User
@@ -23,7 +26,11 @@ from services.identity.store.sessions import SessionStore
 
 class IdentityStore:
     def __init__(
-        self, db: AsyncDatabase[dict[str, Any]], versioned: VersionedStore, clock: Clock
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        versioned: VersionedStore,
+        clock: Clock,
+        recent_sessions: timedelta = timedelta(0),
     ) -> None:
         self.versioned = versioned
         self.db = db
@@ -36,9 +43,15 @@ class IdentityStore:
         self.shadows: Repository[ShadowSlot] = Repository(
             versioned, documents.shadow_slot_to_document, documents.shadow_slot_from_document
         )
+        self.addresses: Repository[AddressSlot] = Repository(
+            versioned, documents.address_slot_to_document, documents.address_slot_from_document
+        )
+        self.trusted: Repository[TrustedAddresses] = Repository(
+            versioned, documents.trusted_to_document, documents.trusted_from_document
+        )
         self.login_ids = LoginIds(db, clock)
         self.link_tokens = LinkTokens(db, clock)
-        self.sessions = SessionStore(db)
+        self.sessions = SessionStore(db, clock, recent_sessions)
 
     async def server_key(self, name: str) -> bytes:
         """A random key of this deployment, made once and kept in the database: for when the

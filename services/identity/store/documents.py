@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from contracts.common import Role, UserProfile
-from contracts.identity import UserStatus
+from contracts.identity import TrustedNetworkEntry, UserStatus
+from contracts.permissions import Permissions
+from services.identity.domain.bot_defence import Activity, AddressSlot, TrustedAddresses
 from services.identity.domain.lockout import ShadowCount, ShadowSlot
 from services.identity.domain.organisations import IdRequest, Organisation
 from services.identity.domain.sessions import Session
@@ -20,6 +22,7 @@ from services.identity.domain.users import (
     Charter,
     EmailChange,
     LoginLink,
+    OtpCode,
     PendingLogin,
     TemporaryPassword,
     User,
@@ -68,6 +71,11 @@ def user_to_document(user: User) -> Document:
         "auth_email": None if user.auth_email is None else asdict(user.auth_email),
         "pending_login": None if user.pending_login is None else asdict(user.pending_login),
         "login_link": None if user.login_link is None else asdict(user.login_link),
+        "permissions": None
+        if user.permissions is None
+        else user.permissions.model_dump(mode="json"),
+        "otp_code": None if user.otp_code is None else asdict(user.otp_code),
+        "otp_issued": list(user.otp_issued),
     }
 
 
@@ -104,6 +112,11 @@ def user_from_document(doc: Document) -> User:
         auth_email=_optional(AuthEmail, doc.get("auth_email")),
         pending_login=_optional(PendingLogin, doc.get("pending_login")),
         login_link=_optional(LoginLink, doc.get("login_link")),
+        permissions=None
+        if not doc.get("permissions")
+        else Permissions.model_validate(doc["permissions"]),
+        otp_code=_optional(OtpCode, doc.get("otp_code")),
+        otp_issued=tuple(doc.get("otp_issued") or ()),
     )
 
 
@@ -130,6 +143,7 @@ def organisation_to_document(org: Organisation) -> Document:
             }
             for r in org.id_requests
         ],
+        "otp_enabled": org.otp_enabled,
     }
 
 
@@ -152,6 +166,7 @@ def organisation_from_document(doc: Document) -> Organisation:
             )
             for r in doc.get("id_requests") or ()
         ),
+        otp_enabled=bool(doc.get("otp_enabled")),
     )
 
 
@@ -179,6 +194,39 @@ def shadow_slot_from_document(doc: Document) -> ShadowSlot:
             ShadowCount(c["digest"], int(c["failures"]), bool(c["locked"]), c["last_attempt_at"])
             for c in doc.get("counts") or ()
         ),
+    )
+
+
+def address_slot_to_document(slot: AddressSlot) -> Document:
+    return {
+        "realm": slot.realm,
+        "slot": slot.slot,
+        "activities": [asdict(a) for a in slot.activities],
+    }
+
+
+def address_slot_from_document(doc: Document) -> AddressSlot:
+    return AddressSlot(
+        realm=doc["realm"],
+        slot=int(doc["slot"]),
+        activities=tuple(
+            Activity(a["digest"], tuple(a.get("accesses") or ()), tuple(a.get("failures") or ()))
+            for a in doc.get("activities") or ()
+        ),
+    )
+
+
+def trusted_to_document(trusted: TrustedAddresses) -> Document:
+    return {
+        "realm": trusted.realm,
+        "entries": [entry.model_dump(mode="json") for entry in trusted.entries],
+    }
+
+
+def trusted_from_document(doc: Document) -> TrustedAddresses:
+    return TrustedAddresses(
+        realm=doc["realm"],
+        entries=tuple(TrustedNetworkEntry.model_validate(e) for e in doc.get("entries") or ()),
     )
 
 

@@ -1,19 +1,37 @@
-"""Sessions as documents keyed by the token's SHA-256 (ID-SESS-01, -02), and their upkeep."""
+"""Sessions as documents keyed by the token's SHA-256 (ID-SESS-01, -02), and their upkeep.
+
+The decision API may trust a session read within ``recent_for`` without reading it again
+(:meth:`SessionStore.find_recent`): a decision is asked right after the gateway's
+introspection of the same request has read it. Whatever ends or changes a session in this
+process forgets it at once; another replica's logout reaches this one's decisions within
+``recent_for`` (the README says so). Introspection always reads.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from servicekit.clock import Clock
 from services.identity.domain.sessions import IDLE_TIMEOUT, Session, session_key
 from services.identity.store.documents import session_from_document, session_to_document
+from services.identity.store.recent import Recent
+
+RECENT_SESSIONS = 10_000
+"""Sessions the decision API keeps at most (X-14): about 5 MB."""
 
 
 class SessionStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        clock: Clock,
+        recent_for: timedelta = timedelta(0),
+    ) -> None:
         self.collection = db["sessions"]
+        self.recent: Recent[str, Session] = Recent(clock, recent_for, RECENT_SESSIONS)
 
     async def start(self, token: str, session: Session) -> None:
         await self.collection.insert_one(session_to_document(session_key(token), session))
@@ -21,6 +39,17 @@ class SessionStore:
     async def find(self, token: str) -> Session | None:
         doc = await self.collection.find_one({"_id": session_key(token)})
         return None if doc is None else session_from_document(doc)
+
+    async def find_recent(self, token: str) -> Session | None:
+        """The session as read within ``recent_for``, or read now (for decisions)."""
+        key = session_key(token)
+        seen = self.recent.get(key)
+        if seen is not None:
+            return seen.value
+        found = await self.find(token)
+        if found is not None:
+            self.recent.put(key, found)
+        return found
 
     async def touch(self, token: str, now: datetime) -> None:
         """Idle timeout restarts on use; a lost update only shortens the session a little."""
@@ -30,11 +59,13 @@ class SessionStore:
 
     async def save_steps(self, token: str, session: Session) -> None:
         """The steps still pending; only the session's own requests change them."""
+        self.recent.forget(session_key(token))
         await self.collection.update_one(
             {"_id": session_key(token)}, {"$set": {"pending_steps": list(session.pending_steps)}}
         )
 
     async def end(self, token: str) -> bool:
+        self.recent.forget(session_key(token))
         result = await self.collection.delete_one({"_id": session_key(token)})
         return result.deleted_count == 1
 
@@ -42,6 +73,7 @@ class SessionStore:
         """Every session of a user that began before ``begun_before`` (ID-SESS-01: disabled or
         reset by an admin); a session begun after the change is the user's new one. Rare, so
         a filter on ``user_id`` is fine even where FerretDB scans for it."""
+        self.recent.forget_where(lambda session: session.user_id == user_id)
         result = await self.collection.delete_many(
             {"user_id": user_id, "created_at": {"$lt": begun_before}}
         )
@@ -49,6 +81,7 @@ class SessionStore:
 
     async def rename(self, user_id: str, login_id: str) -> None:
         """A member changed their login ID (ID-USER-08): their sessions carry the new one."""
+        self.recent.forget_where(lambda session: session.user_id == user_id)
         await self.collection.update_many({"user_id": user_id}, {"$set": {"login_id": login_id}})
 
     async def purge_ended(self, now: datetime) -> int:

@@ -6,15 +6,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.usecases.accounts import Accounts
+from services.identity.usecases.authorisation import Authorisation
+from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
 from services.identity.usecases.enrolment import Enrolments
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.organisations import Organisations
+from services.identity.usecases.otp import Otp
+from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
 from services.identity.usecases.upkeep import Upkeep
 from services.identity.usecases.users import Users
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How long what identity reads lately is trusted, and kencom's challenge knobs."""
+
+    claim_grace: timedelta
+    policy_ttl: timedelta
+    challenges: ChallengePolicy
+    enrolment_hold: timedelta = timedelta(hours=72)
+    """How long a sign-up's credential is held, waiting for its eligibility (EN-05)."""
 
 
 @dataclass(frozen=True)
@@ -27,21 +43,28 @@ class Identity:
     login_steps: LoginSteps
     self_service: SelfService
     upkeep: Upkeep
+    otp: Otp
+    authorisation: Authorisation
+    bot_defence: BotDefence
     enrolments: Enrolments
 
     @classmethod
-    def of(
-        cls, context: Context, claim_grace: timedelta, hold_for: timedelta = timedelta(hours=72)
-    ) -> Identity:
+    def of(cls, context: Context, tuning: Tuning) -> Identity:
         organisations = Organisations(context)
+        policies = Policies(context, organisations, tuning.policy_ttl)
+        bot_defence = BotDefence(context, tuning.challenges)
+        login = Login(context, bot_defence, policies)
         return cls(
             context=context,
             organisations=organisations,
             users=Users(context, organisations),
-            accounts=Accounts(context),
-            login=Login(context),
+            accounts=Accounts(context, policies),
+            login=login,
             login_steps=LoginSteps(context),
             self_service=SelfService(context),
-            upkeep=Upkeep(context, organisations, claim_grace),
-            enrolments=Enrolments(context, hold_for),
+            upkeep=Upkeep(context, organisations, tuning.claim_grace),
+            otp=Otp(context, organisations, policies),
+            authorisation=Authorisation(context, policies),
+            bot_defence=bot_defence,
+            enrolments=Enrolments(context, tuning.enrolment_hold),
         )

@@ -16,16 +16,18 @@ from functools import partial
 
 from contracts.common import Role, UserProfile
 from contracts.identity import RecipientRole
+from contracts.permissions import Permissions
 from servicekit.logs import current_correlation_id
 from servicekit.repository import Decided
 from services.identity import passwords
-from services.identity.domain import accounts, authz, inputs, password_policy
+from services.identity.domain import accounts, authz, inputs, password_policy, permissions
 from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound
 from services.identity.domain.sessions import Session
 from services.identity.domain.users import User, user_aggregate_id
 from services.identity.usecases.context import Context, actor_of
+from services.identity.usecases.policies import Policies
 
 #: An admin rule: the user, then who acts, the correlation id and the time.
 Rule = Callable[..., Decision[User, bool]]
@@ -45,9 +47,10 @@ _FACTORS: dict[LoginFactor, tuple[Rule, Callable[[RealmPolicy], bool]]] = {
 
 
 class Accounts:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, policies: Policies) -> None:
         self.context = context
         self.store = context.store
+        self.policies = policies
 
     async def _target(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str | None, user_id: str
@@ -94,6 +97,23 @@ class Accounts:
         await self._apply(
             realm, session, user_id, partial(accounts.change_profile, profile=profile)
         )
+
+    async def change_permissions(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str,
+        user_id: str,
+        granted: Permissions,
+    ) -> None:
+        """ID-PERM-01: the admin sets an applicant user's whole matrix; open sessions act with
+        it from their next request (see ``Policies``)."""
+        if not realm.permission_matrix:
+            raise NotFound()
+        session, _ = await self._target(realm, caller, org_id, user_id)
+        rule = partial(permissions.change, permissions=granted)
+        await self._apply(realm, session, user_id, rule)
+        self.policies.forget_user(user_id)
 
     async def change_status(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str, active: bool

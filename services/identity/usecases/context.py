@@ -17,7 +17,7 @@ from contracts import Actor, ActorKind, SealedSecret, seal
 from contracts.identity import InitialPasswordRoute
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
-from services.identity import passwords
+from services.identity import challenges, passwords
 from services.identity.domain import tokens, users
 from services.identity.domain.attempts import NewLink
 from services.identity.domain.lockout import ShadowPolicy
@@ -94,6 +94,15 @@ class Context:
         self.maintenance = maintenance
         self.shadow_key = shadow_key
         self.shadows = shadows
+        self.otp_key = b""
+        """Keys the hash of every OTP (X-02); set from the settings or the database at start."""
+        self.challenge_secret = b""
+        """Keys client-address digests and, derived, the bot-defence challenges (ID-BOT)."""
+        self.challenge_keys = challenges.Keys.derived_from(b"")
+
+    def use_challenge_secret(self, secret: bytes) -> None:
+        self.challenge_secret = secret
+        self.challenge_keys = challenges.Keys.derived_from(secret)
 
     def refuse_in_maintenance(self, realm: RealmPolicy) -> None:
         if realm.name in self.maintenance:  # REALM-03

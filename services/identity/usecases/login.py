@@ -33,7 +33,9 @@ from services.identity.domain.sessions import (
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
+from services.identity.usecases.policies import Policies
 
 TEMPORARY_CHECKS = Counter(
     "identity_temporary_password_checks_total",
@@ -48,9 +50,11 @@ class LoggedIn:
 
 
 class Login:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, bot_defence: BotDefence, policies: Policies) -> None:
         self.context = context
         self.store = context.store
+        self.bot_defence = bot_defence
+        self.policies = policies
 
     async def log_in(
         self,
@@ -60,12 +64,30 @@ class Login:
         ip: str | None,
         user_agent: str | None,
         browser_cookie: str | None = None,
+        challenge: str | None = None,
     ) -> LoggedIn:
         """ID-LOGIN-01 steps 1-10, in order; ``browser_cookie`` is the browser's binding cookie
-        for this realm, if it sent one (ID-BIND)."""
+        for this realm, if it sent one (ID-BIND). Where the realm has the bot defence, the
+        ``challenge`` is checked after steps 1 and 2 and before anything of the login ID is
+        read (ID-BOT-01); every failure then counts against the client address (ID-BOT-02)."""
         login_id = given_login_id.strip()
         inputs.require_half_width(login_id, password)  # step 1: not counted (X-06)
         self.context.refuse_in_maintenance(realm)  # step 2
+        await self.bot_defence.admit(realm, ip, challenge)
+        logged_in = await self._log_in(realm, login_id, password, ip, user_agent, browser_cookie)
+        if logged_in.session_token is None:
+            await self.bot_defence.failed(realm, ip)
+        return logged_in
+
+    async def _log_in(
+        self,
+        realm: RealmPolicy,
+        login_id: str,
+        password: str,
+        ip: str | None,
+        user_agent: str | None,
+        browser_cookie: str | None,
+    ) -> LoggedIn:
         owner = await self.store.login_ids.owner_of(realm.name, login_id)  # step 3
         token = tokens.new_token()
         first = True
@@ -185,14 +207,15 @@ class Login:
 
     async def introspect(self, token: str) -> Session | None:
         """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and
-        then a write that restarts its idle time."""
+        then a write that restarts its idle time; its permissions and OTP requirement as they
+        are now (``Policies``)."""
         found = await self.store.sessions.find(token)
         now = self.context.clock.now()
         if found is None or found.expired(now):
             return None
         if found.needs_touch(now):
             await self.store.sessions.touch(token, now)
-        return found
+        return await self.policies.resolve(found)
 
     async def log_out(self, token: str) -> bool:
         return await self.store.sessions.end(token)

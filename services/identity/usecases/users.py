@@ -13,7 +13,8 @@ from functools import partial
 from contracts import Actor, ActorKind
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute
-from services.identity.domain import authz, inputs, organisations
+from contracts.permissions import Permissions
+from services.identity.domain import authz, inputs, organisations, permissions
 from services.identity.domain.organisations import IdRequest
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
@@ -21,6 +22,7 @@ from services.identity.domain.refusals import (
     MissingContact,
     NotFound,
     NotPermitted,
+    ProfileRefused,
 )
 from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.usecases.context import Context, Created, actor_of, new_id
@@ -41,11 +43,18 @@ class Users:
         given_login_id: str,
         profile: UserProfile,
         idempotency_key: str | None = None,
+        granted: Permissions | None = None,
     ) -> Created:
         """The admin adds a business user (ID-USER-01) within the realm's limit; the initial
-        password is answered once to the admin, or mailed where the realm says (nexi)."""
+        password is answered once to the admin, or mailed where the realm says (nexi). Where
+        the realm has the matrix, the user holds ``granted``, or nothing until it is granted
+        (ID-PERM-01)."""
         admin = authz.add_business_users(caller, realm, org_id)
         login_id = inputs.login_id(realm, Role.BUSINESS, given_login_id)
+        if granted is not None and not realm.permission_matrix:
+            raise ProfileRefused("このサービスでは権限（permissions）を設定できません")
+        if realm.permission_matrix:
+            granted = granted or permissions.NOTHING
         notice = None
         if realm.business_password_to_admin and not realm.business_id_requests:
             admin_email = await self.context.email_of(realm, admin.user_id)
@@ -82,6 +91,7 @@ class Users:
             profile,
             Actor(kind=ActorKind.ADMIN, id=admin.user_id),
             notice,
+            granted=granted,
         )
 
     async def approve_id_request(
@@ -200,6 +210,7 @@ class Users:
         actor: Actor,
         notice: Callable[[str], PasswordNotice] | None = None,
         readable_org_ids: tuple[str, ...] = (),
+        granted: Permissions | None = None,
     ) -> Created:
         """Without a ``notice`` the initial password is answered once to the caller; with one
         it travels only in the mail the notice describes."""
@@ -216,6 +227,7 @@ class Users:
                 actor=actor,
                 correlation_id=correlation_id,
                 readable_org_ids=readable_org_ids,
+                permissions=granted,
             ),
             notice,
         )

@@ -91,6 +91,12 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
         ),
         "PermissionsChanged": _envelope(actor=admin, permissions=permissions),
         "OtpPolicyChanged": _envelope(subject_id="org-42", actor=admin, enabled=True),
+        "TrustedAddressesChanged": _envelope(
+            subject_id="realm:kencom",
+            org_id=None,
+            actor=Actor(kind=ActorKind.SUPPORT, id="desk-1"),
+            entries=[{"organisation": "サンプル健康保険組合", "networks": ["203.0.113.0/24"]}],
+        ),
         "LoginSucceeded": _envelope(
             login_id="201234567890", previous_login_at=NOW - timedelta(days=1), **browser
         ),

@@ -95,6 +95,7 @@ ISSUE_CATALOGUE = {
         "PermissionsChanged",
         "OtpPolicyChanged",
         "OperationPerformed",
+        "TrustedAddressesChanged",  # issue 12: the trusted networks of ID-BOT-03, for audit
     ],
     certs: [
         "CertIssued",

@@ -1,0 +1,212 @@
+"""The CA's use cases in the portal's words: register a notice, issue, renew, revoke, verify.
+
+Each loads the holder, checks what it can before signing (so a refused request costs no
+signature and leaves nothing behind), signs, claims the serial, and commits the holder's next
+version through the repository (X-13); the commit carries the events (X-03). A refused issue
+or renewal is announced too (CT-11), straight through the publisher: it changes no state, so
+there is nothing for it to be written together with, and an unknown user ID must not leave a
+document behind for every guess a stranger makes (X-14).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+
+from contracts.certs import KeyOrigin, RevocationReason
+from servicekit.logs import get_logger
+from servicekit.publish import Publisher
+from services.certs.authority import (
+    Holding,
+    KeyAlgorithm,
+    PrivateKey,
+    fingerprint,
+    new_key,
+    proves_possession,
+    serial_hex,
+)
+from services.certs.domain import decisions, refusals
+from services.certs.domain.decisions import Context, IssueRequest, NoticeRequest, Signed
+from services.certs.domain.holders import Certificate, CertStatus, Notice, validity
+from services.certs.store import CertsStore
+from services.certs.usecases.authority import AuthorityKeeper
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Issued:
+    certificate: x509.Certificate
+    recorded: Certificate
+    pkcs12: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    status: CertStatus
+    serial_number: str | None
+    not_after: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Certificates:
+    def __init__(
+        self, store: CertsStore, keeper: AuthorityKeeper, publisher: Publisher, realm: str
+    ) -> None:
+        self.store = store
+        self.keeper = keeper
+        self.publisher = publisher
+        self.realm = realm
+
+    def _id(self, user_id: str) -> str:
+        return self.store.holder_id(self.realm, user_id)
+
+    async def register_notice(self, request: NoticeRequest, ctx: Context) -> Notice:
+        """The back office or support records a notice; a reissue takes the next 枝番 (CT-06)."""
+        return await self.store.holders.update(
+            self._id(request.user_id), lambda h: decisions.register_notice(h, request, ctx)
+        )
+
+    async def issue(
+        self, request: IssueRequest, public_key: object, origin: KeyOrigin, ctx: Context
+    ) -> Issued:
+        """A certificate for a request that matches its notice (CT-01..04, CT-06)."""
+        holder_id = self._id(request.user_id)
+        current = await self.store.holders.load(holder_id)
+        try:
+            notice = decisions.matching_notice(current.state, request)
+        except refusals.Refusal as refusal:
+            await self._announce_refusal(request.user_id, refusal, ctx)
+            raise
+        holding = Holding(request.user_id, notice.management_number, request.email)
+        cert, signed = await self._sign(public_key, holding, origin, ctx)
+        try:
+            recorded = await self.store.holders.update(
+                holder_id, lambda h: decisions.issue(h, request, signed, ctx), known=current
+            )
+        except refusals.Refusal as refusal:  # another request used the notice meanwhile
+            await self._announce_refusal(request.user_id, refusal, ctx)
+            raise
+        log.info("certificate issued", serial=signed.serial_number, user_id=request.user_id)
+        return Issued(cert, recorded)
+
+    async def issue_pkcs12(
+        self, request: IssueRequest, algorithm: KeyAlgorithm, password: str, ctx: Context
+    ) -> Issued:
+        """A key pair made here, answered once as a password-protected PKCS#12 (CT-01)."""
+        key: PrivateKey = new_key(algorithm)
+        issued = await self.issue(request, key.public_key(), KeyOrigin.GENERATED, ctx)
+        bundle = self.keeper.authority.pkcs12(request.user_id, key, issued.certificate, password)
+        return Issued(issued.certificate, issued.recorded, bundle)
+
+    def ours(self, presented: x509.Certificate) -> bool:
+        """Whether this CA signed ``presented``."""
+        try:
+            presented.verify_directly_issued_by(self.keeper.authority.certificate)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
+    async def renew(
+        self,
+        presented: x509.Certificate,
+        proof: tuple[bytes, bytes] | None,
+        public_key: object,
+        ctx: Context,
+    ) -> Issued:
+        """A new certificate for one that expires within 30 days (CT-05). ``proof`` is a
+        signature by the presented certificate's key over the new CSR; ``None`` when the
+        gateway has already checked possession in its TLS handshake."""
+        if not self.ours(presented):
+            raise refusals.UnknownCertificate()
+        if proof is not None and not proves_possession(presented, *proof):
+            raise refusals.NotPermitted("現在のクライアント証明書の鍵による署名を確認できません。")
+        serial = serial_hex(presented.serial_number)
+        owner = await self.store.holder_of(serial)
+        if owner is None or owner[0] != self.realm:
+            raise refusals.UnknownCertificate()
+        holder_id = self._id(owner[1])
+        current = await self.store.holders.load(holder_id)
+        try:
+            old = decisions.renewable(current.state, serial, ctx.now)
+        except refusals.Refusal as refusal:
+            await self._announce_refusal(owner[1], refusal, ctx)
+            raise
+        holding = Holding(owner[1], old.management_number, old.email)
+        cert, signed = await self._sign(public_key, holding, KeyOrigin.CSR, ctx)
+        recorded = await self.store.holders.update(
+            holder_id, lambda h: decisions.renew(h, serial, signed, ctx), known=current
+        )
+        log.info("certificate renewed", serial=signed.serial_number, previous=serial)
+        return Issued(cert, recorded)
+
+    async def revoke(self, serial: str, reason: RevocationReason, ctx: Context) -> Certificate:
+        """Support or the back office revokes a certificate (CT-08); the handler of its
+        ``CertRevoked`` puts it on a new CRL."""
+        holder = await self._holder_of(serial)
+        return await self.store.holders.update(
+            holder, lambda h: decisions.revoke(h, serial, reason, ctx)
+        )
+
+    async def verify(self, presented: x509.Certificate, now: datetime) -> Verified:
+        """valid, expired, revoked or unknown (CT-08) for a certificate someone presents."""
+        if not self.ours(presented):
+            return Verified(CertStatus.UNKNOWN, None)
+        serial = serial_hex(presented.serial_number)
+        status, revoked = await self.status(serial, now)
+        return Verified(
+            status, serial, presented.not_valid_after_utc, revoked[0] if revoked else None
+        )
+
+    async def status(
+        self, serial: str, now: datetime
+    ) -> tuple[CertStatus, tuple[datetime, RevocationReason] | None]:
+        """A serial's status, and when and why it was revoked (OCSP, verification)."""
+        owner = await self.store.holder_of(serial)
+        if owner is None or owner[0] != self.realm:
+            return CertStatus.UNKNOWN, None
+        holder = await self.store.holders.get(self._id(owner[1]))
+        cert = holder.certificate(serial) if holder is not None else None
+        if cert is None:
+            return CertStatus.UNKNOWN, None
+        if cert.revoked_at is not None and cert.revocation_reason is not None:
+            return CertStatus.REVOKED, (cert.revoked_at, cert.revocation_reason)
+        return cert.status(now), None
+
+    async def _holder_of(self, serial: str) -> str:
+        owner = await self.store.holder_of(serial)
+        if owner is None or owner[0] != self.realm:
+            raise refusals.UnknownCertificate()
+        return self._id(owner[1])
+
+    async def _sign(
+        self, public_key: object, holding: Holding, origin: KeyOrigin, ctx: Context
+    ) -> tuple[x509.Certificate, Signed]:
+        not_before, not_after = validity(ctx.now)
+        serial = x509.random_serial_number()
+        cert = self.keeper.authority.sign(public_key, holding, serial, not_before, not_after)
+        signed = Signed(
+            serial_number=serial_hex(serial),
+            fingerprint_sha256=fingerprint(cert),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            key_origin=origin,
+        )
+        await self.store.claim_serial(
+            signed.serial_number, self.realm, holding.user_id, signed.not_after
+        )
+        return cert, signed
+
+    async def _announce_refusal(
+        self, user_id: str, refusal: refusals.Refusal, ctx: Context
+    ) -> None:
+        event = decisions.rejected(user_id, refusal, ctx)
+        if event is None:
+            return
+        try:
+            await self.publisher.publish([event])
+        except Exception as err:  # the refusal stands; only its announcement is lost
+            log.warning("refusal not announced", reason=type(err).__name__, user_id=user_id)

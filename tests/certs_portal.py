@@ -1,0 +1,173 @@
+"""`kihonet`'s CA for the tests of seed 001: certs' app in this process with a clock the test
+moves, notify as a real process mailing through Mailpit, and users who make their own keys
+and CSRs with ``cryptography``, as a browser's certificate tool would."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from harness import CA_KEY_PASSPHRASE, PROVISIONING, PROVISIONING_TOKEN, Infra, Namespace
+from mail_catchers import Mailpit
+
+from servicekit.clock import ManualClock, SystemClock
+from services.certs.app import create_app
+from services.certs.settings import CertsSettings
+
+REALM = "kihonet"
+BASE = f"/v1/realms/{REALM}"
+
+Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def new_key(kind: str = "ec") -> Key:
+    if kind == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def csr_of(key: Key) -> x509.CertificateSigningRequest:
+    """A CSR as a user's tool makes it; its subject is the CA's to set (CT-03)."""
+    subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "my pc")])
+    return x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+
+
+def pem_of(csr: x509.CertificateSigningRequest) -> str:
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def signature(key: Key, data: bytes) -> str:
+    """Proof of possession (CT-05): the current key signs the new CSR's DER."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        signed = key.sign(data, ec.ECDSA(hashes.SHA256()))
+    else:
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        signed = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signed).decode()
+
+
+def new_user_id() -> str:
+    return "U" + uuid.uuid4().hex[:6].upper()
+
+
+@dataclass
+class Holder:
+    """One kihonet user: the notice's fields as the user types them, and the keys it holds."""
+
+    user_id: str
+    kihonet_code: str = "12345678"
+    management_number: str = field(default_factory=lambda: "MG" + uuid.uuid4().hex[:8].upper())
+    year: int = 0
+    branch_number: str = "001"
+    email: str = field(default_factory=lambda: f"cert-{uuid.uuid4().hex[:12]}@example.jp")
+
+    def fields(self, **changes: Any) -> dict[str, Any]:
+        typed = {
+            "kihonet_code": self.kihonet_code,
+            "management_number": self.management_number,
+            "user_id": self.user_id,
+            "year": str(self.year),
+            "branch_number": self.branch_number,
+            "email": self.email,
+        }
+        return typed | changes
+
+
+@dataclass
+class CertPortal:
+    app: Any
+    clock: ManualClock
+    mail: Mailpit
+    client: httpx.AsyncClient
+
+    async def notice(
+        self, holder: Holder, *, issued_on: date | None = None, reason: str | None = None
+    ) -> dict[str, Any]:
+        """The back office records the notice; the holder learns its 年 and 枝番 from it."""
+        body: dict[str, Any] = {
+            "kihonet_code": holder.kihonet_code,
+            "management_number": holder.management_number,
+            "user_id": holder.user_id,
+        }
+        if issued_on is not None:
+            body["issued_on"] = issued_on.isoformat()
+        if reason is not None:
+            body["reason"] = reason
+        answer = await self.client.post(f"{BASE}/notices", json=body, headers=PROVISIONING)
+        assert answer.status_code == 201, answer.text
+        notice: dict[str, Any] = answer.json()
+        holder.year, holder.branch_number = notice["year"], notice["branch_number"]
+        return notice
+
+    async def issue(self, holder: Holder, key: Key, **changes: Any) -> httpx.Response:
+        body = holder.fields(**changes) | {"csr": pem_of(csr_of(key))}
+        return await self.client.post(f"{BASE}/certificates", json=body)
+
+    async def issued(self, holder: Holder, key: Key | None = None) -> tuple[Key, dict[str, Any]]:
+        """A notice registered and a certificate issued with it: the key and the answer."""
+        key = key or new_key()
+        if not holder.year:
+            await self.notice(holder)
+        answer = await self.issue(holder, key)
+        assert answer.status_code == 201, answer.text
+        return key, dict(answer.json())
+
+    async def renew(self, key: Key, certificate: str, new: Key) -> httpx.Response:
+        csr = csr_of(new)
+        body = {
+            "csr": pem_of(csr),
+            "certificate": certificate,
+            "signature": signature(key, csr.public_bytes(serialization.Encoding.DER)),
+        }
+        return await self.client.post(f"{BASE}/certificates/renew", json=body)
+
+    async def revoke(self, serial: str, reason: str = "key_compromise") -> httpx.Response:
+        return await self.client.post(
+            f"{BASE}/certificates/{serial}/revoke", json={"reason": reason}, headers=PROVISIONING
+        )
+
+    async def status(self, certificate: str) -> str:
+        answer = await self.client.post(
+            f"{BASE}/certificates/verify", json={"certificate": certificate}
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["status"])
+
+
+def settings_for(infra: Infra, ns: Namespace, **overrides: Any) -> CertsSettings:
+    return CertsSettings(
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        kafka_topic_prefix=ns.topic_prefix,
+        mongodb_database=ns.database("certs"),
+        ca_key_passphrase=CA_KEY_PASSPHRASE,  # type: ignore[arg-type]
+        provisioning_token=PROVISIONING_TOKEN,  # type: ignore[arg-type]
+        outbox_poll_seconds=0.2,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def cert_portal(
+    infra: Infra, ns: Namespace, clock: ManualClock | None = None, **overrides: Any
+) -> AsyncIterator[CertPortal]:
+    """Certs in this process on the test's namespace; a notify started by the test beside it
+    mails what certs publishes."""
+    clock = clock or ManualClock(SystemClock().now())
+    app = create_app(settings_for(infra, ns, **overrides), clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://certs.test", timeout=60
+        ) as client:
+            yield CertPortal(app, clock, Mailpit(infra.mailpit_url), client)

@@ -1,0 +1,98 @@
+"""The gateway for the tests: real nginx from ``deploy/local/gateway.py`` on free ports and a
+folder of the test's own, real curl and openssl as clients, and an upstream that echoes the
+headers it receives, so a test can see exactly what a service would be told."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from harness import REPO, free_port
+
+GATEWAY_SECRET = "test-gateway-secret"
+
+
+def gateway_module() -> ModuleType:
+    """``deploy/local/gateway.py`` (a script's folder, not a package), loaded once."""
+    if "gateway" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "gateway", REPO / "deploy" / "local" / "gateway.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["gateway"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["gateway"]
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers every request with the headers it received, as JSON."""
+
+    def _echo(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _echo
+
+    def log_message(self, format: str, *args: Any) -> None:
+        del format, args
+
+
+@contextmanager
+def echo_server() -> Iterator[str]:
+    """An upstream on a free port; yields its host:port."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def running_gateway(run_dir: Path, upstreams: dict[str, str]) -> Iterator[Any]:
+    """nginx on two free ports (the portals', and kihonet's with mTLS), stopped afterwards."""
+    module = gateway_module()
+    gateway = module.Gateway(run_dir, free_port(), free_port(), upstreams, GATEWAY_SECRET)
+    gateway.start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def curl(gateway: Any, url: str, *args: str) -> tuple[int, dict[str, str], str]:
+    """One request with curl, trusting the gateway's local CA: status, headers, body."""
+    done = subprocess.run(
+        ["curl", "-sS", "-i", "--max-time", "20", "--cacert", str(gateway.trust_file), *args, url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return 0, {}, done.stderr
+    head, _, body = done.stdout.replace("\r\n", "\n").partition("\n\n")
+    lines = head.splitlines()
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body

@@ -1,0 +1,250 @@
+"""The gateway (GW-01..GW-05, CT-09): real nginx in front of identity and certs as processes,
+curl and openssl as the clients. Notify's and audit's places are taken by an upstream that
+echoes the headers it receives, so the tests see what a service is told."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of
+from cryptography.hazmat.primitives import serialization
+from gateway_harness import GATEWAY_SECRET, curl, echo_server, running_gateway
+from harness import PROVISIONING, Infra, ServiceProcess, running_service
+from identity_client import NOTIFY_PUBLIC, ready_admin
+
+pytestmark = pytest.mark.integration
+
+FORGED = {
+    "X-User-Id": "forged-user",
+    "X-Role": "support",
+    "X-Org-Id": "forged-org",
+    "X-Realm": "demo",
+    "X-Permissions": '{"all":true}',
+    "X-Otp-Verified": "true",
+    "X-Auth-User-Id": "forged-user",
+    "X-Auth-Role": "support",
+    "X-Client-Certificate": "forged",
+    "X-Client-Serial": "01",
+    "X-Gateway-Secret": GATEWAY_SECRET,
+}
+
+
+@dataclass(frozen=True)
+class Stack:
+    gateway: Any
+    identity: ServiceProcess
+    certs: ServiceProcess
+
+
+@pytest.fixture(scope="module")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    logs = tmp_path_factory.mktemp("gateway")
+    with ExitStack() as stack:
+        identity, _ = stack.enter_context(
+            running_service("identity", infra, logs, notify_public_key=NOTIFY_PUBLIC)
+        )
+        certs, _ = stack.enter_context(
+            running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
+        )
+        echo = stack.enter_context(echo_server())
+        upstreams = {
+            "identity": f"127.0.0.1:{identity.port}",
+            "certs": f"127.0.0.1:{certs.port}",
+            "notify": echo,
+            "audit": echo,
+            "enroll": echo,
+        }
+        gateway = stack.enter_context(running_gateway(logs / "nginx", upstreams))
+        yield Stack(gateway, identity, certs)
+
+
+def issued_files(stack: Stack, tmp: Path) -> tuple[dict[str, Any], list[str]]:
+    """A certificate issued through the gateway, and curl's arguments to present it."""
+    holder = Holder(new_user_id())
+    notice = httpx.post(
+        f"{stack.certs.url}/v1/realms/kihonet/notices",
+        json={
+            "kihonet_code": holder.kihonet_code,
+            "management_number": holder.management_number,
+            "user_id": holder.user_id,
+        },
+        headers=PROVISIONING,
+        timeout=30,
+    )
+    holder.year = notice.json()["year"]
+    key = new_key()
+    body = json.dumps(holder.fields() | {"csr": pem_of(csr_of(key))})
+    status, _, answer = curl(
+        stack.gateway,
+        f"{stack.gateway.url}/v1/realms/kihonet/certificates",
+        "-X", "POST", "-H", "content-type: application/json", "--data", body,
+    )  # fmt: skip
+    assert status == 201, answer
+    issued: dict[str, Any] = json.loads(answer)
+    name = uuid.uuid4().hex[:8]
+    (tmp / f"{name}.pem").write_text(issued["certificate"])
+    (tmp / f"{name}.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return issued, ["--cert", str(tmp / f"{name}.pem"), "--key", str(tmp / f"{name}.key")]
+
+
+def let_in(status: int, body: str) -> bool:
+    """Identity answered (its problems name the ``instance``); not the gateway's refusal."""
+    return status != 0 and "CLIENT_CERTIFICATE_REQUIRED" not in body and '"instance"' in body
+
+
+def test_gw_01_gw_05_routes_by_path_over_tls_with_the_security_headers(stack: Stack) -> None:
+    gw = stack.gateway
+    status, headers, body = curl(gw, f"{gw.url}/v1/ca/certificate")
+    assert status == 200 and "BEGIN CERTIFICATE" in body  # certs
+    status, headers, body = curl(gw, f"{gw.url}/v1/sessions/current")
+    assert status == 401 and json.loads(body)["instance"] == "/v1/sessions/current"  # identity
+    assert headers["server"] == "nginx", "no versions, no uvicorn (GW-05)"
+    assert headers["strict-transport-security"].startswith("max-age=")
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    status, headers, body = curl(gw, f"{gw.url}/nowhere")
+    assert status == 404 and headers["content-type"].startswith("application/problem+json")
+    assert json.loads(body)["code"] == "NOT_FOUND"
+    assert headers["strict-transport-security"], "the gateway's own answers carry them too"
+
+
+def test_gw_02_protected_paths_need_a_session_and_forged_headers_never_reach_a_service(
+    stack: Stack,
+) -> None:
+    gw = stack.gateway
+    path = "/v1/realms/demo/orgs/0123/access-history/preview"
+    forged = [arg for name, value in FORGED.items() for arg in ("-H", f"{name}: {value}")]
+    status, _, body = curl(gw, f"{gw.url}{path}", *forged)
+    assert status == 401 and json.loads(body)["code"] == "SESSION_EXPIRED"
+
+    token, org = ready_admin(stack.identity.url)
+    status, _, body = curl(gw, f"{gw.url}{path}", "-H", f"Authorization: Bearer {token}", *forged)
+    assert status == 200, body
+    seen = json.loads(body)
+    assert seen["x-org-id"] == org["org_id"] and seen["x-role"] == "admin"
+    assert seen["x-user-id"] == org["admin_user_id"] and seen["x-realm"] == "demo"
+    assert seen["x-otp-verified"] == "false" and seen["x-permissions"] == "{}"
+    for name in ("x-client-certificate", "x-client-serial", "x-gateway-secret", "x-auth-user-id"):
+        assert name not in seen, name
+
+    open_path = "/v1/realms/demo/templates/otp/preview"
+    status, _, body = curl(gw, f"{gw.url}{open_path}", *forged)
+    assert status == 200
+    seen = json.loads(body)
+    assert not {name.lower() for name in FORGED} & set(seen), seen
+
+
+def test_gw_03_ct_09_kihonet_needs_our_certificate_and_a_revocation_holds_within_60_seconds(
+    stack: Stack, tmp_path: Path
+) -> None:
+    gw = stack.gateway
+    issued, presented = issued_files(stack, tmp_path)
+    where = f"{gw.kihonet_url}/v1/sessions/current"
+    assert let_in(*curl(gw, where, *presented)[::2])
+    status, _, body = curl(gw, where)
+    assert status == 403 and json.loads(body)["code"] == "CLIENT_CERTIFICATE_REQUIRED"
+    status, _, body = curl(gw, f"{gw.url}/v1/realms/kihonet/orgs/x", *presented)
+    assert status == 403, "kihonet is not served on the other portals' server"
+    status, _, body = curl(
+        gw, f"{gw.kihonet_url}/v1/realms/kihonet/templates/otp/preview", *presented
+    )
+    seen = json.loads(body)
+    assert int(seen["x-client-serial"], 16) == int(issued["serial_number"], 16)
+    assert "x-client-certificate" not in seen and "x-gateway-secret" not in seen, (
+        "only certs' renewal hears the certificate and the secret"
+    )
+
+    # Other realms' server never asks for a certificate (GW-03).
+    handshake = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{gw.port}", "-CAfile", str(gw.trust_file)],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    ).stdout
+    assert "No client certificate CA names sent" in handshake
+
+    # An open connection survives the revocation; new ones are refused within 60 seconds.
+    tls = ssl.create_default_context(cafile=str(gw.trust_file))
+    tls.load_cert_chain(presented[1], presented[3])
+    kept = http.client.HTTPSConnection("127.0.0.1", gw.kihonet_port, context=tls, timeout=20)
+    try:
+        assert asked(kept) == 401, "identity answered: no session"
+        revoked = httpx.post(
+            f"{stack.certs.url}/v1/realms/kihonet/certificates/{issued['serial_number']}/revoke",
+            json={"reason": "key_compromise"},
+            headers=PROVISIONING,
+            timeout=30,
+        )
+        assert revoked.status_code == 200, revoked.text
+        started = time.monotonic()
+        while let_in(*curl(gw, where, *presented)[::2]):
+            assert time.monotonic() - started < 60, "a revoked certificate still let in"
+            time.sleep(1)
+        status, _, body = curl(gw, where, *presented)
+        assert status == 403 and json.loads(body)["code"] == "CLIENT_CERTIFICATE_REQUIRED"
+        socket_before = kept.sock
+        assert asked(kept) == 401 and kept.sock is socket_before, "the open one was not dropped"
+    finally:
+        kept.close()
+
+
+def asked(connection: http.client.HTTPSConnection) -> int:
+    """One request on a connection kept open (http.client never reconnects on its own)."""
+    connection.request("GET", "/v1/sessions/current")
+    answer = connection.getresponse()
+    answer.read()
+    return answer.status
+
+
+def test_ct_05_renewal_through_the_gateway_is_proven_by_its_mtls_and_a_forged_one_is_not(
+    stack: Stack, tmp_path: Path
+) -> None:
+    gw = stack.gateway
+    _, presented = issued_files(stack, tmp_path)
+    csr = json.dumps({"csr": pem_of(csr_of(new_key()))})
+    renew = "/v1/realms/kihonet/certificates/renew"
+    args = ("-X", "POST", "-H", "content-type: application/json", "--data", csr)
+    status, _, body = curl(gw, f"{gw.kihonet_url}{renew}", *presented, *args)
+    assert status == 409 and json.loads(body)["code"] == "RENEWAL_NOT_OPEN", body
+    forged = ("-H", f"X-Gateway-Secret: {GATEWAY_SECRET}", "-H", "X-Client-Certificate: x")
+    status, _, body = curl(gw, f"{gw.url}{renew}", *args, *forged)
+    assert status == 403 and json.loads(body)["code"] == "FORBIDDEN", body
+
+
+def test_gw_04_logins_are_limited_per_address_with_a_problem_json_429(stack: Stack) -> None:
+    gw = stack.gateway
+    login = json.dumps({"login_id": "XA3nobody", "password": "wrong-password"})
+    answers = [
+        curl(gw, f"{gw.url}/v1/realms/demo/login", "-X", "POST", "-H",
+             "content-type: application/json", "--data", login)
+        for _ in range(12)
+    ]  # fmt: skip
+    statuses = [status for status, _, _ in answers]
+    assert 401 in statuses, "the first ones reach identity"
+    limited = [(h, b) for s, h, b in answers if s == 429]
+    assert limited, statuses
+    headers, body = limited[0]
+    assert headers["content-type"].startswith("application/problem+json")
+    assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
