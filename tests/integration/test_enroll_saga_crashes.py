@@ -17,7 +17,7 @@ import httpx
 import pytest
 from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually, read_topic
 from identity_client import bearer, create_support_operator, log_in, signed_in, token_of
-from kencom_signup import PASSWORD, Person
+from kencom_signup import EASY_CHALLENGES, PASSWORD, Person
 from kencom_signup import new_insurer as insurer
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
@@ -34,7 +34,7 @@ class Stack:
     """Identity and enroll as processes on one namespace; the links read from enroll's events."""
 
     def __init__(self, services: Any, mongo: Mongo, ns: Namespace) -> None:
-        self.identity: ServiceProcess = services("identity")
+        self.identity: ServiceProcess = services("identity", **EASY_CHALLENGES)
         self.enroll: ServiceProcess = services(
             "enroll", identity_url=self.identity.url, notify_public_key=PUBLIC_KEY
         )
