@@ -143,7 +143,7 @@ def test_gw_02_protected_paths_need_a_session_and_forged_headers_never_reach_a_s
     seen = json.loads(body)
     assert seen["x-org-id"] == org["org_id"] and seen["x-role"] == "admin"
     assert seen["x-user-id"] == org["admin_user_id"] and seen["x-realm"] == "demo"
-    assert seen["x-otp-verified"] == "false" and seen["x-permissions"] == "{}"
+    assert seen["x-otp-verified"] == "false" and seen["x-permissions"] == "null"
     for name in ("x-client-certificate", "x-client-serial", "x-gateway-secret", "x-auth-user-id"):
         assert name not in seen, name
 
