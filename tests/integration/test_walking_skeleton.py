@@ -23,7 +23,8 @@ from pymongo import AsyncMongoClient
 pytestmark = pytest.mark.integration
 
 SERVICES = ("identity", "notify", "certs", "audit", "enroll")
-BURST = 1000
+#: 500 organisations are 1,000 events: long enough to kill a process in the middle of them.
+BURST = 500
 #: Creating an organisation commits UserCreated and InitialPasswordIssued for its admin.
 EVENTS_PER_ORG = 2
 
