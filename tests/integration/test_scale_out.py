@@ -24,6 +24,7 @@ import httpx
 import pytest
 from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
 from identity_client import bearer, support_session
+from mail_catchers import MailWatch
 from pymongo import AsyncMongoClient
 
 from contracts import generate_keypair
@@ -106,6 +107,8 @@ async def test_x_16_two_replicas_each_killed_mid_burst_lose_nothing_and_double_n
     records = mongo[ns.database("audit")]["access_records"]
 
     front = Replicas(identity)
+    watch = MailWatch(infra.mailpit_url, domain)
+    watching = asyncio.create_task(watch.run())
     running = asyncio.create_task(burst(front, support, domain))
     await eventually(lambda: _at_least(records, BURST_EVENTS // 4), timeout=120, interval=0.05)
     assert not running.done(), "the kills come mid-burst"
@@ -123,7 +126,12 @@ async def test_x_16_two_replicas_each_killed_mid_burst_lose_nothing_and_double_n
     expected = {e["event_id"] for e in events}
     await eventually(lambda: _all_recorded(records, expected), timeout=90)
 
-    mailed = await eventually(lambda: _mails_of(infra, domain, MEMBERS), timeout=90)
+    outcomes = mongo[ns.database("notify")]["delivery_outcomes"]
+    await eventually(lambda: _at_least(outcomes, MEMBERS), timeout=90)  # no mail is still due
+    await eventually(lambda: len(watch.by_recipient()) >= MEMBERS, timeout=30)
+    watching.cancel()
+    await watch.poll()
+    mailed = watch.by_recipient()
     assert sorted(mailed) == sorted(f"m{i}@{domain}" for i in range(MEMBERS))
     assert {to: ids for to, ids in mailed.items() if len(set(ids)) != 1} == {}, (
         "every member got one mail: one Message-ID each (a resend after the kill is the same)"
@@ -171,22 +179,3 @@ async def _empty(collection: Any) -> bool:
 async def _all_recorded(records: Any, expected: set[str]) -> bool:
     found = {d["_id"] async for d in records.find({}, {"_id": 1})}
     return expected <= found
-
-
-def _mails_of(infra: Infra, domain: str, count: int) -> dict[str, list[str]] | None:
-    """Every mail Mailpit holds for the test's domain, by recipient: the Message-IDs."""
-    found: dict[str, list[str]] = defaultdict(list)
-    start = 0
-    while True:
-        page = httpx.get(
-            f"{infra.mailpit_url}/api/v1/search",
-            params={"query": f"to:{domain}", "start": start, "limit": 500},
-            timeout=30,
-        ).json()
-        for message in page["messages"]:
-            for to in message["To"]:
-                found[to["Address"]].append(message["MessageID"])
-        start += len(page["messages"])
-        if not page["messages"] or start >= page["messages_count"]:
-            break
-    return found if len(found) >= count else None
