@@ -165,25 +165,31 @@ class MailWatch:
         self.domain = domain
         self.seen: dict[str, dict[str, Any]] = {}
 
-    async def poll(self) -> None:
+    async def poll(self, newest: int | None = None) -> None:
+        """Keep every mail Mailpit holds for the domain, or only its ``newest`` (one cheap page,
+        enough when fewer than that arrive between two polls)."""
         async with httpx.AsyncClient(timeout=60) as client:
             start = 0
             while True:
                 page = (
                     await client.get(
                         f"{self.mailpit_url}/api/v1/search",
-                        params={"query": f"to:{self.domain}", "start": start, "limit": 500},
+                        params={
+                            "query": f"to:{self.domain}",
+                            "start": start,
+                            "limit": newest or 500,
+                        },
                     )
                 ).json()
                 self.seen.update((m["ID"], m) for m in page["messages"])
                 start += len(page["messages"])
-                if not page["messages"] or start >= page["messages_count"]:
+                if newest or not page["messages"] or start >= page["messages_count"]:
                     return
 
-    async def run(self, interval: float = 0.3) -> None:
+    async def run(self, interval: float = 0.3, newest: int | None = None) -> None:
         """Poll until cancelled."""
         while True:
-            await self.poll()
+            await self.poll(newest)
             await asyncio.sleep(interval)
 
     def by_recipient(self) -> dict[str, list[str]]:
