@@ -54,23 +54,6 @@ class PreviewOut(BaseModel):
     notes: list[str]
 
 
-class ExportJobOut(BaseModel):
-    """ファイル作成状況: ``running`` (rows read so far), ``ready`` (rows, bytes, the file's
-    name), ``no_data``, ``failed`` (ask again), ``downloaded``."""
-
-    export_id: str
-    state: str
-    rows_read: int
-    rows: int | None
-    size: int | None
-    filename: str | None
-    encoding: str
-
-    @classmethod
-    def of(cls, status: JobStatus) -> "ExportJobOut":
-        return cls(**status.__dict__)
-
-
 # Dependencies are ``async def``: FastAPI would run a plain ``def`` one in a worker thread.
 
 
@@ -179,10 +162,10 @@ def router(
         status_code=202,
         responses={403: {"description": "FORBIDDEN"}},
     )
-    async def start_export(request: Authorised) -> ExportJobOut:
+    async def start_export(request: Authorised) -> JobStatus:
         with refusals():
             exports.clip(request)  # a refused period is refused now, not in the job
-        return ExportJobOut.of(await jobs.start(request))
+        return await jobs.start(request)
 
     @api.get(
         "/realms/{realm}/orgs/{org_id}/access-history/exports/{export_id}",
@@ -191,10 +174,10 @@ def router(
     )
     async def export_status(
         token: Token, realm: RealmName, org_id: OrgId, export_id: str
-    ) -> ExportJobOut:
+    ) -> JobStatus:
         await require_reader(token, realm, org_id)
         with refusals():
-            return ExportJobOut.of(await jobs.status(realm, org_id, export_id))
+            return await jobs.status(realm, org_id, export_id)
 
     @api.get(
         "/realms/{realm}/orgs/{org_id}/access-history/exports/{export_id}/file",

@@ -24,10 +24,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
+from pydantic import BaseModel, ConfigDict
 from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -59,13 +59,15 @@ class ExportNotReady(Exception):
     """The file is still being made (or its job failed): the progress says which."""
 
 
-@dataclass(frozen=True)
-class JobStatus:
-    """What the progress page shows."""
+class JobStatus(BaseModel):
+    """ファイル作成状況, what the progress page shows: ``running`` (the rows read so far),
+    ``ready`` (rows, bytes, the file's name), ``no_data``, ``failed`` (ask again) or
+    ``downloaded``."""
+
+    model_config = ConfigDict(frozen=True)
 
     export_id: str
     state: str
-    """``running``, ``ready``, ``no_data``, ``failed`` or ``downloaded``."""
     rows_read: int
     rows: int | None
     size: int | None
