@@ -14,13 +14,12 @@ import httpx
 import pytest
 from harness import (
     PROVISIONING,
-    PROVISIONING_TOKEN,
     Infra,
     Namespace,
     ServiceProcess,
     eventually,
 )
-from identity_client import bearer, create_user, ready_admin, signed_in
+from identity_client import bearer, create_user, identity_settings, ready_admin, signed_in
 from pymongo import AsyncMongoClient
 
 from contracts import Actor, ActorKind
@@ -29,7 +28,6 @@ from servicekit.store import VersionedStore
 from services.identity.app import create_app
 from services.identity.domain import accounts
 from services.identity.domain.users import User, user_aggregate_id
-from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.integration
@@ -68,15 +66,7 @@ async def test_id_sess_01_a_change_committed_alone_still_ends_the_users_sessions
 @asynccontextmanager
 async def replica(infra: Infra, ns: Namespace, clock: ManualClock) -> AsyncIterator[Any]:
     """One identity replica in this process, on the namespace's database, on ``clock``."""
-    settings = IdentitySettings(
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        mongodb_uri=infra.mongodb_uri,
-        kafka_topic_prefix=ns.topic_prefix,
-        mongodb_database=ns.database("identity"),
-        provisioning_token=PROVISIONING_TOKEN,
-        consumers=False,
-    )
-    app = create_app(settings, clock)
+    app = create_app(identity_settings(infra, ns, consumers=False), clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
