@@ -11,7 +11,8 @@ Time is cut into terms of ``term`` seconds; the lease of term ``n`` is the docum
 and whoever inserts it first holds it (E11000 tells the others). The holder of term ``n`` claims
 term ``n + 1`` while ``n`` runs, so a live holder keeps the outbox for as long as it lives, and
 the others learn in one read per term that they do not hold it. A holder that dies (SIGKILL)
-has at most claimed the next term: another replica takes over within two terms.
+has at most claimed the next term: another replica takes over within two terms. One that stops
+gracefully releases its terms, and the next replica takes over at once.
 
 What the lease cannot prevent: a holder stalled for longer than a whole term (its event loop
 blocked, its host paused) may finish a pass after another relay took the next term, and that
@@ -69,6 +70,14 @@ class RelayLease:
             await self.collection.delete_many({"_id": {"$lt": current - 1}})
         HOLDING.set(1 if holds else 0)
         return holds
+
+    async def release(self) -> None:
+        """Give up the terms this replica holds, as its process stops (SIGTERM): a replica
+        started next takes the outbox at once instead of two terms later. A read of a small
+        collection, once per process."""
+        await self.collection.delete_many({"holder": self.holder})
+        self._known.clear()
+        HOLDING.set(0)
 
     async def _claim(self, term: int) -> bool:
         known = self._known.get(term)

@@ -101,6 +101,13 @@ class OutboxRelay:
         """Relay until cancelled. A pass that fails (Kafka or the database away, even when the
         process starts) is logged and tried again after back-off, and the relay reports itself
         unhealthy until a pass succeeds; commits written meanwhile wait in the outbox."""
+        try:
+            await self._relay()
+        finally:  # stopped (cancelled): the next replica need not wait for the lease's terms
+            with contextlib.suppress(Exception):
+                await self.lease.release()
+
+    async def _relay(self) -> None:
         backoff = Backoff(self.poll_seconds, MAX_BACKOFF_SECONDS)
         while True:
             self._wakeup.clear()  # a commit from here on wakes the next pass at once

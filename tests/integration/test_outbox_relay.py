@@ -200,6 +200,18 @@ async def test_x_16_a_killed_holders_lease_passes_to_another_replica_within_two_
     assert await b.held(), "and keeps it"
 
 
+async def test_x_16_a_stopped_holder_releases_the_lease_to_the_next_replica_at_once(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    clock = ManualClock()
+    a, b = (RelayLease(db["outbox_leases"], clock, holder=h) for h in ("a", "b"))
+    assert await a.held() and not await b.held()
+    await a.release()  # its process stops gracefully
+    b = RelayLease(db["outbox_leases"], clock, holder="b")  # the replica started next
+    assert await b.held()
+    assert not await a.held()
+
+
 async def test_x_16_relays_of_two_replicas_running_together_publish_each_event_once(
     infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
 ) -> None:
