@@ -95,7 +95,7 @@ async def burst(identity: Replicas, support: str, domain: str) -> list[str]:
     return locked
 
 
-@pytest.mark.timeout(600)  # about 1.5 minutes on a quiet 2-core machine, 3 under load 10
+@pytest.mark.timeout(600)  # 2 minutes on the 2-core machine at load 2-6, 3 at load 10
 async def test_x_16_two_replicas_each_killed_mid_burst_lose_nothing_and_double_nothing(
     services: Any, infra: Infra, ns: Namespace, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
