@@ -43,7 +43,7 @@ PIECE_BYTES: Final = 1 << 20
 STALE: Final = timedelta(seconds=30)
 #: How long a finished file waits for its download.
 KEPT: Final = timedelta(days=1)
-#: How often a running job writes its progress (and so its heartbeat).
+#: How often a running job writes its heartbeat and its progress.
 BEAT: Final = timedelta(seconds=1)
 
 
@@ -110,9 +110,12 @@ class ExportJobs:
             job["state"] = "failed"  # its replica died; nobody will finish it
         return _status(job)
 
-    async def take(self, realm: str, org_id: str, export_id: str) -> tuple[JobStatus, Any]:
+    async def take(
+        self, realm: str, org_id: str, export_id: str
+    ) -> tuple[JobStatus, AsyncIterator[bytes]]:
         """The finished file, once: its status and its bytes, piece by piece."""
-        status = await self.status(realm, org_id, export_id)
+        job = await self._job(realm, org_id, export_id)
+        status = _status(job)
         if status.state == "downloaded":
             raise ExportGone()
         if status.state != "ready":
@@ -121,7 +124,6 @@ class ExportJobs:
             await self.downloads.insert_one({"_id": export_id, "at": self.clock.now()})
         except DuplicateKeyError:
             raise ExportGone() from None
-        job = await self._job(realm, org_id, export_id)
         return status, self._pieces(export_id, int(job["pieces"]))
 
     async def purge(self) -> int:
@@ -136,36 +138,45 @@ class ExportJobs:
         return len(old)
 
     async def stop(self) -> None:
-        """Cancel the jobs still running (the process is stopping; they show as failed)."""
+        """Cancel the jobs still running (the process is stopping): their heartbeat stops, and
+        they show as failed once it is :data:`STALE`."""
         for task in list(self._running):
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _make(self, export_id: str, request: ExportRequest) -> None:
-        beat = self.clock.now()
+        heart = asyncio.create_task(self._heartbeat(export_id))
+        try:
+            await self._made(export_id, request)
+        except Exception:  # logged and shown; the portal user asks again
+            log.exception("export job failed", export_id=export_id)
+            await self._set(export_id, state="failed")
+        finally:
+            heart.cancel()
+
+    async def _heartbeat(self, export_id: str) -> None:
+        """Every :data:`BEAT` while the job runs, however long the database takes to give a
+        batch (a scan for a small organisation's records may find none for a while)."""
+        while True:
+            await asyncio.sleep(BEAT.total_seconds())
+            await self._set(export_id, beat_at=self.clock.now())
+
+    async def _made(self, export_id: str, request: ExportRequest) -> None:
+        shown = self.clock.now()
 
         async def progress(rows_read: int) -> None:
-            nonlocal beat
-            if self.clock.now() - beat >= BEAT:
-                beat = self.clock.now()
-                await self._set(export_id, rows_read=rows_read, beat_at=beat)
+            nonlocal shown
+            if self.clock.now() - shown >= BEAT:
+                shown = self.clock.now()
+                await self._set(export_id, rows_read=rows_read)
 
         try:
             download = await self.exports.prepare(request, progress)
         except NoData:
             await self._set(export_id, state="no_data")
             return
-        except Exception:
-            log.exception("export job failed", export_id=export_id)
-            await self._set(export_id, state="failed")
-            raise
         rows = download.spool.count
-        try:
-            pieces, size = await self._store(export_id, download)
-        except Exception:
-            log.exception("export job failed", export_id=export_id)
-            await self._set(export_id, state="failed")
-            raise
+        pieces, size = await self._store(export_id, download)
         await self._set(
             export_id,
             state="ready",
@@ -174,7 +185,6 @@ class ExportJobs:
             pieces=pieces,
             size=size,
             filename=download.filename,
-            beat_at=self.clock.now(),
         )
         log.info("export ready", export_id=export_id, rows=rows, size=size)
 
@@ -191,7 +201,6 @@ class ExportJobs:
                 )
                 pieces += 1
                 buffer.clear()
-                await self._set(export_id, beat_at=self.clock.now())
         if buffer:
             await self.pieces.insert_one({"_id": _piece(export_id, pieces), "data": bytes(buffer)})
             pieces += 1
