@@ -59,6 +59,7 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/certs/run.py
 	$(PY) bench/authz/run.py
 	$(PY) bench/enroll/run.py
+	$(PY) bench/latency/run.py
 
 clean-infra:
 	bash deploy/local/infra.sh clean

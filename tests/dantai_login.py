@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 from harness import PROVISIONING_TOKEN, Infra, Namespace, ServiceProcess, eventually
+from identity_client import identity_settings
 from mail_catchers import Mailpit, new_address
 from mail_events import PUBLIC_KEY
 
 from servicekit.clock import ManualClock, SystemClock
 from services.identity.app import create_app
 from services.identity.domain.realms import PRESETS
-from services.identity.settings import IdentitySettings
 
 REALM = "dantai-net"
 NEW_PASSWORD = "Kaisha-Pass-2026"
@@ -171,15 +171,7 @@ async def dantai_portal(
     """Identity in this process (a moved clock), beside the running notify."""
     del notify  # running: it mails what identity publishes under the same topic prefix
     clock = ManualClock(SystemClock().now())
-    settings = IdentitySettings(
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        mongodb_uri=infra.mongodb_uri,
-        kafka_topic_prefix=ns.topic_prefix,
-        mongodb_database=ns.database("identity"),
-        notify_public_key=PUBLIC_KEY,
-        provisioning_token=PROVISIONING_TOKEN,
-        outbox_poll_seconds=0.2,
-    )
+    settings = identity_settings(infra, ns, notify_public_key=PUBLIC_KEY, outbox_poll_seconds=0.2)
     app = create_app(settings, clock)
     async with app.router.lifespan_context(app):
         yield Portal(app, clock, Mailpit(infra.mailpit_url), ns)

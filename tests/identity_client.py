@@ -14,15 +14,37 @@ from typing import Any
 
 import altcha
 import httpx
-from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually, read_topic
+from harness import (
+    PROVISIONING,
+    PROVISIONING_TOKEN,
+    Infra,
+    Namespace,
+    ServiceProcess,
+    eventually,
+    read_topic,
+)
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, generate_keypair, open_sealed
+from services.identity.settings import IdentitySettings
 
 NEW_PASSWORD = "Kaisha-Pass-2026"
 
 #: The tests stand in for notify: identity seals to this public key, and only the tests open.
 NOTIFY_PUBLIC, NOTIFY_PRIVATE = generate_keypair()
+
+
+def identity_settings(infra: Infra, ns: Namespace, **more: Any) -> IdentitySettings:
+    """Settings of an identity app in the test's own process (whose clock the test moves), on
+    the test's topics and database, opening organisations with the tests' provisioning token."""
+    return IdentitySettings(
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        kafka_topic_prefix=ns.topic_prefix,
+        mongodb_database=ns.database("identity"),
+        provisioning_token=PROVISIONING_TOKEN,
+        **more,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ recipient, go away for a while, or do something at the moment a mail is accepted
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -149,3 +150,52 @@ def announcements(records: list[Any], source_event_id: str) -> list[dict[str, An
     """The ``MailSent`` / ``MailFailed`` events on notify.events about one source event."""
     values = [json.loads(r.value) for r in records]
     return [v for v in values if v.get("source_event_id") == source_event_id]
+
+
+class MailWatch:
+    """Every mail Mailpit receives for one domain, read while it arrives.
+
+    Mailpit keeps its newest 500 messages and prunes older ones, so a burst of more mails than
+    that is only seen whole by reading it as it comes: each poll keeps what it finds, by
+    Mailpit's own id (a mail handed over twice is two messages there).
+    """
+
+    def __init__(self, mailpit_url: str, domain: str) -> None:
+        self.mailpit_url = mailpit_url
+        self.domain = domain
+        self.seen: dict[str, dict[str, Any]] = {}
+
+    async def poll(self, newest: int | None = None) -> None:
+        """Keep every mail Mailpit holds for the domain, or only its ``newest`` (one cheap page,
+        enough when fewer than that arrive between two polls)."""
+        async with httpx.AsyncClient(timeout=60) as client:
+            start = 0
+            while True:
+                page = (
+                    await client.get(
+                        f"{self.mailpit_url}/api/v1/search",
+                        params={
+                            "query": f"to:{self.domain}",
+                            "start": start,
+                            "limit": newest or 500,
+                        },
+                    )
+                ).json()
+                self.seen.update((m["ID"], m) for m in page["messages"])
+                start += len(page["messages"])
+                if newest or not page["messages"] or start >= page["messages_count"]:
+                    return
+
+    async def run(self, interval: float = 0.3, newest: int | None = None) -> None:
+        """Poll until cancelled."""
+        while True:
+            await self.poll(newest)
+            await asyncio.sleep(interval)
+
+    def by_recipient(self) -> dict[str, list[str]]:
+        """Each recipient's mails: their ``Message-ID`` headers, one per message received."""
+        found: dict[str, list[str]] = {}
+        for message in self.seen.values():
+            for to in message["To"]:
+                found.setdefault(to["Address"], []).append(message["MessageID"])
+        return found

@@ -56,7 +56,8 @@ class Gateway:
     port: int
     kihonet_port: int
     upstreams: dict[str, str]
-    """Service name → host:port (identity, notify, certs, audit, enroll)."""
+    """Service name → host:port (identity, notify, certs, audit, enroll); a service with several
+    replicas (X-16) lists each one's, separated by spaces, and nginx balances across them."""
     secret: str
     """Shared with certs (``GATEWAY_SECRET``): vouches for the client certificate it forwards."""
     credential_rate: str = "10r/m"
@@ -89,7 +90,8 @@ class Gateway:
         for sub in ("tmp", "conf/gateway"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         server_tls(self.tls_dir, self.hosts)
-        client_ca(f"http://{self.upstreams['certs']}", self.conf_dir / "client-ca.pem")
+        certs = self.upstreams["certs"].split()[0]  # any replica answers for the one CA
+        client_ca(f"http://{certs}", self.conf_dir / "client-ca.pem")
         for name in ("headers.conf", "routes.conf", "session.conf"):
             shutil.copyfile(GATEWAY_DIR / name, self.conf_dir / "gateway" / name)
         values = {
@@ -98,11 +100,14 @@ class Gateway:
             "GW_TLS_CERT": str(self.tls_dir / "server.pem"),
             "GW_TLS_KEY": str(self.tls_dir / "server.key"),
             "GW_CLIENT_CA": str(self.conf_dir / "client-ca.pem"),
-            "GW_OCSP_URL": f"http://{self.upstreams['certs']}/v1/ca/ocsp",
+            "GW_OCSP_URL": f"http://{certs}/v1/ca/ocsp",
             "GW_SECRET": self.secret,
             "GW_CREDENTIAL_RATE": self.credential_rate,
             "GW_RESOLVER": self.resolver,
-        } | {f"GW_{name.upper()}": address for name, address in self.upstreams.items()}
+        } | {  # the template says `server ${GW_NAME};`: more replicas are more `server` lines
+            f"GW_{name.upper()}": "; server ".join(addresses.split())
+            for name, addresses in self.upstreams.items()
+        }
         template = string.Template((GATEWAY_DIR / "gateway.conf.template").read_text())
         (self.conf_dir / "gateway.conf").write_text(template.safe_substitute(values))
         user = ""

@@ -8,6 +8,11 @@ of them, seeds the demo realm and prints where everything is.
 Ports: the services listen on ``SERVICE_PORT_BASE`` + 1..5 (8001-8005), the gateway on
 ``GATEWAY_PORT`` (8443) and kihonet's client-certificate server on ``GATEWAY_KIHONET_PORT``
 (8444); with ``INFRA_RUN`` and infra.sh's ``INFRA_*_PORT`` a second stack runs beside the first.
+
+Replicas (X-16): ``REPLICAS=N`` starts N processes of every service (``<NAME>_REPLICAS``, e.g.
+``NOTIFY_REPLICAS=3``, for one service), replica k on its service's port + 10·k (identity on
+8001, 8011, 8021…), and the gateway balances across all of them. They share the consumer groups'
+partitions and, by the outbox lease, the outbox.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ PORTS = {
     name: BASE_PORT + i
     for i, name in enumerate(("identity", "notify", "certs", "audit", "enroll"), 1)
 }
+"""The first replica's port of each service; replica k listens on it + 10·k."""
 GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8443"))
 GATEWAY_KIHONET_PORT = int(os.environ.get("GATEWAY_KIHONET_PORT", "8444"))
 
@@ -43,6 +49,25 @@ DEMO_ORG = {
         "profile": {"name": "山田太郎", "department": "総務部", "email": "admin@demo.example.jp"},
     },
 }
+
+
+def replicas(name: str) -> int:
+    """How many processes of ``name`` the stack runs (X-16)."""
+    return max(1, int(os.environ.get(f"{name.upper()}_REPLICAS", os.environ.get("REPLICAS", "1"))))
+
+
+def instances(name: str) -> list[str]:
+    """The names of a service's processes: ``identity``, then ``identity-1``, ``identity-2``…"""
+    return [name] + [f"{name}-{k}" for k in range(1, replicas(name))]
+
+
+def port_of(instance: str) -> int:
+    name, _, k = instance.partition("-")
+    return PORTS[name] + 10 * int(k or 0)
+
+
+def everything() -> list[str]:
+    return [instance for name in PORTS for instance in instances(name)]
 
 
 def infra_env() -> dict[str, str]:
@@ -86,7 +111,7 @@ def gateway() -> Any:
         RUN_DIR / "gateway",
         GATEWAY_PORT,
         GATEWAY_KIHONET_PORT,
-        {name: f"127.0.0.1:{port}" for name, port in PORTS.items()},
+        {name: " ".join(f"127.0.0.1:{port_of(i)}" for i in instances(name)) for name in PORTS},
         machine_secret("gateway-secret"),
     )
 
@@ -110,26 +135,28 @@ def running(name: str) -> int | None:
     return pid
 
 
-def start_service(name: str, env: dict[str, str]) -> None:
-    if running(name):
-        print(f"  {name}: already running")
+def start_service(instance: str, env: dict[str, str]) -> None:
+    if running(instance):
+        print(f"  {instance}: already running")
         return
     SERVICE_DIR.mkdir(parents=True, exist_ok=True)
-    with (SERVICE_DIR / f"{name}.log").open("ab") as log:
+    name = instance.partition("-")[0]
+    port = str(port_of(instance))
+    with (SERVICE_DIR / f"{instance}.log").open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=REPO,
-            env={**os.environ, **env, "HTTP_PORT": str(PORTS[name]), "SERVICE_NAME": name},
+            env={**os.environ, **env, "HTTP_PORT": port, "SERVICE_NAME": name},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    pid_file(name).write_text(str(proc.pid))
+    pid_file(instance).write_text(str(proc.pid))
 
 
 def wait_ready(name: str, timeout: float = 60) -> None:
-    url = f"http://127.0.0.1:{PORTS[name]}/readyz"
+    url = f"http://127.0.0.1:{port_of(name)}/readyz"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not running(name):
@@ -194,13 +221,14 @@ def up() -> None:
         "PUBLIC_URL": f"http://127.0.0.1:{PORTS['certs']}",
     }
     print("Starting services…")
-    for name in PORTS:
+    for instance in everything():
+        name = instance.partition("-")[0]
         # Only notify holds the private key that opens sealed secrets (X-02, NT-05).
         private = {"NOTIFY_PRIVATE_KEY": keys["NOTIFY_PRIVATE_KEY"]} if name == "notify" else {}
-        start_service(name, {**env, **private, **(certs_only if name == "certs" else {})})
-    for name in PORTS:
-        wait_ready(name)
-        print(f"  {name}: ready")
+        start_service(instance, {**env, **private, **(certs_only if name == "certs" else {})})
+    for instance in everything():
+        wait_ready(instance)
+        print(f"  {instance}: ready on :{port_of(instance)}")
     front = gateway()
     if front.pid() is None:
         front.start()
@@ -246,7 +274,10 @@ Stop everything with: make down"""
 def down() -> None:
     gateway().stop()
     print("  gateway: stopped")
-    for name in PORTS:
+    stopping = everything() + [  # and replicas a larger REPLICAS started before
+        path.stem for path in SERVICE_DIR.glob("*-*.pid") if path.stem not in everything()
+    ]
+    for name in stopping:
         pid = running(name)
         if pid is None:
             continue
@@ -266,8 +297,8 @@ def status() -> None:
     front = gateway()
     state = "running" if front.pid() else "stopped"
     print(f"  {'gateway':9} {state}  :{front.port} :{front.kihonet_port}")
-    for name in PORTS:
-        print(f"  {name:9} {'running' if running(name) else 'stopped'}  :{PORTS[name]}")
+    for name in everything():
+        print(f"  {name:11} {'running' if running(name) else 'stopped'}  :{port_of(name)}")
     subprocess.run([*INFRA, "status"], check=False)
 
 

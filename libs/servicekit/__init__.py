@@ -12,6 +12,7 @@
 - ``jobs``      scheduled jobs (run now, then every so often), supervised by the runtime
 - ``publish``   the one way to publish events: idempotent producer, keys and headers (X-01, X-08)
 - ``relay``     the outbox relay that publishes committed events to Kafka (X-03)
+- ``lease``     which replica's relay publishes now: a term claimed by insert (X-16, X-13)
 - ``bus``       the FastStream broker factory, event subscribers with an explicit ack policy,
                 dead letters and the idempotent-consumer inbox (X-03, X-14)
 - ``supervise`` background tasks restarted with back-off and shown in ``/readyz`` (X-17)

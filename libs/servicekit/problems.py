@@ -59,6 +59,10 @@ class ProblemCode(Enum):
     CHALLENGE_FAILED = ProblemSpec(403, "画像認証に失敗しました。もう一度認証してください")
     INPUT_INFO_ERROR = ProblemSpec(422, "入力情報エラー")
     NO_DATA = ProblemSpec(404, "対象データがありません")
+    EXPORT_NOT_READY = ProblemSpec(409, "ファイルを作成中です。しばらくしてから再度お試しください")
+    EXPORT_GONE = ProblemSpec(
+        410, "このファイルはダウンロード済みか保存期間を過ぎています。もう一度作成してください"
+    )
     MAINTENANCE = ProblemSpec(503, "ただいまシステムメンテナンス中です")
     # The client-certificate authority (CT) and the gateway (GW).
     RENEWAL_NOT_OPEN = ProblemSpec(409, "更新期間ではありません。有効期限の30日前から更新できます")

@@ -1,12 +1,13 @@
 """The outbox relay (X-03): publishes committed events to Kafka at least once, ordered per subject.
 
-One task per service process. It wakes when the store commits (and polls, for commits written by
-other processes or left behind by a crash), reads a batch of pending markers, takes their commits
-from what this process saw committed or else fetches them by ``_id``, sends every event with the
-idempotent producer (``acks=all``), keyed by the subject id so one subject's events stay in one
-partition in order, and only then deletes the markers. A crash anywhere before the delete means the
-batch is sent again: consumers are idempotent by ``event_id``, so nothing is lost and no effect
-repeats.
+One task per service process; with several replicas (X-16) only the holder of the outbox lease
+(:mod:`servicekit.lease`) publishes, so the normal case publishes each event once. It wakes when
+the store commits (and polls, for commits written by other processes or left behind by a crash),
+reads a batch of pending markers, takes their commits from what this process saw committed or
+else fetches them by ``_id``, sends every event with the idempotent producer (``acks=all``),
+keyed by the subject id so one subject's events stay in one partition in order, and only then
+deletes the markers. A crash anywhere before the delete means the batch is sent again: consumers
+are idempotent by ``event_id``, so nothing is lost and no effect repeats.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client import Counter, Gauge
 from pymongo import DeleteOne
 
 from servicekit.clock import Clock
+from servicekit.lease import RelayLease
 from servicekit.logs import get_logger
 from servicekit.publish import Publisher
 from servicekit.store import Document, StoredEvent, VersionedStore, gather_limited
@@ -58,6 +60,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 1000,
         orphan_grace: timedelta = timedelta(minutes=5),
+        lease: RelayLease | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -65,6 +68,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.orphan_grace = orphan_grace
+        self.lease = lease or RelayLease(store.outbox.database["outbox_leases"], clock)
+        """Whose turn it is among the replicas' relays (X-16); ``run`` asks it before a pass."""
         self.healthy = False
         """Whether the last attempt reached Kafka and the database: ``/readyz`` shows it."""
         self._wakeup = asyncio.Event()
@@ -96,12 +101,23 @@ class OutboxRelay:
         """Relay until cancelled. A pass that fails (Kafka or the database away, even when the
         process starts) is logged and tried again after back-off, and the relay reports itself
         unhealthy until a pass succeeds; commits written meanwhile wait in the outbox."""
+        try:
+            await self._relay()
+        finally:  # stopped (cancelled): the next replica need not wait for the lease's terms
+            with contextlib.suppress(Exception):
+                await self.lease.release()
+
+    async def _relay(self) -> None:
         backoff = Backoff(self.poll_seconds, MAX_BACKOFF_SECONDS)
         while True:
             self._wakeup.clear()  # a commit from here on wakes the next pass at once
             try:
                 await self.publisher.start()
-                sent = await self.publish_pending()
+                if await self.lease.held():
+                    sent = await self.publish_pending()
+                else:  # another replica's turn: it reads our commits back from the outbox
+                    sent = 0
+                    self._forget_aged()
             except Exception as err:
                 self.healthy = False
                 FAILED_PASSES.inc()
@@ -166,6 +182,10 @@ class OutboxRelay:
             for marker in remembered:
                 if marker not in pending:
                     self._seen_committed.pop(marker, None)
+        self._forget_aged()
+
+    def _forget_aged(self) -> None:
+        """Drop the commits older than the age bound (kept in commit order)."""
         cutoff = self.clock.now() - SEEN_COMMITS_MAX_AGE
         for marker, commit in list(self._seen_committed.items()):
             if commit["committed_at"] >= cutoff:

@@ -1,4 +1,5 @@
-"""Audit's HTTP routes: the access-history preview and download (AU-03, AU-04), and a listing.
+"""Audit's HTTP routes: the access-history preview and download (AU-03, AU-04), the export as a
+job for large files (started, its progress, downloaded once), and a listing.
 
 No ``from __future__ import annotations`` here: FastAPI reads the dependencies declared in
 annotations, and those built inside ``router`` must be evaluated where they are defined.
@@ -17,6 +18,13 @@ from servicekit.credentials import Introspection, session_token
 from servicekit.problems import Problem, ProblemCode
 from services.audit.access import may_export
 from services.audit.domain import AccessRecord
+from services.audit.export_jobs import (
+    ExportGone,
+    ExportJobs,
+    ExportNotReady,
+    ExportUnknown,
+    JobStatus,
+)
 from services.audit.exports import ExportRequest, Exports, NoData
 from services.audit.period import KNOWN_REALMS, PeriodRefused
 from services.audit.sheet import Encoding, Order
@@ -78,9 +86,17 @@ def refusals() -> Iterator[None]:
         raise Problem(ProblemCode.VALIDATION_ERROR, detail=str(err)) from None
     except NoData as err:
         raise Problem(ProblemCode.NO_DATA, notes=list(err.notes)) from None
+    except ExportUnknown:
+        raise Problem(ProblemCode.NOT_FOUND) from None
+    except ExportNotReady as err:
+        raise Problem(ProblemCode.EXPORT_NOT_READY, state=str(err)) from None
+    except ExportGone:
+        raise Problem(ProblemCode.EXPORT_GONE) from None
 
 
-def router(usecases: AuditUseCases, exports: Exports, introspection: Introspection) -> APIRouter:
+def router(
+    usecases: AuditUseCases, exports: Exports, jobs: ExportJobs, introspection: Introspection
+) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["access history"])
 
     async def require_reader(token: str, realm: str, org_id: str) -> None:
@@ -137,6 +153,51 @@ def router(usecases: AuditUseCases, exports: Exports, introspection: Introspecti
                 "Content-Disposition": f'attachment; filename="{ready.filename}"',
                 "X-Access-History-Period": f"{period.first.isoformat()}/{period.last.isoformat()}",
                 "X-Access-History-Rows": str(ready.spool.count),
+            },
+        )
+
+    @api.post(
+        "/realms/{realm}/orgs/{org_id}/access-history/exports",
+        summary="Make the access-history CSV as a job, for files too large to wait for",
+        status_code=202,
+        responses={403: {"description": "FORBIDDEN"}},
+    )
+    async def start_export(request: Authorised) -> JobStatus:
+        with refusals():
+            exports.clip(request)  # a refused period is refused now, not in the job
+        return await jobs.start(request)
+
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/access-history/exports/{export_id}",
+        summary="How far the export job has come",
+        responses={404: {"description": "NOT_FOUND"}, 403: {"description": "FORBIDDEN"}},
+    )
+    async def export_status(
+        token: Token, realm: RealmName, org_id: OrgId, export_id: str
+    ) -> JobStatus:
+        await require_reader(token, realm, org_id)
+        with refusals():
+            return await jobs.status(realm, org_id, export_id)
+
+    @api.get(
+        "/realms/{realm}/orgs/{org_id}/access-history/exports/{export_id}/file",
+        summary="The export job's CSV, downloaded once",
+        response_class=StreamingResponse,
+        responses={409: {"description": "EXPORT_NOT_READY"}, 410: {"description": "EXPORT_GONE"}},
+    )
+    async def export_file(
+        token: Token, realm: RealmName, org_id: OrgId, export_id: str
+    ) -> StreamingResponse:
+        await require_reader(token, realm, org_id)
+        with refusals():
+            status, pieces = await jobs.take(realm, org_id, export_id)
+        return StreamingResponse(
+            pieces,
+            media_type=f"text/csv; charset={status.encoding}",
+            headers={
+                "Content-Disposition": f'attachment; filename="{status.filename}"',
+                "Content-Length": str(status.size),
+                "X-Access-History-Rows": str(status.rows),
             },
         )
 

@@ -9,6 +9,7 @@ from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.audit import api, handlers
+from services.audit.export_jobs import ExportJobs
 from services.audit.exports import Exports
 from services.audit.settings import AuditSettings
 from services.audit.store import AccessRecords, ProfileHistories
@@ -25,6 +26,9 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     live = LiveStream(runtime.publisher)
     usecases = AuditUseCases(records, profiles, live, runtime.clock)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
+    jobs = ExportJobs(runtime.db, exports, runtime.clock)
+    runtime.on_shutdown(jobs.stop)
+    runtime.in_background("export-purge", every(settings.purge_interval_seconds, jobs.purge))
     introspection = Introspection(settings.identity_url)
     runtime.on_shutdown(introspection.close)
     if settings.consumers:
@@ -36,5 +40,5 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
         title="Audit service",
         description="The access-history projection of every service's events, its CSV export "
         "and the live stream for ops dashboards.",
-        routers=[api.router(usecases, exports, introspection)],
+        routers=[api.router(usecases, exports, jobs, introspection)],
     )

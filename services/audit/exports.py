@@ -8,7 +8,7 @@ exact bytes the file will have in the chosen encoding; the download sorts on dis
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -128,13 +128,18 @@ class Exports:
         warning = LARGE_FILE_WARNING if size > LARGE_FILE_BYTES else None
         return Preview(count, size, warning, clipped.period, clipped.notes)
 
-    async def prepare(self, request: ExportRequest) -> Download:
-        """Spool the period's rows to disk; :class:`NoData` when there are none."""
+    async def prepare(
+        self, request: ExportRequest, progress: Callable[[int], Awaitable[None]] | None = None
+    ) -> Download:
+        """Spool the period's rows to disk; :class:`NoData` when there are none. ``progress``
+        hears the rows spooled so far after each batch (an export job shows it)."""
         clipped = self.clip(request)
         spool = Spool(self.spool_dir)
         try:
             async for rows in self._rows(request, clipped.period):
                 await spool.add(rows)
+                if progress is not None:
+                    await progress(spool.count)
         except BaseException:
             spool.close()
             raise

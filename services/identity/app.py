@@ -42,7 +42,12 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
         runtime.db,
         runtime.store,
         runtime.clock,
-        timedelta(seconds=settings.decision_session_cache_seconds),
+        timedelta(
+            seconds=max(
+                settings.decision_session_cache_seconds,
+                settings.introspection_session_cache_seconds,
+            )
+        ),
     )
     context = Context(
         store,
@@ -60,6 +65,7 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
         policy_ttl=timedelta(seconds=settings.policy_cache_seconds),
         challenges=challenge_policy(settings),
         enrolment_hold=timedelta(hours=settings.enrolment_hold_hours),
+        introspection_trust=timedelta(seconds=settings.introspection_session_cache_seconds),
     )
     return Identity.of(context, tuning)
 

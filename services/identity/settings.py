@@ -74,6 +74,13 @@ class IdentitySettings(ServiceSettings):
     decision_session_cache_seconds: float = Field(
         default=1, ge=0, description="How long the decision API uses a session it read; 0: never."
     )
+    introspection_session_cache_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        lt=1,
+        description="How long introspection uses a session it read; 0: never. Another replica's "
+        "logout or disabling reaches this replica's introspection that much later at most.",
+    )
     challenge_seconds: float = Field(
         default=300, gt=0, description="How long a bot-defence challenge may be answered."
     )

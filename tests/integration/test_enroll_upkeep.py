@@ -14,8 +14,8 @@ from typing import Any
 import altcha
 import httpx
 import pytest
-from harness import PROVISIONING, PROVISIONING_TOKEN, Infra, Namespace
-from identity_client import bearer
+from harness import PROVISIONING, Infra, Namespace
+from identity_client import bearer, identity_settings
 from kencom_signup import PASSWORD, Person, enroll_settings
 from kencom_signup import new_insurer as insurer
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
@@ -27,7 +27,6 @@ from services.enroll.app import create_app
 from services.enroll.identity import Held
 from services.identity.app import create_app as identity_app
 from services.identity.domain.realms import PRESETS
-from services.identity.settings import IdentitySettings
 
 pytestmark = pytest.mark.integration
 API = "/v1/realms/kencom"
@@ -130,14 +129,7 @@ async def test_x_14_en_04_claims_a_crash_left_are_kept_for_an_eligible_sign_up_o
 @pytest.fixture
 async def identity(infra: Infra, ns: Namespace) -> AsyncIterator[tuple[Any, ManualClock]]:
     clock = ManualClock(SystemClock().now())
-    settings = IdentitySettings(
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        mongodb_uri=infra.mongodb_uri,
-        kafka_topic_prefix=ns.topic_prefix,
-        mongodb_database=ns.database("identity"),
-        notify_public_key=PUBLIC_KEY,
-        provisioning_token=PROVISIONING_TOKEN,
-    )
+    settings = identity_settings(infra, ns, notify_public_key=PUBLIC_KEY)
     app = identity_app(settings, clock)
     async with app.router.lifespan_context(app):
         yield app, clock

@@ -16,7 +16,8 @@ from typing import Any
 import altcha
 import httpx
 import pytest
-from harness import PROVISIONING_TOKEN, Infra, Namespace
+from harness import Infra, Namespace
+from identity_client import identity_settings
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
 
@@ -122,14 +123,8 @@ class Kencom:
 @asynccontextmanager
 async def kencom(infra: Infra, ns: Namespace, trusted_proxies: str = "") -> AsyncIterator[Kencom]:
     clock = ManualClock(SystemClock().now())
-    settings = IdentitySettings(
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        mongodb_uri=infra.mongodb_uri,
-        kafka_topic_prefix=ns.topic_prefix,
-        mongodb_database=ns.database("identity"),
-        notify_public_key=PUBLIC_KEY,
-        provisioning_token=PROVISIONING_TOKEN,
-        trusted_proxies=trusted_proxies,
+    settings = identity_settings(
+        infra, ns, notify_public_key=PUBLIC_KEY, trusted_proxies=trusted_proxies
     )
     app = create_app(settings, clock)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)

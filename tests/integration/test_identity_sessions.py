@@ -5,17 +5,27 @@ leave one open (real Kafka and database)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from harness import Namespace, ServiceProcess, eventually
-from identity_client import bearer, create_user, ready_admin, signed_in
+from harness import (
+    PROVISIONING,
+    Infra,
+    Namespace,
+    ServiceProcess,
+    eventually,
+)
+from identity_client import bearer, create_user, identity_settings, ready_admin, signed_in
 from pymongo import AsyncMongoClient
 
 from contracts import Actor, ActorKind
-from servicekit.clock import SystemClock
+from servicekit.clock import ManualClock, SystemClock
 from servicekit.store import VersionedStore
+from services.identity.app import create_app
 from services.identity.domain import accounts
 from services.identity.domain.users import User, user_aggregate_id
 from services.identity.store import IdentityStore
@@ -51,3 +61,43 @@ async def test_id_sess_01_a_change_committed_alone_still_ends_the_users_sessions
     await store.users.update(user_aggregate_id("demo", user["user_id"]), decide)
     await eventually(lambda: httpx.get(current, headers=bearer(token)).status_code == 401)
     assert httpx.get(current, headers=bearer(admin)).status_code == 200, "nobody else's"
+
+
+@asynccontextmanager
+async def replica(infra: Infra, ns: Namespace, clock: ManualClock) -> AsyncIterator[Any]:
+    """One identity replica in this process, on the namespace's database, on ``clock``."""
+    app = create_app(identity_settings(infra, ns, consumers=False), clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
+            yield client
+
+
+async def test_x_16_id_sess_01_another_replicas_logout_reaches_introspection_within_half_a_second(
+    infra: Infra, ns: Namespace
+) -> None:
+    """Introspection trusts a session it read for ``INTROSPECTION_SESSION_CACHE_SECONDS``
+    (0.5): a session ended on one replica (a logout, or a disabled user's sessions ended) is
+    refused there at once and on every other replica once the clock has moved that far."""
+    clock = ManualClock(SystemClock().now())
+    async with replica(infra, ns, clock) as a, replica(infra, ns, clock) as b:
+        admin = f"XA3{uuid.uuid4().hex[:8]}"
+        org = await a.post(
+            "/v1/realms/demo/orgs",
+            json={"name": "団体", "admin": {"login_id": admin}},
+            headers=PROVISIONING,
+        )
+        password = org.json()["initial_password"]
+        login = await a.post(
+            "/v1/realms/demo/login", json={"login_id": admin, "password": password}
+        )
+        token = bearer(login.headers["set-cookie"].split(";")[0].split("=", 1)[1])
+        current = "/v1/sessions/current"
+        assert (await b.get(current, headers=token)).status_code == 200  # b reads it
+
+        assert (await a.post("/v1/logout", headers=token)).status_code == 204
+        assert (await a.get(current, headers=token)).status_code == 401, "at once where it ended"
+        clock.advance(timedelta(milliseconds=499))
+        assert (await b.get(current, headers=token)).status_code == 200, "the window"
+        clock.advance(timedelta(milliseconds=1))
+        assert (await b.get(current, headers=token)).status_code == 401, "bounded: 0.5 s"

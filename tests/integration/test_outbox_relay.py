@@ -1,19 +1,22 @@
-"""The outbox relay of X-03 against the real broker and database."""
+"""The outbox relay of X-03 against the real broker and database, and its lease among
+replicas (X-16), whose terms an injected clock moves."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from factories import status_changed
-from harness import Infra, Namespace, read_topic
+from harness import Infra, Namespace, eventually, read_topic
 from pymongo.asynchronous.database import AsyncDatabase
 
-from servicekit.clock import ManualClock
+from servicekit.clock import ManualClock, SystemClock
+from servicekit.lease import DEFAULT_TERM, RelayLease
 from servicekit.publish import Publisher
 from servicekit.relay import OutboxRelay
 from servicekit.store import Change, Loaded, StoredEvent, VersionedStore
@@ -167,3 +170,78 @@ async def test_x_03_a_hook_after_publishing_runs_for_every_commit_even_after_it_
         await publisher.stop()
     assert sorted(seen) == ["user-a", "user-b"]
     assert await store.outbox.count_documents({}) == 0
+
+
+async def test_x_16_one_replica_holds_the_outbox_lease_for_as_long_as_it_lives(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    clock = ManualClock()
+    a, b = (RelayLease(db["outbox_leases"], clock, holder=h) for h in ("a", "b"))
+    assert await a.held() and not await b.held()
+    for _ in range(5):
+        clock.advance(DEFAULT_TERM)
+        assert not await b.held(), "the holder claimed this term while the last one ran"
+        assert await a.held()
+    assert await db["outbox_leases"].count_documents({}) <= 3, "old terms are deleted (X-14)"
+
+
+async def test_x_16_a_killed_holders_lease_passes_to_another_replica_within_two_terms(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    clock = ManualClock()
+    a, b = (RelayLease(db["outbox_leases"], clock, holder=h) for h in ("a", "b"))
+    assert await a.held()  # and claims the next term; then it is SIGKILLed: it asks no more
+    assert not await b.held()
+    clock.advance(DEFAULT_TERM)
+    assert not await b.held(), "the dead holder had claimed this term already"
+    clock.advance(DEFAULT_TERM)
+    assert await b.held()
+    clock.advance(DEFAULT_TERM)
+    assert await b.held(), "and keeps it"
+
+
+async def test_x_16_a_stopped_holder_releases_the_lease_to_the_next_replica_at_once(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    clock = ManualClock()
+    a, b = (RelayLease(db["outbox_leases"], clock, holder=h) for h in ("a", "b"))
+    assert await a.held() and not await b.held()
+    await a.release()  # its process stops gracefully
+    b = RelayLease(db["outbox_leases"], clock, holder="b")  # the replica started next
+    assert await b.held()
+    assert not await a.held()
+
+
+async def test_x_16_relays_of_two_replicas_running_together_publish_each_event_once(
+    infra: Infra, ns: Namespace, db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Both replicas commit; both relays run their loops; Kafka gets every event exactly once:
+    the normal case publishes nothing twice."""
+    clock = SystemClock()
+    stores = [VersionedStore(db, clock), VersionedStore(db, clock)]
+    publishers = [publisher_for(infra, ns), publisher_for(infra, ns)]
+    relays = [
+        OutboxRelay(s, p, clock, poll_seconds=0.05) for s, p in zip(stores, publishers, strict=True)
+    ]
+    tasks = [asyncio.create_task(r.run()) for r in relays]
+    try:
+        await asyncio.gather(
+            *(stores[i % 2].update(f"user-{i}", toggle) for i in range(300)),
+        )
+        await eventually(lambda: _drained(stores[0]), timeout=60)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for publisher in publishers:
+            await publisher.stop()
+    records = await read_topic(
+        infra.kafka_bootstrap_servers, ns.topic_prefix + "identity.events", 301, timeout=3
+    )
+    published = Counter(json.loads(r.value)["event_id"] for r in records)
+    assert len(published) == 300
+    assert [ids for ids, n in published.items() if n > 1] == [], "no event published twice"
+
+
+async def _drained(store: VersionedStore) -> bool:
+    return await store.outbox.count_documents({}) == 0

@@ -8,6 +8,7 @@ resolved to its default, as ``docker compose config`` does without a .env.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import json
 import re
@@ -225,3 +226,29 @@ def test_gw_01_the_gateway_is_the_official_nginx_image_with_our_configuration(
     assert gateway["depends_on"]["gateway-init"]["condition"] == "service_completed_successfully"
     certs = _environment(compose["services"]["certs"])
     assert certs["GATEWAY_SECRET"] == env["GW_SECRET"] == "", "one secret, from .env"
+
+
+def test_x_16_every_service_can_be_scaled_no_fixed_host_port(compose: dict[str, Any]) -> None:
+    """``docker compose up --scale <service>=N`` needs a host port per replica: ephemeral
+    (``127.0.0.1::<port>``), or a range for certs, whose CRL and OCSP URLs name its first."""
+    for name in APP_PORTS:
+        for mapping in compose["services"][name]["ports"]:
+            host = _without_env_file(str(mapping)).split(":")[1]
+            assert host == "" or re.fullmatch(r"\d+-\d+", host), f"{name} publishes {mapping}"
+    assert _environment(compose["services"]["certs"])["PUBLIC_URL"].endswith(":8003")
+
+
+def test_x_16_the_local_stack_starts_replicas_on_ports_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "deploy" / "local" / "stack.py")
+    assert spec is not None and spec.loader is not None
+    stack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stack)
+    monkeypatch.setenv("REPLICAS", "2")
+    monkeypatch.setenv("NOTIFY_REPLICAS", "3")
+    assert stack.instances("identity") == ["identity", "identity-1"]
+    assert stack.instances("notify") == ["notify", "notify-1", "notify-2"]
+    ports = [stack.port_of(i) for i in stack.everything()]
+    assert len(ports) == len(set(ports)) == 11
+    assert stack.port_of("identity-1") == stack.port_of("identity") + 10

@@ -35,9 +35,11 @@ class Recent(Generic[K, V]):
         self.size = size
         self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
 
-    def get(self, key: K) -> _Entry[V] | None:
+    def get(self, key: K, within: timedelta | None = None) -> _Entry[V] | None:
+        """The value if read within ``ttl`` (or the shorter ``within`` this caller trusts)."""
         entry = self._entries.get(key)
-        if entry is None or self.clock.now() - entry.read_at >= self.ttl:
+        trusted = self.ttl if within is None else min(within, self.ttl)
+        if entry is None or self.clock.now() - entry.read_at >= trusted:
             return None
         self._entries.move_to_end(key)
         return entry
@@ -49,6 +51,12 @@ class Recent(Generic[K, V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+    def amend(self, key: K, value: V) -> None:
+        """A value this process changed itself, trusted no longer than the one it replaces."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries[key] = _Entry(value, entry.read_at)
 
     def forget(self, key: K) -> None:
         self._entries.pop(key, None)

@@ -1,14 +1,16 @@
 """Sessions as documents keyed by the token's SHA-256 (ID-SESS-01, -02), and their upkeep.
 
-The decision API may trust a session read within ``recent_for`` without reading it again
-(:meth:`SessionStore.find_recent`): a decision is asked right after the gateway's
-introspection of the same request has read it. Whatever ends or changes a session in this
-process forgets it at once; another replica's logout reaches this one's decisions within
-``recent_for`` (the README says so). Introspection always reads.
+The decision API and introspection may trust a session read within a short time without
+reading it again (:meth:`SessionStore.find_recent`): introspection is on every request through
+the gateway, and a decision is asked right after it. Whatever ends or changes a session in this
+process forgets it at once; another replica's logout, or its ending of a disabled user's
+sessions, reaches this one within that time (introspection: under a second; the README says
+so and a test moves the clock through it).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,10 +42,10 @@ class SessionStore:
         doc = await self.collection.find_one({"_id": session_key(token)})
         return None if doc is None else session_from_document(doc)
 
-    async def find_recent(self, token: str) -> Session | None:
-        """The session as read within ``recent_for``, or read now (for decisions)."""
+    async def find_recent(self, token: str, within: timedelta | None = None) -> Session | None:
+        """The session as read within ``recent_for`` (or the shorter ``within``), or read now."""
         key = session_key(token)
-        seen = self.recent.get(key)
+        seen = self.recent.get(key, within)
         if seen is not None:
             return seen.value
         found = await self.find(token)
@@ -51,11 +53,12 @@ class SessionStore:
             self.recent.put(key, found)
         return found
 
-    async def touch(self, token: str, now: datetime) -> None:
-        """Idle timeout restarts on use; a lost update only shortens the session a little."""
-        await self.collection.update_one(
-            {"_id": session_key(token)}, {"$set": {"last_seen_at": now}}
-        )
+    async def touch(self, token: str, session: Session, now: datetime) -> None:
+        """Idle timeout restarts on use; a lost update only shortens the session a little. A
+        remembered copy is touched too, or it would ask for the write on every use."""
+        key = session_key(token)
+        await self.collection.update_one({"_id": key}, {"$set": {"last_seen_at": now}})
+        self.recent.amend(key, replace(session, last_seen_at=now))
 
     async def save_steps(self, token: str, session: Session) -> None:
         """The steps still pending; only the session's own requests change them."""

@@ -31,6 +31,9 @@ class Tuning:
     challenges: ChallengePolicy
     enrolment_hold: timedelta = timedelta(hours=72)
     """How long a sign-up's credential is held, waiting for its eligibility (EN-05)."""
+    introspection_trust: timedelta = timedelta(0)
+    """How long introspection trusts a session this process read (X-16: under a second, the
+    longest another replica's logout or disabling is not yet seen here); 0: it always reads."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Identity:
         organisations = Organisations(context)
         policies = Policies(context, organisations, tuning.policy_ttl)
         bot_defence = BotDefence(context, tuning.challenges)
-        login = Login(context, bot_defence, policies)
+        login = Login(context, bot_defence, policies, tuning.introspection_trust)
         return cls(
             context=context,
             organisations=organisations,

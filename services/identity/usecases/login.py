@@ -9,6 +9,7 @@ password as a temporary password, and one commit (on the user, or on a shadow sl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import partial
 
 from prometheus_client import Counter
@@ -50,11 +51,18 @@ class LoggedIn:
 
 
 class Login:
-    def __init__(self, context: Context, bot_defence: BotDefence, policies: Policies) -> None:
+    def __init__(
+        self,
+        context: Context,
+        bot_defence: BotDefence,
+        policies: Policies,
+        introspection_trust: timedelta,
+    ) -> None:
         self.context = context
         self.store = context.store
         self.bot_defence = bot_defence
         self.policies = policies
+        self.introspection_trust = introspection_trust
 
     async def log_in(
         self,
@@ -206,15 +214,17 @@ class Login:
         )
 
     async def introspect(self, token: str) -> Session | None:
-        """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, and now and
-        then a write that restarts its idle time; its permissions and OTP requirement as they
-        are now (``Policies``)."""
-        found = await self.store.sessions.find(token)
+        """The session behind a cookie, if it is alive (ID-SESS-02): one ``_id`` read, or none
+        when this process read it within ``introspection_trust`` (under a second: what
+        another replica ended is refused here that much later at most), and now and then a
+        write that restarts its idle time; its permissions and OTP requirement as they are now
+        (``Policies``)."""
+        found = await self.store.sessions.find_recent(token, self.introspection_trust)
         now = self.context.clock.now()
         if found is None or found.expired(now):
             return None
         if found.needs_touch(now):
-            await self.store.sessions.touch(token, now)
+            await self.store.sessions.touch(token, found, now)
         return await self.policies.resolve(found)
 
     async def log_out(self, token: str) -> bool:
