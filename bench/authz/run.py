@@ -20,12 +20,8 @@ import argparse
 import asyncio
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,77 +31,21 @@ from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
 from harness import (  # noqa: E402
     PROVISIONING,
     Infra,
     Namespace,
     ServiceProcess,
-    free_port,
     provide_infra,
 )
+from wrkload import CONNECTIONS, start_bare, wrk  # noqa: E402
 
 from contracts import SealedSecret, generate_keypair, open_sealed  # noqa: E402
 
-CONNECTIONS = 4
 PASSWORD = "Bench-Pass-2026"
 PUBLIC, PRIVATE = generate_keypair()
-
-
-def wrk(url: str, body: dict[str, Any], token: str | None, seconds: int) -> dict[str, float]:
-    """Load from wrk (C, on this machine), POSTing ``body``: a Python load generator would be
-    the bottleneck."""
-    if shutil.which("wrk") is None:
-        sys.exit("bench/authz needs wrk: apt-get install wrk")
-    lines = ['wrk.method = "POST"', f"wrk.body = [[{json.dumps(body)}]]"]
-    lines.append('wrk.headers["Content-Type"] = "application/json"')
-    if token:
-        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write("\n".join(lines) + "\n")
-    try:
-        command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-        out = subprocess.run(
-            [*command, "-s", script.name, url], capture_output=True, text=True, check=True
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non_2xx:
-        raise AssertionError(f"{non_2xx.group(1)} failed requests:\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"per_second": rate, "p50_ms": _ms(out, "50%"), "p99_ms": _ms(out, "99%")}
-
-
-def _ms(out: str, percentile: str) -> float:
-    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def start_bare() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bare_app:app",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=Path(__file__).parent,
-    )
-    url = f"http://127.0.0.1:{port}/v1/authz/decisions"
-    for _ in range(100):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("bare app did not start")
 
 
 def nexi_id() -> str:
@@ -191,8 +131,8 @@ def identity_run(infra: Infra, tmp: str, seconds: int, cache_seconds: str) -> di
         url = f"{identity.url}/v1/authz/decisions"
         answer = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"}).json()
         assert answer["allow"], answer
-        wrk(url, body, token, 2)  # warm-up
-        return wrk(url, body, token, seconds)
+        wrk(url, 2, body=body, headers={"Authorization": f"Bearer {token}"})  # warm-up
+        return wrk(url, seconds, body=body, headers={"Authorization": f"Bearer {token}"})
     finally:
         identity.stop()
 
@@ -209,10 +149,10 @@ def main() -> None:
             f"infrastructure: {infra.source}; wrk {args.seconds} s, {CONNECTIONS} connections; "
             f"{os.cpu_count()} cores"
         )
-        bare_proc, bare_url = start_bare()
+        bare_proc, bare_url = start_bare(Path(__file__).parent, "/v1/authz/decisions")
         try:
-            wrk(bare_url, question, None, 2)  # warm-up
-            bare = wrk(bare_url, question, None, args.seconds)
+            wrk(bare_url, 2, body=question)  # warm-up
+            bare = wrk(bare_url, args.seconds, body=question)
         finally:
             bare_proc.terminate()
             bare_proc.wait()

@@ -13,67 +13,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
-from harness import PROVISIONING, Namespace, ServiceProcess, free_port, provide_infra  # noqa: E402
-
-CONNECTIONS = 4
-
-
-def wrk(url: str, headers: dict[str, str], seconds: int) -> dict[str, float]:
-    """Load from wrk (C, on this machine): a Python load generator would be the bottleneck."""
-    if shutil.which("wrk") is None:
-        sys.exit("bench/introspect needs wrk: apt-get install wrk")
-    header_args = [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", *header_args, url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non_2xx:
-        raise AssertionError(f"{non_2xx.group(1)} failed requests:\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"per_second": rate, "p50_ms": _ms(out, "50%"), "p99_ms": _ms(out, "99%")}
-
-
-def _ms(out: str, percentile: str) -> float:
-    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def start_bare() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bare_app:app",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=Path(__file__).parent,
-    )
-    url = f"http://127.0.0.1:{port}/v1/sessions/current"
-    for _ in range(100):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("bare app did not start")
+from harness import PROVISIONING, Namespace, ServiceProcess, provide_infra  # noqa: E402
+from wrkload import CONNECTIONS, start_bare, wrk  # noqa: E402
 
 
 def main() -> None:
@@ -87,10 +38,10 @@ def main() -> None:
             f"infrastructure: {infra.source}; wrk {args.seconds} s, {CONNECTIONS} connections; "
             f"{os.cpu_count()} cores"
         )
-        bare_proc, bare_url = start_bare()
+        bare_proc, bare_url = start_bare(Path(__file__).parent, "/v1/sessions/current")
         try:
-            wrk(bare_url, {}, 2)  # warm-up
-            bare = wrk(bare_url, {}, args.seconds)
+            wrk(bare_url, 2)  # warm-up
+            bare = wrk(bare_url, args.seconds)
         finally:
             bare_proc.terminate()
             bare_proc.wait()
@@ -109,8 +60,8 @@ def main() -> None:
             )
             token = login.headers["set-cookie"].split(";")[0].split("=", 1)[1]
             headers = {"Authorization": f"Bearer {token}"}
-            wrk(f"{identity.url}/v1/sessions/current", headers, 2)  # warm-up
-            ours = wrk(f"{identity.url}/v1/sessions/current", headers, args.seconds)
+            wrk(f"{identity.url}/v1/sessions/current", 2, headers=headers)  # warm-up
+            ours = wrk(f"{identity.url}/v1/sessions/current", args.seconds, headers=headers)
         finally:
             identity.stop()
     for label, r in (("bare FastAPI endpoint", bare), ("identity introspection", ours)):
