@@ -11,6 +11,7 @@ from services.identity.api import (
     decisions,
     enrolment,
     login,
+    login_pages,
     login_steps,
     members,
     organisations,
@@ -19,7 +20,9 @@ from services.identity.api import (
     passwords,
     sessions,
     users,
+    waiting_pages,
 )
+from webkit import assets
 
 #: The decision API and introspection come first: they answer on every request the gateway
 #: forwards, and a request is matched against the routes in this order (measured: matching the
@@ -34,6 +37,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     passwords.router,
     members.router,
     pages.router,
+    login_pages.router,
+    waiting_pages.router,
+    assets.router,
     otp.router,
     bot_defence.router,
     enrolment.router,

@@ -1,0 +1,120 @@
+"""The login screens in a real browser behind the gateway (WEB-01, WEB-03; seed 000 Q10-Q19):
+dantai-net's first login through the forced change, the e-mail-authentication address and the
+login link to a full session, the waiting screen completing itself (server-sent events), a
+second browser refused, and 「次回ログインからIDの入力を省略」.
+
+Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from harness import PROVISIONING_TOKEN, Infra
+from mail_catchers import new_address
+from portal_browser import Browser, chromium
+from portal_stack import Portal, running_portal
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.integration
+
+REALM = "dantai-net"
+NEW_PASSWORD = "Kaisha-Pass-2026"
+
+
+@pytest.fixture(scope="module")
+def portal(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    with running_portal(infra, tmp_path_factory.mktemp("portal")) as found:
+        yield found
+
+
+def open_org(portal: Portal) -> dict[str, Any]:
+    """An organisation with its admin, as the back office opens it (through the gateway)."""
+    answer = httpx.post(
+        f"{portal.url}/v1/realms/{REALM}/orgs",
+        json={"name": "テスト団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}},
+        headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
+        verify=str(portal.gateway.trust_file),
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def log_in(browser: Browser, login_id: str, password: str, step: str) -> None:
+    browser.open(f"/realms/{REALM}/login", "login-form")
+    browser.fill("login_id", login_id)
+    browser.fill("password", password)
+    browser.tick("remember_id")
+    browser.press("ログイン", step)
+
+
+async def test_web_03_dantai_net_first_login_through_the_link_and_a_second_browser_refused(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    org = open_org(portal)
+    admin, address = org["admin_login_id"], new_address("auth")
+    name = request.node.name
+    with chromium(portal.url, name, "first") as first:
+        log_in(first, admin, org["initial_password"], "forced-password-change")
+        assert first.path == f"/realms/{REALM}/password-change"
+        first.fill("current_password", org["initial_password"])
+        first.fill("new_password", NEW_PASSWORD)
+        first.fill("new_password_again", NEW_PASSWORD)
+        first.press("変更する", "auth-email-registration")
+        assert first.path == f"/realms/{REALM}/login/waiting"
+        first.fill("email", address)
+        first.press("登録する", "auth-email-mailed")
+        assert "本登録依頼のメールを送信しました" in first.text
+
+        first.open((await portal.links_to(address, 1))[0], "auth-email-confirm-page")
+        first.press("本登録する", "auth-email-confirmed")
+        assert "本登録が完了しました" in first.text
+        first.open(f"/realms/{REALM}/login/waiting", "waiting-screen")
+        assert "本画面は閉じずに、10分以内にログインしてください" in first.text
+
+        # The link, opened in another tab of the same browser; the waiting screen, listening
+        # to its server-sent events, completes the login by itself.
+        waiting = first.driver.current_window_handle
+        first.driver.switch_to.new_window("tab")
+        first.open((await portal.links_to(address, 2))[1], "login-link-page")
+        first.press("ログインを完了する", "login-link-confirmed")
+        assert "ログインを確認しました" in first.text
+        first.driver.switch_to.window(waiting)
+        WebDriverWait(first.driver, 10).until(lambda d: d.current_url.endswith("/home"))
+        first.step("full-session")
+        assert "ログインしました" in first.text and admin in first.text
+        assert first.cookie(f"__Host-browser-{REALM}") is not None
+        assert first.cookie("__Host-remember-id") is not None
+
+    with chromium(portal.url, name, "second") as second:
+        log_in(second, admin, NEW_PASSWORD, "second-browser-refused")
+        assert "登録されているブラウザ情報と異なります" in second.text
+        assert second.focused_id() == "error-summary"
+        assert second.path == f"/realms/{REALM}/login"
+
+
+async def test_web_01_the_login_form_remembers_the_id_and_announces_errors(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    """ID-LOGIN-02, -03: a wrong password in section 7's words, focused; the remembered ID
+    filled in on the next visit, forgotten once the box is left unticked."""
+    org = open_org(portal)
+    admin = org["admin_login_id"]
+    with chromium(portal.url, request.node.name) as browser:
+        log_in(browser, admin, "wrong-password-1", "wrong-password")
+        assert "利用者IDまたはパスワードに誤りがあります" in browser.text
+        assert browser.focused_id() == "error-summary"
+        log_in(browser, admin, org["initial_password"], "logged-in-with-remember-id")
+        browser.open(f"/realms/{REALM}/login", "login-form-remembered")
+        field = browser.driver.find_element("id", "login_id")
+        assert field.get_attribute("value") == admin
+        assert browser.driver.find_element("id", "remember_id").is_selected()
+        browser.fill("password", org["initial_password"])
+        browser.tick("remember_id", on=False)
+        browser.press("ログイン", "logged-in-without-remember-id")
+        browser.open(f"/realms/{REALM}/login", "login-form-forgotten")
+        assert browser.driver.find_element("id", "login_id").get_attribute("value") == ""

@@ -1,0 +1,148 @@
+"""A person's browser for the tests of the pages (WEB-03): Debian's headless Chromium driven by
+Selenium, a screenshot of every step under ``artifacts/screenshots/<test>/``, and axe-core
+(from npm, ``tests/browser/node_modules``) run on every page a step shows.
+
+A missing Chromium, driver or axe-core fails the test loudly: ``deploy/local/infra.sh install``
+installs them, and a browser test that skips proves nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import REPO
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+_RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(function (result) {
+  done(result.violations.map(function (v) {
+    return {id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(function (n) { return n.target.join(" "); })};
+  }));
+});
+"""
+
+
+def require_browser() -> None:
+    """Fail, never skip, when what the browser tests need is not installed."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER, AXE) if not p.exists()]
+    if missing:
+        pytest.fail(
+            f"browser tests need {', '.join(missing)}: run `bash deploy/local/infra.sh install`",
+            pytrace=False,
+        )
+
+
+class Browser:
+    """One browser profile (its own cookies) on the gateway's origin."""
+
+    def __init__(self, driver: webdriver.Chrome, base_url: str, folder: Path) -> None:
+        self.driver = driver
+        self.base_url = base_url
+        self.folder = folder
+        self.steps = 0
+
+    def open(self, path: str, step: str) -> None:
+        self.driver.get(self.base_url + path)
+        self.step(step)
+
+    def fill(self, field_id: str, value: str) -> None:
+        found = self.driver.find_element(By.ID, field_id)
+        found.clear()
+        found.send_keys(value)
+
+    def tick(self, field_id: str, on: bool = True) -> None:
+        box = self.driver.find_element(By.ID, field_id)
+        if box.is_selected() != on:
+            box.click()
+
+    def button(self, label: str) -> WebElement:
+        return self.driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
+
+    def press(self, label: str, step: str) -> None:
+        """Click a button as a person would, wait for the next page, then record the step."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.button(label).click()
+        WebDriverWait(self.driver, 15).until(lambda d: _stale(old))
+        self.step(step)
+
+    @property
+    def text(self) -> str:
+        return str(self.driver.find_element(By.TAG_NAME, "body").text)
+
+    @property
+    def path(self) -> str:
+        return str(self.driver.current_url).removeprefix(self.base_url)
+
+    def cookie(self, name: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.driver.get_cookie(name)
+        return found
+
+    def focused_id(self) -> str:
+        return str(self.driver.switch_to.active_element.get_attribute("id"))
+
+    def step(self, name: str) -> None:
+        """A screenshot of what the person sees, then axe: no serious or critical violation."""
+        WebDriverWait(self.driver, 15).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+        self.steps += 1
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+        self.driver.save_screenshot(str(self.folder / f"{self.steps:02d}-{slug}.png"))
+        self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        violations = self.driver.execute_async_script(_RUN_AXE)
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, f"axe on {self.path} ({name}): {blocking}"
+
+
+def _stale(element: WebElement) -> bool:
+    try:
+        element.is_enabled()
+    except Exception:  # StaleElementReferenceException: the next page replaced it
+        return True
+    return False
+
+
+@contextmanager
+def chromium(base_url: str, test_name: str, profile: str = "browser") -> Iterator[Browser]:
+    """A fresh headless Chromium profile; its screenshots go to a folder named after the test."""
+    require_browser()
+    folder = SCREENSHOTS / test_name / profile
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1200,900",
+        "--lang=ja-JP",
+        "--disable-extensions",
+    ):
+        options.add_argument(argument)
+    options.accept_insecure_certs = True  # the gateway's CA is made per run
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(30)
+    try:
+        yield Browser(driver, base_url, folder)
+    finally:
+        driver.quit()

@@ -1,0 +1,77 @@
+"""The real portal behind the real gateway, for the browser tests (WEB-03): identity, notify
+(mailing through Mailpit) and audit as processes in one namespace, nginx in front of them.
+
+Module-scoped in the tests that use it: starting it costs a few seconds, a flow none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from gateway_harness import GATEWAY_SECRET, echo_server, running_gateway
+from harness import Infra, Namespace, ServiceProcess, eventually
+from mail_catchers import Mailpit
+from mail_events import PRIVATE_KEY, PUBLIC_KEY
+
+LINK = re.compile(r"https://\S+?\?token=[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Portal:
+    gateway: Any
+    identity: ServiceProcess
+    notify: ServiceProcess
+    audit: ServiceProcess
+    certs: ServiceProcess
+    mail: Mailpit
+
+    @property
+    def url(self) -> str:
+        return str(self.gateway.url)
+
+    async def links_to(self, address: str, count: int) -> list[str]:
+        """The first ``count`` links mailed to ``address``, as paths on the gateway (the mails
+        name the realm's production host; the path and its token are what a person opens)."""
+
+        def mailed() -> list[str] | None:
+            bodies = [
+                str(body.get_content())
+                for m in self.mail.mails_to(address)
+                if (body := m.get_body(("plain",))) is not None
+            ]
+            links = [link for b in bodies for link in LINK.findall(b)]
+            return links if len(links) >= count else None
+
+        found: list[str] = await eventually(mailed, timeout=60)
+        return [f"{urlsplit(link).path}?{urlsplit(link).query}" for link in found]
+
+
+@contextmanager
+def running_portal(infra: Infra, logs: Path) -> Iterator[Portal]:
+    ns = Namespace()
+    with ExitStack() as stack:
+
+        def start(service: str, **settings: str) -> ServiceProcess:
+            proc = ServiceProcess(service, infra, ns, logs, **settings).start()
+            stack.callback(proc.stop)
+            return proc
+
+        identity = start("identity", notify_public_key=PUBLIC_KEY, trusted_proxies="127.0.0.1/32")
+        notify = start("notify", notify_private_key=PRIVATE_KEY, identity_url=identity.url)
+        audit = start("audit", identity_url=identity.url)
+        certs = start("certs", gateway_secret=GATEWAY_SECRET, identity_url=identity.url)
+        echo = stack.enter_context(echo_server())
+        upstreams = {
+            "identity": f"127.0.0.1:{identity.port}",
+            "notify": f"127.0.0.1:{notify.port}",
+            "audit": f"127.0.0.1:{audit.port}",
+            "certs": f"127.0.0.1:{certs.port}",
+            "enroll": echo,
+        }
+        gateway = stack.enter_context(running_gateway(logs / "nginx", upstreams, "600r/m"))
+        yield Portal(gateway, identity, notify, audit, certs, Mailpit(infra.mailpit_url))
