@@ -62,6 +62,23 @@ class Browser:
         self.driver.get(self.base_url + path)
         self.step(step)
 
+    def log_in(
+        self, realm: str, login_id: str, password: str, step: str, remember: bool = False
+    ) -> None:
+        """The login form, filled and sent; ``step`` names what the next page shows."""
+        self.open(f"/realms/{realm}/login", "login-form")
+        self.fill("login_id", login_id)
+        self.fill("password", password)
+        self.tick("remember_id", remember)
+        self.press("ログイン", step)
+
+    def change_password(self, current: str, new: str, step: str) -> None:
+        """The forced password change's form (ID-PW-03)."""
+        self.fill("current_password", current)
+        self.fill("new_password", new)
+        self.fill("new_password_again", new)
+        self.press("変更する", step)
+
     def fill(self, field_id: str, value: str) -> None:
         found = self.driver.find_element(By.ID, field_id)
         found.clear()

@@ -6,6 +6,7 @@ Module-scoped in the tests that use it: starting it costs a few seconds, a flow 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from gateway_harness import GATEWAY_SECRET, echo_server, running_gateway
-from harness import Infra, Namespace, ServiceProcess, eventually
+from harness import PROVISIONING_TOKEN, Infra, Namespace, ServiceProcess, eventually
 from mail_catchers import Mailpit
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 
@@ -33,6 +35,28 @@ class Portal:
     @property
     def url(self) -> str:
         return str(self.gateway.url)
+
+    def call(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
+        """The API through the gateway, with a bearer (the back office's, or a session's)."""
+        return httpx.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(self.gateway.trust_file),
+            timeout=30,
+            **kwargs,
+        )
+
+    def open_org(self, realm: str) -> dict[str, Any]:
+        """An organisation with its admin, as the back office opens it."""
+        answer = self.call(
+            "POST",
+            f"/v1/realms/{realm}/orgs",
+            PROVISIONING_TOKEN,
+            json={"name": "テスト団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}},
+        )
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
 
     async def links_to(self, address: str, count: int) -> list[str]:
         """The first ``count`` links mailed to ``address``, as paths on the gateway (the mails

@@ -44,9 +44,7 @@ class Pages:
 
     def __init__(self, templates: Path) -> None:
         self.environment = Environment(
-            loader=ChoiceLoader(
-                [FileSystemLoader(templates), FileSystemLoader(LIBRARY_TEMPLATES)]
-            ),
+            loader=ChoiceLoader([FileSystemLoader(templates), FileSystemLoader(LIBRARY_TEMPLATES)]),
             autoescape=select_autoescape(["html", "j2"]),
             auto_reload=False,
         )

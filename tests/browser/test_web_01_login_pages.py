@@ -7,16 +7,10 @@ Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on ever
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import httpx
 import pytest
-from harness import PROVISIONING_TOKEN, Infra
 from mail_catchers import new_address
-from portal_browser import Browser, chromium
-from portal_stack import Portal, running_portal
+from portal_browser import chromium
+from portal_stack import Portal
 from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.integration
@@ -25,46 +19,16 @@ REALM = "dantai-net"
 NEW_PASSWORD = "Kaisha-Pass-2026"
 
 
-@pytest.fixture(scope="module")
-def portal(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    with running_portal(infra, tmp_path_factory.mktemp("portal")) as found:
-        yield found
-
-
-def open_org(portal: Portal) -> dict[str, Any]:
-    """An organisation with its admin, as the back office opens it (through the gateway)."""
-    answer = httpx.post(
-        f"{portal.url}/v1/realms/{REALM}/orgs",
-        json={"name": "テスト団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}},
-        headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
-        verify=str(portal.gateway.trust_file),
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
-
-
-def log_in(browser: Browser, login_id: str, password: str, step: str) -> None:
-    browser.open(f"/realms/{REALM}/login", "login-form")
-    browser.fill("login_id", login_id)
-    browser.fill("password", password)
-    browser.tick("remember_id")
-    browser.press("ログイン", step)
-
-
 async def test_web_03_dantai_net_first_login_through_the_link_and_a_second_browser_refused(
     portal: Portal, request: pytest.FixtureRequest
 ) -> None:
-    org = open_org(portal)
+    org = portal.open_org(REALM)
     admin, address = org["admin_login_id"], new_address("auth")
     name = request.node.name
     with chromium(portal.url, name, "first") as first:
-        log_in(first, admin, org["initial_password"], "forced-password-change")
+        first.log_in(REALM, admin, org["initial_password"], "forced-password-change", True)
         assert first.path == f"/realms/{REALM}/password-change"
-        first.fill("current_password", org["initial_password"])
-        first.fill("new_password", NEW_PASSWORD)
-        first.fill("new_password_again", NEW_PASSWORD)
-        first.press("変更する", "auth-email-registration")
+        first.change_password(org["initial_password"], NEW_PASSWORD, "auth-email-registration")
         assert first.path == f"/realms/{REALM}/login/waiting"
         first.fill("email", address)
         first.press("登録する", "auth-email-mailed")
@@ -91,7 +55,7 @@ async def test_web_03_dantai_net_first_login_through_the_link_and_a_second_brows
         assert first.cookie("__Host-remember-id") is not None
 
     with chromium(portal.url, name, "second") as second:
-        log_in(second, admin, NEW_PASSWORD, "second-browser-refused")
+        second.log_in(REALM, admin, NEW_PASSWORD, "second-browser-refused")
         assert "登録されているブラウザ情報と異なります" in second.text
         assert second.focused_id() == "error-summary"
         assert second.path == f"/realms/{REALM}/login"
@@ -102,13 +66,13 @@ async def test_web_01_the_login_form_remembers_the_id_and_announces_errors(
 ) -> None:
     """ID-LOGIN-02, -03: a wrong password in section 7's words, focused; the remembered ID
     filled in on the next visit, forgotten once the box is left unticked."""
-    org = open_org(portal)
+    org = portal.open_org(REALM)
     admin = org["admin_login_id"]
     with chromium(portal.url, request.node.name) as browser:
-        log_in(browser, admin, "wrong-password-1", "wrong-password")
+        browser.log_in(REALM, admin, "wrong-password-1", "wrong-password")
         assert "利用者IDまたはパスワードに誤りがあります" in browser.text
         assert browser.focused_id() == "error-summary"
-        log_in(browser, admin, org["initial_password"], "logged-in-with-remember-id")
+        browser.log_in(REALM, admin, org["initial_password"], "logged-in-with-remember-id", True)
         browser.open(f"/realms/{REALM}/login", "login-form-remembered")
         field = browser.driver.find_element("id", "login_id")
         assert field.get_attribute("value") == admin

@@ -7,6 +7,7 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
+    admin_pages,
     bot_defence,
     decisions,
     enrolment,
@@ -39,6 +40,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     login_pages.router,
     waiting_pages.router,
+    admin_pages.router,
     assets.router,
     otp.router,
     bot_defence.router,
