@@ -1,0 +1,74 @@
+"""The ops dashboard in a real browser behind the gateway (WEB-02, WEB-03, AU-05, X-15): the
+realm's support desk watches; a login made in another browser shows within 2 seconds, with the
+counters; a portal user of the realm is refused the page.
+
+Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from harness import REPO
+from portal_browser import chromium
+from portal_stack import Portal
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.integration
+
+REALM = "demo"
+NEW_PASSWORD = "Kaisha-Pass-2026"
+
+
+def support_operator(portal: Portal) -> dict[str, str]:
+    """The realm's support desk, made as operators make it (identity's command)."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.identity",
+            "create-support-operator",
+            REALM,
+            f"XA9{uuid.uuid4().hex[:8]}",
+        ],
+        cwd=REPO,
+        env=portal.identity.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(made.stdout.strip().splitlines()[-1]))
+
+
+async def test_web_02_dashboard_shows_a_login_from_another_browser_within_2_seconds(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    desk = support_operator(portal)
+    org = portal.open_org(REALM)
+    name = request.node.name
+    with chromium(portal.url, name, "ops") as ops, chromium(portal.url, name, "user") as user:
+        ops.log_in(REALM, desk["login_id"], desk["initial_password"], "forced-change")
+        ops.change_password(desk["initial_password"], NEW_PASSWORD, "home")
+        ops.open(f"/realms/{REALM}/ops/dashboard", "dashboard")
+        logins = int(ops.driver.find_element(By.ID, "count-logins").text)
+
+        user.log_in(REALM, org["admin_login_id"], org["initial_password"], "logged-in")
+        logged_in_at = time.monotonic()
+        WebDriverWait(ops.driver, 2, poll_frequency=0.05).until(
+            lambda d: org["admin_login_id"] in d.find_element(By.ID, "records").text
+        )
+        assert time.monotonic() - logged_in_at <= 2
+        WebDriverWait(ops.driver, 2).until(
+            lambda d: int(d.find_element(By.ID, "count-logins").text) > logins
+        )
+        ops.step("login-shown-live")
+
+        user.change_password(org["initial_password"], NEW_PASSWORD, "user-home")
+        user.open(f"/realms/{REALM}/ops/dashboard", "a-portal-user-refused")
+        assert "records" not in user.driver.page_source
+        assert "この操作を行う権限がありません" in user.text
