@@ -7,11 +7,13 @@ Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on ever
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
 import uuid
 
+import httpx
 import pytest
 from harness import REPO
 from portal_browser import chromium
@@ -72,3 +74,50 @@ async def test_web_02_dashboard_shows_a_login_from_another_browser_within_2_seco
         user.open(f"/realms/{REALM}/ops/dashboard", "a-portal-user-refused")
         assert "records" not in user.driver.page_source
         assert "この操作を行う権限がありません" in user.text
+
+
+GRAFANA_DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "portal-ops.json"
+PROMQL_WORDS = {"sum", "rate", "increase", "count", "or", "vector", "histogram_quantile"}
+
+
+def metric_names(expr: str) -> set[str]:
+    """The metrics a PromQL expression reads: what is left once label matchers, ranges,
+    groupings, strings and numbers are gone, minus PromQL's own words."""
+    for pattern in (
+        r"\{[^}]*\}",
+        r"\[[^\]]*\]",
+        r"\bby\s*\([^)]*\)",
+        r'"[^"]*"',
+        r"\b\d+(\.\d+)?\b",
+    ):
+        expr = re.sub(pattern, " ", expr)
+    expr = re.sub(r"label_values\(\s*([a-z_:]+)\s*,\s*[a-z_]+\s*\)", r"\1", expr)
+    return set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)) - PROMQL_WORDS
+
+
+def exposed(text: str) -> set[str]:
+    """Every series name a /metrics page can answer, from its samples and its TYPE lines (a
+    labelled counter nobody has counted yet shows only those)."""
+    names: set[str] = set()
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split()
+            names.add(name)
+            names.update(name + s for s in suffixes.get(kind, ()))
+        elif line and not line.startswith("#"):
+            names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
+    return names
+
+
+def test_web_02_every_metric_the_grafana_dashboard_names_is_in_some_services_metrics(
+    portal: Portal,
+) -> None:
+    dashboard = json.loads(GRAFANA_DASHBOARD.read_text(encoding="utf-8"))
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs += [v["query"] for v in dashboard["templating"]["list"]]
+    named = set().union(*(metric_names(e) for e in exprs))
+    assert {"audit_logins_total", "http_requests_total", "background_task_up"} <= named
+    services = (portal.identity, portal.notify, portal.audit, portal.certs)
+    found = set().union(*(exposed(httpx.get(f"{s.url}/metrics").text) for s in services))
+    assert named <= found, f"named by the dashboard, in no service's /metrics: {named - found}"
