@@ -47,16 +47,36 @@ class Portal:
             **kwargs,
         )
 
-    def open_org(self, realm: str) -> dict[str, Any]:
-        """An organisation with its admin, as the back office opens it."""
+    def open_org(self, realm: str, **admin: Any) -> dict[str, Any]:
+        """An organisation with its admin (``admin`` overrides its login ID, adds a profile),
+        as the back office opens it."""
         answer = self.call(
             "POST",
             f"/v1/realms/{realm}/orgs",
             PROVISIONING_TOKEN,
-            json={"name": "テスト団体", "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}"}},
+            json={
+                "name": "テスト団体",
+                "admin": {"login_id": f"XA3{uuid.uuid4().hex[:8]}", **admin},
+            },
         )
         assert answer.status_code == 201, answer.text
         return dict(answer.json())
+
+    async def line_in_mail(self, address: str, label: str) -> str:
+        """The value after ``label：`` in the last mail to ``address`` that has one."""
+
+        def mailed() -> str | None:
+            for m in reversed(self.mail.mails_to(address)):
+                body = m.get_body(("plain",))
+                found = re.search(
+                    rf"^{label}：(\S+)", str(body.get_content()) if body else "", re.M
+                )
+                if found:
+                    return found[1]
+            return None
+
+        value: str = await eventually(mailed, timeout=60)
+        return value
 
     async def links_to(self, address: str, count: int) -> list[str]:
         """The first ``count`` links mailed to ``address``, as paths on the gateway (the mails

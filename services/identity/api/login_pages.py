@@ -50,6 +50,10 @@ _REFUSED = {
     LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
 }
 REMEMBER_LABEL = "次回ログインからIDの入力を省略"
+OTP_NOTES = {
+    "verified": "ワンタイムパスワードを認証しました。ログアウトまたはタイムアウトまで有効です",
+    "switched": "ワンタイムパスワード利用の設定を変更しました",
+}
 REMEMBER_SECONDS = 365 * 24 * 3600
 
 
@@ -221,6 +225,8 @@ async def home(request: Request, policy: Realm, identity: IdentityDep) -> Respon
         title="ログインしました",
         session=session,
         previous=previous.astimezone(TOKYO).strftime("%Y年%m月%d日 %H:%M") if previous else None,
+        otp_step_up=policy.otp_step_up,
+        otp_note=OTP_NOTES.get(request.query_params.get("otp", "")),
     )
 
 
