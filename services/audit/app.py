@@ -9,7 +9,7 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.audit import api, dashboard, handlers
+from services.audit import api, dashboard, handlers, history_pages
 from services.audit.exports import Exports
 from services.audit.live_tail import Tail
 from services.audit.settings import AuditSettings
@@ -44,6 +44,7 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
         routers=[
             api.router(usecases, exports, introspection),
             dashboard.router(tail, introspection),
+            history_pages.router(exports, introspection),
             assets.router,
         ],
     )
