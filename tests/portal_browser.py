@@ -84,6 +84,12 @@ class Browser:
         found.clear()
         found.send_keys(value)
 
+    def set_value(self, field_id: str, value: str) -> None:
+        """A date field's value as its picker would set it (typing into one depends on the
+        browser's locale)."""
+        found = self.driver.find_element(By.ID, field_id)
+        self.driver.execute_script("arguments[0].value = arguments[1];", found, value)
+
     def tick(self, field_id: str, on: bool = True) -> None:
         box = self.driver.find_element(By.ID, field_id)
         if box.is_selected() != on:

@@ -118,6 +118,6 @@ def test_web_02_every_metric_the_grafana_dashboard_names_is_in_some_services_met
     exprs += [v["query"] for v in dashboard["templating"]["list"]]
     named = set().union(*(metric_names(e) for e in exprs))
     assert {"audit_logins_total", "http_requests_total", "background_task_up"} <= named
-    services = (portal.identity, portal.notify, portal.audit, portal.certs)
+    services = (portal.identity, portal.notify, portal.audit, portal.certs, portal.enroll)
     found = set().union(*(exposed(httpx.get(f"{s.url}/metrics").text) for s in services))
     assert named <= found, f"named by the dashboard, in no service's /metrics: {named - found}"

@@ -7,13 +7,14 @@ refusal re-renders the form with section 7's words announced at its top.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientAddress
+from services.identity.api.client import ClientAddress, client_address
 from services.identity.api.cookies import (
     BROWSER_COOKIE_MAX_AGE,
     REMEMBER_ID_COOKIE,
@@ -36,6 +37,7 @@ from services.identity.domain import refusals
 from services.identity.domain.attempts import LoginAnswer, PendingStep
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import COOKIE, Session
+from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -57,32 +59,40 @@ OTP_NOTES = {
 REMEMBER_SECONDS = 365 * 24 * 3600
 
 
-def login_form(
+async def login_form(
     request: Request,
-    realm: str,
+    policy: RealmPolicy,
+    identity: Identity,
     login_id: str,
     remembered: bool,
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The form; where the realm has the bot defence (ID-BOT-01), with a fresh challenge that
+    ``bot-challenge.js`` solves before the form is sent."""
+    challenge = None
+    if policy.bot_challenge:
+        made = await identity.bot_defence.challenge(policy, await client_address(request))
+        challenge = json.dumps(made, separators=(",", ":"))
     return PAGES.render(
         request,
         "login",
         status_code,
-        realm=realm,
+        realm=policy.name,
         errors=errors,
         title="ログイン",
         login_id=login_id,
         remembered=remembered,
         remember_label=REMEMBER_LABEL,
+        challenge=challenge,
     )
 
 
 @router.get("/login")
-async def login_page(request: Request, policy: Realm) -> HTMLResponse:
+async def login_page(request: Request, policy: Realm, identity: IdentityDep) -> HTMLResponse:
     """The login form; a remembered ID is filled in and the box stays ticked (ID-LOGIN-03)."""
     remembered = request.cookies.get(REMEMBER_ID_COOKIE, "")[:254]
-    return login_form(request, policy.name, remembered, bool(remembered))
+    return await login_form(request, policy, identity, remembered, bool(remembered))
 
 
 @router.post("/login", dependencies=[CsrfChecked])
@@ -107,7 +117,7 @@ async def log_in(
         if not value.strip()
     ]
     if missing:
-        return login_form(request, policy.name, login_id, remember, missing, 422)
+        return await login_form(request, policy, identity, login_id, remember, missing, 422)
     browser = request.cookies.get(browser_cookie_name(policy.name))
     try:
         outcome = await identity.login.log_in(
@@ -120,9 +130,10 @@ async def log_in(
             challenge=altcha or None,
         )
     except (Problem, refusals.Refusal) as refused:
-        return login_form(
+        return await login_form(
             request,
-            policy.name,
+            policy,
+            identity,
             login_id,
             remember,
             [refusal_error(refused, "login_id")],
@@ -131,9 +142,10 @@ async def log_in(
     result = outcome.result
     if outcome.session_token is None or result.user is None:
         code = _REFUSED.get(result.answer, ProblemCode.INVALID_CREDENTIALS)
-        return login_form(
+        return await login_form(
             request,
-            policy.name,
+            policy,
+            identity,
             login_id,
             remember,
             [FieldError(code.title, "login_id")],
