@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
 from webkit import csrf
 
 LIBRARY_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -75,3 +76,22 @@ class Pages:
         response.headers["content-length"] = str(len(response.body))
         response.headers["cache-control"] = "no-store"
         return response
+
+    def refused(self, request: Request, realm: str, refusal: Refusal) -> Response:
+        """Who may not see a page: to the login without a (complete) session, otherwise the
+        refusal's words, the same whatever the page would have shown (X-15)."""
+        if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
+            return RedirectResponse(f"/realms/{realm}/login", status_code=303)
+        problem = refusal.problem()
+        return self.render(
+            request, "webkit/message", problem.code.status, realm=realm, title=problem.code.title
+        )
+
+
+async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:
+    """The session of a page's browser (its ``__Host-session`` cookie), as identity's
+    introspection answers it, for the services whose pages are not identity's own."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return Refusal.NO_SESSION
+    return await introspection.caller(token)

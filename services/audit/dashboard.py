@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from contracts import AccessRecorded
 from contracts.common import Role
-from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
+from servicekit.credentials import Caller, Introspection, Refusal
 from services.audit.live_tail import KINDS, Tail
 from services.audit.stream import kind_of
-from webkit.pages import Pages
+from webkit.pages import Pages, page_caller
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 PAGES = Pages(Path(__file__).resolve().parent / "templates")
@@ -68,27 +68,16 @@ def router(tail: Tail, introspection: Introspection) -> APIRouter:
     pages = APIRouter(prefix="/realms/{realm}/ops", tags=["pages"], include_in_schema=False)
 
     async def watcher(request: Request, realm: str) -> Caller | Refusal:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            return Refusal.NO_SESSION
-        found = await introspection.caller(token)
+        found = await page_caller(request, introspection)
         if isinstance(found, Refusal):
             return found
         return may_watch(found, realm) or found
-
-    def refused(request: Request, realm: str, refusal: Refusal) -> Response:
-        if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
-            return RedirectResponse(f"/realms/{realm}/login", status_code=303)
-        problem = refusal.problem()
-        return PAGES.render(
-            request, "webkit/message", problem.code.status, realm=realm, title=problem.code.title
-        )
 
     @pages.get("/dashboard")
     async def dashboard(request: Request, realm: RealmName) -> Response:
         found = await watcher(request, realm)
         if isinstance(found, Refusal):
-            return refused(request, realm, found)
+            return PAGES.refused(request, realm, found)
         recent = [row(r) for r in reversed(tail.recent) if r.realm == realm]
         counts = tail.counts(realm)
         return PAGES.render(
@@ -104,7 +93,7 @@ def router(tail: Tail, introspection: Introspection) -> APIRouter:
     async def events(request: Request, realm: RealmName) -> Response:
         found = await watcher(request, realm)
         if isinstance(found, Refusal):
-            return refused(request, realm, found)
+            return PAGES.refused(request, realm, found)
         queue = tail.listen()
 
         async def stream() -> AsyncIterator[str]:

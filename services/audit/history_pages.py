@@ -14,17 +14,17 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from contracts.common import Role
-from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
+from servicekit.credentials import Caller, Introspection, Refusal
 from services.audit.access import may_export
 from services.audit.dashboard import PAGES
 from services.audit.exports import ExportRequest, Exports, NoData
 from services.audit.period import KNOWN_REALMS, PeriodRefused
 from services.audit.sheet import Encoding, Order
-from webkit.pages import FieldError
+from webkit.pages import FieldError, page_caller
 
 RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]
 Text = Annotated[str, Query(max_length=254)]
@@ -79,16 +79,25 @@ class Choice:
         return urlencode({k: v for k, v in values.items() if v})
 
 
+async def chosen(
+    first: Annotated[str, Query(alias="from", max_length=20)] = "",
+    last: Annotated[str, Query(alias="to", max_length=20)] = "",
+    login_id: Text = "",
+    order: Annotated[str, Query(max_length=10)] = Order.BY_USER.value,
+    encoding: Annotated[str, Query(max_length=10)] = Encoding.CP932.value,
+    client_info: Annotated[str, Query(max_length=5)] = "",
+) -> Choice:
+    """The screen's form, as typed (the screen and the download read the same query)."""
+    return Choice(first, last, login_id, order, encoding, client_info == "on")
+
+
 def router(exports: Exports, introspection: Introspection) -> APIRouter:
     pages = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
     async def reader(request: Request, realm: str, org: str) -> tuple[str, Caller] | Refusal:
         """The organisation whose history the caller may read: an admin's own, or the one
         support names; the export's rule decides (X-15)."""
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            return Refusal.NO_SESSION
-        caller = await introspection.caller(token)
+        caller = await page_caller(request, introspection)
         if isinstance(caller, Refusal):
             return caller
         org_id = org if caller.role == Role.SUPPORT else (caller.org_id or "")
@@ -97,32 +106,18 @@ def router(exports: Exports, introspection: Introspection) -> APIRouter:
             refusal = Refusal.NOT_PERMITTED
         return refusal or (org_id, caller)
 
-    def refused(request: Request, realm: str, refusal: Refusal) -> Response:
-        if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
-            return RedirectResponse(f"/realms/{realm}/login", status_code=303)
-        problem = refusal.problem()
-        return PAGES.render(
-            request, "webkit/message", problem.code.status, realm=realm, title=problem.code.title
-        )
-
     @pages.get("/access-history")
     async def screen(
         request: Request,
         realm: RealmName,
-        first: Annotated[str, Query(alias="from", max_length=20)] = "",
-        last: Annotated[str, Query(alias="to", max_length=20)] = "",
-        login_id: Text = "",
-        order: Annotated[str, Query(max_length=10)] = Order.BY_USER.value,
-        encoding: Annotated[str, Query(max_length=10)] = Encoding.CP932.value,
-        client_info: Annotated[str, Query(max_length=5)] = "",
+        choice: Annotated[Choice, Depends(chosen)],
         org: Annotated[str, Query(max_length=64)] = "",
         check: Annotated[str, Query(max_length=5)] = "",
     ) -> Response:
         found = await reader(request, realm, org)
         if isinstance(found, Refusal):
-            return refused(request, realm, found)
+            return PAGES.refused(request, realm, found)
         org_id, _ = found
-        choice = Choice(first, last, login_id, order, encoding, client_info == "on")
         chosen, errors = choice.request(realm, org_id)
         preview, notes, status_code = None, [], 200
         if chosen is not None and check:
@@ -157,18 +152,12 @@ def router(exports: Exports, introspection: Introspection) -> APIRouter:
     async def download(
         request: Request,
         realm: RealmName,
-        first: Annotated[str, Query(alias="from", max_length=20)] = "",
-        last: Annotated[str, Query(alias="to", max_length=20)] = "",
-        login_id: Text = "",
-        order: Annotated[str, Query(max_length=10)] = Order.BY_USER.value,
-        encoding: Annotated[str, Query(max_length=10)] = Encoding.CP932.value,
-        client_info: Annotated[str, Query(max_length=5)] = "",
+        choice: Annotated[Choice, Depends(chosen)],
         org: Annotated[str, Query(max_length=64)] = "",
     ) -> Response:
         found = await reader(request, realm, org)
         if isinstance(found, Refusal):
-            return refused(request, realm, found)
-        choice = Choice(first, last, login_id, order, encoding, client_info == "on")
+            return PAGES.refused(request, realm, found)
         chosen, _ = choice.request(realm, found[0])
         if chosen is None:
             return RedirectResponse(f"/realms/{realm}/access-history?{choice.query()}", 303)

@@ -8,14 +8,11 @@ Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on ever
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
 
 import httpx
 import pytest
-from harness import PROVISIONING_TOKEN, REPO, eventually
+from harness import PROVISIONING_TOKEN, eventually
 from identity_client import change_password, log_in, token_of
 from portal_browser import Browser, chromium
 from portal_stack import Portal
@@ -53,22 +50,7 @@ def checkup_code(portal: Portal, member_session: str) -> str:
         headers={"Authorization": f"Bearer {member_session}"},
         timeout=30,
     ).json()
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.identity",
-            "create-support-operator",
-            REALM,
-            f"SUP{uuid.uuid4().hex[:8]}",
-        ],
-        cwd=REPO,
-        env=portal.identity.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    desk = json.loads(made.stdout.strip().splitlines()[-1])
+    desk = portal.support_operator(REALM)
     token = token_of(log_in(portal.identity.url, REALM, desk["login_id"], desk["initial_password"]))
     changed = change_password(
         portal.identity.url, REALM, token, desk["initial_password"], "Kaisha-Pass-2026"

@@ -82,3 +82,28 @@ async def test_web_01_the_login_form_remembers_the_id_and_announces_errors(
         browser.press("ログイン", "logged-in-without-remember-id")
         browser.open(f"/realms/{REALM}/login", "login-form-forgotten")
         assert browser.driver.find_element("id", "login_id").get_attribute("value") == ""
+
+
+async def test_web_01_a_forgotten_password_is_replaced_by_a_mailed_temporary_one(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    """ID-PW-05, ID-PW-03 on the pages: the same answer whatever is typed, the temporary
+    password from the mail logs in once and must be changed; ID-LOGIN-05's guidance."""
+    address = new_address("forgot")
+    org = portal.open_org("demo", profile={"email": address})
+    admin = org["admin_login_id"]
+    with chromium(portal.url, request.node.name) as browser:
+        browser.open("/realms/demo/login", "login-form")
+        browser.driver.find_element("link text", "パスワードをお忘れの方").click()
+        browser.step("forgotten-password-form")
+        browser.fill("login_id", admin)
+        browser.fill("email", address)
+        browser.press("仮パスワードを発行する", "temporary-password-sent")
+        assert "ご登録のメールアドレスに仮パスワードを送信しました" in browser.text
+        temporary = await portal.line_in_mail(address, "仮パスワード")
+        browser.log_in("demo", admin, temporary, "temporary-password-login")
+        assert browser.path == "/realms/demo/password-change"
+        browser.change_password(temporary, NEW_PASSWORD, "home")
+        assert "ログインしました" in browser.text
+        browser.open("/realms/demo/forgotten-login-id", "forgotten-login-id")
+        assert "お問い合わせください" in browser.text

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
-import uuid
 
 import httpx
 import pytest
@@ -27,30 +24,10 @@ REALM = "demo"
 NEW_PASSWORD = "Kaisha-Pass-2026"
 
 
-def support_operator(portal: Portal) -> dict[str, str]:
-    """The realm's support desk, made as operators make it (identity's command)."""
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.identity",
-            "create-support-operator",
-            REALM,
-            f"XA9{uuid.uuid4().hex[:8]}",
-        ],
-        cwd=REPO,
-        env=portal.identity.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(made.stdout.strip().splitlines()[-1]))
-
-
 async def test_web_02_dashboard_shows_a_login_from_another_browser_within_2_seconds(
     portal: Portal, request: pytest.FixtureRequest
 ) -> None:
-    desk = support_operator(portal)
+    desk = portal.support_operator(REALM)
     org = portal.open_org(REALM)
     name = request.node.name
     with chromium(portal.url, name, "ops") as ops, chromium(portal.url, name, "user") as user:

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contracts.common import Role
-from servicekit.credentials import SESSION_COOKIE, Caller, Refusal
+from servicekit.credentials import Caller, Refusal
 from services.enroll.api.deps import EnrollDep, Realm
 from services.enroll.api.refusals import PROBLEMS
 from services.enroll.domain import refusals
 from services.enroll.domain.checkup import QUESTIONS
 from services.enroll.usecases import Enroll
 from webkit import csrf
-from webkit.pages import FieldError, Pages
+from webkit.pages import FieldError, Pages, page_caller
 
 PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
 router = APIRouter(prefix="/realms/{realm}/checkup", tags=["pages"], include_in_schema=False)
@@ -35,24 +35,13 @@ DONE = {
 
 
 async def member(request: Request) -> Caller | Refusal:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return Refusal.NO_SESSION
-    found = await request.app.state.introspection.caller(token)
+    """The page's kencom member with a complete login, or why not."""
+    found = await page_caller(request, request.app.state.introspection)
     if isinstance(found, Refusal):
         return found
     if found.restricted:
         return Refusal.LOGIN_INCOMPLETE
     return found if found.realm == "kencom" and found.role == Role.MEMBER else Refusal.NOT_PERMITTED
-
-
-def refused(request: Request, refusal: Refusal) -> Response:
-    if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
-        return RedirectResponse("/realms/kencom/login", status_code=303)
-    problem = refusal.problem()
-    return PAGES.render(
-        request, "webkit/message", problem.code.status, realm="kencom", title=problem.code.title
-    )
 
 
 async def gate_page(
@@ -81,7 +70,7 @@ async def gate_page(
 async def gate(request: Request, _: Realm, enroll: EnrollDep) -> Response:
     caller = await member(request)
     if isinstance(caller, Refusal):
-        return refused(request, caller)
+        return PAGES.refused(request, "kencom", caller)
     return await gate_page(request, enroll, caller)
 
 
@@ -91,7 +80,7 @@ async def _step(
     """Run one step of the gate for the page's member; a refusal is announced on the page."""
     caller = await member(request)
     if isinstance(caller, Refusal):
-        return refused(request, caller)
+        return PAGES.refused(request, "kencom", caller)
     checkup = enroll.checkup
     steps: dict[str, Callable[..., Awaitable[object]]] = {
         "code": checkup.verify_code,
