@@ -7,6 +7,7 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
+    account_pages,
     admin_pages,
     bot_defence,
     decisions,
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_pages.router,
     otp_pages.router,
     forgotten_pages.router,
+    account_pages.router,
     assets.router,
     otp.router,
     bot_defence.router,

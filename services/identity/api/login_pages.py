@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.client import ClientAddress, client_address
@@ -33,6 +34,7 @@ from services.identity.api.page_kit import (
     status_of,
     to_login,
 )
+from services.identity.api.schemas import PasswordChange
 from services.identity.domain import refusals
 from services.identity.domain.attempts import LoginAnswer, PendingStep
 from services.identity.domain.realms import RealmPolicy
@@ -116,14 +118,16 @@ async def log_in(
         )
         if not value.strip()
     ]
+    if not missing and (len(login_id) > 254 or len(password) > 128):
+        missing = [FieldError("ログインIDまたはパスワードが長すぎます", "login_id")]
     if missing:
         return await login_form(request, policy, identity, login_id, remember, missing, 422)
     browser = request.cookies.get(browser_cookie_name(policy.name))
     try:
         outcome = await identity.login.log_in(
             policy,
-            login_id[:254],
-            password[:128],
+            login_id,
+            password,
             ip=address,
             user_agent=request.headers.get("user-agent"),
             browser_cookie=browser,
@@ -208,6 +212,13 @@ async def change_password(
         return to_login(policy.name)
     if not new_password or new_password != new_password_again:
         error = FieldError("新しいパスワードが確認用と一致しません", "new_password_again")
+        return password_form(request, policy, session, [error], 422)
+    try:  # the API's own limits
+        PasswordChange(
+            current_password=current_password, new_password=new_password, hint=hint or None
+        )
+    except ValidationError:
+        error = FieldError("入力内容が長すぎるか、空欄があります", "current_password")
         return password_form(request, policy, session, [error], 422)
     try:
         await identity.self_service.change_password(

@@ -11,8 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from servicekit.problems import Problem, ProblemCode
+from services.identity.api.access_schemas import OtpEntry
 from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.page_kit import (
@@ -81,8 +83,10 @@ async def verify(
     token = session_token(request)
     if session is None or token is None or session.pending_steps:
         return to_login(policy.name)
-    if not code.strip().isdigit():
-        error = FieldError("ワンタイムパスワードを半角数字で入力してください", "code")
+    try:
+        OtpEntry(code=code.strip())  # the API's own rule: six half-width digits
+    except ValidationError:
+        error = FieldError("ワンタイムパスワードを半角数字6桁で入力してください", "code")
         return entry_form(request, policy, [error], 422)
     try:
         entered = await identity.otp.enter(policy, session, token, code.strip())

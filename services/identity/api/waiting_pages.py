@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import ValidationError
 
 from servicekit.problems import Problem
 from services.identity.api.cookies import (
@@ -35,6 +36,7 @@ from services.identity.api.page_kit import (
     status_of,
     to_login,
 )
+from services.identity.api.schemas import AuthEmailIn
 from services.identity.domain import refusals
 from services.identity.domain.attempts import PendingStep
 from services.identity.domain.login_link import Progress, StepState, ready
@@ -117,8 +119,10 @@ async def register_auth_email(
         return to_login(policy.name)
     session, token = found
     address = email.strip()
-    if "@" not in address or " " in address or len(address) < 3:
-        error = FieldError("メールアドレスを正しく入力してください", "email")
+    try:
+        AuthEmailIn(email=address)  # the API's own rule for the address
+    except ValidationError:
+        error = FieldError("メールアドレスを正しく入力してください（半角50文字以内）", "email")
         return await _waiting_screen(request, policy, identity, session, [error], 422)
     try:
         await identity.login_steps.register_auth_email(policy, session, token, address)
