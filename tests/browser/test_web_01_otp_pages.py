@@ -1,7 +1,8 @@
 """nexi's OTP step-up in a real browser behind the gateway (WEB-01, WEB-03; ID-OTP-01..03,
-seed 004 chapter 5): the admin switches 「ワンタイムパスワード利用」 on, the user page says the
-protected menus need it, 「ワンタイムパスワードの発行」 mails a code, a wrong one is announced
-with the entries left, the right one verifies the session (a new cookie).
+seed 004 chapters 1 and 5): the admin switches 「ワンタイムパスワード利用」 on, the user
+page says the protected menus need it, 「ワンタイムパスワードの発行」 mails a code, a wrong one
+is announced with the entries left, the right one verifies the session (a new cookie); then
+the admin sets an applicant's permission matrix (ID-PERM-01), riders required for 対象特約のみ.
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
 
@@ -13,6 +14,8 @@ import pytest
 from mail_catchers import new_address
 from portal_browser import chromium
 from portal_stack import Portal
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 pytestmark = pytest.mark.integration
 
@@ -47,3 +50,21 @@ async def test_web_03_nexi_otp_step_up_from_the_user_page(
         assert "ワンタイムパスワード：認証済み" in browser.text
         after = browser.cookie("__Host-session")
         assert before and after and before["value"] != after["value"]
+
+        # the permission matrix of an applicant the admin registers (ID-PERM-01)
+        applicant = str(random.randrange(10**10, 10**11)) + "1"
+        browser.open(f"/realms/{REALM}/admin/users", "user-list")
+        browser.fill("new_login_id", applicant)
+        browser.fill("new_email", new_address("applicant"))
+        browser.press("作成する", "applicant-created")
+        browser.driver.find_element(By.LINK_TEXT, "権限設定").click()
+        browser.step("permission-matrix")
+        Select(browser.driver.find_element(By.ID, "input_right")).select_by_value("input")
+        Select(browser.driver.find_element(By.ID, "contract_scope")).select_by_value("riders")
+        Select(browser.driver.find_element(By.ID, "application_scope")).select_by_value("own")
+        browser.press("設定する", "riders-missing")
+        assert "特約コードを入力してください" in browser.text
+        browser.fill("rider_codes", "999999901, 999999902")
+        browser.press("設定する", "permissions-set")
+        assert "権限を設定しました" in browser.text
+        assert "対象特約のみ参照可能（999999901, 999999902）" in browser.text

@@ -22,6 +22,7 @@ from services.identity.api import (
     otp_pages,
     pages,
     passwords,
+    permission_pages,
     sessions,
     users,
     waiting_pages,
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     login_pages.router,
     waiting_pages.router,
+    permission_pages.router,  # before admin_pages: its POST path is also /users/{user}/{action}
     admin_pages.router,
     otp_pages.router,
     forgotten_pages.router,

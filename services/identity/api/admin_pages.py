@@ -25,6 +25,7 @@ from services.identity.api.page_kit import (
     status_of,
     to_login,
 )
+from services.identity.api.permission_pages import PERMISSION_LABELS
 from services.identity.api.schemas import ProfileIn
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
@@ -46,6 +47,7 @@ DONE = {
     "deactivate": "利用者IDを無効にしました",
     "browser": "ブラウザ情報を初期化しました",
     "auth-email": "メール認証用アドレスを初期化しました",
+    "permissions": "権限を設定しました",
 }
 
 
@@ -87,6 +89,7 @@ async def _list(
         users=users,
         policy=policy,
         done=DONE.get(request.query_params.get("done", "")),
+        labels=PERMISSION_LABELS,
         **shown,
     )
 
@@ -166,7 +169,7 @@ async def act(
     session = await _admin(request, identity)
     if session is None or session.org_id is None:
         return to_login(policy.name)
-    if action not in DONE:
+    if action not in DONE or action == "permissions":  # that one is permission_pages' form
         return go(f"/realms/{policy.name}/admin/users")
     try:
         await _action(action)(identity, policy, session, session.org_id, user_id)
