@@ -1,6 +1,8 @@
 """The admin's pages in a real browser behind the gateway (WEB-01, WEB-03; ID-USER-01,
-ID-LOCK-01, -04, ID-PW-06): a business user created with its initial password shown once,
-locked by three wrong passwords in another browser, unlocked by the admin's パスワード初期化.
+ID-LOCK-01, -04, ID-PW-06, ID-USER-06, X-07): a business user created with its initial
+password shown once, locked by three wrong passwords in another browser, unlocked by the
+admin's パスワード初期化; then its profile (a character outside JIS X 0208 refused, named) and
+a password the admin sets.
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
 
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.integration
 REALM = "demo"
 ADMIN_PASSWORD = "Kaisha-Pass-2026"
 USER_PASSWORD = "Gyomu-Pass-2026"
+FORCED_PASSWORD = "Kyosei-Pass-2026"
 
 
 async def test_web_03_an_admin_unlocks_a_business_user_locked_by_three_wrong_passwords(
@@ -53,3 +56,19 @@ async def test_web_03_an_admin_unlocks_a_business_user_locked_by_three_wrong_pas
         assert user.path == f"/realms/{REALM}/password-change"
         user.change_password(initial, USER_PASSWORD, "business-user-home")
         assert "ログインしました" in user.text
+
+        # the profile as the admin keeps it (X-07), then パスワード強制変更 (ID-PW-06)
+        admin.driver.find_element(By.LINK_TEXT, business).click()
+        admin.step("business-user-page")
+        admin.fill("title", "課長㈱")
+        admin.press("変更する", "profile-refused")
+        assert "㈱" in admin.text and admin.focused_id() == "error-summary"
+        admin.fill("title", "課長")
+        admin.press("変更する", "profile-changed")
+        assert "登録情報を変更しました" in admin.text
+        admin.fill("new_password", FORCED_PASSWORD)
+        admin.fill("new_password_again", FORCED_PASSWORD)
+        admin.press("パスワードを変更する", "password-forced")
+        assert "パスワードを変更しました" in admin.text
+        user.log_in(REALM, business, FORCED_PASSWORD, "forced-password-login")
+        assert user.path != f"/realms/{REALM}/login"

@@ -24,6 +24,7 @@ from services.identity.api import (
     passwords,
     permission_pages,
     sessions,
+    user_pages,
     users,
     waiting_pages,
 )
@@ -44,7 +45,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     login_pages.router,
     waiting_pages.router,
-    permission_pages.router,  # before admin_pages: its POST path is also /users/{user}/{action}
+    # before admin_pages: their POST paths are also /admin/users/{user}/{action}
+    permission_pages.router,
+    user_pages.router,
     admin_pages.router,
     otp_pages.router,
     forgotten_pages.router,
