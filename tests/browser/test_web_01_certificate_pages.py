@@ -1,7 +1,7 @@
 """kihonet's 証明書発行 screen in a real browser behind the gateway (WEB-01, WEB-03; CT-01,
 CT-02, seed 001): the notice's fields typed with a wrong one answer 「入力情報エラー」 with its
 3420, focused; typed right, a certificate issued with a key made there, saved as a PKCS#12
-that opens with the password chosen and names the user.
+that opens with the password chosen and names the user; its status then checked (CT-08).
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
 
@@ -13,7 +13,7 @@ import string
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from harness import PROVISIONING_TOKEN
 from mail_catchers import new_address
 from portal_browser import chromium
@@ -68,3 +68,8 @@ async def test_web_03_kihonet_certificate_issue_with_a_3420_first(
         assert key is not None and cert is not None
         uid = cert.subject.get_attributes_for_oid(x509.NameOID.USER_ID)[0].value
         assert uid == typed["user_id"]
+
+        browser.open(f"/realms/{REALM}/certificate-status", "status-form")
+        browser.fill("certificate", cert.public_bytes(Encoding.PEM).decode())
+        browser.press("状態を確認する", "status-valid")
+        assert "この証明書は有効です" in browser.text

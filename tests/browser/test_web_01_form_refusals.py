@@ -25,6 +25,9 @@ FORMS = [
     ("demo", "/realms/demo/admin/users"),
     ("demo", f"/realms/demo/admin/users/{USER}/initialise"),
     ("demo", f"/realms/demo/admin/users/{USER}/anything"),
+    ("demo", f"/realms/demo/admin/users/{USER}/profile"),
+    ("demo", f"/realms/demo/admin/users/{USER}/password"),
+    ("nexi", f"/realms/nexi/admin/users/{USER}/reset"),
     ("nexi", f"/realms/nexi/admin/users/{USER}/permissions"),
     ("nexi", "/realms/nexi/admin/otp-policy"),
     ("nexi", "/realms/nexi/otp/issue"),
@@ -38,6 +41,7 @@ FORMS = [
     ("kencom", "/realms/kencom/checkup/question"),
     ("kencom", "/realms/kencom/checkup/answer"),
     ("kihonet", "/realms/kihonet/certificate-issue"),
+    ("kihonet", "/realms/kihonet/certificate-status"),
 ]
 JUNK = {
     name: "ｘ" * 300 + "\x00<script>"

@@ -1,4 +1,4 @@
-"""kihonet's 証明書発行 screen (WEB-01, CT-01..04, seed 001): the fields of the
+"""kihonet's 証明書発行 and 状態確認 screens (WEB-01, CT-01..04, CT-08, seed 001): the fields of the
 「ユーザーIDのお知らせ」 typed as on paper, a password for the file, and the certificate issued
 with a key made here as a PKCS#12 to save (the screen's way for a PC without CSR tools).
 
@@ -14,6 +14,7 @@ import base64
 from pathlib import Path
 from typing import Annotated
 
+from cryptography import x509
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from services.certs.api.deps import CertsDep, Realm, context_of
 from services.certs.api.refusals import PROBLEMS
 from services.certs.api.schemas import Pkcs12IssueIn
 from services.certs.domain import refusals
+from services.certs.domain.holders import CertStatus
 from webkit import csrf
 from webkit.pages import FieldError, Pages
 
@@ -123,4 +125,58 @@ async def issue(
         not_after=recorded.not_after.strftime("%Y年%m月%d日"),
         bundle=base64.b64encode(issued.pkcs12).decode(),
         filename=f"kihonet-{body.user_id}.p12",
+    )
+
+
+#: CT-08's answers in the screen's words.
+STATUS_WORDS = {
+    CertStatus.VALID: "有効です",
+    CertStatus.EXPIRED: "有効期限が切れています",
+    CertStatus.REVOKED: "失効しています",
+    CertStatus.UNKNOWN: "この認証局が発行した証明書ではありません",
+}
+
+
+def status_form(
+    request: Request, realm: str, errors: list[FieldError], status: int, **answer: str | None
+) -> Response:
+    return PAGES.render(
+        request,
+        "certificate_status",
+        status,
+        realm=realm,
+        errors=errors,
+        title="クライアント証明書の状態確認",
+        **answer,
+    )
+
+
+@router.get("/certificate-status")
+async def status_page(request: Request, realm: Realm) -> Response:
+    return status_form(request, realm, [], 200)
+
+
+@router.post("/certificate-status", dependencies=[Depends(csrf.checked)])
+async def status(
+    request: Request,
+    realm: Realm,
+    certs: CertsDep,
+    certificate: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """CT-08 for a person: the certificate (PEM, as the PC exports it) valid, expired, revoked
+    or not this CA's."""
+    try:
+        presented = x509.load_pem_x509_certificate(certificate.strip().encode())
+    except ValueError:
+        error = FieldError("証明書（PEM 形式）を貼り付けてください", "certificate")
+        return status_form(request, realm, [error], 422)
+    found = await certs.certificates.verify(presented, certs.keeper.now())
+    return status_form(
+        request,
+        realm,
+        [],
+        200,
+        verdict=STATUS_WORDS[found.status],
+        serial=found.serial_number,
+        not_after=found.not_after.strftime("%Y年%m月%d日") if found.not_after else None,
     )
