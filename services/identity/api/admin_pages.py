@@ -19,9 +19,9 @@ from servicekit.problems import Problem
 from services.identity.api.deps import IdentityDep, Realm, UserId
 from services.identity.api.page_kit import (
     PAGES,
+    admin_session,
     go,
     refusal_error,
-    session_of,
     status_of,
     to_login,
 )
@@ -49,14 +49,6 @@ DONE = {
     "auth-email": "メール認証用アドレスを初期化しました",
     "permissions": "権限を設定しました",
 }
-
-
-async def _admin(request: Request, identity: Identity) -> Session | None:
-    """The page's browser's full session with an organisation, or none (then: the login)."""
-    session = await session_of(request, identity)
-    if session is None or session.pending_steps or session.org_id is None:
-        return None
-    return session
 
 
 async def _list(
@@ -96,7 +88,7 @@ async def _list(
 
 @router.get("/users")
 async def users(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    session = await _admin(request, identity)
+    session = await admin_session(request, identity)
     if session is None:
         return to_login(policy.name)
     return await _list(request, policy, identity, session)
@@ -113,7 +105,7 @@ async def create(
     email: Text = "",
 ) -> Response:
     """ID-USER-01: the new user's initial password is shown on this answer only."""
-    session = await _admin(request, identity)
+    session = await admin_session(request, identity)
     if session is None or session.org_id is None:
         return to_login(policy.name)
     if not login_id.strip():
@@ -166,7 +158,7 @@ async def act(
     action: str,
     identity: IdentityDep,
 ) -> Response:
-    session = await _admin(request, identity)
+    session = await admin_session(request, identity)
     if session is None or session.org_id is None:
         return to_login(policy.name)
     if action not in DONE or action == "permissions":  # that one is permission_pages' form

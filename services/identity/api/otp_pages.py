@@ -19,6 +19,7 @@ from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.page_kit import (
     PAGES,
+    admin_session,
     go,
     refusal_error,
     session_of,
@@ -116,8 +117,8 @@ async def switch(
     enabled: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """「ワンタイムパスワード利用」: the admin switches it for every user (ID-OTP-01)."""
-    session = await session_of(request, identity)
-    if session is None or session.pending_steps or session.org_id is None:
+    session = await admin_session(request, identity)
+    if session is None or session.org_id is None:
         return to_login(policy.name)
     try:
         await identity.otp.switch(policy, session, session.org_id, enabled == "on")

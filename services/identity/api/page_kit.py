@@ -16,7 +16,9 @@ from servicekit.problems import Problem
 from services.identity.api.refusals import PROBLEMS
 from services.identity.domain import refusals
 from services.identity.domain.attempts import PendingStep
+from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import COOKIE, Session
+from services.identity.domain.users import User
 from services.identity.usecases import Identity
 from webkit.pages import FieldError, Pages
 
@@ -34,6 +36,24 @@ async def session_of(request: Request, identity: Identity) -> Session | None:
     if not token or len(token) > 512:
         return None
     return await identity.login.introspect(token)
+
+
+async def admin_session(request: Request, identity: Identity) -> Session | None:
+    """The page's browser's full session with an organisation (the admin's pages ask; the use
+    cases decide what it may do), or none: then the page sends it to the login."""
+    session = await session_of(request, identity)
+    if session is None or session.pending_steps or session.org_id is None:
+        return None
+    return session
+
+
+async def business_user(
+    identity: Identity, policy: RealmPolicy, session: Session, user_id: str
+) -> User | None:
+    """One of the organisation's business users, as the caller may read them (ID-USER-07)."""
+    assert session.org_id is not None
+    users = await identity.users.business_users(policy, session, session.org_id)
+    return next((u for u in users if u.user_id == user_id), None)
 
 
 def next_page(realm: str, pending: tuple[str, ...]) -> str:

@@ -16,9 +16,10 @@ from servicekit.problems import Problem
 from services.identity.api.deps import IdentityDep, Realm, UserId
 from services.identity.api.page_kit import (
     PAGES,
+    admin_session,
+    business_user,
     go,
     refusal_error,
-    session_of,
     status_of,
     to_login,
 )
@@ -71,9 +72,7 @@ async def matrix_page(
     typed: dict[str, str] | None = None,
 ) -> Response:
     """The matrix as granted, or as just ``typed`` when the form is shown again."""
-    assert session.org_id is not None
-    users = await identity.users.business_users(policy, session, session.org_id)
-    user = next((u for u in users if u.user_id == user_id), None)
+    user = await business_user(identity, policy, session, user_id)
     if user is None:
         return go(f"/realms/{policy.name}/admin/users")
     granted = user.permissions
@@ -101,9 +100,7 @@ async def matrix_page(
 
 
 async def _admin(request: Request, identity: Identity, policy: RealmPolicy) -> Session | None:
-    session = await session_of(request, identity)
-    if session is None or session.pending_steps or session.org_id is None:
-        return None
+    session = await admin_session(request, identity)
     return session if policy.permission_matrix else None
 
 

@@ -16,9 +16,10 @@ from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import IdentityDep, Realm, UserId
 from services.identity.api.page_kit import (
     PAGES,
+    admin_session,
+    business_user,
     go,
     refusal_error,
-    session_of,
     status_of,
     to_login,
 )
@@ -53,9 +54,7 @@ async def user_page(
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
 ) -> Response:
-    assert session.org_id is not None
-    users = await identity.users.business_users(policy, session, session.org_id)
-    user = next((u for u in users if u.user_id == user_id), None)
+    user = await business_user(identity, policy, session, user_id)
     if user is None:
         return go(f"/realms/{policy.name}/admin/users")
     return PAGES.render(
@@ -71,16 +70,9 @@ async def user_page(
     )
 
 
-async def _admin(request: Request, identity: Identity) -> Session | None:
-    session = await session_of(request, identity)
-    if session is None or session.pending_steps or session.org_id is None:
-        return None
-    return session
-
-
 @router.get("")
 async def user(request: Request, policy: Realm, user_id: UserId, identity: IdentityDep) -> Response:
-    session = await _admin(request, identity)
+    session = await admin_session(request, identity)
     if session is None:
         return to_login(policy.name)
     return await user_page(request, policy, identity, session, user_id)
@@ -95,7 +87,7 @@ async def _act(
     field: str | None,
     act: Callable[[Session, str], Awaitable[None]],
 ) -> Response:
-    session = await _admin(request, identity)
+    session = await admin_session(request, identity)
     if session is None or session.org_id is None:
         return to_login(policy.name)
     try:
