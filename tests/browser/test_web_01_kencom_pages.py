@@ -1,6 +1,7 @@
 """kencom's sign-up to the checkup question in a real browser behind the gateway (WEB-01,
 WEB-03; EN-01..06, ID-BOT-01, seed 003): 新規登録, the mail-sent page and 仮登録メールの再送信,
-the last link's 本登録, the insurance card with its eligibility answer, the login that solves
+the last link's 本登録, the insurance card (a wrong number answered with the seed's guidance on
+the same form, then the right one) with its eligibility answer, the login that solves
 the bot defence's challenge in the page, then the 健診閲覧コード and the secret question
 confirmed before 「設定完了」.
 
@@ -93,6 +94,10 @@ async def test_web_03_kencom_sign_up_to_the_checkup_question(
             browser.fill(name, CARD[name])
         browser.fill("insurer_number", insurer)
         browser.set_value("birth_date", CARD["birth_date"])
+        browser.fill("number", "1")
+        browser.press("利用資格を照会する", "card-not-matched")
+        assert "入力内容に誤り" in browser.text and browser.focused_id() == "error-summary"
+        browser.fill("number", CARD["number"])
         browser.press("利用資格を照会する", "eligible")
         assert "利用資格が確認できました" in browser.text
 

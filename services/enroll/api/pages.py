@@ -137,13 +137,32 @@ async def activate(request: Request, _: Realm, token: FormText, enroll: EnrollDe
         opened = await enroll.signups.activate(token)
     except Refusal as refused:
         return _refused(request, refused)
+    return card_form(request, opened.step_token)
+
+
+def card_form(
+    request: Request,
+    token: str,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+    lines: list[str] | tuple[()] = (),
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The insurance-card form; after an answer that is not eligible, again with its words and
+    guidance on top and what was typed, under the same step token (EN-04 counts the tries)."""
     return PAGES.render(
         request,
         "card",
+        status_code,
         realm="kencom",
+        errors=errors,
         title="保険証情報の入力",
-        message="メールアドレスの確認が完了しました。保険証情報を入力してください。",
-        token=opened.step_token,
+        message=None
+        if errors
+        else "メールアドレスの確認が完了しました。保険証情報を入力してください。",
+        token=token,
+        lines=lines,
+        typed=typed or {},
     )
 
 
@@ -159,6 +178,13 @@ async def eligibility(
     symbol: FormText,
     number: FormText,
 ) -> HTMLResponse:
+    typed = {
+        "name_kana": name_kana,
+        "birth_date": birth_date.isoformat(),
+        "insurer_number": insurer_number,
+        "symbol": symbol,
+        "number": number,
+    }
     try:
         answer = await enroll.eligibility.check(
             signup_token, name_kana, birth_date, insurer_number, symbol, number
@@ -166,7 +192,16 @@ async def eligibility(
     except Refusal as refused:
         return _refused(request, refused)
     if not answer.eligible:
-        return _refused(request, refusal(answer))
+        problem = refusal(answer)
+        lines = problem.extensions.get("guidance")
+        return card_form(
+            request,
+            signup_token,
+            [FieldError(problem.code.title)],
+            problem.code.status,
+            lines if isinstance(lines, list) else [],
+            typed,
+        )
     return PAGES.render(
         request,
         "eligible",
