@@ -52,10 +52,15 @@ def require_browser() -> None:
 class Browser:
     """One browser profile (its own cookies) on the gateway's origin."""
 
-    def __init__(self, driver: webdriver.Chrome, base_url: str, folder: Path) -> None:
+    def __init__(
+        self, driver: webdriver.Chrome, base_url: str, folder: Path, axe: bool = True
+    ) -> None:
         self.driver = driver
         self.base_url = base_url
         self.folder = folder
+        self.axe = axe
+        """False when the page's scripts are off: axe cannot run there (its pages are the same
+        as with scripts on, where it runs)."""
         self.steps = 0
 
     def open(self, path: str, step: str) -> None:
@@ -128,6 +133,8 @@ class Browser:
         self.steps += 1
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
         self.driver.save_screenshot(str(self.folder / f"{self.steps:02d}-{slug}.png"))
+        if not self.axe:
+            return
         self.driver.execute_script(AXE.read_text(encoding="utf-8"))
         violations = self.driver.execute_async_script(_RUN_AXE)
         blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
@@ -143,8 +150,11 @@ def _stale(element: WebElement) -> bool:
 
 
 @contextmanager
-def chromium(base_url: str, test_name: str, profile: str = "browser") -> Iterator[Browser]:
-    """A fresh headless Chromium profile; its screenshots go to a folder named after the test."""
+def chromium(
+    base_url: str, test_name: str, profile: str = "browser", javascript: bool = True
+) -> Iterator[Browser]:
+    """A fresh headless Chromium profile; its screenshots go to a folder named after the test.
+    ``javascript=False``: the pages' scripts do not run, nor can axe."""
     require_browser()
     folder = SCREENSHOTS / test_name / profile
     folder.mkdir(parents=True, exist_ok=True)
@@ -162,10 +172,14 @@ def chromium(base_url: str, test_name: str, profile: str = "browser") -> Iterato
         "--disable-extensions",
     ):
         options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     options.accept_insecure_certs = True  # the gateway's CA is made per run
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_script_timeout(30)
     try:
-        yield Browser(driver, base_url, folder)
+        yield Browser(driver, base_url, folder, axe=javascript)
     finally:
         driver.quit()

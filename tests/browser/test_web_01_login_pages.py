@@ -107,3 +107,27 @@ async def test_web_01_a_forgotten_password_is_replaced_by_a_mailed_temporary_one
         assert "ログインしました" in browser.text
         browser.open("/realms/demo/forgotten-login-id", "forgotten-login-id")
         assert "お問い合わせください" in browser.text
+
+
+async def test_web_01_the_waiting_screen_works_without_javascript(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    """ID-MAIL-01..03 with the browser's JavaScript off: the waiting screen reloads itself, and
+    after the link the person presses 「ログインを完了する」."""
+    org = portal.open_org(REALM)
+    admin, address = org["admin_login_id"], new_address("nojs")
+    with chromium(portal.url, request.node.name, javascript=False) as browser:
+        browser.log_in(REALM, admin, org["initial_password"], "forced-change")
+        browser.change_password(org["initial_password"], NEW_PASSWORD, "address-form")
+        browser.fill("email", address)
+        browser.press("登録する", "address-mailed")
+        browser.open((await portal.links_to(address, 1))[0], "address-confirm-page")
+        browser.press("本登録する", "address-confirmed")
+        browser.open(f"/realms/{REALM}/login/waiting", "waiting-screen")
+        assert 'http-equiv="refresh"' in browser.driver.page_source
+        browser.open((await portal.links_to(address, 2))[1], "login-link-page")
+        browser.press("ログインを完了する", "login-link-confirmed")
+        browser.open(f"/realms/{REALM}/login/waiting", "waiting-screen-ready")
+        assert "メール認証が完了しました" in browser.text
+        browser.press("ログインを完了する", "full-session")
+        assert browser.path == f"/realms/{REALM}/home" and "ログインしました" in browser.text
