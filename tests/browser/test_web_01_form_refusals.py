@@ -99,3 +99,20 @@ def test_x_05_junk_in_every_field_never_answers_500(portal: Portal, realm: str, 
         assert token, "every page sets the form token"
         answer = browser.post(path, data=JUNK | {"csrf_token": token})
     assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/realms/demo/ops/dashboard",
+        "/realms/demo/ops/dashboard/events",
+        "/realms/demo/access-history",
+        "/realms/demo/access-history.csv",
+    ],
+)
+def test_gw_02_x_15_audits_pages_need_a_session_at_the_gateway(portal: Portal, path: str) -> None:
+    """Operator data: the gateway's auth_request refuses a stranger before audit is asked."""
+    with client(portal) as browser:
+        answer = browser.get(path)
+    assert answer.status_code == 401, (path, answer.text)
+    assert answer.json()["code"] == "SESSION_EXPIRED"
