@@ -68,10 +68,15 @@ def echo_server() -> Iterator[str]:
 
 
 @contextmanager
-def running_gateway(run_dir: Path, upstreams: dict[str, str]) -> Iterator[Any]:
-    """nginx on two free ports (the portals', and kihonet's with mTLS), stopped afterwards."""
+def running_gateway(
+    run_dir: Path, upstreams: dict[str, str], credential_rate: str = "10r/m"
+) -> Iterator[Any]:
+    """nginx on two free ports (the portals', and kihonet's with mTLS), stopped afterwards;
+    ``credential_rate`` is GW-04's limit per address (the browser tests log in more often)."""
     module = gateway_module()
-    gateway = module.Gateway(run_dir, free_port(), free_port(), upstreams, GATEWAY_SECRET)
+    gateway = module.Gateway(
+        run_dir, free_port(), free_port(), upstreams, GATEWAY_SECRET, credential_rate
+    )
     gateway.start()
     try:
         yield gateway

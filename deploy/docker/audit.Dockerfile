@@ -9,7 +9,7 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- build: the project's wheel (libs/contracts, libs/servicekit, services) in a venv -------
+# --- build: the project's wheel (libs/contracts, servicekit, webkit, services) in a venv -----
 FROM ${PYTHON_IMAGE} AS build
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

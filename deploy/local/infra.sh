@@ -244,33 +244,65 @@ kill_kafka_install_job() {
     fi
 }
 
-# The gateway's nginx (GW-01) is Debian's package, not built here: installed with apt-get as
-# root when it is missing. The package's own service is not what runs: deploy/local/gateway.py
-# starts nginx with a configuration and folder of its own.
-nginx_installed() { command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; }
+# Debian's packages the platform runs beside what is built here, installed with apt-get as root
+# when missing: the gateway's nginx (GW-01; deploy/local/gateway.py starts it with a
+# configuration and folder of its own, never the package's service), the browser tests' Chromium
+# and its driver with a Japanese font (WEB-03: without one every kanji in a screenshot is a box;
+# browsers cannot be downloaded at run time), and Prometheus (WEB-02, started by `make up`).
+# Each is "package:path that shows it is there".
+DEBIAN_PARTS=(
+    nginx:/usr/sbin/nginx
+    chromium:/usr/bin/chromium
+    chromium-driver:/usr/bin/chromedriver
+    fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    prometheus:/usr/bin/prometheus
+)
 
-install_nginx() {
-    local t0 logfile=$INFRA_CACHE/logs/install-nginx.log
-    nginx_installed && return 0
+missing_debian_packages() {
+    local part
+    for part in "${DEBIAN_PARTS[@]}"; do
+        [[ -e ${part#*:} ]] || printf '%s ' "${part%%:*}"
+    done
+}
+
+install_debian_packages() {
+    local t0 todo logfile=$INFRA_CACHE/logs/install-debian.log
+    todo=$(missing_debian_packages)
+    [[ -n $todo ]] || return 0
     t0=$(now_ms)
-    command -v apt-get >/dev/null 2>&1 || die "nginx is missing and there is no apt-get: install nginx (1.19 or newer, with auth_request)"
+    command -v apt-get >/dev/null 2>&1 || die "missing ${todo% } and there is no apt-get: install them (nginx 1.19 or newer, with auth_request)"
     local sudo=()
     if ((EUID != 0)); then
-        command -v sudo >/dev/null 2>&1 || die "nginx is missing: install it as root (apt-get install nginx)"
+        command -v sudo >/dev/null 2>&1 || die "missing ${todo% }: install them as root (apt-get install ${todo% })"
         sudo=(sudo -n)
     fi
     mkdir -p -- "$INFRA_CACHE/logs"
-    run_logged "$logfile" "${sudo[@]}" apt-get update || die "nginx: apt-get update failed (log: $logfile)"
-    DEBIAN_FRONTEND=noninteractive run_logged "$logfile" "${sudo[@]}" apt-get install -y --no-install-recommends nginx ||
-        die "nginx: apt-get install failed (log: $logfile)"
-    say "nginx: installed Debian's package in $(elapsed_since "$t0")"
+    run_logged "$logfile" "${sudo[@]}" apt-get update || die "apt-get update failed (log: $logfile)"
+    # shellcheck disable=SC2086 # the list is package names, split on purpose
+    DEBIAN_FRONTEND=noninteractive run_logged "$logfile" "${sudo[@]}" apt-get install -y --no-install-recommends $todo ||
+        die "apt-get install ${todo% } failed (log: $logfile)"
+    say "installed Debian's ${todo% } in $(elapsed_since "$t0")"
+}
+
+# axe-core for the browser tests (WEB-03), from npm at the version the lockfile pins.
+install_browser_test_modules() {
+    local dir=$REPO_ROOT/tests/browser logfile=$INFRA_CACHE/logs/install-npm.log
+    [[ -f $dir/package-lock.json ]] || return 0
+    if [[ -f $dir/node_modules/axe-core/axe.min.js && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+        return 0
+    fi
+    need npm "the browser tests inject axe-core from npm"
+    mkdir -p -- "$INFRA_CACHE/logs"
+    run_logged "$logfile" npm ci --prefix "$dir" --no-audit --no-fund || die "npm ci in $dir failed (log: $logfile)"
+    say "axe-core: installed into $dir/node_modules"
 }
 
 cmd_install() {
     local t0 todo
     t0=$(now_ms)
     check_pins
-    install_nginx
+    install_debian_packages
+    install_browser_test_modules
     todo=$(missing_parts)
     if [[ -z $todo ]]; then
         say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -40,6 +41,8 @@ PORTS = {
 }
 """The first replica's port of each service; replica k listens on it + 10·k."""
 GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8443"))
+PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_PORT", "9090"))
+PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 GATEWAY_KIHONET_PORT = int(os.environ.get("GATEWAY_KIHONET_PORT", "8444"))
 
 DEMO_ORG = {
@@ -155,6 +158,37 @@ def start_service(instance: str, env: dict[str, str]) -> None:
     pid_file(instance).write_text(str(proc.pid))
 
 
+def start_prometheus() -> str | None:
+    """Debian's prometheus (installed by infra.sh) over the services' /metrics (WEB-02), with
+    the compose stack's configuration pointed at the local ports; none if it is not installed."""
+    binary = Path("/usr/bin/prometheus")
+    if running("prometheus") or not binary.exists():
+        return f"http://127.0.0.1:{PROMETHEUS_PORT}" if running("prometheus") else None
+    folder = RUN_DIR / "prometheus"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = re.sub(
+        r'"([a-z]+):\d+"',
+        lambda target: f'"127.0.0.1:{PORTS[target[1]]}"',
+        PROMETHEUS_CONFIG.read_text(encoding="utf-8"),
+    )
+    (folder / "prometheus.yml").write_text(config, encoding="utf-8")
+    with (SERVICE_DIR / "prometheus.log").open("ab") as log:
+        proc = subprocess.Popen(
+            [
+                str(binary),
+                f"--config.file={folder / 'prometheus.yml'}",
+                f"--storage.tsdb.path={folder / 'data'}",
+                f"--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    pid_file("prometheus").write_text(str(proc.pid))
+    return f"http://127.0.0.1:{PROMETHEUS_PORT}"
+
+
 def wait_ready(name: str, timeout: float = 60) -> None:
     url = f"http://127.0.0.1:{port_of(name)}/readyz"
     deadline = time.monotonic() + timeout
@@ -232,17 +266,40 @@ def up() -> None:
     front = gateway()
     if front.pid() is None:
         front.start()
-    print(f"  gateway: {front.url}")
+    print("  gateway: ready")
+    prometheus = start_prometheus()
     org = seed_demo()
     password = org.get("initial_password") or "(not kept)"
-    infra = infra_env()
     print(
         f"""
-The platform is up.
+The platform is up. Log in to the demo realm in a browser:
 
+  {front.url}/realms/demo/login
+
+  login ID {org["admin_login_id"]}, initial password {password} (changed at the first login)
+  The certificate is the local CA's {front.trust_file}: trust it, or accept the warning.
+
+Everything else (the services, mail, {"Prometheus, " if prometheus else ""}logs): make status
+Stop everything with: make down"""
+    )
+
+
+def details() -> None:
+    """Where everything is, for ``make status``: the services' docs, mail, Kafka, logs."""
+    front = gateway()
+    infra = infra_env()
+    org = (
+        json.loads((RUN_DIR / "demo-admin.json").read_text())
+        if (RUN_DIR / "demo-admin.json").exists()
+        else {}
+    )
+    print(
+        f"""
   gateway    {front.url}   (every portal; kihonet: {front.kihonet_url}, client certificate)
              trust {front.trust_file} (the local CA of its TLS certificate):
              curl --cacert {front.trust_file} {front.url}/healthz
+  pages      {front.url}/realms/demo/login
+             (the demo admin's initial password: {org.get("initial_password", "see make up")})
   kihonet CA {front.url}/v1/ca/certificate   (client certificates chain to it; CRL and
              OCSP at http://127.0.0.1:{PORTS["certs"]}/v1/ca/crl and …/ocsp)
   identity   http://127.0.0.1:{PORTS["identity"]}/docs
@@ -250,24 +307,17 @@ The platform is up.
   certs      http://127.0.0.1:{PORTS["certs"]}/docs
   audit      http://127.0.0.1:{PORTS["audit"]}/docs
   enroll     http://127.0.0.1:{PORTS["enroll"]}/docs
-  mail       {infra["MAILPIT_URL"]}   (captured mail: every mail notify sends lands here)
-  kafka      {infra["KAFKA_BOOTSTRAP_SERVERS"]}
-  database   {infra["MONGODB_URI"]}   (FerretDB)
+  metrics    http://127.0.0.1:{PROMETHEUS_PORT}   (Debian's prometheus over every /metrics)
+  mail       {infra.get("MAILPIT_URL", "")}   (captured mail: every mail notify sends lands here)
+  kafka      {infra.get("KAFKA_BOOTSTRAP_SERVERS", "")}
+  database   {infra.get("MONGODB_URI", "")}   (FerretDB)
   logs       {SERVICE_DIR}/<service>.log
 
-Demo realm: organisation {org["org_id"]}
-  admin login ID {org["admin_login_id"]}, initial password {password}
 Open more organisations as the back office does (the token is in {RUN_DIR}/provisioning-token):
   curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
-Its access history, for the admin once logged in (README, "Audit: the access history"):
-  http://127.0.0.1:{PORTS["audit"]}/v1/realms/demo/orgs/{org["org_id"]}/access-history.csv
-Mail wording with sample data, and the delivery log (for the realm's support desk: create
-one with `.venv/bin/python -m services.identity create-support-operator demo SUP0001`, log in
-and change the initial password, as the README shows):
-  curl 'http://127.0.0.1:{PORTS["notify"]}/v1/realms/kencom/templates/signup_activation/preview'
-  curl -H "Authorization: Bearer $TOKEN" \\
-    'http://127.0.0.1:{PORTS["notify"]}/v1/realms/demo/deliveries?status=sent'
-Stop everything with: make down"""
+The ops dashboard, for the realm's support desk: create one with
+`.venv/bin/python -m services.identity create-support-operator demo SUP0001`, log in at the
+pages' URL and open {front.url}/realms/demo/ops/dashboard"""
     )
 
 
@@ -277,7 +327,7 @@ def down() -> None:
     stopping = everything() + [  # and replicas a larger REPLICAS started before
         path.stem for path in SERVICE_DIR.glob("*-*.pid") if path.stem not in everything()
     ]
-    for name in stopping:
+    for name in [*stopping, "prometheus"]:
         pid = running(name)
         if pid is None:
             continue
@@ -296,10 +346,13 @@ def down() -> None:
 def status() -> None:
     front = gateway()
     state = "running" if front.pid() else "stopped"
-    print(f"  {'gateway':9} {state}  :{front.port} :{front.kihonet_port}")
+    print(f"  {'gateway':11} {state}  :{front.port} :{front.kihonet_port}")
     for name in everything():
         print(f"  {name:11} {'running' if running(name) else 'stopped'}  :{port_of(name)}")
+    state = "running" if running("prometheus") else "stopped"
+    print(f"  {'prometheus':11} {state}  :{PROMETHEUS_PORT}")
     subprocess.run([*INFRA, "status"], check=False)
+    details()
 
 
 if __name__ == "__main__":

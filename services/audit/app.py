@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from contracts import Topics
 from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.audit import api, handlers
+from services.audit import api, dashboard, handlers, history_pages
 from services.audit.export_jobs import ExportJobs
 from services.audit.exports import Exports
+from services.audit.live_tail import Tail
 from services.audit.settings import AuditSettings
 from services.audit.store import AccessRecords, ProfileHistories
 from services.audit.stream import LiveStream
 from services.audit.usecases import AuditUseCases
+from webkit import assets
 
 
 def create_app(settings: AuditSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -36,9 +39,16 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
         runtime.in_background(
             "retention", every(settings.retention_interval_seconds, usecases.purge)
         )
+    tail = Tail(settings.kafka_bootstrap_servers, settings.topic(Topics.AUDIT))
+    runtime.in_background("dashboard-tail", tail.run)
     return runtime.app(
         title="Audit service",
-        description="The access-history projection of every service's events, its CSV export "
-        "and the live stream for ops dashboards.",
-        routers=[api.router(usecases, exports, jobs, introspection)],
+        description="The access-history projection of every service's events, its CSV export, "
+        "the live stream for ops dashboards and the dashboard's page.",
+        routers=[
+            api.router(usecases, exports, jobs, introspection),
+            dashboard.router(tail, introspection),
+            history_pages.router(exports, introspection),
+            assets.router,
+        ],
     )

@@ -49,17 +49,33 @@ class LiveStream:
         await self.publisher.publish(records)
 
 
+def kind_of(event_type: str) -> str | None:
+    """Which of AU-05's counters a record of ``event_type`` adds to, if any."""
+    if event_type == "LoginSucceeded":
+        return "logins"
+    if event_type == "LoginFailed":
+        return "failures"
+    if event_type == "AccountLocked":
+        return "locks"
+    if event_type in _MAIL_OUTCOMES:
+        return "mails"
+    if event_type.startswith("Cert"):
+        return "certificates"
+    return None
+
+
 def count(records: Sequence[AccessRecord], reasons: dict[str, str]) -> None:
     """Count newly stored records; ``reasons`` gives a failed login's reason by event id."""
     for r in records:
         RECORDS.labels(r.realm, r.operation_code).inc()
-        if r.event_type == "LoginSucceeded":
+        kind = kind_of(r.event_type)
+        if kind == "logins":
             LOGINS.labels(r.realm).inc()
-        elif r.event_type == "LoginFailed":
+        elif kind == "failures":
             LOGIN_FAILURES.labels(r.realm, reasons.get(r.event_id, "unknown")).inc()
-        elif r.event_type == "AccountLocked":
+        elif kind == "locks":
             LOCKS.labels(r.realm).inc()
-        elif r.event_type in _MAIL_OUTCOMES:
+        elif kind == "mails":
             MAILS.labels(r.realm, _MAIL_OUTCOMES[r.event_type]).inc()
-        elif r.event_type.startswith("Cert"):
+        elif kind == "certificates":
             CERTIFICATES.labels(r.realm, r.event_type.removeprefix("Cert").lower()).inc()

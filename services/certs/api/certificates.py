@@ -71,7 +71,7 @@ async def issue(body: CsrIssueIn, realm: Realm, certs: CertsDep, request: Reques
     answers ``INPUT_INFO_ERROR`` with ``status_code`` 3420."""
     csr = _csr(body.csr)
     ctx = context_of(request, realm, _user(body))
-    issued = await certs.certificates.issue(_fields(body), csr.public_key(), KeyOrigin.CSR, ctx)
+    issued = await certs.certificates.issue(fields_of(body), csr.public_key(), KeyOrigin.CSR, ctx)
     return _out(issued, certs)
 
 
@@ -85,7 +85,7 @@ async def issue_pkcs12(
     a PKCS#12 protected by the password given (AES-256; never kept)."""
     ctx = context_of(request, realm, _user(body))
     issued = await certs.certificates.issue_pkcs12(
-        _fields(body), body.key_algorithm, body.password, ctx
+        fields_of(body), body.key_algorithm, body.password, ctx
     )
     return _out(issued, certs)
 
@@ -143,7 +143,8 @@ async def verify(body: VerifyIn, realm: Realm, certs: CertsDep) -> VerifyOut:
     )
 
 
-def _fields(body: RequestFields) -> IssueRequest:
+def fields_of(body: RequestFields) -> IssueRequest:
+    """The notice's fields as typed, for the domain (the API's and the issue screen's)."""
     return IssueRequest(
         kihonet_code=body.kihonet_code,
         management_number=body.management_number,

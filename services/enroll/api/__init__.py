@@ -5,6 +5,12 @@ Routes are thin: parse, ask a use case, answer; refusals become problems in one 
 
 from fastapi import APIRouter
 
-from services.enroll.api import checkup, pages, rosters, signups
+from services.enroll.api import checkup, checkup_pages, pages, rosters, signups
 
-ROUTERS: tuple[APIRouter, ...] = (signups.router, rosters.router, checkup.router, pages.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    signups.router,
+    rosters.router,
+    checkup.router,
+    pages.router,
+    checkup_pages.router,
+)

@@ -1,90 +1,174 @@
-"""The pages the activation mail opens (EN-02, EN-03), without JavaScript.
+"""kencom's sign-up pages (WEB-01; EN-01..04, seed 003), in the portal's look, without
+JavaScript: 新規登録, the mail-sent page with 仮登録メールの再送信, the activation link's page
+(its GET consumes nothing, so a mail scanner that prefetches it uses nothing up), the
+insurance-card form and the eligibility answer with the seed's guidance.
 
-``GET /realms/kencom/activate?token=…`` shows a confirmation page and consumes nothing, so a
-mail scanner that prefetches the link uses nothing up; its form's POST activates and shows the
-insurance-card form, whose POST shows the eligibility answer with its guidance. The tokens are
-not logged, the pages are not cached and tell referrers nothing.
+The sign-up and resend forms carry the CSRF token (X-12); the link's and the card's forms are
+held by the secrets they carry (the link's token, the step token). Tokens are not logged, the
+pages are not cached and tell referrers nothing.
 """
 
 from datetime import date
-from html import escape
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
-from servicekit.problems import Problem
+from contracts.enroll import SignupChannel
+from servicekit.problems import Problem, ProblemCode
 from services.enroll.api.deps import EnrollDep, Realm
-from services.enroll.api.refusals import PROBLEMS
-from services.enroll.api.signups import refusal
+from services.enroll.api.refusals import PASSED_ON, PROBLEMS
+from services.enroll.api.schemas import SignupIn
+from services.enroll.api.signups import refusal, sent_message
 from services.enroll.domain.guidance import guidance
 from services.enroll.domain.refusals import Refusal
+from services.enroll.identity import CredentialRefused
+from webkit import csrf
+from webkit.pages import FieldError, Pages
 
+PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
 LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
 FormText = Annotated[str, Form(min_length=1, max_length=100)]
-
-_PAGE = """<!doctype html>
-<html lang="ja"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{title}</title></head>
-<body><main><h1>{title}</h1>{body}</main></body></html>"""
-
-_CARD_FORM = """<p>{message}</p>
-<form method="post" action="/realms/kencom/eligibility">
-<input type="hidden" name="signup_token" value="{token}">
-<p><label>氏名（フルネーム・全角カナ）<input name="name_kana" required></label></p>
-<p><label>生年月日<input name="birth_date" type="date" required></label></p>
-<p><label>保険者番号<input name="insurer_number" inputmode="numeric" required></label></p>
-<p><label>記号<input name="symbol" required></label></p>
-<p>記号にハイフンが含まれる場合、ハイフン以降の数字をご入力ください。</p>
-<p><label>番号<input name="number" inputmode="numeric" required></label></p>
-<p>番号が8桁以上の場合は、末尾より7桁の数字をご入力ください。</p>
-<button type="submit">利用資格を照会する</button></form>"""
+Typed = Annotated[str, Form(max_length=300)]
 
 
-def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    html = _PAGE.format(title=escape(title), body=body)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+def page(request: Request, title: str, lines: list[str], status_code: int = 200) -> HTMLResponse:
+    """A page that only tells something, line by line."""
+    return PAGES.render(request, "message", status_code, realm="kencom", title=title, lines=lines)
 
 
-def _lines(lines: list[str]) -> str:
-    return "".join(f"<p>{escape(line)}</p>" for line in lines)
-
-
-def _refused(refused: Refusal | Problem) -> HTMLResponse:
+def _refused(request: Request, refused: Refusal | Problem) -> HTMLResponse:
     code = refused.code if isinstance(refused, Problem) else PROBLEMS[type(refused)]
-    detail = refused.detail or ""
     lines = refused.extensions.get("guidance") if isinstance(refused, Problem) else None
-    body = _lines([detail, *(lines if isinstance(lines, list) else [])])
-    return page(code.title, body, code.status)
+    shown = [refused.detail or "", *(lines if isinstance(lines, list) else [])]
+    return page(request, code.title, [line for line in shown if line], code.status)
+
+
+def signup_form(
+    request: Request, email: str, errors: list[FieldError], status_code: int = 200
+) -> HTMLResponse:
+    return PAGES.render(
+        request,
+        "signup",
+        status_code,
+        realm="kencom",
+        errors=errors,
+        title="新規登録",
+        email=email,
+    )
+
+
+@router.get("/signup")
+async def signup_page(request: Request, _: Realm) -> HTMLResponse:
+    return signup_form(request, "", [])
+
+
+@router.post("/signup", dependencies=[Depends(csrf.checked)])
+async def sign_up(
+    request: Request,
+    _: Realm,
+    enroll: EnrollDep,
+    email: Typed = "",
+    email_confirmation: Typed = "",
+    password: Typed = "",
+) -> HTMLResponse:
+    """新規登録 (EN-01): the same answer whether or not the address is registered."""
+    try:
+        body = SignupIn(email=email, email_confirmation=email_confirmation, password=password)
+    except ValidationError as invalid:
+        errors = [
+            FieldError(
+                str(e["msg"]).removeprefix("Value error, ")
+                if not e["loc"]
+                else "入力内容を確認してください",
+                str(e["loc"][0]) if e["loc"] else "email_confirmation",
+            )
+            for e in invalid.errors()
+        ]
+        return signup_form(request, email, errors, 422)
+    try:
+        started = await enroll.signups.start(body.email, body.password, SignupChannel.PC)
+    except Refusal as refused:
+        code = PROBLEMS[type(refused)]
+        return signup_form(request, email, [FieldError(code.title, "email")], code.status)
+    except CredentialRefused as refused:
+        code = PASSED_ON.get(refused.code, ProblemCode.VALIDATION_ERROR)
+        message = f"{code.title}（{refused.detail}）" if refused.detail else code.title
+        return signup_form(request, email, [FieldError(message, "password")], code.status)
+    return sent(request, started.signup_ref, started.channel)
+
+
+def sent(request: Request, ref: str, channel: SignupChannel) -> HTMLResponse:
+    return PAGES.render(
+        request,
+        "signup_sent",
+        202,
+        realm="kencom",
+        title="仮登録メールを送信しました",
+        message=sent_message(channel),
+        signup_ref=ref,
+    )
+
+
+@router.post("/signup/resend", dependencies=[Depends(csrf.checked)])
+async def resend(
+    request: Request, _: Realm, enroll: EnrollDep, signup_ref: FormText
+) -> HTMLResponse:
+    """仮登録メールの再送信: a new link that voids every earlier one (EN-02)."""
+    try:
+        started = await enroll.signups.resend(signup_ref)
+    except Refusal as refused:
+        return _refused(request, refused)
+    return sent(request, started.signup_ref, started.channel)
 
 
 @router.get("/activate")
-async def activation_page(_: Realm, token: LinkToken) -> HTMLResponse:
-    body = (
-        "<p>下のボタンを押して、本登録の手続きに進んでください。</p>"
-        '<form method="post" action="/realms/kencom/activate">'
-        f'<input type="hidden" name="token" value="{escape(token)}">'
-        '<button type="submit">本登録に進む</button></form>'
-    )
-    return page("本登録の手続き", body)
+async def activation_page(request: Request, _: Realm, token: LinkToken) -> HTMLResponse:
+    return PAGES.render(request, "activate", realm="kencom", title="本登録の手続き", token=token)
 
 
 @router.post("/activate")
-async def activate(_: Realm, token: FormText, enroll: EnrollDep) -> HTMLResponse:
+async def activate(request: Request, _: Realm, token: FormText, enroll: EnrollDep) -> HTMLResponse:
     try:
         opened = await enroll.signups.activate(token)
     except Refusal as refused:
-        return _refused(refused)
-    message = "メールアドレスの確認が完了しました。保険証情報を入力してください。"
-    body = _CARD_FORM.format(message=escape(message), token=escape(opened.step_token))
-    return page("保険証情報の入力", body)
+        return _refused(request, refused)
+    return card_form(request, opened.step_token)
+
+
+def card_form(
+    request: Request,
+    token: str,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+    lines: list[str] | tuple[()] = (),
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The insurance-card form; after an answer that is not eligible, again with its words and
+    guidance on top and what was typed, under the same step token (EN-04 counts the tries)."""
+    return PAGES.render(
+        request,
+        "card",
+        status_code,
+        realm="kencom",
+        errors=errors,
+        title="保険証情報の入力",
+        message=None
+        if errors
+        else "メールアドレスの確認が完了しました。保険証情報を入力してください。",
+        token=token,
+        lines=lines,
+        typed=typed or {},
+    )
 
 
 @router.post("/eligibility")
 async def eligibility(
+    request: Request,
     _: Realm,
     enroll: EnrollDep,
     signup_token: FormText,
@@ -94,12 +178,34 @@ async def eligibility(
     symbol: FormText,
     number: FormText,
 ) -> HTMLResponse:
+    typed = {
+        "name_kana": name_kana,
+        "birth_date": birth_date.isoformat(),
+        "insurer_number": insurer_number,
+        "symbol": symbol,
+        "number": number,
+    }
     try:
         answer = await enroll.eligibility.check(
             signup_token, name_kana, birth_date, insurer_number, symbol, number
         )
     except Refusal as refused:
-        return _refused(refused)
+        return _refused(request, refused)
     if not answer.eligible:
-        return _refused(refusal(answer))
-    return page("利用資格が確認できました", _lines(guidance(answer.outcome)))
+        problem = refusal(answer)
+        lines = problem.extensions.get("guidance")
+        return card_form(
+            request,
+            signup_token,
+            [FieldError(problem.code.title)],
+            problem.code.status,
+            lines if isinstance(lines, list) else [],
+            typed,
+        )
+    return PAGES.render(
+        request,
+        "eligible",
+        realm="kencom",
+        title="利用資格が確認できました",
+        lines=guidance(answer.outcome),
+    )

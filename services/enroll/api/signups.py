@@ -70,12 +70,17 @@ async def sign_up(_: Realm, body: SignupIn, enroll: EnrollDep) -> SignupOut:
     return _sent(started.signup_ref, started.channel, started.link_lifetime.total_seconds())
 
 
+def sent_message(channel: SignupChannel) -> str:
+    """The mail-sent answer's words (seed 003), for the API and the page alike."""
+    return _SENT[channel] + _NOT_ARRIVED
+
+
 def _sent(ref: str, channel: SignupChannel, seconds: float) -> SignupOut:
     return SignupOut(
         signup_ref=ref,
         channel=channel,
         valid_hours=seconds / 3600,
-        message=_SENT[channel] + _NOT_ARRIVED,
+        message=sent_message(channel),
     )
 
 

@@ -7,19 +7,28 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
+    account_pages,
+    admin_pages,
     bot_defence,
     decisions,
     enrolment,
+    forgotten_pages,
     login,
+    login_pages,
     login_steps,
     members,
     organisations,
     otp,
+    otp_pages,
     pages,
     passwords,
+    permission_pages,
     sessions,
+    user_pages,
     users,
+    waiting_pages,
 )
+from webkit import assets
 
 #: The decision API and introspection come first: they answer on every request the gateway
 #: forwards, and a request is matched against the routes in this order (measured: matching the
@@ -34,6 +43,16 @@ ROUTERS: tuple[APIRouter, ...] = (
     passwords.router,
     members.router,
     pages.router,
+    login_pages.router,
+    waiting_pages.router,
+    # before admin_pages: their POST paths are also /admin/users/{user}/{action}
+    permission_pages.router,
+    user_pages.router,
+    admin_pages.router,
+    otp_pages.router,
+    forgotten_pages.router,
+    account_pages.router,
+    assets.router,
     otp.router,
     bot_defence.router,
     enrolment.router,

@@ -6,38 +6,35 @@ They answer at the path the mail links to, below the realm's portal URL (``/real
 work without JavaScript. The links' tokens are not logged, and the pages tell referrers nothing.
 """
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from servicekit.problems import Problem
 from services.identity.api.client import ClientAddress
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, session_of
+from services.identity.api.page_kit import PAGES
 from services.identity.domain import auth_email, email_change
 
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
-
-_PAGES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    auto_reload=False,
-)
 
 LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
 FormToken = Annotated[str, Form(min_length=20, max_length=100)]
 
 
-def page(name: str, status_code: int = 200, **values: str | None) -> HTMLResponse:
-    html = _PAGES.get_template(f"{name}.html.j2").render(**values)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+def page(request: Request, name: str, status_code: int = 200, **values: str | None) -> HTMLResponse:
+    """One of the links' pages in the portal's look. Their forms need no CSRF token: the POST
+    carries the link's own secret, which a cross-site page cannot know."""
+    realm = request.path_params.get("realm")
+    return PAGES.render(request, name, status_code, realm=realm, errors=(), **values)
 
 
-def refused(problem: Problem) -> HTMLResponse:
-    return page("result", problem.code.status, title=problem.code.title, detail=problem.detail)
+def refused(request: Request, problem: Problem) -> HTMLResponse:
+    return page(
+        request, "result", problem.code.status, title=problem.code.title, detail=problem.detail
+    )
 
 
 def confirmation(
@@ -45,6 +42,7 @@ def confirmation(
 ) -> HTMLResponse:
     """A link's page: its form POSTs the token to the same path. Opening it changes nothing."""
     return page(
+        request,
         "confirm",
         title=title,
         explanation=explanation,
@@ -82,8 +80,9 @@ async def follow_login_link(
     )
     problem = link_problem(policy.name, answer)
     if problem is not None:
-        return refused(problem)
+        return refused(request, problem)
     return page(
+        request,
         "result",
         title="ログインを確認しました",
         detail="ログイン操作をした画面（待機画面）に戻ってください。",
@@ -103,19 +102,21 @@ async def auth_email_page(request: Request, token: LinkToken) -> HTMLResponse:
 
 @router.post("/auth-email/confirm")
 async def confirm_auth_email(
-    policy: Realm, token: FormToken, identity: IdentityDep
+    request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
     answer = await identity.login_steps.confirm_auth_email(policy, token)
     if answer is auth_email.Confirmation.EXPIRED:
         return page(
+            request,
             "result",
             410,
             title="メール認証用アドレスの仮登録がタイムアウトしました",
             detail=AUTH_EMAIL_AGAIN,
         )
     if answer is auth_email.Confirmation.INVALID:
-        return page("result", 404, title="このリンクは無効です")
+        return page(request, "result", 404, title="このリンクは無効です")
     return page(
+        request,
         "result",
         title="メール認証用アドレスの本登録が完了しました",
         detail="ログイン操作をした画面（待機画面）に戻ってください。",
@@ -135,11 +136,13 @@ async def email_change_page(request: Request, token: LinkToken) -> HTMLResponse:
 
 @router.post("/email-change/confirm")
 async def confirm_email_change(
-    policy: Realm, token: FormToken, identity: IdentityDep
+    request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
     answer = await identity.self_service.confirm_email_change(policy, token)
     if answer is email_change.Confirmation.EXPIRED:
-        return page("result", 410, title="リンクの有効期限が切れています。もう一度お手続きください")
+        return page(
+            request, "result", 410, title="リンクの有効期限が切れています。もう一度お手続きください"
+        )
     if answer is email_change.Confirmation.INVALID:
-        return page("result", 404, title="このリンクは無効です")
-    return page("result", title="メールアドレスの変更が完了しました")
+        return page(request, "result", 404, title="このリンクは無効です")
+    return page(request, "result", title="メールアドレスの変更が完了しました")

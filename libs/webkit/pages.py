@@ -1,0 +1,97 @@
+"""Rendering a page: a service's own templates over the library's layout and form helpers.
+
+Every page is rendered with the browser's CSRF token (made and set as its cookie when the
+browser has none), the portal's name for the realm, and ``Cache-Control: no-store``: pages
+show personal data and pending logins, which no cache may keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
+from webkit import csrf
+
+LIBRARY_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: The portal each realm is, as its people know it (the seeds' names).
+PORTAL_NAMES: Mapping[str, str] = {
+    "dantai-net": "生保団体ネット",
+    "kihonet": "企保ネット",
+    "mypage": "県民共済 My Page",
+    "kencom": "kencom",
+    "nexi": "NEXI 貿易保険 Web サービス",
+    "demo": "デモポータル",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One error of a form: its message, and the field it is about (the summary links there)."""
+
+    message: str
+    field: str | None = None
+
+
+class Pages:
+    """A service's pages: ``render`` answers one of its templates inside the shared layout."""
+
+    def __init__(self, templates: Path) -> None:
+        self.environment = Environment(
+            loader=ChoiceLoader([FileSystemLoader(templates), FileSystemLoader(LIBRARY_TEMPLATES)]),
+            autoescape=select_autoescape(["html", "j2"]),
+            auto_reload=False,
+        )
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        status_code: int = 200,
+        *,
+        realm: str | None = None,
+        errors: Sequence[FieldError] = (),
+        **values: Any,
+    ) -> HTMLResponse:
+        """``name`` (``login`` for ``login.html.j2``) with ``values``; errors are announced at
+        the top of the page and focused (the layout's summary), each linking to its field."""
+        response = HTMLResponse("", status_code=status_code)
+        token = csrf.ensure_token(request, response)
+        html = self.environment.get_template(f"{name}.html.j2").render(
+            csrf_token=token,
+            realm=realm,
+            portal_name=PORTAL_NAMES.get(realm or "", "ポータル"),
+            errors=list(errors),
+            field_errors={e.field: e.message for e in errors if e.field},
+            **values,
+        )
+        response.body = response.render(html)
+        response.headers["content-length"] = str(len(response.body))
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    def refused(self, request: Request, realm: str, refusal: Refusal) -> Response:
+        """Who may not see a page: to the login without a (complete) session, otherwise the
+        refusal's words, the same whatever the page would have shown (X-15)."""
+        if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
+            return RedirectResponse(f"/realms/{realm}/login", status_code=303)
+        problem = refusal.problem()
+        return self.render(
+            request, "webkit/message", problem.code.status, realm=realm, title=problem.code.title
+        )
+
+
+async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:
+    """The session of a page's browser (its ``__Host-session`` cookie), as identity's
+    introspection answers it, for the services whose pages are not identity's own."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return Refusal.NO_SESSION
+    return await introspection.caller(token)

@@ -1,0 +1,182 @@
+"""kihonet's 証明書発行 and 状態確認 screens (WEB-01, CT-01..04, CT-08, seed 001): the fields of the
+「ユーザーIDのお知らせ」 typed as on paper, a password for the file, and the certificate issued
+with a key made here as a PKCS#12 to save (the screen's way for a PC without CSR tools).
+
+A mismatch with the notice is re-rendered with the seed's 「入力情報エラー」 and its 3420. The
+file is answered once, inside the page, and never kept (CT-11). The form carries the CSRF token
+(X-12); the gateway serves the screen without a client certificate, since it is how one gets
+the first (GW-03).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated
+
+from cryptography import x509
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from contracts import Actor, ActorKind
+from servicekit.problems import ProblemCode
+from services.certs.api.certificates import fields_of
+from services.certs.api.deps import CertsDep, Realm, context_of
+from services.certs.api.refusals import PROBLEMS
+from services.certs.api.schemas import Pkcs12IssueIn
+from services.certs.domain import refusals
+from services.certs.domain.holders import CertStatus
+from webkit import csrf
+from webkit.pages import FieldError, Pages
+
+PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
+Text = Annotated[str, Form(max_length=300)]
+
+#: The form's fields as the notice names them, in its order.
+FIELDS = (
+    ("kihonet_code", "企保ネットコード", "半角数字8桁"),
+    ("management_number", "管理番号", "半角英数字10桁"),
+    ("user_id", "ユーザーID", "半角英数字7桁"),
+    ("year", "年", "西暦4桁（お知らせに記載の年）"),
+    ("branch_number", "枝番", "新規取得は 001"),
+    ("email", "Eメールアドレス", "証明書更新のご案内をお送りします"),
+)
+LABELS = {name: label for name, label, _ in FIELDS}
+
+
+def issue_form(
+    request: Request, realm: str, typed: dict[str, str], errors: list[FieldError], status: int
+) -> Response:
+    return PAGES.render(
+        request,
+        "certificate_issue",
+        status,
+        realm=realm,
+        errors=errors,
+        title="クライアント証明書の発行",
+        fields=FIELDS,
+        typed=typed,
+    )
+
+
+@router.get("/certificate-issue")
+async def issue_page(request: Request, realm: Realm) -> Response:
+    return issue_form(request, realm, {}, [], 200)
+
+
+@router.post("/certificate-issue", dependencies=[Depends(csrf.checked)])
+async def issue(
+    request: Request,
+    realm: Realm,
+    certs: CertsDep,
+    kihonet_code: Text = "",
+    management_number: Text = "",
+    user_id: Text = "",
+    year: Text = "",
+    branch_number: Text = "",
+    email: Text = "",
+    password: Text = "",
+    password_again: Text = "",
+) -> Response:
+    typed = {
+        "kihonet_code": kihonet_code.strip(),
+        "management_number": management_number.strip(),
+        "user_id": user_id.strip(),
+        "year": year.strip(),
+        "branch_number": branch_number.strip(),
+        "email": email.strip(),
+    }
+    if password != password_again:
+        error = FieldError("パスワードが確認用と一致しません", "password_again")
+        return issue_form(request, realm, typed, [error], 422)
+    try:
+        body = Pkcs12IssueIn(**typed, password=password)
+    except ValidationError as invalid:
+        errors = [
+            FieldError(f"{LABELS.get(name, 'パスワード')}の形式が正しくありません", name)
+            for name in (str(e["loc"][0]) for e in invalid.errors())
+        ]
+        return issue_form(request, realm, typed, errors, 422)
+    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=body.user_id))
+    try:
+        issued = await certs.certificates.issue_pkcs12(
+            fields_of(body), body.key_algorithm, body.password, ctx
+        )
+    except refusals.Refusal as refused:
+        code = PROBLEMS.get(type(refused), ProblemCode.VALIDATION_ERROR)
+        message = code.title
+        if isinstance(refused, refusals.InputInfoError):  # as the seed shows it: with 3420
+            message = f"{message}（{refused.status_code}）"
+        if refused.detail:
+            message = f"{message}：{refused.detail}"
+        return issue_form(request, realm, typed, [FieldError(message)], code.status)
+    assert issued.pkcs12 is not None
+    recorded = issued.recorded
+    return PAGES.render(
+        request,
+        "certificate_issued",
+        201,
+        realm=realm,
+        title="クライアント証明書を発行しました",
+        serial=recorded.serial_number,
+        subject=issued.certificate.subject.rfc4514_string(),
+        not_after=recorded.not_after.strftime("%Y年%m月%d日"),
+        bundle=base64.b64encode(issued.pkcs12).decode(),
+        filename=f"kihonet-{body.user_id}.p12",
+    )
+
+
+#: CT-08's answers in the screen's words.
+STATUS_WORDS = {
+    CertStatus.VALID: "有効です",
+    CertStatus.EXPIRED: "有効期限が切れています",
+    CertStatus.REVOKED: "失効しています",
+    CertStatus.UNKNOWN: "この認証局が発行した証明書ではありません",
+}
+
+
+def status_form(
+    request: Request, realm: str, errors: list[FieldError], status: int, **answer: str | None
+) -> Response:
+    return PAGES.render(
+        request,
+        "certificate_status",
+        status,
+        realm=realm,
+        errors=errors,
+        title="クライアント証明書の状態確認",
+        **answer,
+    )
+
+
+@router.get("/certificate-status")
+async def status_page(request: Request, realm: Realm) -> Response:
+    return status_form(request, realm, [], 200)
+
+
+@router.post("/certificate-status", dependencies=[Depends(csrf.checked)])
+async def status(
+    request: Request,
+    realm: Realm,
+    certs: CertsDep,
+    certificate: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """CT-08 for a person: the certificate (PEM, as the PC exports it) valid, expired, revoked
+    or not this CA's."""
+    try:
+        presented = x509.load_pem_x509_certificate(certificate.strip().encode())
+    except ValueError:
+        error = FieldError("証明書（PEM 形式）を貼り付けてください", "certificate")
+        return status_form(request, realm, [error], 422)
+    found = await certs.certificates.verify(presented, certs.keeper.now())
+    return status_form(
+        request,
+        realm,
+        [],
+        200,
+        verdict=STATUS_WORDS[found.status],
+        serial=found.serial_number,
+        not_after=found.not_after.strftime("%Y年%m月%d日") if found.not_after else None,
+    )

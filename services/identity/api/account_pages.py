@@ -1,0 +1,150 @@
+"""The member's change screen (WEB-01; ID-USER-08, ID-EMAIL-01, seed 002): the login ID
+(confirmed with the password), the phone number, and the e-mail address, which changes only
+when the link mailed to the new address is followed. Each change is noticed by mail; each form
+carries the CSRF token (X-12) and a refusal is announced on the screen in section 7's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from servicekit.problems import Problem
+from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.page_kit import (
+    PAGES,
+    go,
+    refusal_error,
+    session_of,
+    status_of,
+    to_login,
+)
+from services.identity.api.schemas import EmailChangeRequest, LoginIdChange, PhoneChange
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.usecases import Identity
+from webkit import csrf
+from webkit.pages import FieldError
+
+router = APIRouter(prefix="/realms/{realm}/account", tags=["pages"], include_in_schema=False)
+CsrfChecked = Depends(csrf.checked)
+Text = Annotated[str, Form(max_length=254)]
+INVALID = {
+    "login_id": "新しいログインIDと現在のパスワードを入力してください",
+    "phone": "電話番号は半角数字とハイフンで入力してください（例：03-1234-5678）",
+    "new_email": "メールアドレスを正しく入力してください（半角50文字以内）",
+}
+DONE = {
+    "login-id": "ログインIDを変更しました。次回から新しいログインIDでログインしてください。",
+    "phone": "電話番号を変更しました。",
+    "email": "新しいメールアドレスに確認用のリンクを送信しました（24時間有効）。"
+    "リンクを開くと変更が完了します。",
+}
+
+
+async def screen(
+    request: Request,
+    policy: RealmPolicy,
+    session: Session,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+) -> Response:
+    return PAGES.render(
+        request,
+        "account",
+        status_code,
+        realm=policy.name,
+        errors=errors,
+        title="登録情報の変更",
+        session=session,
+        done=DONE.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("")
+async def account(request: Request, policy: Realm, identity: IdentityDep) -> Response:
+    session = await session_of(request, identity)
+    if session is None or session.pending_steps:
+        return to_login(policy.name)
+    return await screen(request, policy, session)
+
+
+async def _change(
+    request: Request,
+    policy: RealmPolicy,
+    identity: Identity,
+    field: str,
+    done: str,
+    change: Callable[[Session], Awaitable[None]],
+    checked: Callable[[], object],
+) -> Response:
+    """One of the screen's changes for the page's member: the input ``checked`` by the API's
+    own schema first, then the use case; a refusal is shown at ``field``."""
+    session = await session_of(request, identity)
+    if session is None or session.pending_steps:
+        return to_login(policy.name)
+    try:
+        checked()
+    except ValidationError:
+        error = FieldError(INVALID[field], field)
+        return await screen(request, policy, session, [error], 422)
+    try:
+        await change(session)
+    except (Problem, refusals.Refusal) as refused:
+        errors = [refusal_error(refused, field)]
+        return await screen(request, policy, session, errors, status_of(refused))
+    return go(f"/realms/{policy.name}/account?done={done}")
+
+
+@router.post("/login-id", dependencies=[CsrfChecked])
+async def change_login_id(
+    request: Request,
+    policy: Realm,
+    identity: IdentityDep,
+    login_id: Text = "",
+    current_password: Text = "",
+) -> Response:
+    return await _change(
+        request,
+        policy,
+        identity,
+        "login_id",
+        "login-id",
+        lambda s: identity.self_service.change_login_id(policy, s, current_password, login_id),
+        lambda: LoginIdChange(current_password=current_password, login_id=login_id),
+    )
+
+
+@router.post("/phone", dependencies=[CsrfChecked])
+async def change_phone(
+    request: Request, policy: Realm, identity: IdentityDep, phone: Text = ""
+) -> Response:
+    return await _change(
+        request,
+        policy,
+        identity,
+        "phone",
+        "phone",
+        lambda s: identity.self_service.change_phone(policy, s, phone.strip()),
+        lambda: PhoneChange(phone=phone.strip()),
+    )
+
+
+@router.post("/email", dependencies=[CsrfChecked])
+async def change_email(
+    request: Request, policy: Realm, identity: IdentityDep, new_email: Text = ""
+) -> Response:
+    return await _change(
+        request,
+        policy,
+        identity,
+        "new_email",
+        "email",
+        lambda s: identity.self_service.request_email_change(policy, s, new_email.strip()),
+        lambda: EmailChangeRequest(new_email=new_email.strip()),
+    )

@@ -1,0 +1,263 @@
+"""The login screens (WEB-01, ID-LOGIN-01..03, ID-PW-03): the login form with
+「次回ログインからIDの入力を省略」, the forced password change, the portal's top page and logout.
+
+Server-rendered and working without JavaScript; each form carries the CSRF token (X-12) and a
+refusal re-renders the form with section 7's words announced at its top.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from servicekit.problems import Problem, ProblemCode
+from services.identity.api.client import ClientAddress, client_address
+from services.identity.api.cookies import (
+    BROWSER_COOKIE_MAX_AGE,
+    REMEMBER_ID_COOKIE,
+    browser_cookie_name,
+    set_cookie,
+)
+from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.login import TOKYO
+from services.identity.api.page_kit import (
+    PAGES,
+    go,
+    next_page,
+    refusal_error,
+    session_of,
+    session_token,
+    status_of,
+    to_login,
+)
+from services.identity.api.schemas import PasswordChange
+from services.identity.domain import refusals
+from services.identity.domain.attempts import LoginAnswer, PendingStep
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import COOKIE, Session
+from services.identity.usecases import Identity
+from webkit import csrf
+from webkit.pages import FieldError
+
+router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
+
+CsrfChecked = Depends(csrf.checked)
+Text = Annotated[str, Form(max_length=4096)]
+
+_REFUSED = {
+    LoginAnswer.LOCKED: ProblemCode.ACCOUNT_LOCKED,
+    LoginAnswer.DISABLED: ProblemCode.ACCOUNT_DISABLED,
+    LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
+}
+REMEMBER_LABEL = "次回ログインからIDの入力を省略"
+OTP_NOTES = {
+    "verified": "ワンタイムパスワードを認証しました。ログアウトまたはタイムアウトまで有効です",
+    "switched": "ワンタイムパスワード利用の設定を変更しました",
+}
+REMEMBER_SECONDS = 365 * 24 * 3600
+
+
+async def login_form(
+    request: Request,
+    policy: RealmPolicy,
+    identity: Identity,
+    login_id: str,
+    remembered: bool,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form; where the realm has the bot defence (ID-BOT-01), with a fresh challenge that
+    ``bot-challenge.js`` solves before the form is sent."""
+    challenge = None
+    if policy.bot_challenge:
+        made = await identity.bot_defence.challenge(policy, await client_address(request))
+        challenge = json.dumps(made, separators=(",", ":"))
+    return PAGES.render(
+        request,
+        "login",
+        status_code,
+        realm=policy.name,
+        errors=errors,
+        title="ログイン",
+        login_id=login_id,
+        remembered=remembered,
+        remember_label=REMEMBER_LABEL,
+        challenge=challenge,
+    )
+
+
+@router.get("/login")
+async def login_page(request: Request, policy: Realm, identity: IdentityDep) -> HTMLResponse:
+    """The login form; a remembered ID is filled in and the box stays ticked (ID-LOGIN-03)."""
+    remembered = request.cookies.get(REMEMBER_ID_COOKIE, "")[:254]
+    return await login_form(request, policy, identity, remembered, bool(remembered))
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+async def log_in(
+    request: Request,
+    policy: Realm,
+    address: ClientAddress,
+    identity: IdentityDep,
+    login_id: Text = "",
+    password: Text = "",
+    remember_id: Annotated[str, Form(max_length=10)] = "",
+    altcha: Text = "",
+) -> Response:
+    """ID-LOGIN-01 through the same use case as the API; success moves to the next step."""
+    remember = remember_id == "on"
+    missing = [
+        FieldError(message, name)
+        for name, value, message in (
+            ("login_id", login_id, "ログインIDを入力してください"),
+            ("password", password, "パスワードを入力してください"),
+        )
+        if not value.strip()
+    ]
+    if not missing and (len(login_id) > 254 or len(password) > 128):
+        missing = [FieldError("ログインIDまたはパスワードが長すぎます", "login_id")]
+    if missing:
+        return await login_form(request, policy, identity, login_id, remember, missing, 422)
+    browser = request.cookies.get(browser_cookie_name(policy.name))
+    try:
+        outcome = await identity.login.log_in(
+            policy,
+            login_id,
+            password,
+            ip=address,
+            user_agent=request.headers.get("user-agent"),
+            browser_cookie=browser,
+            challenge=altcha or None,
+        )
+    except (Problem, refusals.Refusal) as refused:
+        return await login_form(
+            request,
+            policy,
+            identity,
+            login_id,
+            remember,
+            [refusal_error(refused, "login_id")],
+            status_of(refused),
+        )
+    result = outcome.result
+    if outcome.session_token is None or result.user is None:
+        code = _REFUSED.get(result.answer, ProblemCode.INVALID_CREDENTIALS)
+        return await login_form(
+            request,
+            policy,
+            identity,
+            login_id,
+            remember,
+            [FieldError(code.title, "login_id")],
+            code.status,
+        )
+    answer = go(next_page(policy.name, tuple(step.value for step in result.pending)))
+    set_cookie(answer, COOKIE, outcome.session_token)
+    if browser is not None and result.user.browser_binding is not None:
+        set_cookie(
+            answer, browser_cookie_name(policy.name), browser, max_age=BROWSER_COOKIE_MAX_AGE
+        )
+    if remember:  # ID-LOGIN-03: the last ID wins; unticked forgets it
+        set_cookie(answer, REMEMBER_ID_COOKIE, login_id.strip(), max_age=REMEMBER_SECONDS)
+    else:
+        answer.delete_cookie(REMEMBER_ID_COOKIE, path="/", secure=True, httponly=True)
+    return answer
+
+
+def password_form(
+    request: Request,
+    policy: RealmPolicy,
+    session: Session,
+    errors: list[FieldError],
+    status_code: int = 200,
+) -> HTMLResponse:
+    return PAGES.render(
+        request,
+        "password_change",
+        status_code,
+        realm=policy.name,
+        errors=errors,
+        title="パスワード変更",
+        hint=policy.password_hint,
+        forced=PendingStep.PASSWORD_CHANGE.value in session.pending_steps,
+    )
+
+
+@router.get("/password-change")
+async def password_change_page(request: Request, policy: Realm, identity: IdentityDep) -> Response:
+    """The forced change of an initial or temporary password (ID-PW-03), or one's own."""
+    session = await session_of(request, identity)
+    if session is None:
+        return to_login(policy.name)
+    return password_form(request, policy, session, [])
+
+
+@router.post("/password-change", dependencies=[CsrfChecked])
+async def change_password(
+    request: Request,
+    policy: Realm,
+    identity: IdentityDep,
+    current_password: Text = "",
+    new_password: Text = "",
+    new_password_again: Text = "",
+    hint: Text = "",
+) -> Response:
+    session = await session_of(request, identity)
+    token = session_token(request)
+    if session is None or token is None:
+        return to_login(policy.name)
+    if not new_password or new_password != new_password_again:
+        error = FieldError("新しいパスワードが確認用と一致しません", "new_password_again")
+        return password_form(request, policy, session, [error], 422)
+    try:  # the API's own limits
+        PasswordChange(
+            current_password=current_password, new_password=new_password, hint=hint or None
+        )
+    except ValidationError:
+        error = FieldError("入力内容が長すぎるか、空欄があります", "current_password")
+        return password_form(request, policy, session, [error], 422)
+    try:
+        await identity.self_service.change_password(
+            policy, session, token, current_password, new_password, hint or None
+        )
+    except (Problem, refusals.Refusal) as refused:
+        field = "current_password" if status_of(refused) == 401 else "new_password"
+        errors = [refusal_error(refused, field)]
+        return password_form(request, policy, session, errors, status_of(refused))
+    after = await session_of(request, identity)
+    return go(next_page(policy.name, after.pending_steps if after else ()))
+
+
+@router.get("/home")
+async def home(request: Request, policy: Realm, identity: IdentityDep) -> Response:
+    """The portal's top after a full login: whom it is, and the previous login (ID-LOGIN-04)."""
+    session = await session_of(request, identity)
+    if session is None:
+        return to_login(policy.name)
+    if session.pending_steps:
+        return go(next_page(policy.name, session.pending_steps))
+    previous = session.previous_login_at
+    return PAGES.render(
+        request,
+        "home",
+        realm=policy.name,
+        title="ログインしました",
+        session=session,
+        previous=previous.astimezone(TOKYO).strftime("%Y年%m月%d日 %H:%M") if previous else None,
+        otp_step_up=policy.otp_step_up,
+        otp_note=OTP_NOTES.get(request.query_params.get("otp", "")),
+    )
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+async def log_out(request: Request, policy: Realm, identity: IdentityDep) -> RedirectResponse:
+    token = session_token(request)
+    if token:
+        await identity.login.log_out(token)
+    answer = to_login(policy.name)
+    answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    return answer

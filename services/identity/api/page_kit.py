@@ -1,0 +1,94 @@
+"""What identity's pages share: the renderer over the portal's look (``libs/webkit``), the
+session a page's browser holds, where a login goes next, and the refusals as page errors.
+
+Pages call the same use cases as the API; a refusal is re-rendered in the form that caused it,
+announced with the title of its problem (SPEC section 7), never answered as a 500 (X-05).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from servicekit.problems import Problem
+from services.identity.api.refusals import PROBLEMS
+from services.identity.domain import refusals
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import COOKIE, Session
+from services.identity.domain.users import User
+from services.identity.usecases import Identity
+from webkit.pages import FieldError, Pages
+
+PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+
+
+def session_token(request: Request) -> str | None:
+    """The page's browser's session cookie (pages never take a bearer)."""
+    return request.cookies.get(COOKIE)
+
+
+async def session_of(request: Request, identity: Identity) -> Session | None:
+    """The live session of the page's browser, if it has one."""
+    token = session_token(request)
+    if not token or len(token) > 512:
+        return None
+    return await identity.login.introspect(token)
+
+
+async def admin_session(request: Request, identity: Identity) -> Session | None:
+    """The page's browser's full session with an organisation (the admin's pages ask; the use
+    cases decide what it may do), or none: then the page sends it to the login."""
+    session = await session_of(request, identity)
+    if session is None or session.pending_steps or session.org_id is None:
+        return None
+    return session
+
+
+async def business_user(
+    identity: Identity, policy: RealmPolicy, session: Session, user_id: str
+) -> User | None:
+    """One of the organisation's business users, as the caller may read them (ID-USER-07)."""
+    assert session.org_id is not None
+    users = await identity.users.business_users(policy, session, session.org_id)
+    return next((u for u in users if u.user_id == user_id), None)
+
+
+def next_page(realm: str, pending: tuple[str, ...]) -> str:
+    """Where a login goes after a step: the forced change first, then the waiting screen of
+    the e-mail steps (and the browser's registration), then the portal's top page."""
+    if PendingStep.PASSWORD_CHANGE.value in pending:
+        return f"/realms/{realm}/password-change"
+    if pending:
+        return f"/realms/{realm}/login/waiting"
+    return f"/realms/{realm}/home"
+
+
+def go(path: str) -> RedirectResponse:
+    """Post/redirect/get: a form's success moves the browser on with a 303."""
+    return RedirectResponse(path, status_code=303)
+
+
+def to_login(realm: str) -> RedirectResponse:
+    return go(f"/realms/{realm}/login")
+
+
+def refusal_error(error: Problem | refusals.Refusal, field: str | None = None) -> FieldError:
+    """A problem or a domain refusal as the error a form announces, in section 7's words."""
+    if isinstance(error, Problem):
+        message = error.code.title
+        detail = error.detail
+    else:
+        message = PROBLEMS[type(error)].title
+        detail = error.detail
+    if detail and detail != message:
+        message = f"{message}（{detail}）"
+    return FieldError(message, field)
+
+
+def status_of(error: Problem | refusals.Refusal) -> int:
+    if isinstance(error, Problem):
+        return error.code.status
+    return PROBLEMS[type(error)].status

@@ -1,0 +1,164 @@
+"""nexi's permission matrix on the admin's pages (WEB-01, ID-PERM-01, seed 004 chapter 1): for
+an applicant user, 入力・申込権限, 情報データ参照範囲 (with the riders, 対象特約のみ) and
+申込データ参照範囲, always set whole. Open sessions act with it from their next request.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from contracts.permissions import ApplicationScope, ContractScope, InputRight, Permissions
+from servicekit.problems import Problem
+from services.identity.api.deps import IdentityDep, Realm, UserId
+from services.identity.api.page_kit import (
+    PAGES,
+    admin_session,
+    business_user,
+    go,
+    refusal_error,
+    status_of,
+    to_login,
+)
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.usecases import Identity
+from webkit import csrf
+from webkit.pages import FieldError
+
+router = APIRouter(
+    prefix="/realms/{realm}/admin/users/{user_id}/permissions",
+    tags=["pages"],
+    include_in_schema=False,
+)
+Choice = Annotated[str, Form(max_length=20)]
+
+INPUT_RIGHTS = [
+    (InputRight.NONE.value, "なし"),
+    (InputRight.INPUT.value, "入力のみ"),
+    (InputRight.INPUT_APPLY.value, "入力・申込"),
+]
+CONTRACT_SCOPES = [
+    (ContractScope.NONE.value, "参照不可"),
+    (ContractScope.ALL.value, "すべて参照可能"),
+    (ContractScope.RIDERS.value, "対象特約のみ参照可能"),
+]
+APPLICATION_SCOPES = [
+    (ApplicationScope.NONE.value, "参照不可"),
+    (ApplicationScope.OWN.value, "自分の申込のみ"),
+    (ApplicationScope.ALL.value, "すべて参照可能"),
+]
+
+PERMISSION_LABELS = {
+    "input": dict(INPUT_RIGHTS),
+    "contract": dict(CONTRACT_SCOPES),
+    "application": dict(APPLICATION_SCOPES),
+}
+"""The matrix in the seed's words, for the admin's list."""
+
+
+async def matrix_page(
+    request: Request,
+    policy: RealmPolicy,
+    identity: Identity,
+    session: Session,
+    user_id: str,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The matrix as granted, or as just ``typed`` when the form is shown again."""
+    user = await business_user(identity, policy, session, user_id)
+    if user is None:
+        return go(f"/realms/{policy.name}/admin/users")
+    granted = user.permissions
+    shown = typed or {
+        "input_right": granted.input_right.value if granted else InputRight.NONE.value,
+        "contract_scope": granted.contract_scope.value if granted else ContractScope.NONE.value,
+        "application_scope": (
+            granted.application_scope.value if granted else ApplicationScope.NONE.value
+        ),
+        "rider_codes": ", ".join(granted.rider_codes) if granted else "",
+    }
+    return PAGES.render(
+        request,
+        "permissions",
+        status_code,
+        realm=policy.name,
+        errors=errors,
+        title="権限設定",
+        user=user,
+        input_rights=INPUT_RIGHTS,
+        contract_scopes=CONTRACT_SCOPES,
+        application_scopes=APPLICATION_SCOPES,
+        shown=shown,
+    )
+
+
+async def _admin(request: Request, identity: Identity, policy: RealmPolicy) -> Session | None:
+    session = await admin_session(request, identity)
+    return session if policy.permission_matrix else None
+
+
+@router.get("")
+async def matrix(
+    request: Request, policy: Realm, user_id: UserId, identity: IdentityDep
+) -> Response:
+    session = await _admin(request, identity, policy)
+    if session is None:
+        return to_login(policy.name)
+    return await matrix_page(request, policy, identity, session, user_id)
+
+
+@router.post("", dependencies=[Depends(csrf.checked)])
+async def set_matrix(
+    request: Request,
+    policy: Realm,
+    user_id: UserId,
+    identity: IdentityDep,
+    input_right: Choice = "",
+    contract_scope: Choice = "",
+    application_scope: Choice = "",
+    rider_codes: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    session = await _admin(request, identity, policy)
+    if session is None or session.org_id is None:
+        return to_login(policy.name)
+    riders = tuple(
+        code.strip() for code in rider_codes.replace("、", ",").split(",") if code.strip()
+    )
+    try:
+        granted = Permissions(
+            input_right=input_right,
+            contract_scope=contract_scope,
+            rider_codes=riders,
+            application_scope=application_scope,
+        )
+    except ValidationError:
+        typed = {
+            "input_right": input_right,
+            "contract_scope": contract_scope,
+            "application_scope": application_scope,
+            "rider_codes": rider_codes,
+        }
+        message = (
+            "対象特約のみ参照可能の場合は、特約コードを入力してください"
+            if contract_scope == ContractScope.RIDERS.value
+            else "特約コードは、対象特約のみ参照可能の場合に入力してください"
+        )
+        error = FieldError(message, "rider_codes")
+        return await matrix_page(request, policy, identity, session, user_id, [error], 422, typed)
+    try:
+        await identity.accounts.change_permissions(
+            policy, session, session.org_id, user_id, granted
+        )
+    except (Problem, refusals.Refusal) as refused:
+        errors = [refusal_error(refused)]
+        return await matrix_page(
+            request, policy, identity, session, user_id, errors, status_of(refused)
+        )
+    return go(f"/realms/{policy.name}/admin/users?done=permissions")

@@ -1,0 +1,162 @@
+"""One business user on the admin's pages (WEB-01; ID-USER-06, ID-PW-06): the profile as the
+admin keeps it (氏名, 所属名, 役職名, e-mail, phone), 「パスワード強制変更」 (the admin sets a
+password, which unlocks), and nexi's 「リセット」 (a new password mailed to the admin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from servicekit.problems import Problem, ProblemCode
+from services.identity.api.deps import IdentityDep, Realm, UserId
+from services.identity.api.page_kit import (
+    PAGES,
+    admin_session,
+    business_user,
+    go,
+    refusal_error,
+    status_of,
+    to_login,
+)
+from services.identity.api.schemas import ForcedPassword, ProfileIn
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.usecases import Identity
+from webkit import csrf
+from webkit.pages import FieldError
+
+router = APIRouter(
+    prefix="/realms/{realm}/admin/users/{user_id}", tags=["pages"], include_in_schema=False
+)
+CsrfChecked = Depends(csrf.checked)
+Text = Annotated[str, Form(max_length=400)]
+DONE = {
+    "profile": "登録情報を変更しました",
+    "password": "パスワードを変更しました（アカウントロックも解除されました）",
+    "reset": "パスワードをリセットしました。"
+    "新しいパスワードは管理者のメールアドレスにお送りしました",
+}
+PROFILE_FIELDS = ("name", "department", "title", "email", "phone")
+
+
+async def user_page(
+    request: Request,
+    policy: RealmPolicy,
+    identity: Identity,
+    session: Session,
+    user_id: str,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+) -> Response:
+    user = await business_user(identity, policy, session, user_id)
+    if user is None:
+        return go(f"/realms/{policy.name}/admin/users")
+    return PAGES.render(
+        request,
+        "admin_user",
+        status_code,
+        realm=policy.name,
+        errors=errors,
+        title="業務用IDの変更",
+        user=user,
+        policy=policy,
+        done=DONE.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("")
+async def user(request: Request, policy: Realm, user_id: UserId, identity: IdentityDep) -> Response:
+    session = await admin_session(request, identity)
+    if session is None:
+        return to_login(policy.name)
+    return await user_page(request, policy, identity, session, user_id)
+
+
+async def _act(
+    request: Request,
+    policy: RealmPolicy,
+    identity: Identity,
+    user_id: str,
+    done: str,
+    field: str | None,
+    act: Callable[[Session, str], Awaitable[None]],
+) -> Response:
+    session = await admin_session(request, identity)
+    if session is None or session.org_id is None:
+        return to_login(policy.name)
+    try:
+        await act(session, session.org_id)
+    except ValidationError as invalid:
+        errors = [
+            FieldError(str(e["msg"]).removeprefix("Value error, "), str(e["loc"][0]))
+            for e in invalid.errors()
+        ]
+        return await user_page(request, policy, identity, session, user_id, errors, 422)
+    except (Problem, refusals.Refusal) as refused:
+        errors = [refusal_error(refused, field)]
+        return await user_page(
+            request, policy, identity, session, user_id, errors, status_of(refused)
+        )
+    return go(f"/realms/{policy.name}/admin/users/{user_id}?done={done}")
+
+
+@router.post("/profile", dependencies=[CsrfChecked])
+async def change_profile(
+    request: Request,
+    policy: Realm,
+    user_id: UserId,
+    identity: IdentityDep,
+    name: Text = "",
+    department: Text = "",
+    title: Text = "",
+    email: Text = "",
+    phone: Text = "",
+) -> Response:
+    """ID-USER-06: the whole profile, each field checked as the API checks it (X-07)."""
+    typed = dict(zip(PROFILE_FIELDS, (name, department, title, email, phone), strict=True))
+
+    async def act(session: Session, org_id: str) -> None:
+        profile = ProfileIn(**{k: v.strip() or None for k, v in typed.items()})
+        await identity.accounts.change_profile(
+            policy, session, org_id, user_id, profile.to_profile()
+        )
+
+    return await _act(request, policy, identity, user_id, "profile", None, act)
+
+
+@router.post("/password", dependencies=[CsrfChecked])
+async def force_password(
+    request: Request,
+    policy: Realm,
+    user_id: UserId,
+    identity: IdentityDep,
+    new_password: Text = "",
+    new_password_again: Text = "",
+) -> Response:
+    """「パスワード強制変更」 (ID-PW-06): a password the realm's policy accepts; unlocks."""
+
+    async def act(session: Session, org_id: str) -> None:
+        if new_password != new_password_again:
+            raise Problem(ProblemCode.VALIDATION_ERROR, detail="確認用のパスワードと一致しません")
+        ForcedPassword(new_password=new_password)
+        await identity.accounts.force_password(policy, session, org_id, user_id, new_password)
+
+    return await _act(request, policy, identity, user_id, "password", "new_password", act)
+
+
+@router.post("/reset", dependencies=[CsrfChecked])
+async def reset(
+    request: Request, policy: Realm, user_id: UserId, identity: IdentityDep
+) -> Response:
+    """nexi's 「リセット」 (ID-PW-06): a new random password mailed to the admin; unlocks."""
+
+    async def act(session: Session, org_id: str) -> None:
+        await identity.accounts.reset_password(policy, session, org_id, user_id)
+
+    return await _act(request, policy, identity, user_id, "reset", None, act)

@@ -1,0 +1,49 @@
+"""The アクセス履歴出力 screen's answer to a preview (WEB-01, AU-03, seed 004): the rows, the
+size, and the seed's warning above 5 MB next to the download; the form's fields labelled."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.audit.dashboard import PAGES
+from services.audit.exports import Preview
+from services.audit.history_pages import ENCODINGS, ORDERS, Choice
+from services.audit.period import Period
+from services.audit.sheet import LARGE_FILE_BYTES, LARGE_FILE_WARNING
+
+
+def screen(preview: Preview) -> str:
+    choice = Choice("", "", "", "user", "cp932", client_info=False)
+    return PAGES.environment.get_template("access_history.html.j2").render(
+        csrf_token="t" * 43,
+        realm="nexi",
+        portal_name="NEXI",
+        title="アクセス履歴出力",
+        errors=[],
+        field_errors={},
+        choice=choice,
+        org="",
+        orders=ORDERS,
+        encodings=ENCODINGS,
+        preview=preview,
+        notes=[],
+        download=f"/realms/nexi/access-history.csv?{choice.query()}",
+    )
+
+
+def period() -> Period:
+    return Period(date(2026, 1, 1), date(2026, 11, 28))
+
+
+def test_web_01_au_03_a_preview_above_5_mb_shows_the_seeds_warning_beside_the_download() -> None:
+    html = screen(Preview(120_000, LARGE_FILE_BYTES + 1, LARGE_FILE_WARNING, period(), ()))
+    assert LARGE_FILE_WARNING in html
+    assert "120000</strong>件" in html and 'id="download"' in html
+    assert 'href="/realms/nexi/access-history.csv?order=user&amp;encoding=cp932"' in html
+    for label in ("開始日", "終了日", "WebユーザーID", "出力形式", "文字コード"):
+        assert f">{label}" in html
+
+
+def test_web_01_au_03_a_small_preview_has_no_warning() -> None:
+    html = screen(Preview(12, 1_024, None, period(), ()))
+    assert LARGE_FILE_WARNING not in html and "1,024</strong>バイト" in html
