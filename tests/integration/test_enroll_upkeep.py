@@ -14,7 +14,7 @@ from typing import Any
 import altcha
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace
+from harness import PROVISIONING, Infra, Namespace, eventually
 from identity_client import bearer, identity_settings
 from kencom_signup import PASSWORD, Person, enroll_settings
 from kencom_signup import new_insurer as insurer
@@ -68,6 +68,10 @@ async def link_of(mongo: Mongo, ns: Namespace, signup_id: str) -> str:
     return open_sealed(SealedSecret.from_wire(sealed), PRIVATE_KEY).split("token=")[1]
 
 
+async def _empty(collection: Any) -> bool:
+    return await collection.count_documents({}) == 0
+
+
 async def test_x_14_en_02_sign_ups_that_never_became_eligible_are_forgotten(
     enroll: tuple[Any, ManualClock], mongo: Mongo, ns: Namespace
 ) -> None:
@@ -100,6 +104,9 @@ async def test_x_14_en_02_sign_ups_that_never_became_eligible_are_forgotten(
     async def versions(signup_id: str) -> int:
         return await commits.count_documents({"aggregate_id": f"signup:{signup_id}"})
 
+    # A sign-up is forgotten only once its events are relayed: wait for the relay's pass.
+    outbox = mongo[ns.database("enroll")]["outbox"]
+    await eventually(lambda: _empty(outbox), timeout=15)
     upkeep = app.state.enroll.upkeep
     clock.advance(timedelta(hours=71))
     assert (await upkeep.run_once()).signups == 0, "still usable"
