@@ -133,6 +133,10 @@ def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presen
     status, _, body = curl(gw, page, *presented, *jar, *form)
     assert status == 403 and "CSRF_CHECK_FAILED" in body, body
 
+    mismatch = ("--data", f"password={password}&password_again=other-pass&csrf_token={token}")
+    status, _, body = curl(gw, page, *presented, *jar, *mismatch)
+    assert status == 422 and "パスワードが確認用と一致しません" in body, body
+
     status, _, body = curl(gw, page, *presented, *jar, *form, "--data", f"csrf_token={token}")
     assert status == 201, body
     bundle = re.search(r"base64,([^\"]+)\"", body)
@@ -150,3 +154,9 @@ def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presen
     # The same certificate again: already renewed, in the seed's words.
     status, _, body = curl(gw, page, *presented, *jar, *form, "--data", f"csrf_token={token}")
     assert status == 409 and ProblemCode.CERT_ALREADY_RENEWED.title in body, body
+
+    # Past its expiry (by certs' clock): a reissue is needed, the screen says.
+    clock.set(not_after + timedelta(seconds=1))
+    status, _, body = curl(gw, page, *presented, *jar)
+    assert status == 200 and ProblemCode.CERT_EXPIRED.title in body, body
+    assert 'name="password"' not in body
