@@ -67,7 +67,7 @@ def presented_of(request: Request, realm: str, through: str | None) -> x509.Cert
     if through is not None:
         try:
             return x509.load_pem_x509_certificate(unquote(through).encode())
-        except ValueError:  # the gateway forwards what nginx verified: never seen so far
+        except ValueError:  # unreadable: as if none had been presented
             pass
     code = ProblemCode.CLIENT_CERTIFICATE_REQUIRED
     return PAGES.render(request, "webkit/message", code.status, realm=realm, title=code.title)
@@ -77,6 +77,7 @@ def presented_of(request: Request, realm: str, through: str | None) -> x509.Cert
 async def renewal_page(
     request: Request, realm: Realm, certs: CertsDep, through: GatewayCertificate
 ) -> Response:
+    """The presented certificate and whether it may be renewed now, before any key is made."""
     presented = presented_of(request, realm, through)
     if isinstance(presented, Response):
         return presented
