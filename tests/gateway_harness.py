@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from harness import REPO, free_port
+import httpx
+from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of
+from cryptography.hazmat.primitives import serialization
+from harness import PROVISIONING, REPO, free_port
 
 GATEWAY_SECRET = "test-gateway-secret"
 
@@ -69,14 +73,19 @@ def echo_server() -> Iterator[str]:
 
 @contextmanager
 def running_gateway(
-    run_dir: Path, upstreams: dict[str, str], credential_rate: str = "10r/m"
+    run_dir: Path,
+    upstreams: dict[str, str],
+    credential_rate: str = "10r/m",
+    ca_from: str | None = None,
 ) -> Iterator[Any]:
     """nginx on two free ports (the portals', and kihonet's with mTLS), stopped afterwards;
-    ``credential_rate`` is GW-04's limit per address (the browser tests log in more often)."""
+    ``credential_rate`` is GW-04's limit per address (the browser tests log in more often);
+    ``ca_from`` the certs asked for the client CA and OCSP, if not the upstream."""
     module = gateway_module()
     gateway = module.Gateway(
-        run_dir, free_port(), free_port(), upstreams, GATEWAY_SECRET, credential_rate
-    )
+        run_dir, free_port(), free_port(), upstreams, GATEWAY_SECRET, credential_rate,
+        ca_from=ca_from,
+    )  # fmt: skip
     gateway.start()
     try:
         yield gateway
@@ -101,3 +110,39 @@ def curl(gateway: Any, url: str, *args: str) -> tuple[int, dict[str, str], str]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return int(lines[0].split()[1]), headers, body
+
+
+def issued_files(gateway: Any, certs_url: str, tmp: Path) -> tuple[dict[str, Any], list[str]]:
+    """A certificate issued through the gateway (its notice recorded at ``certs_url``), and
+    curl's arguments to present it."""
+    holder = Holder(new_user_id())
+    notice = httpx.post(
+        f"{certs_url}/v1/realms/kihonet/notices",
+        json={
+            "kihonet_code": holder.kihonet_code,
+            "management_number": holder.management_number,
+            "user_id": holder.user_id,
+        },
+        headers=PROVISIONING,
+        timeout=30,
+    )
+    holder.year = notice.json()["year"]
+    key = new_key()
+    body = json.dumps(holder.fields() | {"csr": pem_of(csr_of(key))})
+    status, _, answer = curl(
+        gateway,
+        f"{gateway.url}/v1/realms/kihonet/certificates",
+        "-X", "POST", "-H", "content-type: application/json", "--data", body,
+    )  # fmt: skip
+    assert status == 201, answer
+    issued: dict[str, Any] = json.loads(answer)
+    name = uuid.uuid4().hex[:8]
+    (tmp / f"{name}.pem").write_text(issued["certificate"])
+    (tmp / f"{name}.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return issued, ["--cert", str(tmp / f"{name}.pem"), "--key", str(tmp / f"{name}.key")]

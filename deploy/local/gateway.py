@@ -63,6 +63,9 @@ class Gateway:
     credential_rate: str = "10r/m"
     resolver: str = "127.0.0.1"
     hosts: tuple[str, ...] = field(default=("localhost", "127.0.0.1"))
+    ca_from: str | None = None
+    """The certs (host:port) asked for the client CA and OCSP; default the first replica. A
+    test whose certs replica has its clock moved years ahead keeps OCSP on the real time."""
 
     @property
     def conf_dir(self) -> Path:
@@ -90,7 +93,7 @@ class Gateway:
         for sub in ("tmp", "conf/gateway"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         server_tls(self.tls_dir, self.hosts)
-        certs = self.upstreams["certs"].split()[0]  # any replica answers for the one CA
+        certs = self.ca_from or self.upstreams["certs"].split()[0]  # any answers for the CA
         client_ca(f"http://{certs}", self.conf_dir / "client-ca.pem")
         for name in ("headers.conf", "routes.conf", "session.conf"):
             shutil.copyfile(GATEWAY_DIR / name, self.conf_dir / "gateway" / name)

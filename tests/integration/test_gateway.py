@@ -9,7 +9,6 @@ import json
 import ssl
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of
-from cryptography.hazmat.primitives import serialization
-from gateway_harness import GATEWAY_SECRET, curl, echo_server, running_gateway
+from certs_portal import csr_of, new_key, pem_of
+from gateway_harness import GATEWAY_SECRET, curl, echo_server, issued_files, running_gateway
 from harness import PROVISIONING, Infra, ServiceProcess, running_service
 from identity_client import NOTIFY_PUBLIC, ready_admin
 
@@ -68,41 +66,6 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         }
         gateway = stack.enter_context(running_gateway(logs / "nginx", upstreams))
         yield Stack(gateway, identity, certs)
-
-
-def issued_files(stack: Stack, tmp: Path) -> tuple[dict[str, Any], list[str]]:
-    """A certificate issued through the gateway, and curl's arguments to present it."""
-    holder = Holder(new_user_id())
-    notice = httpx.post(
-        f"{stack.certs.url}/v1/realms/kihonet/notices",
-        json={
-            "kihonet_code": holder.kihonet_code,
-            "management_number": holder.management_number,
-            "user_id": holder.user_id,
-        },
-        headers=PROVISIONING,
-        timeout=30,
-    )
-    holder.year = notice.json()["year"]
-    key = new_key()
-    body = json.dumps(holder.fields() | {"csr": pem_of(csr_of(key))})
-    status, _, answer = curl(
-        stack.gateway,
-        f"{stack.gateway.url}/v1/realms/kihonet/certificates",
-        "-X", "POST", "-H", "content-type: application/json", "--data", body,
-    )  # fmt: skip
-    assert status == 201, answer
-    issued: dict[str, Any] = json.loads(answer)
-    name = uuid.uuid4().hex[:8]
-    (tmp / f"{name}.pem").write_text(issued["certificate"])
-    (tmp / f"{name}.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return issued, ["--cert", str(tmp / f"{name}.pem"), "--key", str(tmp / f"{name}.key")]
 
 
 def let_in(status: int, body: str) -> bool:
@@ -158,7 +121,7 @@ def test_gw_03_ct_09_kihonet_needs_our_certificate_and_a_revocation_holds_within
     stack: Stack, tmp_path: Path
 ) -> None:
     gw = stack.gateway
-    issued, presented = issued_files(stack, tmp_path)
+    issued, presented = issued_files(stack.gateway, stack.certs.url, tmp_path)
     where = f"{gw.kihonet_url}/v1/sessions/current"
     assert let_in(*curl(gw, where, *presented)[::2])
     status, _, body = curl(gw, where)
@@ -222,7 +185,7 @@ def test_ct_05_renewal_through_the_gateway_is_proven_by_its_mtls_and_a_forged_on
     stack: Stack, tmp_path: Path
 ) -> None:
     gw = stack.gateway
-    _, presented = issued_files(stack, tmp_path)
+    _, presented = issued_files(stack.gateway, stack.certs.url, tmp_path)
     csr = json.dumps({"csr": pem_of(csr_of(new_key()))})
     renew = "/v1/realms/kihonet/certificates/renew"
     args = ("-X", "POST", "-H", "content-type: application/json", "--data", csr)

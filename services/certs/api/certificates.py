@@ -110,7 +110,7 @@ async def renew(
         proof = (csr.public_bytes(Encoding.DER), signature)
     else:
         raise NotPermitted("現在のクライアント証明書で本人確認ができません。")
-    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=_uid(presented)))
+    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
     issued = await certs.certificates.renew(presented, proof, csr.public_key(), ctx)
     return _out(issued, certs)
 
@@ -180,7 +180,8 @@ def _certificate(text: str) -> x509.Certificate:
         raise BadRequestData("証明書を読み取れません (PEM)") from None
 
 
-def _uid(cert: x509.Certificate) -> str:
+def uid_of(cert: x509.Certificate) -> str:
+    """Whose the certificate says it is (for the events' actor; the store decides whose it is)."""
     names = cert.subject.get_attributes_for_oid(x509.NameOID.USER_ID)
     return str(names[0].value) if names else "unknown"
 

@@ -11,6 +11,7 @@ the first (GW-03).
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,13 +21,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts import Actor, ActorKind
-from servicekit.problems import ProblemCode
 from services.certs.api.certificates import fields_of
 from services.certs.api.deps import CertsDep, Realm, context_of
-from services.certs.api.refusals import PROBLEMS
+from services.certs.api.refusals import problem_of
 from services.certs.api.schemas import Pkcs12IssueIn
 from services.certs.domain import refusals
 from services.certs.domain.holders import CertStatus
+from services.certs.usecases.certificates import Issued
 from webkit import csrf
 from webkit.pages import FieldError, Pages
 
@@ -89,29 +90,50 @@ async def issue(
         "email": email.strip(),
     }
     if password != password_again:
-        error = FieldError("パスワードが確認用と一致しません", "password_again")
-        return issue_form(request, realm, typed, [error], 422)
+        return issue_form(request, realm, typed, [PASSWORDS_DIFFER], 422)
     try:
         body = Pkcs12IssueIn(**typed, password=password)
     except ValidationError as invalid:
-        errors = [
-            FieldError(f"{LABELS.get(name, 'パスワード')}の形式が正しくありません", name)
-            for name in (str(e["loc"][0]) for e in invalid.errors())
-        ]
-        return issue_form(request, realm, typed, errors, 422)
+        return issue_form(request, realm, typed, format_errors(invalid), 422)
     ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=body.user_id))
     try:
         issued = await certs.certificates.issue_pkcs12(
             fields_of(body), body.key_algorithm, body.password, ctx
         )
     except refusals.Refusal as refused:
-        code = PROBLEMS.get(type(refused), ProblemCode.VALIDATION_ERROR)
-        message = code.title
-        if isinstance(refused, refusals.InputInfoError):  # as the seed shows it: with 3420
-            message = f"{message}（{refused.status_code}）"
-        if refused.detail:
-            message = f"{message}：{refused.detail}"
-        return issue_form(request, realm, typed, [FieldError(message)], code.status)
+        message, status_code = refusal_words(refused)
+        return issue_form(request, realm, typed, [FieldError(message)], status_code)
+    return issued_page(request, realm, issued, "クライアント証明書を発行しました")
+
+
+PASSWORDS_DIFFER = FieldError("パスワードが確認用と一致しません", "password_again")
+
+
+def format_errors(invalid: ValidationError) -> list[FieldError]:
+    """Each field of the wrong shape, by the notice's name (the issue and renewal screens')."""
+    return [
+        FieldError(f"{LABELS.get(name, 'パスワード')}の形式が正しくありません", name)
+        for name in (str(e["loc"][0]) for e in invalid.errors())
+    ]
+
+
+def refusal_words(refused: refusals.Refusal) -> tuple[str, int]:
+    """A refusal in the seed's words (a mismatch with its 3420), and the status to answer."""
+    code = problem_of(refused)
+    message = code.title
+    if isinstance(refused, refusals.InputInfoError):  # as the seed shows it: with 3420
+        message = f"{message}（{refused.status_code}）"
+    if refused.detail:
+        message = f"{message}：{refused.detail}"
+    return message, code.status
+
+
+def day(instant: datetime) -> str:
+    return instant.strftime("%Y年%m月%d日")
+
+
+def issued_page(request: Request, realm: str, issued: Issued, title: str) -> Response:
+    """The certificate and its key as a PKCS#12 to save, answered once inside the page."""
     assert issued.pkcs12 is not None
     recorded = issued.recorded
     return PAGES.render(
@@ -119,12 +141,12 @@ async def issue(
         "certificate_issued",
         201,
         realm=realm,
-        title="クライアント証明書を発行しました",
+        title=title,
         serial=recorded.serial_number,
         subject=issued.certificate.subject.rfc4514_string(),
-        not_after=recorded.not_after.strftime("%Y年%m月%d日"),
+        not_after=day(recorded.not_after),
         bundle=base64.b64encode(issued.pkcs12).decode(),
-        filename=f"kihonet-{body.user_id}.p12",
+        filename=f"kihonet-{issued.user_id}.p12",
     )
 
 
@@ -178,5 +200,5 @@ async def status(
         200,
         verdict=STATUS_WORDS[found.status],
         serial=found.serial_number,
-        not_after=found.not_after.strftime("%Y年%m月%d日") if found.not_after else None,
+        not_after=day(found.not_after) if found.not_after else None,
     )

@@ -23,15 +23,19 @@ RENEWALS = {
 }
 
 
+def problem_of(refusal: refusals.Refusal) -> ProblemCode:
+    """The refusal's problem, for the API's answers and the pages' words alike."""
+    if isinstance(refusal, refusals.RenewalRefused):
+        return RENEWALS[refusal.rejection]
+    return PROBLEMS.get(type(refusal), ProblemCode.VALIDATION_ERROR)
+
+
 def install(app: FastAPI) -> None:
     """Every refusal leaves as its problem+json, whichever route or use case raised it."""
 
     @app.exception_handler(refusals.Refusal)
     async def _refused(request: Request, refusal: refusals.Refusal) -> JSONResponse:
-        if isinstance(refusal, refusals.RenewalRefused):
-            code = RENEWALS[refusal.rejection]
-        else:
-            code = PROBLEMS[type(refusal)]
+        code = problem_of(refusal)
         if isinstance(refusal, refusals.InputInfoError):  # 3420, as the seed shows it
             return problem_response(
                 code,

@@ -79,11 +79,20 @@ class CsrIssueIn(RequestFields):
     csr: Pem = Field(description="PKCS#10 certificate request (PEM); the key stays with you")
 
 
-class Pkcs12IssueIn(RequestFields):
+class KeyMadeHere(BaseModel):
+    """A key pair certs makes, and the password of the PKCS#12 it is answered in: the issue's
+    and the renewal screen's one rule for that password."""
+
+    model_config = ConfigDict(extra="forbid")
+
     password: str = Field(
         min_length=8, max_length=128, repr=False, description="Protects the PKCS#12 answered"
     )
     key_algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256
+
+
+class Pkcs12IssueIn(KeyMadeHere, RequestFields):
+    """The notice's fields, then the password (the order of the issue screen)."""
 
 
 class RenewIn(BaseModel):

@@ -41,6 +41,8 @@ log = get_logger(__name__)
 class Issued:
     certificate: x509.Certificate
     recorded: Certificate
+    user_id: str
+    """Whose it is: a renewal's caller knows it only from the old certificate."""
     pkcs12: bytes | None = None
 
 
@@ -91,7 +93,7 @@ class Certificates:
             await self._announce_refusal(request.user_id, refusal, ctx)
             raise
         log.info("certificate issued", serial=signed.serial_number, user_id=request.user_id)
-        return Issued(cert, recorded)
+        return Issued(cert, recorded, request.user_id)
 
     async def issue_pkcs12(
         self, request: IssueRequest, algorithm: KeyAlgorithm, password: str, ctx: Context
@@ -99,8 +101,20 @@ class Certificates:
         """A key pair made here, answered once as a password-protected PKCS#12 (CT-01)."""
         key: PrivateKey = new_key(algorithm)
         issued = await self.issue(request, key.public_key(), KeyOrigin.GENERATED, ctx)
-        bundle = self.keeper.authority.pkcs12(request.user_id, key, issued.certificate, password)
-        return Issued(issued.certificate, issued.recorded, bundle)
+        return self._bundled(issued, key, password)
+
+    async def renew_pkcs12(
+        self, presented: x509.Certificate, algorithm: KeyAlgorithm, password: str, ctx: Context
+    ) -> Issued:
+        """The renewal screen's (CT-05): possession proven by the gateway's mTLS, and the new
+        key made here and answered once, like the issue screen's."""
+        key: PrivateKey = new_key(algorithm)
+        issued = await self.renew(presented, None, key.public_key(), ctx, KeyOrigin.GENERATED)
+        return self._bundled(issued, key, password)
+
+    def _bundled(self, issued: Issued, key: PrivateKey, password: str) -> Issued:
+        bundle = self.keeper.authority.pkcs12(issued.user_id, key, issued.certificate, password)
+        return Issued(issued.certificate, issued.recorded, issued.user_id, bundle)
 
     def ours(self, presented: x509.Certificate) -> bool:
         """Whether this CA signed ``presented``."""
@@ -116,32 +130,46 @@ class Certificates:
         proof: tuple[bytes, bytes] | None,
         public_key: object,
         ctx: Context,
+        origin: KeyOrigin = KeyOrigin.CSR,
     ) -> Issued:
         """A new certificate for one that expires within 30 days (CT-05). ``proof`` is a
         signature by the presented certificate's key over the new CSR; ``None`` when the
         gateway has already checked possession in its TLS handshake."""
-        if not self.ours(presented):
-            raise refusals.UnknownCertificate()
+        user_id, serial = await self._owner(presented)
         if proof is not None and not proves_possession(presented, *proof):
             raise refusals.NotPermitted("現在のクライアント証明書の鍵による署名を確認できません。")
-        serial = serial_hex(presented.serial_number)
-        owner = await self.store.holder_of(serial)
-        if owner is None or owner[0] != self.realm:
-            raise refusals.UnknownCertificate()
-        holder_id = self._id(owner[1])
+        holder_id = self._id(user_id)
         current = await self.store.holders.load(holder_id)
         try:
             old = decisions.renewable(current.state, serial, ctx.now)
         except refusals.Refusal as refusal:
-            await self._announce_refusal(owner[1], refusal, ctx)
+            await self._announce_refusal(user_id, refusal, ctx)
             raise
-        holding = Holding(owner[1], old.management_number, old.email)
-        cert, signed = await self._sign(public_key, holding, KeyOrigin.CSR, ctx)
+        holding = Holding(user_id, old.management_number, old.email)
+        cert, signed = await self._sign(public_key, holding, origin, ctx)
         recorded = await self.store.holders.update(
             holder_id, lambda h: decisions.renew(h, serial, signed, ctx), known=current
         )
         log.info("certificate renewed", serial=signed.serial_number, previous=serial)
-        return Issued(cert, recorded)
+        return Issued(cert, recorded, user_id)
+
+    async def renewal(self, presented: x509.Certificate, now: datetime) -> Certificate:
+        """The presented certificate as recorded, if it may be renewed now; otherwise the
+        refusal ``renew`` would answer. The renewal screen shows it before any key is made;
+        nothing is announced, as nothing was asked for (CT-05)."""
+        user_id, serial = await self._owner(presented)
+        holder = await self.store.holders.get(self._id(user_id))
+        return decisions.renewable(holder, serial, now)
+
+    async def _owner(self, presented: x509.Certificate) -> tuple[str, str]:
+        """The user ID and serial of a certificate this CA issued in this realm."""
+        if not self.ours(presented):
+            raise refusals.UnknownCertificate()
+        serial = serial_hex(presented.serial_number)
+        owner = await self.store.holder_of(serial)
+        if owner is None or owner[0] != self.realm:
+            raise refusals.UnknownCertificate()
+        return owner[1], serial
 
     async def revoke(self, serial: str, reason: RevocationReason, ctx: Context) -> Certificate:
         """Support or the back office revokes a certificate (CT-08); the handler of its

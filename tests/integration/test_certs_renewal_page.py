@@ -1,0 +1,162 @@
+"""kihonet's renewal screen (WEB-01, CT-05) through the real gateway: curl presents the client
+certificate to nginx's kihonet server, which verifies it and forwards it to certs with the
+shared secret; the screen knows who renews from nothing else.
+
+Certs runs twice on one namespace (one database, one CA): a process on the real time, which the
+gateway asks for its client CA and OCSP, and this process's app with a clock the test moves
+into the renewal window (never sleeping), which the gateway routes the screen to. Moving OCSP's
+clock years ahead would make nginx refuse its answers as not yet valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from certs_portal import settings_for
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from gateway_harness import GATEWAY_SECRET, curl, echo_server, issued_files, running_gateway
+from harness import Infra, free_port, running_service
+
+from servicekit.clock import ManualClock, SystemClock
+from servicekit.problems import ProblemCode
+from services.certs.app import create_app
+
+pytestmark = pytest.mark.integration
+
+PAGE = "/realms/kihonet/certificate-renewal"
+
+
+@dataclass(frozen=True)
+class Renewals:
+    gateway: Any
+    certs_url: str
+    """The certs process (real time): notices are recorded there."""
+    screen_url: str
+    """This process's certs, whose clock the test moves."""
+    clock: ManualClock
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` on a free port in a thread (its own event loop and lifespan); its URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:  # waiting for a start, not for time to pass
+        assert thread.is_alive() and time.monotonic() < deadline, "certs did not start"
+        time.sleep(0.05)
+    try:
+        yield f"127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def renewals(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Renewals]:
+    logs = tmp_path_factory.mktemp("renewal-page")
+    clock = ManualClock(SystemClock().now())
+    with ExitStack() as stack:
+        certs, ns = stack.enter_context(
+            running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
+        )
+        settings = settings_for(infra, ns, gateway_secret=GATEWAY_SECRET)
+        screen = stack.enter_context(served(create_app(settings, clock)))
+        echo = stack.enter_context(echo_server())
+        upstreams = {"certs": screen} | dict.fromkeys(
+            ("identity", "notify", "audit", "enroll"), echo
+        )
+        gateway = stack.enter_context(
+            running_gateway(logs / "nginx", upstreams, ca_from=f"127.0.0.1:{certs.port}")
+        )
+        yield Renewals(gateway, certs.url, f"http://{screen}", clock)
+
+
+def token_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presented_certificate(
+    renewals: Renewals, tmp_path: Path
+) -> None:
+    gw, clock = renewals.gateway, renewals.clock
+    issued, presented = issued_files(gw, renewals.certs_url, tmp_path)
+    jar = ("-c", str(tmp_path / "jar"), "-b", str(tmp_path / "jar"))
+    page = f"{gw.kihonet_url}{PAGE}"
+
+    # No certificate, no screen: nginx refuses; the portals' server never serves it (GW-03),
+    # even to a client forging the gateway's headers; certs alone says one is needed.
+    status, _, body = curl(gw, page)
+    assert status == 403 and "CLIENT_CERTIFICATE_REQUIRED" in body, body
+    forged = ("-H", f"X-Gateway-Secret: {GATEWAY_SECRET}", "-H", "X-Client-Certificate: x")
+    status, _, body = curl(gw, f"{gw.url}{PAGE}", *presented, *forged)
+    assert status == 403 and "CLIENT_CERTIFICATE_REQUIRED" in body, body
+    direct = httpx.get(f"{renewals.screen_url}{PAGE}", timeout=30)
+    assert direct.status_code == 403
+    assert ProblemCode.CLIENT_CERTIFICATE_REQUIRED.title in direct.text
+
+    # Too early: the certificate shown, the seed's words, no form.
+    not_after = datetime.fromisoformat(issued["not_after"])
+    clock.set(not_after - timedelta(days=31))
+    status, _, body = curl(gw, page, *presented, *jar)
+    assert status == 200, body
+    assert issued["subject"] in html.unescape(body)
+    assert ProblemCode.RENEWAL_NOT_OPEN.title in body and 'name="password"' not in body
+
+    # In the window: the form; a POST without the CSRF token is refused and renews nothing.
+    clock.set(not_after - timedelta(days=10))
+    status, _, body = curl(gw, page, *presented, *jar)
+    assert status == 200 and 'id="renewal-open"' in body, body
+    token = token_of(body)
+    password = "renewal-pass-1"
+    form = ("--data-urlencode", f"password={password}", "--data-urlencode",
+            f"password_again={password}")  # fmt: skip
+    status, _, body = curl(gw, page, *presented, *jar, *form)
+    assert status == 403 and "CSRF_CHECK_FAILED" in body, body
+
+    mismatch = ("--data", f"password={password}&password_again=other-pass&csrf_token={token}")
+    status, _, body = curl(gw, page, *presented, *jar, *mismatch)
+    assert status == 422 and "パスワードが確認用と一致しません" in body, body
+
+    status, _, body = curl(gw, page, *presented, *jar, *form, "--data", f"csrf_token={token}")
+    assert status == 201, body
+    bundle = re.search(r"base64,([^\"]+)\"", body)
+    assert bundle, body
+    key, renewed, _ = pkcs12.load_key_and_certificates(
+        base64.b64decode(bundle.group(1)), password.encode()
+    )
+    assert key is not None and renewed is not None
+    uid = renewed.subject.get_attributes_for_oid(x509.NameOID.USER_ID)[0].value
+    old = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    assert uid == old.subject.get_attributes_for_oid(x509.NameOID.USER_ID)[0].value
+    assert renewed.serial_number != old.serial_number
+    assert renewed.not_valid_after_utc > old.not_valid_after_utc
+
+    # The same certificate again: already renewed, in the seed's words.
+    status, _, body = curl(gw, page, *presented, *jar, *form, "--data", f"csrf_token={token}")
+    assert status == 409 and ProblemCode.CERT_ALREADY_RENEWED.title in body, body
+
+    # Past its expiry (by certs' clock): a reissue is needed, the screen says.
+    clock.set(not_after + timedelta(seconds=1))
+    status, _, body = curl(gw, page, *presented, *jar)
+    assert status == 200 and ProblemCode.CERT_EXPIRED.title in body, body
+    assert 'name="password"' not in body
