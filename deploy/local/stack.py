@@ -160,7 +160,8 @@ def start_service(instance: str, env: dict[str, str]) -> None:
 
 def start_prometheus() -> str | None:
     """Debian's prometheus (installed by infra.sh) over the services' /metrics (WEB-02), with
-    the compose stack's configuration pointed at the local ports; none if it is not installed."""
+    the compose stack's configuration pointed at every local replica's port (X-16); none if it
+    is not installed."""
     binary = Path("/usr/bin/prometheus")
     if running("prometheus") or not binary.exists():
         return f"http://127.0.0.1:{PROMETHEUS_PORT}" if running("prometheus") else None
@@ -168,7 +169,9 @@ def start_prometheus() -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     config = re.sub(
         r'"([a-z]+):\d+"',
-        lambda target: f'"127.0.0.1:{PORTS[target[1]]}"',
+        lambda target: ", ".join(
+            f'"127.0.0.1:{port_of(instance)}"' for instance in instances(target[1])
+        ),
         PROMETHEUS_CONFIG.read_text(encoding="utf-8"),
     )
     (folder / "prometheus.yml").write_text(config, encoding="utf-8")
