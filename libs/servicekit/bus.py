@@ -30,6 +30,7 @@ from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
@@ -114,6 +115,7 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{settings.service_name}.{name}",
+        decoder=_records_as_they_are,
     )
     async def consume(msg: KafkaMessage) -> None:
         received = [decode(r) for r in msg.raw_message]
@@ -122,6 +124,13 @@ def subscribe(
         good = [r for r in received if r.event is not None]
         if good:
             await _handle(good, handler, dead_letters)
+
+
+async def _records_as_they_are(msg: StreamMessage[Any]) -> None:
+    """FastStream's decoder for our batches: none. ``consume`` reads ``msg.raw_message`` and
+    parses each record once (``decode``). FastStream's own decoder would first wrap every
+    record in a message object and parse its JSON: a quarter of audit's consuming time under
+    bench/audit (py-spy)."""
 
 
 async def _handle(
