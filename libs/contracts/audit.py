@@ -38,6 +38,9 @@ from contracts.identity import OperationCode
 
 __all__ = ["AccessExportReady", "AccessRecorded"]
 
+_PATH_BELOW_THE_PORTAL = r"^/[\x21-\x2e\x30-\x7e][\x21-\x7e]{0,498}$"
+"""A path of printable ASCII that begins with one ``/`` (``//host`` would leave the portal)."""
+
 _ProfileText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -83,6 +86,6 @@ class AccessExportReady(AuditEvent):
     last_day: date
     expires_at: UtcDatetime
     """Until when the file waits for its one download."""
-    page_path: Annotated[str, StringConstraints(pattern=r"^/[\x21-\x7e]{0,499}$")]
+    page_path: Annotated[str, StringConstraints(pattern=_PATH_BELOW_THE_PORTAL)]
     """The job's page below the portal (``/realms/…/access-history/exports/…``), a path, so
     notify puts the realm's portal URL in front and the link cannot lead elsewhere."""
