@@ -279,12 +279,14 @@ class ExportJobs:
             await self.pieces.bulk_write(deletes, ordered=False)
 
     async def _job(self, realm: str, org_id: str, export_id: str) -> dict[str, Any]:
-        """The job as it is: one whose heartbeat stopped is ready if its commit says so (the
-        replica died after announcing it), else failed (nobody will finish it)."""
+        """The job as it is: one whose heartbeat stopped, or that failed, is ready if its
+        commit says so (the replica died, or its last write failed, after announcing it), else
+        failed (nobody will finish it)."""
         job = await self.jobs.find_one({"_id": export_id})
         if job is None or (job["realm"], job["org_id"]) != (realm, org_id):
             raise ExportUnknown()
-        if job["state"] == "running" and self.clock.now() - job["beat_at"] > STALE:
+        stalled = job["state"] == "running" and self.clock.now() - job["beat_at"] > STALE
+        if stalled or job["state"] == "failed":
             committed = (await self.store.load(_aggregate(export_id))).state
             if committed is None:
                 job["state"] = "failed"
