@@ -6,10 +6,11 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from contracts import (
+    AccessExportReady,
     Actor,
     CertExpiring,
     CertIssued,
@@ -317,6 +318,25 @@ def cert_expiring_7_days_after_renewal(to: str) -> Case:
     return Case(_cert_expiring(to, 7, True), subject, ("更新のお手続きはすでに完了しています",))
 
 
+def export_ready(to: str) -> Case:
+    """Audit's job is ready (issue 16): the page's path, never a credential, below the portal."""
+    event = AccessExportReady(
+        **envelope("nexi"),
+        export_id="Zq3x9L0aVbN2mC4dE6fG8hJ1kL3mN5pQ",
+        login_id="20XXXXXXX001",
+        recipient_email=to,
+        rows=1_000_000,
+        size_bytes=83_000_000,
+        first_day=date(2025, 4, 1),
+        last_day=date(2026, 3, 31),
+        expires_at=T0 + timedelta(days=1),
+        page_path="/realms/nexi/access-history/exports/Zq3x9L0aVbN2mC4dE6fG8hJ1kL3mN5pQ",
+    )
+    page = "https://nexi.example.jp/realms/nexi/access-history/exports/Zq3x9L0aVbN2mC4dE6fG8hJ1kL3mN5pQ"
+    says = (page, "2025年4月1日～2026年3月31日", "1,000,000件", "2026年4月2日 09:00", "1回だけ")
+    return Case(event, "【NEXI Webサービス】アクセス履歴のファイルを作成しました", says)
+
+
 MAIL_TYPES: dict[str, Callable[[str], Case]] = {
     f.__name__: f
     for f in (
@@ -339,5 +359,6 @@ MAIL_TYPES: dict[str, Callable[[str], Case]] = {
         cert_issued,
         cert_expiring_30_days,
         cert_expiring_7_days_after_renewal,
+        export_ready,
     )
 }

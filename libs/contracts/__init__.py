@@ -9,7 +9,7 @@ Producers build an event and publish ``event.to_json()`` under ``event.key()`` t
 their producer module (``contracts.identity.LoginFailureReason`` and so on).
 """
 
-from contracts.audit import AccessRecorded
+from contracts.audit import AccessExportReady, AccessRecorded
 from contracts.certs import (
     CertExpired,
     CertExpiring,
@@ -81,6 +81,7 @@ from contracts.sealed import SealedSecret, UnsealError, generate_keypair, open_s
 __all__ = [
     "ALL_TOPICS",
     "EVENT_TYPES",
+    "AccessExportReady",
     "AccessRecorded",
     "AccountLocked",
     "AccountUnlocked",

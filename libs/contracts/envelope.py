@@ -49,6 +49,9 @@ class Topics:
     ENROLL: Final = "enroll.events"
     NOTIFY: Final = "notify.events"
     AUDIT: Final = "audit.access"
+    AUDIT_EXPORTS: Final = "audit.exports"
+    """Audit's own facts, few and far between (a large export is ready): a topic apart from
+    the live stream, so that notify reads a handful of events, not every access record."""
 
     @staticmethod
     def dead_letter(topic: str) -> str:

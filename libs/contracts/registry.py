@@ -33,6 +33,7 @@ ALL_TOPICS: Final[tuple[str, ...]] = (
     Topics.ENROLL,
     Topics.NOTIFY,
     Topics.AUDIT,
+    Topics.AUDIT_EXPORTS,
 )
 """Every topic events travel on, one per producing service (dead-letter topics not included)."""
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from servicekit.credentials import Introspection, session_token
+from servicekit.credentials import Caller, Introspection, session_token
 from servicekit.problems import Problem, ProblemCode
 from services.audit.access import may_export
 from services.audit.domain import AccessRecord
@@ -25,6 +25,7 @@ from services.audit.export_jobs import (
     ExportUnknown,
     JobStatus,
 )
+from services.audit.export_ready import Requester
 from services.audit.exports import ExportRequest, Exports, NoData
 from services.audit.period import KNOWN_REALMS, PeriodRefused
 from services.audit.sheet import Encoding, Order
@@ -99,7 +100,7 @@ def router(
 ) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["access history"])
 
-    async def require_reader(token: str, realm: str, org_id: str) -> None:
+    async def require_reader(token: str, realm: str, org_id: str) -> Caller:
         """The organisation's admin, or its realm's support desk (AU-03), through identity's
         introspection of the caller's session.
 
@@ -108,9 +109,12 @@ def router(
         the same answer (X-15). A caller who passes is of that realm, so a realm audit has no
         history rules for can only be one identity has and audit does not know yet.
         """
-        await introspection.authorise(token, lambda caller: may_export(caller, realm, org_id))
+        caller = await introspection.authorise(
+            token, lambda caller: may_export(caller, realm, org_id)
+        )
         if realm not in KNOWN_REALMS:
             raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
+        return caller
 
     async def authorised(
         token: Token, request: Annotated[ExportRequest, Depends(export_request)]
@@ -162,10 +166,13 @@ def router(
         status_code=202,
         responses={403: {"description": "FORBIDDEN"}},
     )
-    async def start_export(request: Authorised) -> JobStatus:
+    async def start_export(
+        token: Token, request: Annotated[ExportRequest, Depends(export_request)]
+    ) -> JobStatus:
+        caller = await require_reader(token, request.realm, request.org_id)
         with refusals():
             exports.clip(request)  # a refused period is refused now, not in the job
-        return await jobs.start(request)
+        return await jobs.start(request, Requester.of(caller))
 
     @api.get(
         "/realms/{realm}/orgs/{org_id}/access-history/exports/{export_id}",

@@ -9,7 +9,7 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.audit import api, dashboard, handlers, history_pages
+from services.audit import api, dashboard, export_pages, handlers, history_pages
 from services.audit.export_jobs import ExportJobs
 from services.audit.exports import Exports
 from services.audit.live_tail import Tail
@@ -29,7 +29,7 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     live = LiveStream(runtime.publisher)
     usecases = AuditUseCases(records, profiles, live, runtime.clock)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
-    jobs = ExportJobs(runtime.db, exports, runtime.clock)
+    jobs = ExportJobs(runtime.db, exports, runtime.clock, runtime.store, profiles)
     runtime.on_shutdown(jobs.stop)
     runtime.in_background("export-purge", every(settings.purge_interval_seconds, jobs.purge))
     introspection = Introspection(settings.identity_url)
@@ -49,6 +49,7 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
             api.router(usecases, exports, jobs, introspection),
             dashboard.router(tail, introspection),
             history_pages.router(exports, introspection),
+            export_pages.router(jobs, exports, introspection),
             assets.router,
         ],
     )

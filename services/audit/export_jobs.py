@@ -17,6 +17,13 @@ after :data:`STALE` the job shows as ``failed`` and is asked for again.
 Once: the download claims the job's ``_id`` in ``export_downloads`` by insert (X-13), so two
 downloads at once cannot both have it; the pieces go when it ends. A file nobody fetched goes
 with its job after :data:`KEPT` (X-14: storage does not grow with exports).
+
+Announced (X-03): "ready" is the insert of the job's one commit in the versioned store, which
+carries ``AccessExportReady`` (:mod:`services.audit.export_ready`), so the fact and its
+announcement are one document and the outbox relay publishes it at least once. The job's own
+document is then marked ready as a hint for the progress page; a replica that dies between the
+two leaves a job whose heartbeat stops, and its status is read from the commit instead of
+showing ``failed``. Notify mails it once (NT-03, by the event's id).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
@@ -33,8 +40,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from servicekit.clock import Clock
-from servicekit.logs import get_logger
+from servicekit.logs import current_correlation_id, get_logger
+from servicekit.store import VersionedStore, commit_id
+from services.audit.export_ready import Ready, Requester, address_of, announcement
 from services.audit.exports import Download, ExportRequest, Exports, NoData
+from services.audit.store import ProfileHistories
 
 log = get_logger(__name__)
 
@@ -73,18 +83,29 @@ class JobStatus(BaseModel):
     size: int | None
     filename: str | None
     encoding: str
+    kept_until: datetime
+    """Until when the file waits for its download (the mail and the page say so)."""
 
 
 class ExportJobs:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], exports: Exports, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        exports: Exports,
+        clock: Clock,
+        store: VersionedStore,
+        profiles: ProfileHistories,
+    ) -> None:
         self.jobs = db["export_jobs"]
         self.pieces = db["export_pieces"]
         self.downloads = db["export_downloads"]
         self.exports = exports
         self.clock = clock
+        self.store = store
+        self.profiles = profiles
         self._running: set[asyncio.Task[None]] = set()
 
-    async def start(self, request: ExportRequest) -> JobStatus:
+    async def start(self, request: ExportRequest, requester: Requester) -> JobStatus:
         """Accept the request and make the file in the background; answers its first status."""
         export_id = secrets.token_urlsafe(24)
         now = self.clock.now()
@@ -97,6 +118,8 @@ class ExportJobs:
             "rows_read": 0,
             "created_at": now,
             "beat_at": now,
+            "requester": requester.to_document(),
+            "correlation_id": current_correlation_id(),
         }
         await self.jobs.insert_one(job)
         task = asyncio.create_task(self._make(export_id, request))
@@ -105,10 +128,7 @@ class ExportJobs:
         return _status(job)
 
     async def status(self, realm: str, org_id: str, export_id: str) -> JobStatus:
-        job = await self._job(realm, org_id, export_id)
-        if job["state"] == "running" and self.clock.now() - job["beat_at"] > STALE:
-            job["state"] = "failed"  # its replica died; nobody will finish it
-        return _status(job)
+        return _status(await self._job(realm, org_id, export_id))
 
     async def take(
         self, realm: str, org_id: str, export_id: str
@@ -127,15 +147,29 @@ class ExportJobs:
         return status, self._pieces(export_id, int(job["pieces"]))
 
     async def purge(self) -> int:
-        """Forget jobs older than :data:`KEPT`, with their files (a scan of a small collection)."""
+        """Forget jobs older than :data:`KEPT`, with their files and their commits (a scan of a
+        small collection). A job whose announcement the relay has not published yet (Kafka away
+        for a day) waits for the next purge: its commit is the announcement."""
         old = await self.jobs.find({"created_at": {"$lt": self.clock.now() - KEPT}}).to_list()
-        for job in old:
+        gone = [job for job in old if await self._announced(job["_id"])]
+        for job in gone:
             await self._drop_pieces(job["_id"], int(job.get("pieces", 0)))
-        if old:
-            ids = [DeleteOne({"_id": job["_id"]}) for job in old]
+        if gone:
+            ids = [DeleteOne({"_id": job["_id"]}) for job in gone]
             await self.jobs.bulk_write(ids, ordered=False)
             await self.downloads.bulk_write(ids, ordered=False)
-        return len(old)
+            commits = [DeleteOne({"_id": commit_id(_aggregate(j["_id"]), 1)}) for j in gone]
+            await self.store.commits.bulk_write(commits, ordered=False)
+            heads = [DeleteOne({"_id": _aggregate(job["_id"])}) for job in gone]
+            await self.store.heads.bulk_write(heads, ordered=False)
+        return len(gone)
+
+    async def _announced(self, export_id: str) -> bool:
+        """Nothing of the job is still waiting for the relay."""
+        commit = await self.store.commits.find_one({"_id": commit_id(_aggregate(export_id), 1)})
+        if commit is None or commit.get("marker") is None:
+            return True
+        return await self.store.outbox.find_one({"_id": commit["marker"]}) is None
 
     async def stop(self) -> None:
         """Cancel the jobs still running (the process is stopping): their heartbeat stops, and
@@ -177,16 +211,38 @@ class ExportJobs:
             return
         rows = download.spool.count
         pieces, size = await self._store(export_id, download)
-        await self._set(
-            export_id,
-            state="ready",
-            rows_read=rows,
-            rows=rows,
-            pieces=pieces,
-            size=size,
-            filename=download.filename,
+        ready = {
+            "state": "ready",
+            "rows_read": rows,
+            "rows": rows,
+            "pieces": pieces,
+            "size": size,
+            "filename": download.filename,
+        }
+        mailed = await self._announce(export_id, download, ready)
+        await self._set(export_id, **ready)
+        log.info("export ready", export_id=export_id, rows=rows, size=size, mailed=mailed)
+
+    async def _announce(self, export_id: str, download: Download, ready: dict[str, Any]) -> bool:
+        """Ready and its ``AccessExportReady``, in the job's one commit (X-03); answers whether
+        the event names an address (never logged, X-02)."""
+        job = await self.jobs.find_one({"_id": export_id})
+        assert job is not None, "a running job's document stays until it is a day old"
+        requester = Requester.from_document(job["requester"])
+        history = await self.profiles.of(job["realm"], requester.user_id)
+        period = download.clipped.period
+        event = announcement(
+            realm=job["realm"],
+            org_id=job["org_id"],
+            export_id=export_id,
+            requester=requester,
+            ready=Ready(ready["rows"], ready["size"], period.first, period.last, _kept(job)),
+            address=address_of(history),
+            now=self.clock.now(),
+            correlation_id=job["correlation_id"],
         )
-        log.info("export ready", export_id=export_id, rows=rows, size=size)
+        await self.store.append(_aggregate(export_id), 0, ready, [event])
+        return event.recipient_email is not None
 
     async def _store(self, export_id: str, download: Download) -> tuple[int, int]:
         """The file's bytes into pieces of about :data:`PIECE_BYTES`: (pieces, size)."""
@@ -223,9 +279,20 @@ class ExportJobs:
             await self.pieces.bulk_write(deletes, ordered=False)
 
     async def _job(self, realm: str, org_id: str, export_id: str) -> dict[str, Any]:
+        """The job as it is: one whose heartbeat stopped, or that failed, is ready if its
+        commit says so (the replica died, or its last write failed, after announcing it), else
+        failed (nobody will finish it)."""
         job = await self.jobs.find_one({"_id": export_id})
         if job is None or (job["realm"], job["org_id"]) != (realm, org_id):
             raise ExportUnknown()
+        stalled = job["state"] == "running" and self.clock.now() - job["beat_at"] > STALE
+        if stalled or job["state"] == "failed":
+            committed = (await self.store.load(_aggregate(export_id))).state
+            if committed is None:
+                job["state"] = "failed"
+            else:
+                await self._set(export_id, **committed)
+                job.update(committed)
         return job
 
     async def _set(self, export_id: str, **fields: Any) -> None:
@@ -237,6 +304,16 @@ def _piece(export_id: str, i: int) -> str:
     return f"{export_id}:{i:06d}"
 
 
+def _aggregate(export_id: str) -> str:
+    """The job's aggregate in the versioned store: one commit, made when the file is ready."""
+    return f"export:{export_id}"
+
+
+def _kept(job: dict[str, Any]) -> datetime:
+    created: datetime = job["created_at"]
+    return created + KEPT
+
+
 def _status(job: dict[str, Any]) -> JobStatus:
     return JobStatus(
         export_id=job["_id"],
@@ -246,4 +323,5 @@ def _status(job: dict[str, Any]) -> JobStatus:
         size=job.get("size"),
         filename=job.get("filename"),
         encoding=job["encoding"],
+        kept_until=_kept(job),
     )

@@ -71,7 +71,7 @@ class Choice:
         return chosen, []
 
     def query(self) -> str:
-        """The choice as the download link's query."""
+        """The choice as the download link's query (and the file job's, issue 16)."""
         values = {"from": self.first, "to": self.last, "login_id": self.login_id}
         values |= {"order": self.order, "encoding": self.encoding}
         if self.client_info:
@@ -91,20 +91,26 @@ async def chosen(
     return Choice(first, last, login_id, order, encoding, client_info == "on")
 
 
+async def page_reader(
+    request: Request, introspection: Introspection, realm: str, org: str
+) -> tuple[str, Caller] | Refusal:
+    """The organisation whose history the page's browser may read: an admin's own, or the one
+    support names; the export's rule decides (X-15)."""
+    caller = await page_caller(request, introspection)
+    if isinstance(caller, Refusal):
+        return caller
+    org_id = org if caller.role == Role.SUPPORT else (caller.org_id or "")
+    refusal = may_export(caller, realm, org_id) if org_id else Refusal.NOT_PERMITTED
+    if refusal is None and realm not in KNOWN_REALMS:
+        refusal = Refusal.NOT_PERMITTED
+    return refusal or (org_id, caller)
+
+
 def router(exports: Exports, introspection: Introspection) -> APIRouter:
     pages = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
     async def reader(request: Request, realm: str, org: str) -> tuple[str, Caller] | Refusal:
-        """The organisation whose history the caller may read: an admin's own, or the one
-        support names; the export's rule decides (X-15)."""
-        caller = await page_caller(request, introspection)
-        if isinstance(caller, Refusal):
-            return caller
-        org_id = org if caller.role == Role.SUPPORT else (caller.org_id or "")
-        refusal = may_export(caller, realm, org_id) if org_id else Refusal.NOT_PERMITTED
-        if refusal is None and realm not in KNOWN_REALMS:
-            refusal = Refusal.NOT_PERMITTED
-        return refusal or (org_id, caller)
+        return await page_reader(request, introspection, realm, org)
 
     @pages.get("/access-history")
     async def screen(
@@ -145,6 +151,8 @@ def router(exports: Exports, introspection: Introspection) -> APIRouter:
             preview=preview,
             notes=notes,
             download=f"/realms/{realm}/access-history.csv?{choice.query()}"
+            + (f"&org={org}" if org else ""),
+            make_file=f"/realms/{realm}/access-history/exports?{choice.query()}"
             + (f"&org={org}" if org else ""),
         )
 

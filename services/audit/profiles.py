@@ -29,6 +29,8 @@ class ProfileVersion:
     name: str | None = None
     department: str | None = None
     title: str | None = None
+    email: str | None = None
+    """The registered address: where a finished export job is announced (issue 16)."""
 
     @classmethod
     def of(cls, event: UserCreated | UserProfileChanged) -> ProfileVersion:
@@ -40,6 +42,7 @@ class ProfileVersion:
             name=profile.name,
             department=profile.department,
             title=profile.title,
+            email=profile.email,
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -54,6 +57,7 @@ class ProfileVersion:
             name=doc.get("name"),
             department=doc.get("department"),
             title=doc.get("title"),
+            email=doc.get("email"),
         )
 
 

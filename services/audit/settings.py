@@ -6,8 +6,8 @@ from servicekit.settings import ServiceSettings
 class AuditSettings(ServiceSettings):
     service_name: str = "audit"
     http_port: int = 8004
-    # Audit commits no aggregate events: its live stream (AU-05) is published by the consumer.
-    outbox_relay: bool = False
+    # The live stream (AU-05) is published by the consumer, but a finished export job commits
+    # its announcement (AccessExportReady, issue 16), which the relay publishes.
     identity_url: str = Field(
         default="http://127.0.0.1:8001",
         description="Identity's base URL, for session introspection (ID-SESS-02).",

@@ -22,6 +22,7 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from contracts import (
+    AccessExportReady,
     Actor,
     ActorKind,
     CertExpiring,
@@ -79,6 +80,8 @@ class Template(StrEnum):
     """A client certificate was issued (CT-01)."""
     CERT_EXPIRING = "cert_expiring"
     """更新のご案内, 30 and 7 days before expiry (CT-07)."""
+    EXPORT_READY = "export_ready"
+    """アクセス履歴のファイルを作成しました: a large export job's file waits (AU-04, issue 16)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,22 @@ def _cert_expiring(event: CertExpiring) -> MailOrder:
         "renewed_already": event.renewed_already,
     }
     return MailOrder(event, Template.CERT_EXPIRING, event.recipient_email, facts)
+
+
+@order_for.register
+def _export_ready(event: AccessExportReady) -> MailOrder | None:
+    if event.recipient_email is None:
+        return None  # audit knows no address: the job's page shows it all the same
+    facts = {
+        "login_id": event.login_id,
+        "rows": event.rows,
+        "size_bytes": event.size_bytes,
+        "first_day": event.first_day,
+        "last_day": event.last_day,
+        "expires_at": event.expires_at,
+        "page_path": event.page_path,
+    }
+    return MailOrder(event, Template.EXPORT_READY, event.recipient_email, facts)
 
 
 def _expiry(event: Event, expires_at: datetime | None) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Notify's subscribers: every producer of mail-worthy events (NT-01), and where outcomes go.
 
 Notify listens to identity, certs and enroll, including event types whose producers are not
-built yet: the contracts say what they will send. Events that ask for no mail pass through.
+built yet: the contracts say what they will send, and to audit's low-volume ``audit.exports``
+(a large export is ready), never to its live stream of every access. Events that ask for no
+mail pass through.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from servicekit.publish import Publisher
 from services.notify.settings import NotifySettings
 from services.notify.usecases import NotifyUseCases
 
-SOURCE_TOPICS = (Topics.IDENTITY, Topics.CERTS, Topics.ENROLL)
+SOURCE_TOPICS = (Topics.IDENTITY, Topics.CERTS, Topics.ENROLL, Topics.AUDIT_EXPORTS)
 SUBSCRIBER = "mail"
 
 

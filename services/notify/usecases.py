@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from contracts import Event
@@ -207,6 +207,11 @@ SAMPLE: dict[str, Any] = {
     "not_after": datetime.fromisoformat("2029-04-01T00:00:00+00:00"),
     "days_before": 30,
     "renewed_already": False,
+    "rows": 1_000_000,
+    "size_bytes": 83_000_000,
+    "first_day": date(2025, 4, 1),
+    "last_day": date(2026, 3, 31),
+    "page_path": "/realms/sample/access-history/exports/SAMPLE",
 }
 """Stand-ins for every fact and secret a template may name (the preview's sample data)."""
 

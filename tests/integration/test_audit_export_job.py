@@ -158,7 +158,8 @@ async def test_au_04_a_job_whose_replica_died_shows_failed_and_an_unfetched_one_
     db: AsyncDatabase[dict[str, Any]],
 ) -> None:
     clock = ManualClock()
-    jobs = ExportJobs(db, exports=None, clock=clock)  # type: ignore[arg-type]
+    store = VersionedStore(db, clock)
+    jobs = ExportJobs(db, None, clock, store, ProfileHistories(store))  # type: ignore[arg-type]
     job = {"realm": "demo", "org_id": "o1", "encoding": "cp932", "rows_read": 10}
     await db["export_jobs"].insert_one(
         job | {"_id": "dead", "state": "running", "created_at": clock.now(), "beat_at": clock.now()}

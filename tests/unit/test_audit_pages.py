@@ -28,6 +28,7 @@ def screen(preview: Preview) -> str:
         preview=preview,
         notes=[],
         download=f"/realms/nexi/access-history.csv?{choice.query()}",
+        make_file=f"/realms/nexi/access-history/exports?{choice.query()}",
     )
 
 
@@ -47,3 +48,15 @@ def test_web_01_au_03_a_preview_above_5_mb_shows_the_seeds_warning_beside_the_do
 def test_web_01_au_03_a_small_preview_has_no_warning() -> None:
     html = screen(Preview(12, 1_024, None, period(), ()))
     assert LARGE_FILE_WARNING not in html and "1,024</strong>バイト" in html
+
+
+def test_web_01_au_04_a_large_preview_offers_to_make_the_file_as_a_job_by_post() -> None:
+    """Issue 16: beside the direct download, 「ファイルを作成する」 starts the job (a POST with
+    the page's CSRF token), first choice when the file is above 5 MB."""
+    html = screen(Preview(1_000_000, LARGE_FILE_BYTES * 16, LARGE_FILE_WARNING, period(), ()))
+    action = 'action="/realms/nexi/access-history/exports?order=user&amp;encoding=cp932"'
+    assert f'<form method="post" {action}' in html
+    assert 'name="csrf_token" value="' + "t" * 43 in html
+    assert 'class="button primary">ファイルを作成する</button>' in html
+    small = screen(Preview(12, 1_024, None, period(), ()))
+    assert 'class="button secondary">ファイルを作成する</button>' in small

@@ -126,3 +126,12 @@ def test_nt_04_back_off_grows_exponentially_with_full_jitter_and_a_ceiling() -> 
         delays = [courier.delay(attempt) for _ in range(200)]
         assert all(0 <= d <= ceiling for d in delays)
         assert max(delays) > ceiling / 2, "spread over the whole range, not a fixed delay"
+
+
+def test_au_04_nt_01_an_export_ready_without_a_known_address_asks_for_no_mail() -> None:
+    case = MAIL_TYPES["export_ready"]("admin@example.jp")
+    order = order_for(case.event)
+    assert order is not None and order.template is Template.EXPORT_READY
+    assert order.recipient == "admin@example.jp"
+    nobody = case.event.model_copy(update={"recipient_email": None})
+    assert order_for(nobody) is None, "the job's page shows it; nothing to mail"

@@ -303,6 +303,19 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             source_event_type="PasswordChanged",
             **browser,
         ),
+        "AccessExportReady": _envelope(
+            subject_id="user-0007",
+            actor=Actor(kind=ActorKind.ADMIN, id="user-0007"),
+            export_id="Zq3x9L0aVbN2mC4dE6fG8hJ1kL3mN5pQ",
+            login_id="201234567890",
+            recipient_email="admin@example.co.jp",
+            rows=1_000_000,
+            size_bytes=83_000_000,
+            first_day="2024-04-01",
+            last_day="2025-03-31",
+            expires_at=NOW + timedelta(days=1),
+            page_path="/realms/nexi/access-history/exports/Zq3x9L0aVbN2mC4dE6fG8hJ1kL3mN5pQ",
+        ),
     }
 
 

@@ -63,9 +63,14 @@ RENAMES = {"LinkIssued": "EmailLinkIssued", "LinkConsumed": "EmailLinkConsumed"}
 ADDITIONS = {
     identity: ["MemberEnrolmentRefused"],
     enroll: ["SignupAlreadyRegistered"],
+    audit: ["AccessExportReady"],
 }
 """Event types added after the first catalogue, each explained in its module's docstring
-(issue 14: the sign-up saga's compensation, and the mail to an address already registered)."""
+(issue 14: the sign-up saga's compensation, and the mail to an address already registered;
+issue 16: a large export is ready, announced on audit's own low-volume topic)."""
+
+OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
+"""Additions that travel apart from their producer's main topic, each saying why."""
 
 ISSUE_CATALOGUE = {
     identity: [
@@ -140,14 +145,23 @@ def test_x_01_each_producer_module_publishes_on_its_own_topic(module: Any, topic
     for name in names:
         cls = EVENT_TYPES[name]
         assert cls.__module__.startswith(module.__name__)  # its package, or a module of it
-        assert cls.topic == topic
-        assert topic_of(name) == topic
-        assert topic_of(cls) == topic
+        expected = OWN_TOPIC.get(name, topic)
+        assert cls.topic == expected
+        assert topic_of(name) == expected
+        assert topic_of(cls) == expected
 
 
 def test_x_01_every_topic_carries_at_least_one_event_type() -> None:
     assert set(ALL_TOPICS) == {cls.topic for cls in EVENT_TYPES.values()}
-    assert len(ALL_TOPICS) == len(set(ALL_TOPICS)) == 5
+    assert len(ALL_TOPICS) == len(set(ALL_TOPICS)) == 6
+
+
+def test_x_01_au_04_the_export_announcement_is_on_a_topic_of_its_own() -> None:
+    """Notify reads the rare ``AccessExportReady``, never the live stream of every access."""
+    assert Topics.AUDIT_EXPORTS == "audit.exports" != Topics.AUDIT
+    assert {n for n, c in EVENT_TYPES.items() if c.topic == Topics.AUDIT_EXPORTS} == {
+        "AccessExportReady"
+    }
 
 
 def test_x_01_topic_of_refuses_what_is_not_an_event_type() -> None:
