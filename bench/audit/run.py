@@ -271,7 +271,7 @@ async def main() -> None:
             print(f"  baseline  raw aiokafka consume + insert_many: {base:10,.0f} events/s")
             ours = await ingest(infra, events, Path(tmp))
             print(f"  audit     consumer into the projection:       {ours:10,.0f} events/s")
-            print(f"  ratio     {ours / base:.2f}")
+            print(f"  ratio     {ours / base:.2f}  (goal >= 0.80)")
         for rows in args.rows:
             print(f"(2) export: {rows:,} rows")
             await export_run(infra, rows, Path(tmp), stub_url, args.server_sort)

@@ -20,6 +20,7 @@ from harness import (
     eventually,
 )
 from identity_client import bearer, create_user, identity_settings, ready_admin, signed_in
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
 from contracts import Actor, ActorKind
@@ -101,3 +102,56 @@ async def test_x_16_id_sess_01_another_replicas_logout_reaches_introspection_wit
         assert (await b.get(current, headers=token)).status_code == 200, "the window"
         clock.advance(timedelta(milliseconds=1))
         assert (await b.get(current, headers=token)).status_code == 401, "bounded: 0.5 s"
+
+
+async def test_id_sess_02_introspection_in_front_of_the_routers_answers_as_openapi_says(
+    infra: Infra, ns: Namespace
+) -> None:
+    """Introspection is answered by a plain endpoint ahead of FastAPI's routing (for speed);
+    it must still read the cookie or the bearer, refuse a bad ``protected`` as a problem and
+    answer the schema OpenAPI documents, with the gateway's headers, counted under its path."""
+    clock = ManualClock(SystemClock().now())
+    async with replica(infra, ns, clock) as a:
+        admin = f"XA3{uuid.uuid4().hex[:8]}"
+        org = await a.post(
+            "/v1/realms/demo/orgs",
+            json={"name": "団体", "admin": {"login_id": admin}},
+            headers=PROVISIONING,
+        )
+        login = await a.post(
+            "/v1/realms/demo/login",
+            json={"login_id": admin, "password": org.json()["initial_password"]},
+        )
+        cookie = login.headers["set-cookie"].split(";")[0]
+        current = "/v1/sessions/current"
+
+        by_cookie = await a.get(current, headers={"Cookie": cookie})
+        by_bearer = await a.get(current, headers=bearer(cookie.split("=", 1)[1]))
+        assert by_cookie.status_code == by_bearer.status_code == 200
+        assert by_cookie.json() == by_bearer.json()
+        assert by_cookie.json()["login_id"] == admin
+        assert by_cookie.json()["pending_steps"] == ["password_change"]
+        assert by_cookie.headers["content-type"] == "application/json"
+        assert by_cookie.headers["x-auth-login-id"] == admin
+        assert by_cookie.headers["x-auth-restricted"] == "true"
+        documented = (await a.get("/openapi.json")).json()["paths"][current]["get"]
+        schema = documented["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith("/SessionOut")
+        assert {p["name"] for p in documented["parameters"]} == {
+            "protected",
+            "authorization",
+            "__Host-session",
+        }
+
+        labels = {"method": "GET", "route": current, "status": "422"}
+        counted = REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+        bad = await a.get(f"{current}?protected=banana", headers={"Cookie": cookie})
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.json()["code"] == "VALIDATION_ERROR"
+        assert (await a.get(f"{current}?protected=true", headers={"Cookie": cookie})).is_success
+
+        assert REGISTRY.get_sample_value("http_requests_total", labels) == counted + 1
+
+        nobody = await a.get(current)
+        assert (nobody.status_code, nobody.json()["code"]) == (401, "SESSION_EXPIRED")
