@@ -11,7 +11,7 @@ from servicekit.clock import Clock
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.identity import api, handlers, passwords
-from services.identity.api import refusals, sessions
+from services.identity.api import refusals
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.settings import IdentitySettings
@@ -105,7 +105,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         "one-time passwords, permissions and the decision API; the bot defence.",
         routers=api.ROUTERS,
     )
-    app.router.routes.insert(0, sessions.INTROSPECTION)  # on every gateway request: first
+    app.router.routes[:0] = api.FRONT_ROUTES  # on every gateway request: matched first
     app.state.identity = identity
     app.state.provisioning_token = settings.provisioning_token
     app.state.trusted_proxies = tuple(

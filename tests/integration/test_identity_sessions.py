@@ -155,3 +155,43 @@ async def test_id_sess_02_introspection_in_front_of_the_routers_answers_as_opena
 
         nobody = await a.get(current)
         assert (nobody.status_code, nobody.json()["code"]) == (401, "SESSION_EXPIRED")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "answer"),
+    [
+        (b"", {}, (422, "VALIDATION_ERROR")),
+        (b"{", {}, (400, "MALFORMED_REQUEST")),
+        (b"[]", {}, (400, "MALFORMED_REQUEST")),
+        (b"\xff\xfe", {}, (400, "MALFORMED_REQUEST")),
+        (b'{"action": "contract.read"}', {}, (422, "VALIDATION_ERROR")),
+        (
+            b'{"action": "contract.read", "protected": true}',
+            {"content-type": "text/plain"},
+            (400, "MALFORMED_REQUEST"),
+        ),
+        (
+            b'{"action": "contract.read", "protected": true}',
+            {"authorization": ""},
+            (401, "SESSION_EXPIRED"),
+        ),
+        (
+            b'{"action": "contract.read", "protected": true}',
+            {"authorization": "", "cookie": "__Host-session=x"},
+            (403, "CSRF_CHECK_FAILED"),
+        ),
+    ],
+)
+async def test_id_perm_03_x_05_the_decision_api_in_front_of_the_routers_refuses_as_fastapi_would(
+    infra: Infra, ns: Namespace, body: bytes, headers: dict[str, str], answer: tuple[int, str]
+) -> None:
+    """The decision API reads its body ahead of FastAPI's routing (for speed): every refusal is
+    still the problem FastAPI's body parameter gave, and the token is read before the body."""
+    async with replica(infra, ns, ManualClock(SystemClock().now())) as a:
+        sent = {"content-type": "application/json", "authorization": "Bearer not-a-session"}
+        sent.update(headers)
+        refused = await a.post(
+            "/v1/authz/decisions", content=body, headers={k: v for k, v in sent.items() if v}
+        )
+        assert (refused.status_code, refused.json()["code"]) == answer
+        assert refused.headers["content-type"].startswith("application/problem+json")

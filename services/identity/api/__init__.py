@@ -13,6 +13,7 @@ from services.identity.api import (
     decisions,
     enrolment,
     forgotten_pages,
+    front,
     login,
     login_pages,
     login_steps,
@@ -56,4 +57,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     otp.router,
     bot_defence.router,
     enrolment.router,
+)
+
+#: Answered before any router is matched (``front`` says why): mounted first by ``app.py``.
+FRONT_ROUTES: tuple[front.FrontRoute, ...] = (
+    front.FrontRoute("/v1/sessions/current", sessions.answer_introspection, methods=["GET"]),
+    front.FrontRoute("/v1/authz/decisions", decisions.answer_decision, methods=["POST"]),
 )

@@ -1,12 +1,16 @@
 """The authorisation decision API (ID-PERM-03): the gateway and the services that hold business
 data ask it before they act, with the caller's session as the credential."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
+from servicekit.credentials import token_of
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.access_schemas import DecisionIn, DecisionOut
-from services.identity.api.deps import IdentityDep, Token
+from services.identity.api.deps import Token
+from services.identity.api.front import json_body
 from services.identity.domain.permissions import Reason
+from services.identity.domain.sessions import COOKIE
+from services.identity.usecases import Identity
 
 router = APIRouter(prefix="/v1/authz", tags=["authorisation"])
 
@@ -20,12 +24,29 @@ MESSAGES = {
 @router.post(
     "/decisions",
     summary="Allow or deny an action on a resource for a session (ID-PERM-03): deny by default",
+    response_model=DecisionOut,
     responses={401: {"description": "SESSION_EXPIRED"}},
 )
-async def decide(body: DecisionIn, token: Token, identity: IdentityDep) -> DecisionOut:
+async def decide(request: Request, body: DecisionIn, token: Token) -> Response:
     """The session is the bearer token (or cookie) of the person acting; the resource side
     declares whether the operation is protected by the OTP. A denial says why (``reason``) and
-    which rule decided (``rule``)."""
+    which rule decided (``rule``).
+
+    This is the route as OpenAPI describes it; requests are answered by
+    :func:`answer_decision`, mounted in front of FastAPI's routing (``api.front``)."""
+    return await answer_decision(request)
+
+
+async def answer_decision(request: Request) -> Response:
+    """``POST /v1/authz/decisions`` as a plain endpoint (``api.front`` says why): the token
+    read first and the body then, as FastAPI's dependencies would, the answer written as
+    bytes."""
+    headers = request.headers
+    token = token_of(
+        request.method, headers, request.cookies.get(COOKIE), headers.get("authorization")
+    )
+    body = await json_body(request, DecisionIn)
+    identity: Identity = request.app.state.identity
     verdict = await identity.authorisation.decide(
         token, body.action, body.resource.to_resource(), body.protected
     )
@@ -34,6 +55,7 @@ async def decide(body: DecisionIn, token: Token, identity: IdentityDep) -> Decis
     message = None
     if not verdict.allow:
         message = MESSAGES.get(verdict.reason, ProblemCode.FORBIDDEN.title)
-    return DecisionOut(
+    answer = DecisionOut(
         allow=verdict.allow, reason=verdict.reason, rule=verdict.rule, message=message
     )
+    return Response(answer.model_dump_json(), media_type="application/json")

@@ -6,8 +6,6 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Cookie, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
-from starlette.routing import Match, Route
-from starlette.types import Scope
 
 from servicekit.credentials import token_of
 from servicekit.problems import Problem, ProblemCode
@@ -48,8 +46,8 @@ async def introspect(
     (GW-02), in the answer and as ``X-Auth-*`` headers (nginx's ``auth_request`` reads only
     headers). A pending login's session also says where each of its steps stands.
 
-    This is the route as OpenAPI describes it; requests reach :func:`answer_introspection`
-    first (``INTROSPECTION``, in front of FastAPI's routing), which reads the same parameters."""
+    This is the route as OpenAPI describes it; requests are answered by
+    :func:`answer_introspection`, mounted in front of FastAPI's routing (``api.front``)."""
     return await answer_introspection(request)
 
 
@@ -57,14 +55,10 @@ _PROTECTED: Final = TypeAdapter(bool)
 
 
 async def answer_introspection(request: Request) -> Response:
-    """``GET /v1/sessions/current`` as a plain Starlette endpoint: the parameters read from the
-    request, the answer written as bytes.
-
-    Why not the FastAPI route: introspection is on every request through the gateway, and
-    FastAPI's matching of identity's routers, its parameter parsing and its dependency solving
-    were over half of identity's CPU per introspection (py-spy under bench/introspect). Only
-    the steps whose state lives in the user (dantai-net's last steps) cost a read of the user;
-    a forced password change is its session's to do."""
+    """``GET /v1/sessions/current`` as a plain endpoint (``api.front`` says why): the
+    parameters read from the request, the answer written as bytes. Only the steps whose state
+    lives in the user (dantai-net's last steps) cost a read of the user; a forced password
+    change is its session's to do."""
     try:
         protected = _PROTECTED.validate_python(request.query_params.get("protected", False))
     except ValidationError as err:
@@ -106,23 +100,6 @@ async def answer_introspection(request: Request) -> Response:
     return Response(
         answer.model_dump_json(), media_type="application/json", headers=gateway_headers(answer)
     )
-
-
-class _NamedRoute(Route):
-    """A Starlette route that names itself in the scope as FastAPI's routes do, so that
-    requests are counted under its path (``CorrelateAndMeasure``)."""
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child = super().matches(scope)
-        if match is not Match.NONE:
-            child["route"] = self
-        return match, child
-
-
-#: Mounted in front of every router (``app.py``): the first route a request is matched against.
-INTROSPECTION: Final = _NamedRoute(
-    "/v1/sessions/current", answer_introspection, methods=["GET"], include_in_schema=False
-)
 
 
 def gateway_headers(answer: SessionOut) -> dict[str, str]:
