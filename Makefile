@@ -49,12 +49,12 @@ integration: $(STAMP)
 coverage:  ## SPEC rules that no test names yet
 	@if [ -x ../shared/tools/rule-coverage ]; then ../shared/tools/rule-coverage . | tail -n 12; fi
 
-bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from the same run
-	$(PY) bench/pipeline/run.py
+bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from the same run and its goal
+	$(PY) bench/pipeline/run.py --events 20000
 	$(PY) bench/login/run.py
 	$(PY) bench/introspect/run.py
-	$(PY) bench/audit/run.py
-	$(PY) bench/notify/run.py
+	$(PY) bench/audit/run.py --events 50000
+	$(PY) bench/notify/run.py --events 5000
 	$(PY) bench/publish/run.py
 	$(PY) bench/certs/run.py
 	$(PY) bench/authz/run.py

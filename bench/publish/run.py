@@ -139,6 +139,9 @@ async def main() -> None:
                 best[name] = min(best.get(name, (cpu, wall)), (cpu, wall))
     for name, (cpu, wall) in best.items():
         print(f"{name:22s} {cpu:6.1f} µs CPU, {wall:6.1f} µs wall per record (best round)")
+    floor = best["bare aiokafka (floor)"][0]
+    ratio = floor / best["servicekit Publisher"][0]
+    print(f"ratio     {ratio:.2f} of the floor's CPU per record (goal: none set; a diagnostic)")
 
 
 if __name__ == "__main__":
