@@ -56,6 +56,7 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/audit/run.py --events 50000
 	$(PY) bench/notify/run.py --events 5000
 	$(PY) bench/publish/run.py
+	$(PY) bench/store/run.py
 	$(PY) bench/certs/run.py
 	$(PY) bench/authz/run.py
 	$(PY) bench/enroll/run.py

@@ -32,8 +32,9 @@ from services.identity.api import (
 from webkit import assets
 
 #: The decision API and introspection come first: they answer on every request the gateway
-#: forwards, and a request is matched against the routes in this order (measured: matching the
-#: last of identity's sixty routes cost a decision about a third of its time).
+#: forwards (measured: matching the last of identity's sixty routes cost a decision about a
+#: third of its time). Their requests are in fact answered by ``FRONT_ROUTES``, below, before
+#: any router is matched; these routes describe them in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
     decisions.router,
     sessions.router,
