@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -158,6 +157,19 @@ def start_service(instance: str, env: dict[str, str]) -> None:
     pid_file(instance).write_text(str(proc.pid))
 
 
+def prometheus_config() -> str:
+    """The compose file's Prometheus settings, its jobs (Docker's DNS per service) made static:
+    every local replica's port (X-16)."""
+    settings = PROMETHEUS_CONFIG.read_text(encoding="utf-8").split("scrape_configs:")[0]
+    jobs = "".join(
+        f"  - job_name: {name}\n    static_configs: [{{targets: ["
+        + ", ".join(f'"127.0.0.1:{port_of(instance)}"' for instance in instances(name))
+        + "]}]\n"
+        for name in PORTS
+    )
+    return f"{settings}scrape_configs:\n{jobs}"
+
+
 def start_prometheus() -> str | None:
     """Debian's prometheus (installed by infra.sh) over the services' /metrics (WEB-02), with
     the compose stack's configuration pointed at every local replica's port (X-16); none if it
@@ -167,13 +179,7 @@ def start_prometheus() -> str | None:
         return f"http://127.0.0.1:{PROMETHEUS_PORT}" if running("prometheus") else None
     folder = RUN_DIR / "prometheus"
     folder.mkdir(parents=True, exist_ok=True)
-    config = re.sub(
-        r'"([a-z]+):\d+"',
-        lambda target: ", ".join(
-            f'"127.0.0.1:{port_of(instance)}"' for instance in instances(target[1])
-        ),
-        PROMETHEUS_CONFIG.read_text(encoding="utf-8"),
-    )
+    config = prometheus_config()
     (folder / "prometheus.yml").write_text(config, encoding="utf-8")
     with (SERVICE_DIR / "prometheus.log").open("ab") as log:
         proc = subprocess.Popen(
