@@ -200,12 +200,7 @@ def router(
             status, pieces = await jobs.take(realm, org_id, export_id)
         return StreamingResponse(
             pieces,
-            media_type=f"text/csv; charset={status.encoding}",
-            headers={
-                "Content-Disposition": f'attachment; filename="{status.filename}"',
-                "Content-Length": str(status.size),
-                "X-Access-History-Rows": str(status.rows),
-            },
+            headers={**status.file_headers(), "X-Access-History-Rows": str(status.rows)},
         )
 
     @api.get(

@@ -86,6 +86,14 @@ class JobStatus(BaseModel):
     kept_until: datetime
     """Until when the file waits for its download (the mail and the page say so)."""
 
+    def file_headers(self) -> dict[str, str]:
+        """What a download of the finished file says of it, from the API or from its page."""
+        return {
+            "Content-Type": f"text/csv; charset={self.encoding}",
+            "Content-Disposition": f'attachment; filename="{self.filename}"',
+            "Content-Length": str(self.size),
+        }
+
 
 class ExportJobs:
     def __init__(

@@ -107,13 +107,7 @@ def router(jobs: ExportJobs, exports: Exports, introspection: Introspection) -> 
             back = f"/realms/{realm}/access-history/exports/{export_id}"
             return RedirectResponse(back + (f"?org={org}" if org else ""), status_code=303)
         return StreamingResponse(
-            pieces,
-            media_type=f"text/csv; charset={status.encoding}",
-            headers={
-                "Content-Disposition": f'attachment; filename="{status.filename}"',
-                "Content-Length": str(status.size),
-                "Cache-Control": "no-store",
-            },
+            pieces, headers={**status.file_headers(), "Cache-Control": "no-store"}
         )
 
     return pages
