@@ -46,7 +46,7 @@ from servicekit.publish import Publisher
 from servicekit.relay import AfterPublish, OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
-from servicekit.supervise import Job, Supervisor
+from servicekit.supervise import Job, Supervisor, bounded
 
 log = get_logger(__name__)
 
@@ -182,13 +182,13 @@ class Runtime:
         log.info("service started", port=self.settings.http_port)
         try:
             yield
-        finally:
+        finally:  # every step bounded: a stop ends, whatever a library does (``bounded``)
             await self.supervisor.stop()
             for fn in self._on_shutdown:
-                await fn()
-            await self.broker.stop()
-            await self.publisher.stop()
-            await self.mongo.close()
+                await bounded(getattr(fn, "__qualname__", "on_shutdown"), fn())
+            await bounded("broker", self.broker.stop())
+            await bounded("publisher", self.publisher.stop())
+            await bounded("database", self.mongo.close())
             log.info("service stopped")
 
     def app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:

@@ -31,6 +31,26 @@ from servicekit.logs import get_logger
 
 log = get_logger(__name__)
 
+#: The longest one step of a stop may take before the next runs (SIGTERM to exit stays bounded).
+STOP_SECONDS = 10.0
+
+
+async def bounded(step: str, stopping: Awaitable[Any], seconds: float | None = None) -> None:
+    """Await one step of a process's stop, for at most ``seconds``; then log it and go on.
+
+    Why: a stop must end. A library can swallow a cancellation (on Python 3.11
+    ``asyncio.wait_for`` may lose one that arrives as it completes) or wait on a peer that is
+    gone, and a process that never stops is killed by its supervisor without the later
+    steps (the broker's offsets, the connections) having run. Reaching the bound cancels what
+    is awaited once more.
+    """
+    try:
+        async with asyncio.timeout(STOP_SECONDS if seconds is None else seconds):
+            await stopping
+    except TimeoutError:
+        log.error("a stop step did not end in time; going on", step=step)
+
+
 RESTARTS = Counter(
     "background_task_restarts_total", "Background tasks started again after they died", ["task"]
 )
@@ -105,10 +125,11 @@ class Supervisor:
             )
 
     async def stop(self) -> None:
+        """Cancel every task and wait for them, within :data:`STOP_SECONDS` (see ``bounded``)."""
         tasks = [s.task for s in self._tasks.values() if s.task is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await bounded("background tasks", asyncio.gather(*tasks, return_exceptions=True))
 
     def checks(self) -> dict[str, bool]:
         """``task:<name>`` → whether it runs and is healthy, for ``/readyz``."""

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from servicekit import supervise
 from servicekit.supervise import Backoff, Supervisor
 
 
@@ -69,3 +70,40 @@ async def test_x_17_a_task_added_after_the_start_is_refused_rather_than_never_ru
     with pytest.raises(RuntimeError, match="after the service started"):
         supervisor.add("late-job", asyncio.Event().wait)
     await supervisor.stop()
+
+
+async def test_x_17_a_stop_ends_even_when_a_task_swallows_its_cancellation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task that loses its cancellation (as a library's ``wait_for`` can on Python 3.11)
+    must not hold the process's stop for ever: the step ends at its bound, logged."""
+    monkeypatch.setattr(supervise, "STOP_SECONDS", 0.2)
+    swallowed = 0
+
+    async def deaf() -> None:
+        nonlocal swallowed
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                swallowed += 1
+                if swallowed > 1:  # cancelled again at the bound: now it goes
+                    raise
+
+    supervisor = Supervisor(base_delay=1.0, max_delay=8.0)
+    supervisor.add("deaf", deaf)
+    supervisor.start()
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(supervisor.stop(), timeout=5)
+    assert loop.time() - started < 2, "the stop waited for its bound only"
+    assert swallowed == 2, "cancelled once, then once more at the bound"
+
+
+async def test_x_17_a_stop_step_that_never_ends_is_left_behind_after_its_bound() -> None:
+    never = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await supervise.bounded("a peer that is gone", never.wait(), seconds=0.1)
+    assert 0.1 <= loop.time() - started < 2
