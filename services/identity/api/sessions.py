@@ -7,9 +7,9 @@ from fastapi import APIRouter, Cookie, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.credentials import token_of
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import IdentityDep, Token
+from services.identity.api.front import request_token
 from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut, StepOut
 from services.identity.domain.attempts import PendingStep
@@ -66,10 +66,7 @@ async def answer_introspection(request: Request) -> Response:
         raise RequestValidationError(
             [{**e, "loc": ("query", "protected")} for e in errors]
         ) from None
-    headers = request.headers
-    token = token_of(
-        request.method, headers, request.cookies.get(COOKIE), headers.get("authorization")
-    )
+    token = request_token(request)
     identity: Identity = request.app.state.identity
     session = await identity.login.introspect(token)
     if session is None:
