@@ -83,10 +83,16 @@ def change_password(url: str, realm: str, token: str, current: str, new: str) ->
 
 
 def signed_in(url: str, realm: str, login_id: str, initial_password: str) -> str:
-    """Log in with an initial password and make the forced change: a full session's token."""
+    """Log in with an initial password and make the forced change: a full session's token, the
+    one the change rotated the session to (ID-SESS-03)."""
     token = token_of(log_in(url, realm, login_id, initial_password))
-    change_password(url, realm, token, initial_password, NEW_PASSWORD).raise_for_status()
-    return token
+    return rotated(change_password(url, realm, token, initial_password, NEW_PASSWORD))
+
+
+def rotated(response: httpx.Response) -> str:
+    """The session's new token after a credential change it made (ID-SESS-03)."""
+    assert response.status_code == 204, response.text
+    return response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
 
 
 def new_org(

@@ -70,6 +70,7 @@ class NexiPortal:
             headers=person.headers,
         )
         assert changed.status_code == 204, changed.text
+        person.token = changed.cookies["__Host-session"]  # rotated by the change (ID-SESS-03)
         return person
 
     async def admin(self) -> Person:

@@ -20,6 +20,7 @@ from identity_client import (
     opened,
     ready_admin,
     ready_dantai_admin,
+    rotated,
     signed_in,
     through_email_authentication,
     token_of,
@@ -63,8 +64,8 @@ def test_id_pw_03_the_first_login_may_only_change_the_initial_password_by_id_pw_
         assert (r.status_code, r.json()["code"]) == (422, "PASSWORD_POLICY"), weak
         assert why in r.json()["detail"]
     assert change("not-the-current-one", NEW_PASSWORD).json()["code"] == "INVALID_CREDENTIALS"
-    assert change(org["initial_password"], NEW_PASSWORD).status_code == 204
-    assert session() == (False, []), "the same session is a full one now"
+    token = rotated(change(org["initial_password"], NEW_PASSWORD))  # ID-SESS-03
+    assert session() == (False, []), "the session, rotated, is a full one now"
     assert (
         create_user(
             proc.url, "demo", org["org_id"], token, f"XA5{uuid.uuid4().hex[:8]}"
@@ -152,12 +153,7 @@ def test_id_user_01_only_the_organisations_own_admin_manages_its_users(identity:
     assert (stranger.status_code, stranger.json()["code"]) == (403, "FORBIDDEN")
     url = f"{proc.url}/v1/realms/demo/orgs/{org['org_id']}/users/{user['user_id']}/initialise"
     assert httpx.post(url, headers=bearer(other_token)).json()["code"] == "FORBIDDEN"
-    business = token_of(log_in(proc.url, "demo", login_id, user["initial_password"]))
-    httpx.post(
-        f"{proc.url}/v1/realms/demo/password",
-        json={"current_password": user["initial_password"], "new_password": NEW_PASSWORD},
-        headers=bearer(business),
-    )
+    business = signed_in(proc.url, "demo", login_id, user["initial_password"])
     by_business = create_user(
         proc.url, "demo", org["org_id"], business, f"XA5{uuid.uuid4().hex[:8]}"
     )
@@ -301,12 +297,7 @@ async def test_id_user_04_support_unlocks_a_locked_admin_and_admins_cannot(
 ) -> None:
     proc, ns = identity
     operator = create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}")
-    support = token_of(log_in(proc.url, "demo", operator["login_id"], operator["initial_password"]))
-    httpx.post(
-        f"{proc.url}/v1/realms/demo/password",
-        json={"current_password": operator["initial_password"], "new_password": NEW_PASSWORD},
-        headers=bearer(support),
-    ).raise_for_status()
+    support = signed_in(proc.url, "demo", operator["login_id"], operator["initial_password"])
 
     admin_token, org = ready_admin(proc.url)
     for _ in range(3):

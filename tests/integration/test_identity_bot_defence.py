@@ -105,7 +105,7 @@ class Kencom:
             headers={"Authorization": f"Bearer {token}"},
         )
         assert changed.status_code == 204, changed.text
-        return token
+        return str(changed.cookies["__Host-session"])  # rotated by the change (ID-SESS-03)
 
     async def events(self, user_id: str) -> list[dict[str, Any]]:
         commits = self.mongo[self.ns.database("identity")]["commits"]

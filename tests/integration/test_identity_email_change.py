@@ -12,10 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from harness import PROVISIONING, ServiceProcess
-from identity_client import opened, user_events
+from identity_client import bearer, opened, rotated, user_events
 from pymongo import AsyncMongoClient
 
 pytestmark = pytest.mark.integration
+
+PASSWORD = "Kaisha-Pass-2026"
 
 
 def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str]]:
@@ -37,12 +39,12 @@ def signed_in_admin(proc: ServiceProcess) -> tuple[dict[str, Any], dict[str, str
     headers = {
         "Authorization": f"Bearer {login.headers['set-cookie'].split(';')[0].split('=', 1)[1]}"
     }
-    httpx.post(
+    changed = httpx.post(
         f"{proc.url}/v1/realms/nexi/password",
-        json={"current_password": org["initial_password"], "new_password": "Kaisha-Pass-2026"},
+        json={"current_password": org["initial_password"], "new_password": PASSWORD},
         headers=headers,
-    ).raise_for_status()
-    return org, headers
+    )
+    return org, bearer(rotated(changed))  # the change rotated the session (ID-SESS-03)
 
 
 async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_address(
@@ -52,7 +54,7 @@ async def test_id_email_01_the_address_changes_only_through_the_link_to_the_new_
     org, headers = signed_in_admin(proc)
     asked = httpx.post(
         f"{proc.url}/v1/realms/nexi/email-change",
-        json={"new_email": "new@example.jp"},
+        json={"current_password": PASSWORD, "new_email": "new@example.jp"},
         headers=headers,
     )
     assert asked.status_code == 202
@@ -88,7 +90,9 @@ async def test_id_email_01_a_newer_request_invalidates_the_older_link(
     org, headers = signed_in_admin(proc)
     for address in ("first@example.jp", "second@example.jp"):
         httpx.post(
-            f"{proc.url}/v1/realms/nexi/email-change", json={"new_email": address}, headers=headers
+            f"{proc.url}/v1/realms/nexi/email-change",
+            json={"current_password": PASSWORD, "new_email": address},
+            headers=headers,
         )
     links = [
         e

@@ -18,6 +18,7 @@ from identity_client import (
     log_in,
     opened,
     ready_admin,
+    rotated,
     signed_in,
     support_session,
     token_of,
@@ -114,7 +115,7 @@ async def test_id_user_08_id_pw_07_x_15_a_member_changes_login_id_phone_password
         proc, ns, mongo, mypage_support, "hanako@example.jp"
     )
     token = token_of(log_in(proc.url, "mypage", login_id, password))
-    assert change_password(proc.url, "mypage", token, password, NEW_PASSWORD).status_code == 204
+    token = rotated(change_password(proc.url, "mypage", token, password, NEW_PASSWORD))
 
     phone = httpx.put(
         f"{proc.url}/v1/realms/mypage/phone", json={"phone": "03-1234-5678"}, headers=bearer(token)
@@ -140,17 +141,17 @@ async def test_id_user_08_id_pw_07_x_15_a_member_changes_login_id_phone_password
     )
     assert rename(taken_by, NEW_PASSWORD).json()["code"] == "LOGIN_ID_TAKEN"
     assert rename(new_id, "not-my-password").json()["code"] == "INVALID_CREDENTIALS"
-    assert rename(new_id, NEW_PASSWORD).status_code == 204
+    token = rotated(rename(new_id, NEW_PASSWORD))  # ID-SESS-03
     old_login = log_in(proc.url, "mypage", login_id, NEW_PASSWORD)
     unknown = log_in(proc.url, "mypage", f"nobody-{uuid.uuid4().hex[:8]}", NEW_PASSWORD)
     assert (old_login.status_code, old_login.content) == (unknown.status_code, unknown.content)
     assert log_in(proc.url, "mypage", new_id, NEW_PASSWORD).status_code == 200
     session = httpx.get(f"{proc.url}/v1/sessions/current", headers=bearer(token)).json()
-    assert session["login_id"] == new_id, "the open session carries the new ID"
+    assert session["login_id"] == new_id, "the rotated session carries the new ID"
 
     asked = httpx.post(
         f"{proc.url}/v1/realms/mypage/email-change",
-        json={"new_email": "hanako.new@example.jp"},
+        json={"current_password": NEW_PASSWORD, "new_email": "hanako.new@example.jp"},
         headers=bearer(token),
     )
     assert asked.status_code == 202
@@ -306,15 +307,15 @@ async def test_x_02_mailed_secrets_of_members_and_resets_are_nowhere_in_clear(
     login_id, user_id, initial = await member_with_password(
         proc, ns, mongo, mypage_support, "secret@example.jp"
     )
-    token = token_of(log_in(proc.url, "mypage", login_id, initial))
-    change_password(proc.url, "mypage", token, initial, NEW_PASSWORD).raise_for_status()
+    first = token_of(log_in(proc.url, "mypage", login_id, initial))
+    token = rotated(change_password(proc.url, "mypage", first, initial, NEW_PASSWORD))
     httpx.post(
         f"{proc.url}/v1/realms/mypage/temporary-password",
         json={"login_id": login_id, "email": "secret@example.jp"},
     ).raise_for_status()
     httpx.post(
         f"{proc.url}/v1/realms/mypage/email-change",
-        json={"new_email": "secret2@example.jp"},
+        json={"current_password": NEW_PASSWORD, "new_email": "secret2@example.jp"},
         headers=bearer(token),
     ).raise_for_status()
     events = await user_events(mongo, ns, "mypage", user_id)
@@ -323,6 +324,7 @@ async def test_x_02_mailed_secrets_of_members_and_resets_are_nowhere_in_clear(
     secrets_in_clear = [
         initial,
         NEW_PASSWORD,
+        first,
         token,
         opened(temporary, "sealed_password"),
         opened(link, "sealed_link").split("token=", 1)[1],

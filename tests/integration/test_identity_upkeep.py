@@ -4,7 +4,7 @@ the real database with identity's use cases in this process and a clock the test
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -42,6 +42,8 @@ class Clocked:
     clock: ManualClock
     store: VersionedStore
     db: AsyncDatabase[dict[str, Any]]
+    tokens: dict[str, str] = field(default_factory=dict)
+    """The session token of each user ``opened`` signed in."""
 
     async def opened(self, realm: Any = DEMO, email: str | None = None) -> tuple[str, Session]:
         """An organisation whose admin made the forced change: its id and the admin's session."""
@@ -52,11 +54,12 @@ class Clocked:
         assert opened.initial_password is not None
         session = await self.log_in(realm, login_id, opened.initial_password)
         token, found = session
-        await self.identity.self_service.change_password(
+        token = await self.identity.self_service.change_password(
             realm, found, token, opened.initial_password, NEW_PASSWORD
-        )
+        )  # the session goes on rotated (ID-SESS-03)
         found = await self.identity.login.introspect(token)
         assert found is not None
+        self.tokens[found.user_id] = token
         return opened.organisation.org_id, found
 
     async def log_in(self, realm: Any, login_id: str, password: str) -> tuple[str, Session]:
@@ -149,7 +152,9 @@ async def test_x_14_sessions_and_link_tokens_are_purged_after_their_last_possibl
     clocked: Clocked,
 ) -> None:
     _, admin = await clocked.opened(email="admin@example.jp")
-    await clocked.identity.self_service.request_email_change(DEMO, admin, "new@example.jp")
+    await clocked.identity.self_service.request_email_change(
+        DEMO, admin, clocked.tokens[admin.user_id], NEW_PASSWORD, "new@example.jp"
+    )
     assert await clocked.db["link_tokens"].count_documents({}) == 1
     clocked.clock.advance(IDLE_TIMEOUT - timedelta(seconds=1))
     assert (await clocked.identity.upkeep.run_once()).sessions == 0, "still usable"

@@ -110,6 +110,31 @@ class AccountUnlocked(IdentityEvent):
     note: Note | None = None
 
 
+class PasswordCheckPurpose(StrEnum):
+    """What a session confirmed with its current password (ID-LOCK-05)."""
+
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - names an operation, not a secret
+    LOGIN_ID_CHANGE = "login_id_change"
+    EMAIL_CHANGE = "email_change"
+
+
+class CurrentPasswordRejected(IdentityEvent):
+    """A session's check of its user's current password failed (ID-LOCK-05): it counts toward
+    the lock as a failed login does, so a session left open cannot guess the password online.
+    ``AccountLocked`` follows in the same commit when it reaches the threshold."""
+
+    type: Literal["CurrentPasswordRejected"] = "CurrentPasswordRejected"
+    version: Literal[1] = 1
+    purpose: PasswordCheckPurpose
+    consecutive_failures: Annotated[int, Field(ge=1)]
+    session_ref: SessionRef
+    locked: bool = False
+    """This failure reached the threshold: the account is locked, and every session of the
+    user ends (a session guessing its password is not one to keep)."""
+    ip: IpAddress | None = None
+    user_agent: UserAgent | None = None
+
+
 # --- bot defence ----------------------------------------------------------------------------
 
 

@@ -63,6 +63,9 @@ class AuthEmailConfirmed(IdentityEvent):
     type: Literal["AuthEmailConfirmed"] = "AuthEmailConfirmed"
     version: Literal[1] = 1
     auth_email: EmailAddress
+    kept_session: SessionRef | None = None
+    """The pending login that registered the address: a new address ends every other session
+    of the user, but this one goes on to its login link (ID-SESS-03)."""
 
 
 class AuthEmailReset(IdentityEvent):

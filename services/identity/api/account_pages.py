@@ -14,19 +14,23 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from servicekit.problems import Problem
+from services.identity.api.client import ClientDep
+from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.page_kit import (
     PAGES,
     go,
+    locked_out,
     refusal_error,
     session_of,
+    session_token,
     status_of,
     to_login,
 )
 from services.identity.api.schemas import EmailChangeRequest, LoginIdChange, PhoneChange
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import Session
+from services.identity.domain.sessions import COOKIE, Session
 from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError
@@ -37,7 +41,7 @@ Text = Annotated[str, Form(max_length=254)]
 INVALID = {
     "login_id": "新しいログインIDと現在のパスワードを入力してください",
     "phone": "電話番号は半角数字とハイフンで入力してください（例：03-1234-5678）",
-    "new_email": "メールアドレスを正しく入力してください（半角50文字以内）",
+    "new_email": "新しいメールアドレス（半角50文字以内）と現在のパスワードを入力してください",
 }
 DONE = {
     "login-id": "ログインIDを変更しました。次回から新しいログインIDでログインしてください。",
@@ -80,13 +84,16 @@ async def _change(
     identity: Identity,
     field: str,
     done: str,
-    change: Callable[[Session], Awaitable[None]],
+    change: Callable[[Session, str], Awaitable[str | None]],
     checked: Callable[[], object],
 ) -> Response:
     """One of the screen's changes for the page's member: the input ``checked`` by the API's
-    own schema first, then the use case; a refusal is shown at ``field``."""
+    own schema first, then the use case with the session and its token; a refusal is shown at
+    ``field``. A change that rotates the session (ID-SESS-03) answers its new token, which
+    becomes the browser's cookie."""
     session = await session_of(request, identity)
-    if session is None or session.pending_steps:
+    token = session_token(request)
+    if session is None or token is None or session.pending_steps:
         return to_login(policy.name)
     try:
         checked()
@@ -94,11 +101,16 @@ async def _change(
         error = FieldError(INVALID[field], field)
         return await screen(request, policy, session, [error], 422)
     try:
-        await change(session)
+        rotated = await change(session, token)
     except (Problem, refusals.Refusal) as refused:
+        if isinstance(refused, refusals.AccountLocked):  # its sessions ended with the lock
+            return locked_out(request, policy)
         errors = [refusal_error(refused, field)]
         return await screen(request, policy, session, errors, status_of(refused))
-    return go(f"/realms/{policy.name}/account?done={done}")
+    answer = go(f"/realms/{policy.name}/account?done={done}")
+    if rotated is not None and rotated != token:
+        set_cookie(answer, COOKIE, rotated)
+    return answer
 
 
 @router.post("/login-id", dependencies=[CsrfChecked])
@@ -106,6 +118,7 @@ async def change_login_id(
     request: Request,
     policy: Realm,
     identity: IdentityDep,
+    client: ClientDep,
     login_id: Text = "",
     current_password: Text = "",
 ) -> Response:
@@ -115,7 +128,9 @@ async def change_login_id(
         identity,
         "login_id",
         "login-id",
-        lambda s: identity.self_service.change_login_id(policy, s, current_password, login_id),
+        lambda s, token: identity.self_service.change_login_id(
+            policy, s, token, current_password, login_id, client
+        ),
         lambda: LoginIdChange(current_password=current_password, login_id=login_id),
     )
 
@@ -130,21 +145,30 @@ async def change_phone(
         identity,
         "phone",
         "phone",
-        lambda s: identity.self_service.change_phone(policy, s, phone.strip()),
+        lambda s, _: identity.self_service.change_phone(policy, s, phone.strip()),
         lambda: PhoneChange(phone=phone.strip()),
     )
 
 
 @router.post("/email", dependencies=[CsrfChecked])
 async def change_email(
-    request: Request, policy: Realm, identity: IdentityDep, new_email: Text = ""
+    request: Request,
+    policy: Realm,
+    identity: IdentityDep,
+    client: ClientDep,
+    new_email: Text = "",
+    email_password: Text = "",
 ) -> Response:
+    """Confirmed with the current password (ID-LOCK-05): the address receives temporary
+    passwords and codes. Its field has its own name, beside the login-ID form's."""
     return await _change(
         request,
         policy,
         identity,
         "new_email",
         "email",
-        lambda s: identity.self_service.request_email_change(policy, s, new_email.strip()),
-        lambda: EmailChangeRequest(new_email=new_email.strip()),
+        lambda s, token: identity.self_service.request_email_change(
+            policy, s, token, email_password, new_email.strip(), client
+        ),
+        lambda: EmailChangeRequest(current_password=email_password, new_email=new_email.strip()),
     )

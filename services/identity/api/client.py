@@ -15,6 +15,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.identity.usecases.context import Client
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -49,3 +51,11 @@ async def client_address(request: Request) -> str | None:
 
 
 ClientAddress = Annotated[str | None, Depends(client_address)]
+
+
+async def client(request: Request, address: ClientAddress) -> Client:
+    """The client as the records name it: its address and its browser."""
+    return Client(address, request.headers.get("user-agent"))
+
+
+ClientDep = Annotated[Client, Depends(client)]

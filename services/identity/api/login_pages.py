@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientAddress, client_address
+from services.identity.api.client import ClientAddress, ClientDep, client_address
 from services.identity.api.cookies import (
     BROWSER_COOKIE_MAX_AGE,
     REMEMBER_ID_COOKIE,
@@ -27,6 +27,7 @@ from services.identity.api.login import TOKYO
 from services.identity.api.page_kit import (
     PAGES,
     go,
+    locked_out,
     next_page,
     refusal_error,
     session_of,
@@ -201,6 +202,7 @@ async def change_password(
     request: Request,
     policy: Realm,
     identity: IdentityDep,
+    client: ClientDep,
     current_password: Text = "",
     new_password: Text = "",
     new_password_again: Text = "",
@@ -221,15 +223,19 @@ async def change_password(
         error = FieldError("入力内容が長すぎるか、空欄があります", "current_password")
         return password_form(request, policy, session, [error], 422)
     try:
-        await identity.self_service.change_password(
-            policy, session, token, current_password, new_password, hint or None
+        rotated = await identity.self_service.change_password(
+            policy, session, token, current_password, new_password, hint or None, client
         )
     except (Problem, refusals.Refusal) as refused:
+        if isinstance(refused, refusals.AccountLocked):  # its sessions ended with the lock
+            return locked_out(request, policy)
         field = "current_password" if status_of(refused) == 401 else "new_password"
         errors = [refusal_error(refused, field)]
         return password_form(request, policy, session, errors, status_of(refused))
-    after = await session_of(request, identity)
-    return go(next_page(policy.name, after.pending_steps if after else ()))
+    after = await identity.login.introspect(rotated)  # the session goes on under a new id
+    answer = go(next_page(policy.name, after.pending_steps if after else ()))
+    set_cookie(answer, COOKIE, rotated)
+    return answer
 
 
 @router.get("/home")

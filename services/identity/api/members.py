@@ -1,10 +1,13 @@
 """Individual members (ID-USER-03, -08): registered by support; their own change screen, and
 the e-mail change every user makes for themselves (ID-EMAIL-01)."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, Realm
+from services.identity.api.client import ClientDep
+from services.identity.api.cookies import set_cookie
+from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, Realm, Token
+from services.identity.api.login_steps import session_of
 from services.identity.api.schemas import (
     Accepted,
     BusinessUserOut,
@@ -15,6 +18,7 @@ from services.identity.api.schemas import (
     PhoneChange,
 )
 from services.identity.domain.email_change import Confirmation
+from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["members"])
 
@@ -43,12 +47,21 @@ async def register_member(
     summary="A member changes their own login ID, confirmed by password (ID-USER-08)",
 )
 async def change_login_id(
-    policy: Realm, body: LoginIdChange, caller: Caller, identity: IdentityDep
+    policy: Realm,
+    body: LoginIdChange,
+    token: Token,
+    caller: Caller,
+    client: ClientDep,
+    identity: IdentityDep,
 ) -> Response:
-    await identity.self_service.change_login_id(
-        policy, caller, body.current_password, body.login_id
+    """The session is rotated (its new id comes as the session cookie) and every other session
+    of the member ends (ID-SESS-03)."""
+    rotated = await identity.self_service.change_login_id(
+        policy, caller, token, body.current_password, body.login_id, client
     )
-    return Response(status_code=204)
+    answer = Response(status_code=204)
+    set_cookie(answer, COOKIE, rotated)
+    return answer
 
 
 @router.put(
@@ -69,9 +82,17 @@ async def change_phone(
     summary="Change one's e-mail: a 24-hour link goes to the new address (ID-EMAIL-01)",
 )
 async def request_email_change(
-    policy: Realm, body: EmailChangeRequest, caller: Caller, identity: IdentityDep
+    policy: Realm,
+    body: EmailChangeRequest,
+    token: Token,
+    caller: Caller,
+    client: ClientDep,
+    identity: IdentityDep,
 ) -> Accepted:
-    await identity.self_service.request_email_change(policy, caller, body.new_email)
+    """Confirmed with the current password, counted like a login (ID-LOCK-05)."""
+    await identity.self_service.request_email_change(
+        policy, caller, token, body.current_password, body.new_email, client
+    )
     return Accepted(message="新しいメールアドレスに確認用のリンクを送信しました（24時間有効）")
 
 
@@ -87,9 +108,19 @@ _LINK_PROBLEMS = {
     responses={404: {"description": "LINK_INVALID"}, 410: {"description": "LINK_EXPIRED"}},
 )
 async def confirm_email_change(
-    policy: Realm, body: EmailChangeConfirmation, identity: IdentityDep
+    request: Request,
+    response: Response,
+    policy: Realm,
+    body: EmailChangeConfirmation,
+    identity: IdentityDep,
 ) -> Accepted:
-    outcome = await identity.self_service.confirm_email_change(policy, body.token)
+    """Every session of the user ends (ID-SESS-03); the confirming client's own session of that
+    user, if it sent one, goes on rotated (its new id comes as the session cookie)."""
+    outcome, rotated = await identity.self_service.confirm_email_change(
+        policy, body.token, session_of(request)
+    )
     if outcome in _LINK_PROBLEMS:
         raise Problem(_LINK_PROBLEMS[outcome])
+    if rotated is not None:
+        set_cookie(response, COOKIE, rotated)
     return Accepted(message="メールアドレスの変更が完了しました")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
-from servicekit.problems import Problem
+from servicekit.problems import Problem, ProblemCode
 from services.identity.api.refusals import PROBLEMS
 from services.identity.domain import refusals
 from services.identity.domain.attempts import PendingStep
@@ -73,6 +73,22 @@ def go(path: str) -> RedirectResponse:
 
 def to_login(realm: str) -> RedirectResponse:
     return go(f"/realms/{realm}/login")
+
+
+def locked_out(request: Request, policy: RealmPolicy) -> Response:
+    """A session's wrong current password locked its account (ID-LOCK-05): every session of
+    the user ended with the lock, so the page says why in section 7's words and leads to the
+    login, and the browser forgets its cookie."""
+    answer = PAGES.render(
+        request,
+        "result",
+        ProblemCode.ACCOUNT_LOCKED.status,
+        title=ProblemCode.ACCOUNT_LOCKED.title,
+        next_href=f"/realms/{policy.name}/login",
+        next_label="ログイン画面へ",
+    )
+    answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    return answer
 
 
 def refusal_error(error: Problem | refusals.Refusal, field: str | None = None) -> FieldError:

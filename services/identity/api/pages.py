@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse
 
 from servicekit.problems import Problem
 from services.identity.api.client import ClientAddress
+from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import IdentityDep, Realm
 from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, session_of
 from services.identity.api.page_kit import PAGES
 from services.identity.domain import auth_email, email_change
+from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
@@ -138,11 +140,22 @@ async def email_change_page(request: Request, token: LinkToken) -> HTMLResponse:
 async def confirm_email_change(
     request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
-    answer = await identity.self_service.confirm_email_change(policy, token)
+    answer, rotated = await identity.self_service.confirm_email_change(
+        policy, token, session_of(request)
+    )
     if answer is email_change.Confirmation.EXPIRED:
         return page(
             request, "result", 410, title="リンクの有効期限が切れています。もう一度お手続きください"
         )
     if answer is email_change.Confirmation.INVALID:
         return page(request, "result", 404, title="このリンクは無効です")
-    return page(request, "result", title="メールアドレスの変更が完了しました")
+    if rotated is None:  # every session of the user ended (ID-SESS-03)
+        return page(
+            request,
+            "result",
+            title="メールアドレスの変更が完了しました",
+            detail="安全のため、ログイン中の画面はすべてログアウトしました。再度ログインしてください。",
+        )
+    done = page(request, "result", title="メールアドレスの変更が完了しました")
+    set_cookie(done, COOKIE, rotated)
+    return done

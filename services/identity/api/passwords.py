@@ -3,6 +3,8 @@ admin (or support) does to a user's password."""
 
 from fastapi import APIRouter, Response
 
+from services.identity.api.client import ClientDep
+from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import Caller, IdentityDep, OrgId, Realm, Token, UserId
 from services.identity.api.schemas import (
     MAIL_SENT_ANSWER,
@@ -13,6 +15,7 @@ from services.identity.api.schemas import (
     PasswordChange,
     TemporaryPasswordRequest,
 )
+from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
 
@@ -23,12 +26,21 @@ router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
     summary="Change one's own password (also the forced change of ID-PW-03)",
 )
 async def change_password(
-    policy: Realm, body: PasswordChange, token: Token, caller: Caller, identity: IdentityDep
+    policy: Realm,
+    body: PasswordChange,
+    token: Token,
+    caller: Caller,
+    client: ClientDep,
+    identity: IdentityDep,
 ) -> Response:
-    await identity.self_service.change_password(
-        policy, caller, token, body.current_password, body.new_password, body.hint
+    """The session is rotated: its new id comes as the session cookie, and every other session
+    of the user ends (ID-SESS-03). A wrong current password counts toward the lock (ID-LOCK-05)."""
+    rotated = await identity.self_service.change_password(
+        policy, caller, token, body.current_password, body.new_password, body.hint, client
     )
-    return Response(status_code=204)
+    answer = Response(status_code=204)
+    set_cookie(answer, COOKIE, rotated)
+    return answer
 
 
 @router.post(

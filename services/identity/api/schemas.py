@@ -236,6 +236,7 @@ MAIL_SENT_ANSWER = (
 class EmailChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    current_password: str = Field(min_length=1, max_length=128, repr=False)
     new_email: str = Field(min_length=3, max_length=50, pattern=profiles.EMAIL.pattern)
 
 

@@ -6,9 +6,10 @@
 - ``reset_password``: `nexi`'s reset, a new random password mailed to whoever passes it on.
 - ``change_profile`` and ``change_status``: the profile and 使用状態 (ID-USER-05, -06).
 
-Each password operation and each deactivation also ends the user's sessions (ID-SESS-01):
-its event is in the same commit, and the session reaper that the outbox relay runs on it ends
-every session that began before it, so a crash after the commit cannot leave one open.
+Each password operation, each change of an address that receives links or codes, and each
+deactivation also ends the user's sessions (ID-SESS-01, -03; ``credentials``): its event is in
+the same commit, and the session reaper that the outbox relay runs on it ends every session
+that began before it, so a crash after the commit cannot leave one open.
 """
 
 from __future__ import annotations
@@ -166,19 +167,3 @@ def reset_auth_email(
     pending login's link goes with it."""
     reset = AuthEmailReset(**user.envelope(admin, correlation_id, now), note=note)
     return Decision.commit(True, user.but(auth_email=None, login_link=None), reset)
-
-
-SESSION_ENDING_TYPES = frozenset({UserStatusChanged.__name__, PasswordChanged.__name__})
-"""The event types among which ``ends_sessions`` finds the ones that end sessions."""
-
-
-def ends_sessions(event: Event) -> bool:
-    """Whether ``event`` ends every session its user has (ID-SESS-01): a deactivation, or a
-    password that an admin or support set."""
-    if isinstance(event, UserStatusChanged):
-        return event.status is UserStatus.INACTIVE
-    return isinstance(event, PasswordChanged) and event.method in (
-        PasswordChangeMethod.INITIALISE,
-        PasswordChangeMethod.FORCE_CHANGE,
-        PasswordChangeMethod.RESET,
-    )

@@ -72,7 +72,11 @@ def confirm(
     confirmed = user.but(auth_email=AuthEmail(pending.address, confirmed=True))
     events = (
         EmailLinkConsumed(**fields, purpose=LinkPurpose.AUTH_EMAIL_CONFIRMATION),
-        AuthEmailConfirmed(**fields, auth_email=pending.address),
+        AuthEmailConfirmed(
+            **fields,
+            auth_email=pending.address,
+            kept_session=None if user.pending_login is None else user.pending_login.session_ref,
+        ),
     )
     reached = login_link.reach(confirmed, next_link, fields, now)
     return Decision(Confirmation.CONFIRMED, reached.state or confirmed, (*events, *reached.events))

@@ -26,11 +26,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
-from contracts import AccountLocked, Actor, LoginFailed
+from contracts import AccountLocked, Actor, CurrentPasswordRejected, LoginFailed
 from contracts.envelope import Event
-from contracts.identity import LockReason, LoginFailureReason
+from contracts.identity import LockReason, LoginFailureReason, PasswordCheckPurpose
 from services.identity.domain.attempts import LoginAnswer, LoginAttempt, LoginResult
 from services.identity.domain.decision import Decision, envelope
 from services.identity.domain.realms import RealmPolicy
@@ -81,6 +82,71 @@ def count_failure(
     )
     answer = LoginAnswer.LOCKED if locks else LoginAnswer.INVALID_CREDENTIALS
     return Decision(LoginResult(answer), user.but(failures=failures, locked=locks), events)
+
+
+class CurrentPasswordCheck(Enum):
+    """How a wrong current password given inside a session was counted (ID-LOCK-05)."""
+
+    COUNTED = "counted"
+    LOCKED = "locked"
+    """This failure reached the threshold."""
+    CHANGED_MEANWHILE = "changed_meanwhile"
+    """The password changed after it was checked: check again against the one in force."""
+    ALREADY_LOCKED = "already_locked"
+    """Locked after it was checked (a parallel check locked it): refused, not counted."""
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """Who checked the current password, and what for: a session, from a client."""
+
+    purpose: PasswordCheckPurpose
+    session_ref: str
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def wrong_current_password(
+    user: User,
+    verified_hash: str,
+    check: SessionCheck,
+    policy: RealmPolicy,
+    correlation_id: str,
+    now: datetime,
+) -> Decision[User, CurrentPasswordCheck]:
+    """A wrong current password given to confirm a change counts like a failed login
+    (ID-LOCK-05), exactly under concurrency since it is a commit of the user (ID-LOCK-03); the
+    one that reaches the threshold locks, and its event ends the user's sessions."""
+    if user.locked:
+        return Decision.nothing(CurrentPasswordCheck.ALREADY_LOCKED)
+    if user.password_hash != verified_hash:
+        return Decision.nothing(CurrentPasswordCheck.CHANGED_MEANWHILE)
+    failures = user.failures + 1
+    locks = failures >= policy.lock_threshold
+    fields = user.envelope(user.as_actor, correlation_id, now)
+    events: list[Event] = [
+        CurrentPasswordRejected(
+            **fields,
+            purpose=check.purpose,
+            consecutive_failures=failures,
+            session_ref=check.session_ref,
+            locked=locks,
+            ip=check.ip,
+            user_agent=check.user_agent,
+        )
+    ]
+    if locks:
+        events.append(
+            AccountLocked(
+                **{**fields, "actor": Actor.system()},
+                reason=LockReason.CONSECUTIVE_FAILURES,
+                consecutive_failures=failures,
+                ip=check.ip,
+                user_agent=check.user_agent,
+            )
+        )
+    answer = CurrentPasswordCheck.LOCKED if locks else CurrentPasswordCheck.COUNTED
+    return Decision(answer, user.but(failures=failures, locked=locks), tuple(events))
 
 
 # --- shadow counts of unknown login IDs ------------------------------------------------------

@@ -170,7 +170,9 @@ def _state(
     user: User, step: PendingStep, session_ref: str, now: datetime, earlier_done: bool
 ) -> Progress:
     if step is PendingStep.PASSWORD_CHANGE:
-        return Progress(step, StepState.TO_DO if user.must_change_password else StepState.DONE)
+        # Owed by this session until it changes the password itself, which takes the step off
+        # it (ID-SESS-03): another session's change clears the user's flag, not this debt.
+        return Progress(step, StepState.TO_DO)
     if step is PendingStep.BROWSER_REGISTRATION:
         return Progress(step, StepState.AT_COMPLETION)
     if step is PendingStep.AUTH_EMAIL_ADDRESS:

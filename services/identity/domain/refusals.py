@@ -23,6 +23,11 @@ class StepsPending(Refusal):
     """The session has login steps to complete first (ID-LOGIN-01 steps 7-9)."""
 
 
+class SessionEnded(Refusal):
+    """The session ended while its request was under way (a credential change elsewhere ended
+    it, ID-SESS-03): what the request would have started is undone."""
+
+
 class NotFound(Refusal):
     """No such organisation, user, or feature in this realm, as far as the caller may know."""
 
@@ -37,6 +42,11 @@ class BusinessUserLimitReached(Refusal):
 
 class WrongPassword(Refusal):
     """The current password given to confirm a change is not the current password."""
+
+
+class AccountLocked(Refusal):
+    """The account is locked: a check of its password, even a correct one, is refused
+    (ID-LOCK-02), and the one that locks it is answered so (ID-LOCK-01, -05)."""
 
 
 class PasswordRefused(Refusal):

@@ -11,6 +11,7 @@ if the password changed meanwhile, the caller checks again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from contracts import PasswordChanged, UserProfileChanged
@@ -18,7 +19,16 @@ from contracts.identity import PasswordChangeMethod, ProfileField
 from services.identity.domain import login_link as login_link_rules
 from services.identity.domain.attempts import NewLink
 from services.identity.domain.decision import Decision
-from services.identity.domain.users import User
+from services.identity.domain.users import PendingLogin, User
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A session that changes a credential is rotated (ID-SESS-03): its id before and after,
+    as ``session_ref``s."""
+
+    old_ref: str
+    new_ref: str
 
 
 def change_own_password(
@@ -30,9 +40,12 @@ def change_own_password(
     now: datetime,
     completion_notice: bool = False,
     login_link: NewLink | None = None,
+    rotation: Rotation | None = None,
 ) -> Decision[User, bool]:
     """Replace the password checked against ``verified_hash``; ``False`` if it changed meanwhile.
-    A pending login then goes on: with ``login_link`` it reaches step 9 if it can."""
+    The session that changed it is ``rotation``'s: if it is the user's pending login, the
+    pending login moves to the session's new id, and goes on: with ``login_link`` it reaches
+    step 9 if it can. A correct current password restarts the failure count (ID-LOCK-02)."""
     if user.password_hash != verified_hash:
         return Decision.nothing(False)
     fields = user.envelope(user.as_actor, correlation_id, now)
@@ -47,7 +60,11 @@ def change_own_password(
         must_change_password=False,
         password_is_temporary=False,
         password_hint=hint,
+        failures=0,
     )
+    pending = user.pending_login
+    if rotation is not None and pending is not None and pending.session_ref == rotation.old_ref:
+        new = new.but(pending_login=PendingLogin(rotation.new_ref, pending.started_at))
     reached = login_link_rules.reach(new, login_link, fields, now)
     return Decision(True, reached.state or new, (changed, *reached.events))
 
@@ -69,7 +86,7 @@ def change_own_login_id(
         return Decision.nothing(True)
     return _own_change(
         user,
-        user.but(login_id=new_login_id),
+        user.but(login_id=new_login_id, failures=0),
         ProfileField.LOGIN_ID,
         correlation_id,
         now,

@@ -67,25 +67,64 @@ class SessionStore:
             {"_id": session_key(token)}, {"$set": {"pending_steps": list(session.pending_steps)}}
         )
 
+    async def replace(self, token: str, new_token: str, session: Session) -> bool:
+        """``token``'s session goes on as ``new_token``'s (a rotation): the new one is started,
+        then the old one ended. If the old one had ended meanwhile (a credential change ended
+        every session of its user, ID-SESS-03), the new one is ended too and ``False`` is
+        answered: whichever of the two endings came last, no session outlives the change."""
+        await self.start(new_token, session)
+        if await self.end(token):
+            return True
+        await self.end(new_token)
+        return False
+
     async def end(self, token: str) -> bool:
         self.recent.forget(session_key(token))
         result = await self.collection.delete_one({"_id": session_key(token)})
         return result.deleted_count == 1
 
-    async def end_all(self, user_id: str, begun_before: datetime) -> int:
-        """Every session of a user that began before ``begun_before`` (ID-SESS-01: disabled or
-        reset by an admin); a session begun after the change is the user's new one. Rare, so
-        a filter on ``user_id`` is fine even where FerretDB scans for it."""
+    async def end_all(
+        self,
+        user_id: str,
+        begun_before: datetime | None = None,
+        *,
+        keep_ref: str | None = None,
+    ) -> int:
+        """Every session of a user, or only those begun before ``begun_before`` (the session
+        reaper, acting on a commit's event later: a session begun after the change is one the
+        change allowed), but the one named ``keep_ref`` (``session_ref``): the pending login
+        that registered the e-mail-authentication address goes on (ID-SESS-03). Rare, so a
+        filter on ``user_id`` is fine even where FerretDB scans for it."""
         self.recent.forget_where(lambda session: session.user_id == user_id)
-        result = await self.collection.delete_many(
-            {"user_id": user_id, "created_at": {"$lt": begun_before}}
-        )
-        return result.deleted_count
+        found: dict[str, Any] = {"user_id": user_id}
+        if begun_before is not None:
+            found["created_at"] = {"$lt": begun_before}
+        if keep_ref is None:
+            result = await self.collection.delete_many(found)
+            return result.deleted_count
+        keys = [
+            doc["_id"]
+            async for doc in self.collection.find(found, {"_id": 1})
+            if doc["_id"][: len(keep_ref)] != keep_ref
+        ]
+        ended = 0
+        for key in keys:  # a user has a handful; one ``_id`` delete each, pushed down anywhere
+            ended += (await self.collection.delete_one({"_id": key})).deleted_count
+        return ended
 
-    async def rename(self, user_id: str, login_id: str) -> None:
-        """A member changed their login ID (ID-USER-08): their sessions carry the new one."""
+    async def end_restricted(self, user_id: str, but: str) -> int:
+        """The user's sessions that still owe login steps, but the token ``but``: a new login
+        with an initial or temporary password ends the older ones (ID-SESS-03)."""
         self.recent.forget_where(lambda session: session.user_id == user_id)
-        await self.collection.update_many({"user_id": user_id}, {"$set": {"login_id": login_id}})
+        keep = session_key(but)
+        keys = [
+            doc["_id"]
+            async for doc in self.collection.find({"user_id": user_id})
+            if doc["_id"] != keep and doc.get("pending_steps")
+        ]
+        for key in keys:
+            await self.collection.delete_one({"_id": key})
+        return len(keys)
 
     async def purge_ended(self, now: datetime) -> int:
         """Sessions past their absolute lifetime or idle timeout (X-14): nobody can use them."""

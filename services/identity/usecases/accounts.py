@@ -92,11 +92,14 @@ class Accounts:
         user_id: str,
         profile: UserProfile,
     ) -> None:
-        """ID-USER-06: the admin replaces a business user's profile."""
-        session, _ = await self._target(realm, caller, org_id, user_id)
-        await self._apply(
-            realm, session, user_id, partial(accounts.change_profile, profile=profile)
-        )
+        """ID-USER-06: the admin replaces a business user's profile. A new e-mail address is a
+        new address for its codes and temporary passwords: the user's sessions end
+        (ID-SESS-03)."""
+        session, user = await self._target(realm, caller, org_id, user_id)
+        rule = partial(accounts.change_profile, profile=profile)
+        decided_at = await self._apply(realm, session, user_id, rule)
+        if user.profile.email != profile.email:
+            await self._end_sessions(user_id, decided_at)
 
     async def change_permissions(
         self,
@@ -159,7 +162,9 @@ class Accounts:
         if not used(realm):
             raise NotFound()
         session, _ = await self._target(realm, caller, org_id, user_id)
-        await self._apply(realm, session, user_id, partial(rule, note=note))
+        decided_at = await self._apply(realm, session, user_id, partial(rule, note=note))
+        if factor is LoginFactor.AUTH_EMAIL:  # the address of its login links (ID-SESS-03)
+            await self._end_sessions(user_id, decided_at)
 
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str

@@ -11,16 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from contracts import Actor, ActorKind, SealedSecret, seal
-from contracts.identity import InitialPasswordRoute
+from contracts.identity import InitialPasswordRoute, PasswordCheckPurpose
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
 from services.identity import challenges, passwords
 from services.identity.domain import tokens, users
-from services.identity.domain.attempts import NewLink
-from services.identity.domain.lockout import ShadowPolicy
+from services.identity.domain.attempts import NewLink, PendingStep
+from services.identity.domain.lockout import SessionCheck, ShadowPolicy
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
     InMaintenance,
@@ -28,7 +29,7 @@ from services.identity.domain.refusals import (
     MissingContact,
     NotFound,
 )
-from services.identity.domain.sessions import Session
+from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.store import IdentityStore
 
@@ -62,6 +63,23 @@ def new_id(scope: str, idempotency_key: str | None) -> str:
 def actor_of(session: Session) -> Actor:
     """Who acts, as events name them (ID-LOCK-04): the session's role and user."""
     return Actor(kind=ActorKind(session.role.value), id=session.user_id)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from (its address as the trusted proxies tell it, X-18), for the
+    records of what it did."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+    def checking(self, purpose: PasswordCheckPurpose, token: str) -> SessionCheck:
+        """This client's session ``token`` checking its current password for ``purpose``."""
+        return SessionCheck(purpose, session_ref(token), self.ip, self.user_agent)
+
+
+UNKNOWN_CLIENT = Client()
+"""A caller whose address and browser nobody told (a test, a command line)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,29 @@ class Context:
         )
         await self.store.login_ids.settle(realm.name, cmd.login_id, cmd.user_id)
         return created, initial_password
+
+    async def credential_changed(
+        self,
+        user_id: str,
+        rotated: str | None = None,
+        session: Session | None = None,
+        changed_at: datetime | None = None,
+    ) -> None:
+        """ID-SESS-03: every session of the user ends at once; the one that made the change
+        (``session``, if any) goes on under the new token ``rotated``. It keeps its absolute
+        end and what it had proved (an OTP), less the password step it has just done, and it
+        counts as begun when the change was decided (``changed_at``): a later change made
+        elsewhere ends it then, through the session reaper, even if its own ending at once ran
+        before this session was started."""
+        if rotated is None or session is None:
+            await self.store.sessions.end_all(user_id)
+            return
+        now = self.clock.now()
+        steps = tuple(s for s in session.pending_steps if s != PendingStep.PASSWORD_CHANGE)
+        begun = changed_at or now
+        went_on = replace(session, created_at=begun, last_seen_at=now, pending_steps=steps)
+        await self.store.sessions.start(rotated, went_on)
+        await self.store.sessions.end_all(user_id, keep_ref=session_ref(rotated))
 
     async def user(self, realm: RealmPolicy, user_id: str) -> User | None:
         return await self.store.users.get(users.user_aggregate_id(realm.name, user_id))

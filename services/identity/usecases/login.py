@@ -24,6 +24,7 @@ from services.identity.domain.attempts import (
     LoginResult,
     NewLink,
     NewSession,
+    PendingStep,
 )
 from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
@@ -126,6 +127,10 @@ class Login:
             if result.answer is not LoginAnswer.SUCCEEDED:
                 return LoggedIn(result)
             await self._start_session(realm, token, result, attempt)
+            if result.user is not None and PendingStep.PASSWORD_CHANGE in result.pending:
+                # an initial or temporary password: older logins with it stop owing their
+                # change, they end (ID-SESS-03); each owes its own change anyway
+                await self.store.sessions.end_restricted(result.user.user_id, but=token)
             return LoggedIn(result, token)
 
     async def _checked(

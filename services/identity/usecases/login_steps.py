@@ -12,7 +12,7 @@ from servicekit.logs import current_correlation_id
 from services.identity.domain import auth_email, authz, login_link, tokens
 from services.identity.domain.attempts import NewSession, PendingStep
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.refusals import NotFound, NotPermitted
+from services.identity.domain.refusals import NotFound, NotPermitted, SessionEnded, StepsPending
 from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
     IDLE_TIMEOUT,
@@ -48,6 +48,16 @@ class LoginSteps:
             raise NotFound()
         return session, user
 
+    async def _after_password_step(
+        self, realm: RealmPolicy, caller: authz.Caller
+    ) -> tuple[Session, User]:
+        """The waiting login, once it has changed its password itself, where it had to: the
+        steps after it are this session's too (ID-SESS-03)."""
+        session, user = await self._waiting(realm, caller)
+        if PendingStep.PASSWORD_CHANGE.value in session.pending_steps:
+            raise StepsPending()
+        return session, user
+
     async def progress(
         self, realm: RealmPolicy, caller: authz.Caller, token: str
     ) -> tuple[login_link.Progress, ...]:
@@ -60,7 +70,7 @@ class LoginSteps:
         self, realm: RealmPolicy, caller: authz.Caller, token: str, address: str
     ) -> None:
         """ID-MAIL-01: a confirmation link valid 60 minutes goes to ``address``."""
-        session, _ = await self._waiting(realm, caller)
+        session, _ = await self._after_password_step(realm, caller)
         _, link = self.context.new_link(f"/realms/{realm.name}/auth-email/confirm")
         now = self.context.clock.now()
         await self.store.link_tokens.claim(
@@ -85,7 +95,7 @@ class LoginSteps:
         if owner is None:
             return auth_email.Confirmation.INVALID
         _, next_link = self.context.new_link(f"/realms/{realm.name}/login-link")
-        return await self.store.users.update(
+        confirmed = await self.store.users.update(
             user_aggregate_id(realm.name, owner),
             partial(
                 existing(auth_email.confirm),
@@ -95,12 +105,24 @@ class LoginSteps:
                 now=self.context.clock.now(),
             ),
         )
+        if confirmed is auth_email.Confirmation.CONFIRMED:
+            await self._end_all_but_the_pending_login(realm, owner)
+        return confirmed
+
+    async def _end_all_but_the_pending_login(self, realm: RealmPolicy, user_id: str) -> None:
+        """A new address that receives login links ends every other session of its user, but
+        the pending login that registered it goes on (ID-SESS-03); the commit's event ends
+        them too, through the session reaper, if this process dies first."""
+        user = await self.context.user(realm, user_id)
+        pending = None if user is None else user.pending_login
+        kept = None if pending is None else pending.session_ref
+        await self.store.sessions.end_all(user_id, keep_ref=kept)
 
     async def reissue_login_link(
         self, realm: RealmPolicy, caller: authz.Caller, token: str
     ) -> None:
         """再発行 (ID-MAIL-03): a new link voiding the older one, 10 minutes after the last."""
-        session, _ = await self._waiting(realm, caller)
+        session, _ = await self._after_password_step(realm, caller)
         _, link = self.context.new_link(f"/realms/{realm.name}/login-link")
         await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
@@ -127,6 +149,8 @@ class LoginSteps:
         now = self.context.clock.now()
         if session is None or session.realm != realm.name or session.expired(now):
             return login_link.LinkAnswer.OTHER_BROWSER
+        if PendingStep.PASSWORD_CHANGE.value in session.pending_steps:
+            raise StepsPending()
         assert session_token is not None
         return await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
@@ -179,6 +203,6 @@ class LoginSteps:
             expires_at=started.expires_at,
             readable_org_ids=session.readable_org_ids,
         )
-        await self.store.sessions.start(new_token, full)
-        await self.store.sessions.end(token)
+        if not await self.store.sessions.replace(token, new_token, full):
+            raise SessionEnded()
         return Completed(new_token, full, cookie)

@@ -15,7 +15,7 @@ from functools import partial
 from servicekit.logs import current_correlation_id
 from services.identity.domain import authz, otp, tokens
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.refusals import NotFound
+from services.identity.domain.refusals import NotFound, SessionEnded
 from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import user_aggregate_id
 from services.identity.usecases.context import Context, actor_of, existing
@@ -113,6 +113,6 @@ class Otp:
         if judged.entry is not otp.Entry.VERIFIED:
             return Entered(judged)
         verified = replace(session, otp_verified=True, last_seen_at=now)
-        await self.store.sessions.start(new_token, verified)
-        await self.store.sessions.end(token)
+        if not await self.store.sessions.replace(token, new_token, verified):
+            raise SessionEnded()
         return Entered(judged, new_token, verified)

@@ -3,30 +3,39 @@ routes (ID-PW-04, -05), the e-mail change (ID-EMAIL-01), and a member's login ID
 (ID-USER-08).
 
 A change confirmed with the password checks it against the hash in force, and the decision
-commits only if that hash is still the one in force; otherwise it checks again.
+commits only if that hash is still the one in force; otherwise it checks again. A wrong
+password counts toward the lock as a failed login does (ID-LOCK-05). A change of a credential
+(the password, the login ID, the registered address) rotates the session that made it and
+ends every other session of the user (ID-SESS-03).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from contracts.common import Role
+from contracts.identity import PasswordCheckPurpose
 from servicekit.logs import current_correlation_id, get_logger
 from services.identity import passwords
 from services.identity.domain import (
     authz,
     email_change,
     inputs,
+    lockout,
     password_policy,
     self_service,
     temporary,
     tokens,
 )
-from services.identity.domain.attempts import PendingStep
+from services.identity.domain.lockout import CurrentPasswordCheck, SessionCheck
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.refusals import LoginIdTaken, NotFound, WrongPassword
+from services.identity.domain.refusals import AccountLocked, LoginIdTaken, NotFound, WrongPassword
+from services.identity.domain.self_service import Rotation
+from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import User, user_aggregate_id
-from services.identity.usecases.context import Context, existing
+from services.identity.usecases.context import UNKNOWN_CLIENT, Client, Context, existing
 
 log = get_logger(__name__)
 
@@ -36,12 +45,38 @@ class SelfService:
         self.context = context
         self.store = context.store
 
-    async def _verified(self, realm: RealmPolicy, user_id: str, password: str) -> User:
-        """The user, once ``password`` is checked against its hash in force."""
-        user = await self.context.user(realm, user_id)
-        if user is None or not await passwords.verify_password(user.password_hash, password):
-            raise WrongPassword()
-        return user
+    async def _verified(
+        self, realm: RealmPolicy, session: Session, check: SessionCheck, password: str
+    ) -> User:
+        """The session's user, once ``password`` is its current one. A wrong one counts toward
+        the lock like a failed login (ID-LOCK-05), and the one that locks ends every session of
+        the user; a locked account is refused before its password is checked (ID-LOCK-02)."""
+        while True:
+            user = await self.context.user(realm, session.user_id)
+            if user is None:
+                raise NotFound()
+            if user.locked:
+                raise AccountLocked()
+            if await passwords.verify_password(user.password_hash, password):
+                return user
+            counted = await self.store.users.update(
+                user_aggregate_id(realm.name, user.user_id),
+                partial(
+                    existing(lockout.wrong_current_password),
+                    verified_hash=user.password_hash,
+                    check=check,
+                    policy=realm,
+                    correlation_id=current_correlation_id(),
+                    now=self.context.clock.now(),
+                ),
+            )
+            if counted is CurrentPasswordCheck.LOCKED:
+                await self.context.credential_changed(user.user_id)
+                raise AccountLocked()
+            if counted is CurrentPasswordCheck.ALREADY_LOCKED:
+                raise AccountLocked()
+            if counted is CurrentPasswordCheck.COUNTED:
+                raise WrongPassword()
 
     async def change_password(
         self,
@@ -51,9 +86,11 @@ class SelfService:
         current: str,
         new: str,
         hint: str | None = None,
-    ) -> None:
-        """A user changes their own password (and hint, where the realm keeps hints); a session
-        waiting for the forced change (ID-PW-03) becomes a full one."""
+        client: Client = UNKNOWN_CLIENT,
+    ) -> str:
+        """A user changes their own password (and hint, where the realm keeps hints). Answers
+        the session's new token: the session that changed it is rotated, its password step
+        done, and every other session of the user ends (ID-SESS-03)."""
         session = authz.own_password(caller, realm)
         inputs.require_half_width(current, new)
         password_policy.check(realm, session.login_id, new, current)
@@ -64,8 +101,12 @@ class SelfService:
         link = None  # a pending login goes on to its login link (ID-MAIL-02)
         if realm.email_authentication:
             link = self.context.new_link(f"/realms/{realm.name}/login-link")[1]
+        rotated = tokens.new_token()
+        rotation = Rotation(session_ref(token), session_ref(rotated))
+        check = client.checking(PasswordCheckPurpose.PASSWORD_CHANGE, token)
         while True:
-            user = await self._verified(realm, session.user_id, current)
+            user = await self._verified(realm, session, check, current)
+            now = self.context.clock.now()
             changed = await self.store.users.update(
                 aggregate_id,
                 partial(
@@ -74,16 +115,19 @@ class SelfService:
                     new_hash=new_hash,
                     hint=hint,
                     correlation_id=current_correlation_id(),
-                    now=self.context.clock.now(),
+                    now=now,
                     completion_notice=realm.completion_notices,
                     login_link=link,
+                    rotation=rotation,
                 ),
             )
             if changed:
-                break
-        await self.store.sessions.save_steps(
-            token, session.without_step(PendingStep.PASSWORD_CHANGE)
-        )
+                return await self._rotated(session, rotated, now)
+
+    async def _rotated(self, session: Session, rotated: str, changed_at: datetime) -> str:
+        """Every session of the user ends, and ``session`` goes on as ``rotated``."""
+        await self.context.credential_changed(session.user_id, rotated, session, changed_at)
+        return rotated
 
     async def request_temporary_password(
         self, realm: RealmPolicy, given_login_id: str, email: str
@@ -128,10 +172,21 @@ class SelfService:
         return None if user is None else user.password_hint
 
     async def request_email_change(
-        self, realm: RealmPolicy, caller: authz.Caller, new_email: str
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        session_token: str,
+        current_password: str,
+        new_email: str,
+        client: Client = UNKNOWN_CLIENT,
     ) -> None:
-        """ID-EMAIL-01: a confirmation link to the new address; nothing changes until it is used."""
+        """ID-EMAIL-01: a confirmation link to the new address; nothing changes until it is used.
+        The address receives temporary passwords and codes, so the request is confirmed with
+        the current password, counted like a login (ID-LOCK-05)."""
         session = authz.own_account(caller, realm)
+        inputs.require_half_width(current_password)
+        check = client.checking(PasswordCheckPurpose.EMAIL_CHANGE, session_token)
+        await self._verified(realm, session, check, current_password)
         token = tokens.new_token()
         hashed = tokens.digest(token)
         sealed = self.context.sealed(email_change.confirmation_link(realm.name, token))
@@ -152,27 +207,45 @@ class SelfService:
         )
 
     async def confirm_email_change(
-        self, realm: RealmPolicy, token: str
-    ) -> email_change.Confirmation:
+        self, realm: RealmPolicy, token: str, session_token: str | None = None
+    ) -> tuple[email_change.Confirmation, str | None]:
+        """The link's page's POST: the address changes, and every session of the user ends
+        (ID-SESS-03). If the confirming browser holds a session of that user, it goes on under
+        a new id, answered; elsewhere its user logs in again."""
         hashed = tokens.digest(token)
         user_id = await self.store.link_tokens.owner_of(f"email-change:{hashed}")
         if user_id is None:
-            return email_change.Confirmation.INVALID
-        return await self.store.users.update(
+            return email_change.Confirmation.INVALID, None
+        now = self.context.clock.now()
+        answer = await self.store.users.update(
             user_aggregate_id(realm.name, user_id),
             partial(
                 existing(email_change.confirm),
                 hashed=hashed,
                 correlation_id=current_correlation_id(),
-                now=self.context.clock.now(),
+                now=now,
                 completion_notice=realm.completion_notices,
             ),
         )
+        if answer is not email_change.Confirmation.CONFIRMED:
+            return answer, None
+        own = None if session_token is None else await self.store.sessions.find(session_token)
+        if own is None or own.user_id != user_id or own.realm != realm.name:
+            await self.context.credential_changed(user_id)
+            return answer, None
+        return answer, await self._rotated(own, tokens.new_token(), now)
 
     async def change_login_id(
-        self, realm: RealmPolicy, caller: authz.Caller, password: str, given_login_id: str
-    ) -> None:
-        """A member's new login ID (ID-USER-08), confirmed with their password.
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        token: str,
+        password: str,
+        given_login_id: str,
+        client: Client = UNKNOWN_CLIENT,
+    ) -> str:
+        """A member's new login ID (ID-USER-08), confirmed with their password. Answers the
+        session's new token: it is rotated and every other session ends (ID-SESS-03).
 
         The new ID is claimed first (so two members cannot both take it), the user's commit
         follows, and only then is the old ID released; a crash in between leaves a claim that
@@ -181,8 +254,9 @@ class SelfService:
         session = authz.own_member_details(caller, realm)
         inputs.require_half_width(password)
         login_id = inputs.login_id(realm, Role.MEMBER, given_login_id)
+        check = client.checking(PasswordCheckPurpose.LOGIN_ID_CHANGE, token)
         # The password first: whether an ID is taken is told only to the member themselves.
-        user = await self._verified(realm, session.user_id, password)
+        user = await self._verified(realm, session, check, password)
         if not await self.store.login_ids.claim(realm.name, login_id, session.user_id, None):
             raise LoginIdTaken()
         while not await self.store.users.update(
@@ -192,19 +266,20 @@ class SelfService:
                 verified_hash=user.password_hash,
                 new_login_id=login_id,
                 correlation_id=current_correlation_id(),
-                now=self.context.clock.now(),
+                now=(now := self.context.clock.now()),
                 completion_notice=realm.completion_notices,
             ),
         ):
             try:  # the password changed meanwhile: check it again
-                user = await self._verified(realm, session.user_id, password)
-            except WrongPassword:
+                user = await self._verified(realm, session, check, password)
+            except (WrongPassword, AccountLocked):
                 await self._release_unless_own(realm, login_id, session.user_id)
                 raise
         await self.store.login_ids.settle(realm.name, login_id, session.user_id)
-        if user.login_id != login_id:
-            await self.store.login_ids.release(realm.name, user.login_id, session.user_id)
-            await self.store.sessions.rename(session.user_id, login_id)
+        if user.login_id == login_id:
+            return token  # the ID it had: nothing changed
+        await self.store.login_ids.release(realm.name, user.login_id, session.user_id)
+        return await self._rotated(replace(session, login_id=login_id), tokens.new_token(), now)
 
     async def _release_unless_own(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
         user = await self.context.user(realm, user_id)

@@ -21,7 +21,7 @@ from functools import partial
 from contracts import parse_event
 from servicekit.logs import get_logger
 from servicekit.store import StoredEvent
-from services.identity.domain import accounts, organisations
+from services.identity.domain import credentials, organisations
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.refusals import NotFound
 from services.identity.store.claims import LoginIdClaim
@@ -103,11 +103,14 @@ class Upkeep:
 
     async def end_sessions(self, published: Sequence[StoredEvent]) -> None:
         """The session reaper, run by the outbox relay on what it publishes: every session
-        begun before an event that ends them ends (ID-SESS-01). Only the few types that can
-        are read, so the relay of every login pays nothing for it."""
+        begun before an event that ends them ends (ID-SESS-01, -03; ``credentials``). Only
+        the few types that can are read, so the relay of every login pays nothing for it."""
         for stored in published:
-            if stored.type not in accounts.SESSION_ENDING_TYPES:
+            if stored.type not in credentials.SESSION_ENDING_TYPES:
                 continue
             event = parse_event(stored.json)
-            if event is not None and accounts.ends_sessions(event):
-                await self.store.sessions.end_all(event.subject_id, event.occurred_at)
+            ends = None if event is None else credentials.sessions_ended_by(event)
+            if event is not None and ends is not None:
+                await self.store.sessions.end_all(
+                    event.subject_id, event.occurred_at, keep_ref=ends.kept_ref
+                )

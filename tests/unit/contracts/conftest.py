@@ -111,6 +111,13 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             actor=Actor.system(), reason="consecutive_failures", consecutive_failures=3, **browser
         ),
         "AccountUnlocked": _envelope(actor=admin, reason="unlock", note="本人確認済み"),
+        "CurrentPasswordRejected": _envelope(
+            purpose="password_change",
+            consecutive_failures=3,
+            session_ref="sref-91b2",
+            locked=True,
+            **browser,
+        ),
         "PasswordChanged": _envelope(method="self", must_change=False),
         "InitialPasswordIssued": _envelope(
             actor=admin,
@@ -135,7 +142,7 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             expires_at=NOW + timedelta(minutes=10),
         ),
         "EmailLinkConsumed": _envelope(purpose="login", **browser),
-        "AuthEmailConfirmed": _envelope(auth_email="auth@example.co.jp"),
+        "AuthEmailConfirmed": _envelope(auth_email="auth@example.co.jp", kept_session="sref-91b2"),
         "AuthEmailReset": _envelope(actor=admin),
         "EmailChangeRequested": _envelope(
             new_email="new@example.co.jp", expires_at=NOW + timedelta(hours=24)

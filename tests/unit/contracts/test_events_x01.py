@@ -101,6 +101,7 @@ ISSUE_CATALOGUE = {
         "OtpPolicyChanged",
         "OperationPerformed",
         "TrustedAddressesChanged",  # issue 12: the trusted networks of ID-BOT-03, for audit
+        "CurrentPasswordRejected",  # issue 20: a session's wrong current password (ID-LOCK-05)
     ],
     certs: [
         "CertIssued",
