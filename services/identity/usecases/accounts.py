@@ -10,7 +10,6 @@ the outbox relay runs on the commit's event (ID-SESS-01), so no crash leaves one
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
 from functools import partial
 
@@ -63,10 +62,8 @@ class Accounts:
         authz.manage(session, user)
         return session, user
 
-    async def _apply(
-        self, realm: RealmPolicy, session: Session, user_id: str, rule: Rule
-    ) -> datetime:
-        """Decide ``rule`` on the user's latest version and commit; answers the time decided."""
+    async def _apply(self, realm: RealmPolicy, session: Session, user_id: str, rule: Rule) -> None:
+        """Decide ``rule`` on the user's latest version and commit."""
         now = self.context.clock.now()
         actor, correlation_id = actor_of(session), current_correlation_id()
 
@@ -77,12 +74,12 @@ class Accounts:
             return rule(user, admin=actor, correlation_id=correlation_id, now=now)
 
         await self.store.users.update(user_aggregate_id(realm.name, user_id), decide)
-        return now
 
-    async def _end_sessions(self, user_id: str, decided_at: datetime) -> None:
-        """Sessions begun before the change end at once; the session reaper ends them too from
-        the commit's event, whatever happens between here and there."""
-        await self.store.sessions.end_all(user_id, begun_before=decided_at)
+    async def _end_sessions(self, user_id: str) -> None:
+        """Every session of the user ends at once, after the commit: whatever exists now began
+        before the change, or alongside it (ID-SESS-01, -03); the session reaper ends those
+        begun before it from the commit's event too, whatever happens between here and there."""
+        await self.context.credential_changed(user_id)
 
     async def change_profile(
         self,
@@ -97,9 +94,9 @@ class Accounts:
         (ID-SESS-03)."""
         session, user = await self._target(realm, caller, org_id, user_id)
         rule = partial(accounts.change_profile, profile=profile)
-        decided_at = await self._apply(realm, session, user_id, rule)
+        await self._apply(realm, session, user_id, rule)
         if user.profile.email != profile.email:
-            await self._end_sessions(user_id, decided_at)
+            await self._end_sessions(user_id)
 
     async def change_permissions(
         self,
@@ -124,17 +121,17 @@ class Accounts:
         """ID-USER-05: 使用状態; an inactive user's sessions end."""
         session, _ = await self._target(realm, caller, org_id, user_id)
         rule = partial(accounts.change_status, active=active)
-        decided_at = await self._apply(realm, session, user_id, rule)
+        await self._apply(realm, session, user_id, rule)
         if not active:
-            await self._end_sessions(user_id, decided_at)
+            await self._end_sessions(user_id)
 
     async def initialise_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str | None, user_id: str
     ) -> None:
         """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
         session, _ = await self._target(realm, caller, org_id, user_id)
-        decided_at = await self._apply(realm, session, user_id, accounts.initialise_password)
-        await self._end_sessions(user_id, decided_at)
+        await self._apply(realm, session, user_id, accounts.initialise_password)
+        await self._end_sessions(user_id)
 
     async def force_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str, new: str
@@ -145,7 +142,8 @@ class Accounts:
         password_policy.check(realm, user.login_id, new, None)
         new_hash = await passwords.hash_password(new)
         rule = partial(accounts.force_password, new_hash=new_hash)
-        await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))
+        await self._apply(realm, session, user_id, rule)
+        await self._end_sessions(user_id)
 
     async def reset_login_factor(
         self,
@@ -162,9 +160,9 @@ class Accounts:
         if not used(realm):
             raise NotFound()
         session, _ = await self._target(realm, caller, org_id, user_id)
-        decided_at = await self._apply(realm, session, user_id, partial(rule, note=note))
+        await self._apply(realm, session, user_id, partial(rule, note=note))
         if factor is LoginFactor.AUTH_EMAIL:  # the address of its login links (ID-SESS-03)
-            await self._end_sessions(user_id, decided_at)
+            await self._end_sessions(user_id)
 
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
@@ -187,4 +185,5 @@ class Accounts:
             recipient_email=recipient,
             recipient_role=role,
         )
-        await self._end_sessions(user_id, await self._apply(realm, session, user_id, rule))
+        await self._apply(realm, session, user_id, rule)
+        await self._end_sessions(user_id)
