@@ -71,6 +71,8 @@ from contracts.identity.passwords import (
     PasswordChanged,
     PasswordChangeMethod,
     RecipientRole,
+    TemporaryPasswordDeclined,
+    TemporaryPasswordDeclineReason,
     TemporaryPasswordIssued,
     TemporaryPasswordReason,
 )
@@ -120,6 +122,8 @@ __all__ = [
     "SessionEnded",
     "SessionRef",
     "SessionStarted",
+    "TemporaryPasswordDeclineReason",
+    "TemporaryPasswordDeclined",
     "TemporaryPasswordIssued",
     "TemporaryPasswordReason",
     "TrustedAddressesChanged",
