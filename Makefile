@@ -61,6 +61,7 @@ bench: $(STAMP)  ## benchmarks: each prints its figures beside a baseline from t
 	$(PY) bench/authz/run.py
 	$(PY) bench/enroll/run.py
 	$(PY) bench/latency/run.py
+	$(PY) bench/forgotten/run.py
 
 clean-infra:
 	bash deploy/local/infra.sh clean

@@ -14,11 +14,16 @@ from contracts import (
     LoginSucceeded,
     OperationPerformed,
     PasswordChanged,
+    TemporaryPasswordDeclined,
     UserProfileChanged,
 )
 from contracts.certs import KeyOrigin
 from contracts.common import UserProfile
-from contracts.identity import PasswordChangeMethod, ProfileField
+from contracts.identity import (
+    PasswordChangeMethod,
+    ProfileField,
+    TemporaryPasswordDeclineReason,
+)
 from servicekit.credentials import Caller, Refusal
 from services.audit.access import may_export
 from services.audit.catalogue import CATALOGUE, OTHER, operation_of
@@ -60,6 +65,10 @@ def test_au_02_seed_004_codes_and_platform_events_map_onto_the_catalogue() -> No
     assert operation_of(own).shown == "[1-2]パスワード変更"
     reset = PasswordChanged(**ENVELOPE, method=PasswordChangeMethod.RESET, must_change=True)
     assert operation_of(reset).code == "10-10", "an admin's reset is not the user's own change"
+    declined = TemporaryPasswordDeclined(
+        **ENVELOPE, login_id="x", reason=TemporaryPasswordDeclineReason.LIMIT_REACHED
+    )
+    assert operation_of(declined).shown == "[10-20]仮パスワード発行依頼（送信なし）"
     reported = OperationPerformed(
         **ENVELOPE,
         source_system="apply",

@@ -73,6 +73,8 @@ from contracts.identity.passwords import (
     PasswordChanged,
     PasswordChangeMethod,
     RecipientRole,
+    TemporaryPasswordDeclined,
+    TemporaryPasswordDeclineReason,
     TemporaryPasswordIssued,
     TemporaryPasswordReason,
 )
@@ -124,6 +126,8 @@ __all__ = [
     "SessionEnded",
     "SessionRef",
     "SessionStarted",
+    "TemporaryPasswordDeclineReason",
+    "TemporaryPasswordDeclined",
     "TemporaryPasswordIssued",
     "TemporaryPasswordReason",
     "TrustedAddressesChanged",

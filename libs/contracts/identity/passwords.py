@@ -1,4 +1,11 @@
-"""Identity's events about passwords: changes, and the passwords mailed sealed."""
+"""Identity's events about passwords: changes, and the passwords mailed sealed.
+
+``TemporaryPasswordDeclined`` came with issue 20: a self-service request for a temporary
+password (ID-PW-05) that mailed nothing (an unknown ID, another address, a user the realm
+mails none to, or the user's three an hour used up) is recorded as such, so that every request
+commits one version with one event whoever it names: the same writes, whose timing tells
+nothing, and a trail on which ops see a stranger trying addresses.
+"""
 
 from __future__ import annotations
 
@@ -112,3 +119,31 @@ class TemporaryPasswordIssued(IdentityEvent):
     recipient_email: EmailAddress
     sealed_password: SealedSecret
     expires_at: UtcDatetime | None = None
+
+
+class TemporaryPasswordDeclineReason(StrEnum):
+    """Why a request for a temporary password mailed nothing (ID-PW-05). Never told to the
+    requester, who hears the same answer either way."""
+
+    UNKNOWN_LOGIN_ID = "unknown_login_id"
+    """No user has this login ID in the realm (the event's subject is its shadow slot's)."""
+    ADDRESS_MISMATCH = "address_mismatch"
+    """The address is not the user's registered one."""
+    NOT_OFFERED = "not_offered"
+    """The realm mails temporary passwords to other roles only (`nexi`: admins)."""
+    LIMIT_REACHED = "limit_reached"
+    """The user was mailed three within the hour already."""
+
+
+class TemporaryPasswordDeclined(IdentityEvent):
+    """A temporary password was asked for and none was issued (ID-PW-05).
+
+    Carries no typed address (someone else's, perhaps) and no secret. For an unknown ID the
+    subject is ``unknown:<realm>:<keyed digest>``, as for its failed logins, and ``org_id`` is
+    empty.
+    """
+
+    type: Literal["TemporaryPasswordDeclined"] = "TemporaryPasswordDeclined"
+    version: Literal[1] = 1
+    login_id: LoginId
+    reason: TemporaryPasswordDeclineReason

@@ -51,7 +51,8 @@ async def change_password(
 async def temporary_password(
     policy: Realm, body: TemporaryPasswordRequest, identity: IdentityDep
 ) -> Accepted:
-    """Always answers the same, whether or not the ID and e-mail belong together."""
+    """Always answers the same, whether or not the ID and e-mail belong together, and whether
+    or not the user's three temporary passwords of the hour were mailed already."""
     await identity.self_service.request_temporary_password(policy, body.login_id, body.email)
     return Accepted(message=MAIL_SENT_ANSWER)
 

@@ -129,6 +129,8 @@ class User:
     readable_org_ids: tuple[str, ...] = ()
     """A group-wide reader's organisations (ID-USER-09)."""
     temporary_password: TemporaryPassword | None = None
+    temporary_issued: tuple[datetime, ...] = ()
+    """When temporary passwords were mailed within the last hour: three at most (ID-PW-05)."""
     email_change: EmailChange | None = None
     charter: Charter | None = None
     browser_binding: str | None = None

@@ -57,6 +57,7 @@ def user_to_document(user: User) -> Document:
         "temporary_password": None
         if temporary is None
         else {"secret_hash": temporary.secret_hash, "expires_at": temporary.expires_at},
+        "temporary_issued": list(user.temporary_issued),
         "email_change": None
         if change is None
         else {
@@ -104,6 +105,7 @@ def user_from_document(doc: Document) -> User:
         temporary_password=None
         if not temporary or "secret_hash" not in temporary
         else TemporaryPassword(temporary["secret_hash"], temporary["expires_at"]),
+        temporary_issued=tuple(doc.get("temporary_issued") or ()),
         email_change=None
         if not change
         else EmailChange(change["token_hash"], change["new_email"], change["expires_at"]),

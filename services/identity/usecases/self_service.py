@@ -18,6 +18,7 @@ from functools import partial
 from contracts.common import Role
 from contracts.identity import PasswordCheckPurpose
 from servicekit.logs import current_correlation_id, get_logger
+from servicekit.repository import Versioned
 from services.identity import passwords
 from services.identity.domain import (
     authz,
@@ -29,7 +30,7 @@ from services.identity.domain import (
     temporary,
     tokens,
 )
-from services.identity.domain.lockout import CurrentPasswordCheck, SessionCheck
+from services.identity.domain.lockout import CurrentPasswordCheck, SessionCheck, ShadowSlot
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import AccountLocked, LoginIdTaken, NotFound, WrongPassword
 from services.identity.domain.self_service import Rotation
@@ -132,44 +133,87 @@ class SelfService:
     async def request_temporary_password(
         self, realm: RealmPolicy, given_login_id: str, email: str
     ) -> None:
-        """ID-PW-05: mail a temporary password if the ID and registered e-mail match.
+        """ID-PW-05: mail a temporary password if the ID and registered e-mail match, and the
+        user was mailed fewer than three within the hour.
 
         Whether they match is never told: the caller always hears the same, and the work is
-        the same either way, so the answer's timing tells nothing either.
+        the same whoever the request names, so the answer's timing tells nothing either: one
+        read of the login ID, one load (see ``_user_named``), a password sealed and hashed, and
+        one commit with one event, on the user or on the unknown ID's shadow slot.
         """
         if not realm.temporary_password_roles:
             raise NotFound("このサービスでは仮パスワードを発行できません")
         self.context.refuse_in_maintenance(realm)
         login_id = given_login_id.strip()
-        temporary_password = passwords.generate_password(temporary.LENGTH)
+        inputs.require_half_width(login_id)  # as a login's step 1 (X-06), before any read
         if not self.context.notify_public_key:
             log.warning("temporary password not sent: NOTIFY_PUBLIC_KEY is not configured")
             return
-        sealed = self.context.sealed(temporary_password)
-        owner = await self.store.login_ids.owner_of(realm.name, login_id)
-        user = None if owner is None else await self.context.user(realm, owner)
-        if user is None or user.role not in realm.temporary_password_roles:
+        temporary_password = passwords.generate_password(temporary.LENGTH)
+        asked = partial(
+            temporary.Request,
+            login_id=login_id,
+            email=email.strip(),
+            sealed=self.context.sealed(temporary_password),
+            correlation_id=current_correlation_id(),
+            now=self.context.clock.now(),
+        )
+        user = await self._user_named(realm, login_id)
+        if user is None or user.state is None:
+            shadow, slot = await self._shadow_of(realm, login_id)
+            unknown = asked(temporary_hash=temporary.secret_hash("", temporary_password))
+            await self.store.shadows.update(
+                slot.loaded.aggregate_id,
+                partial(temporary.decline_unknown, shadow=shadow, asked=unknown),
+                known=slot,
+            )
             return
+        user_id = user.state.user_id
         await self.store.users.update(
-            user_aggregate_id(realm.name, user.user_id),
+            user.loaded.aggregate_id,
             partial(
-                existing(temporary.issue),
-                email=email.strip(),
-                temporary_hash=temporary.secret_hash(user.user_id, temporary_password),
-                sealed=sealed,
-                correlation_id=current_correlation_id(),
-                now=self.context.clock.now(),
+                existing(temporary.request),
+                asked=asked(temporary_hash=temporary.secret_hash(user_id, temporary_password)),
+                offered_to=realm.temporary_password_roles,
             ),
+            known=user,
         )
 
     async def password_hint(self, realm: RealmPolicy, given_login_id: str) -> str | None:
-        """ID-PW-04: the hint for an ID; an unknown ID is answered like a user without one."""
+        """ID-PW-04: the hint for an ID; an unknown ID is answered like a user without one,
+        after the same reads (its shadow slot is loaded in place of a user)."""
         if not realm.password_hint:
             raise NotFound("このサービスではヒントを表示できません")
         self.context.refuse_in_maintenance(realm)
-        owner = await self.store.login_ids.owner_of(realm.name, given_login_id.strip())
-        user = None if owner is None else await self.context.user(realm, owner)
-        return None if user is None else user.password_hint
+        login_id = given_login_id.strip()
+        inputs.require_half_width(login_id)
+        user = await self._user_named(realm, login_id)
+        if user is None or user.state is None:
+            await self._shadow_of(realm, login_id)
+            return None
+        return user.state.password_hint if user.state.login_id == login_id else None
+
+    async def _user_named(self, realm: RealmPolicy, login_id: str) -> Versioned[User] | None:
+        """The user a forgotten-password request names, in two reads after the login ID's:
+        the head hint and the version it names, trusted as the login trusts it (a commit on a
+        stale one only loses a race and decides again; a hint shown from it is the user's
+        own, a moment old). ``_shadow_of`` costs the same two reads, so an unknown ID takes
+        no less time. ``None``, or a missing state: nobody has the ID."""
+        owner = await self.store.login_ids.owner_of(realm.name, login_id)
+        if owner is None:
+            return None
+        return await self.store.users.load(user_aggregate_id(realm.name, owner), trust_hint=True)
+
+    async def _shadow_of(
+        self, realm: RealmPolicy, login_id: str
+    ) -> tuple[lockout.ShadowId, Versioned[ShadowSlot]]:
+        """An unknown ID's shadow slot, the same one its failed logins count on (bounded in
+        number, X-14), loaded as ``_user_named`` loads a user: the head hint and the version it
+        names, or the one probe that finds a slot never written."""
+        shadows = self.context.shadows
+        shadow = lockout.shadow_id(self.context.shadow_key, realm.name, login_id, shadows.slots)
+        slot = await self.store.shadows.load(lockout.shadow_aggregate_id(shadow), trust_hint=True)
+        return shadow, slot
 
     async def request_email_change(
         self,

@@ -135,6 +135,9 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             sealed_password=sealed(PLAIN_PASSWORD),
             expires_at=NOW + timedelta(hours=24),
         ),
+        "TemporaryPasswordDeclined": _envelope(
+            actor=Actor.system(), login_id="201234567890", reason="address_mismatch"
+        ),
         "EmailLinkIssued": _envelope(
             purpose="login",
             recipient_email="auth@example.co.jp",

@@ -61,13 +61,14 @@ RENAMES = {"LinkIssued": "EmailLinkIssued", "LinkConsumed": "EmailLinkConsumed"}
 """The issue's names that the contracts renamed (each explained in identity.py's docstring)."""
 
 ADDITIONS = {
-    identity: ["MemberEnrolmentRefused"],
+    identity: ["MemberEnrolmentRefused", "TemporaryPasswordDeclined"],
     enroll: ["SignupAlreadyRegistered"],
     audit: ["AccessExportReady"],
 }
 """Event types added after the first catalogue, each explained in its module's docstring
 (issue 14: the sign-up saga's compensation, and the mail to an address already registered;
-issue 16: a large export is ready, announced on audit's own low-volume topic)."""
+issue 16: a large export is ready, announced on audit's own low-volume topic; issue 20: a
+temporary-password request that mailed nothing, so that every request writes alike)."""
 
 OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
 """Additions that travel apart from their producer's main topic, each saying why."""
