@@ -95,8 +95,8 @@ class Gateway:
         server_tls(self.tls_dir, self.hosts)
         certs = self.ca_from or self.upstreams["certs"].split()[0]  # any answers for the CA
         client_ca(f"http://{certs}", self.conf_dir / "client-ca.pem")
-        for name in ("headers.conf", "routes.conf", "session.conf"):
-            shutil.copyfile(GATEWAY_DIR / name, self.conf_dir / "gateway" / name)
+        for included in GATEWAY_DIR.glob("*.conf"):  # routes, headers, session, protected …
+            shutil.copyfile(included, self.conf_dir / "gateway" / included.name)
         values = {
             "GW_PORT": str(self.port),
             "GW_KIHONET_PORT": str(self.kihonet_port),

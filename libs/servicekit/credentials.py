@@ -75,6 +75,8 @@ class Caller:
     ``restricted``: the login is not complete yet (a forced password change or another of
     ID-LOGIN-01's pending steps, listed in ``pending_steps``), so the session may do nothing
     but those steps. ``readable_org_ids``: the organisations a group-wide read-only ID reads.
+    ``otp_required``: the organisation requires an OTP for protected operations (ID-OTP-01);
+    ``otp_verified``: this session has entered one (ID-OTP-03).
     """
 
     user_id: str
@@ -86,6 +88,12 @@ class Caller:
     readable_org_ids: tuple[str, ...] = ()
     login_id: str = ""
     otp_verified: bool = False
+    otp_required: bool = False
+
+    @property
+    def owes_otp(self) -> bool:
+        """A protected operation must wait for the OTP (ID-OTP-04, -05)."""
+        return self.otp_required and not self.otp_verified
 
 
 class Refusal(Enum):
@@ -94,6 +102,7 @@ class Refusal(Enum):
     NO_SESSION = "no session"
     LOGIN_INCOMPLETE = "the session must finish its login steps first"
     NOT_PERMITTED = "not a caller this operation is for"
+    OTP_REQUIRED = "the organisation requires an OTP this session has not entered"
     IDENTITY_UNAVAILABLE = "identity did not answer"
 
     def problem(self) -> Problem:
@@ -109,6 +118,7 @@ _PROBLEMS = {
     Refusal.NO_SESSION: ProblemCode.SESSION_EXPIRED,
     Refusal.LOGIN_INCOMPLETE: ProblemCode.PASSWORD_CHANGE_REQUIRED,
     Refusal.NOT_PERMITTED: ProblemCode.FORBIDDEN,
+    Refusal.OTP_REQUIRED: ProblemCode.OTP_REQUIRED,
     Refusal.IDENTITY_UNAVAILABLE: ProblemCode.SERVICE_UNAVAILABLE,
 }
 
@@ -125,6 +135,7 @@ class _Introspected(BaseModel):
     pending_steps: list[str] = []
     readable_org_ids: list[str] = []
     otp_verified: bool = False
+    otp_required: bool = False
 
 
 class Introspection:
@@ -162,6 +173,7 @@ class Introspection:
             readable_org_ids=tuple(found.readable_org_ids),
             login_id=found.login_id,
             otp_verified=found.otp_verified,
+            otp_required=found.otp_required,
         )
 
     async def authorise(self, token: str, rule: Callable[[Caller], Refusal | None]) -> Caller:

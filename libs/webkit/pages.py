@@ -32,6 +32,19 @@ PORTAL_NAMES: Mapping[str, str] = {
 }
 
 
+#: What a page refused for the OTP adds to its title (seed 004 5-3).
+OTP_DETAIL = (
+    "この操作を行うには、ワンタイムパスワードの入力が必要です。"
+    "ワンタイムパスワードは、登録されているメールアドレスにお送りします。"
+)
+
+
+def otp_page(realm: str) -> str:
+    """Identity's OTP page (ID-OTP-05): where a page refused for the OTP leads, and where the
+    gateway sends a browser it refused for it."""
+    return f"/realms/{realm}/otp"
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One error of a form: its message, and the field it is about (the summary links there)."""
@@ -79,13 +92,24 @@ class Pages:
 
     def refused(self, request: Request, realm: str, refusal: Refusal) -> Response:
         """Who may not see a page: to the login without a (complete) session, otherwise the
-        refusal's words, the same whatever the page would have shown (X-15)."""
+        refusal's words, the same whatever the page would have shown (X-15). A session that
+        owes its organisation's OTP is shown the way to it (ID-OTP-05): identity's OTP page,
+        where 「ワンタイムパスワードの発行」 leads to the entry."""
         if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
             return RedirectResponse(f"/realms/{realm}/login", status_code=303)
-        problem = refusal.problem()
-        return self.render(
-            request, "webkit/message", problem.code.status, realm=realm, title=problem.code.title
-        )
+        code = refusal.problem().code
+        if refusal is Refusal.OTP_REQUIRED:
+            return self.render(
+                request,
+                "webkit/message",
+                code.status,
+                realm=realm,
+                title=code.title,
+                detail=OTP_DETAIL,
+                next_href=otp_page(realm),
+                next_label="ワンタイムパスワードの発行へ",
+            )
+        return self.render(request, "webkit/message", code.status, realm=realm, title=code.title)
 
 
 async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:

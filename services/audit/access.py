@@ -14,9 +14,12 @@ from servicekit.credentials import Caller, Refusal
 
 
 def may_export(caller: Caller, realm: str, org_id: str) -> Refusal | None:
-    """AU-03: the organisation's admin; support for any organisation of its realm."""
+    """AU-03: the organisation's admin; support for any organisation of its realm; in an
+    organisation that requires the OTP, only once the session has entered it (ID-OTP-05)."""
     if caller.restricted:
         return Refusal.LOGIN_INCOMPLETE
+    if caller.owes_otp:
+        return Refusal.OTP_REQUIRED
     if caller.realm != realm:
         return Refusal.NOT_PERMITTED
     if caller.role == Role.SUPPORT or (caller.role == Role.ADMIN and caller.org_id == org_id):

@@ -1,9 +1,12 @@
 """The pages' forms against what a stranger sends (X-05, X-12), through the gateway, no
 browser: without the CSRF token every state-changing form answers 403 CSRF_CHECK_FAILED, and
-with it, junk in every field is a page or a problem, never a 500."""
+with it, junk in every field is a page or a problem, never a 500. The admin's forms are behind
+the gateway's auth_request (ID-OTP-05), so they are sent with an admin's session; a browser
+without one is sent to the login by the gateway before any form is read."""
 
 from __future__ import annotations
 
+import random
 import ssl
 
 import httpx
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.integration
 
 #: Every state-changing page form, by realm (the ids in paths are well-formed but unknown).
 USER = "0" * 32
+PASSWORD = "Kaisha-Pass-2026"
 FORMS = [
     ("demo", "/realms/demo/login"),
     ("demo", "/realms/demo/password-change"),
@@ -78,22 +82,56 @@ JUNK = {
 }
 
 
-def client(portal: Portal) -> httpx.Client:
+def client(portal: Portal, session: str | None = None) -> httpx.Client:
     tls = ssl.create_default_context(cafile=str(portal.gateway.trust_file))
-    return httpx.Client(base_url=portal.url, verify=tls, timeout=30, follow_redirects=False)
+    cookies = {"__Host-session": session} if session else None
+    return httpx.Client(
+        base_url=portal.url, verify=tls, timeout=30, follow_redirects=False, cookies=cookies
+    )
+
+
+@pytest.fixture(scope="module")
+def admins(portal: Portal) -> dict[str, str]:
+    """A session of an organisation's admin (no OTP required) per realm whose admin forms are
+    listed, logged in and changed through the gateway's API."""
+    sessions: dict[str, str] = {}
+    for realm in ("demo", "nexi"):
+        login_id = str(random.randrange(10**10, 10**11)) + "0" if realm == "nexi" else None
+        org = portal.open_org(realm, **({"login_id": login_id} if login_id else {}))
+        with client(portal) as api:
+            login = {"login_id": org["admin_login_id"], "password": org["initial_password"]}
+            token = api.post(f"/v1/realms/{realm}/login", json=login).cookies["__Host-session"]
+            change = {"current_password": org["initial_password"], "new_password": PASSWORD}
+            changed = api.post(
+                f"/v1/realms/{realm}/password",
+                json=change,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert changed.status_code == 204, changed.text
+        sessions[realm] = token
+    return sessions
+
+
+def session_for(admins: dict[str, str], realm: str, path: str) -> str | None:
+    """The admin's session for the admin's forms; none for every other form."""
+    return admins[realm] if f"/realms/{realm}/admin/" in path else None
 
 
 @pytest.mark.parametrize(("realm", "path"), FORMS)
-def test_x_12_a_form_without_its_token_is_refused(portal: Portal, realm: str, path: str) -> None:
-    with client(portal) as browser:
+def test_x_12_a_form_without_its_token_is_refused(
+    portal: Portal, admins: dict[str, str], realm: str, path: str
+) -> None:
+    with client(portal, session_for(admins, realm, path)) as browser:
         answer = browser.post(path, data={"login_id": "x"})
     assert answer.status_code == 403, (realm, path, answer.text)
     assert answer.json()["code"] == "CSRF_CHECK_FAILED"
 
 
 @pytest.mark.parametrize(("realm", "path"), FORMS)
-def test_x_05_junk_in_every_field_never_answers_500(portal: Portal, realm: str, path: str) -> None:
-    with client(portal) as browser:
+def test_x_05_junk_in_every_field_never_answers_500(
+    portal: Portal, admins: dict[str, str], realm: str, path: str
+) -> None:
+    with client(portal, session_for(admins, realm, path)) as browser:
         browser.get(f"/realms/{realm}/login" if realm != "kihonet" else path)
         token = browser.cookies.get("__Host-csrf")
         assert token, "every page sets the form token"
@@ -102,17 +140,28 @@ def test_x_05_junk_in_every_field_never_answers_500(portal: Portal, realm: str, 
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("method", "path"),
     [
-        "/realms/demo/ops/dashboard",
-        "/realms/demo/ops/dashboard/events",
-        "/realms/demo/access-history",
-        "/realms/demo/access-history.csv",
+        ("GET", "/realms/demo/ops/dashboard"),
+        ("GET", "/realms/demo/ops/dashboard/events"),
+        ("GET", "/realms/demo/access-history"),
+        ("GET", "/realms/demo/access-history.csv"),
+        ("GET", "/realms/demo/admin/users"),
+        ("POST", "/realms/demo/admin/users"),
+        ("POST", "/realms/nexi/admin/otp-policy"),
     ],
 )
-def test_gw_02_x_15_audits_pages_need_a_session_at_the_gateway(portal: Portal, path: str) -> None:
-    """Operator data: the gateway's auth_request refuses a stranger before audit is asked."""
+def test_gw_02_x_15_pages_behind_the_gateway_send_a_stranger_to_the_login(
+    portal: Portal, method: str, path: str
+) -> None:
+    """Operator data and the admin's pages: the gateway's auth_request refuses a stranger
+    before the service is asked (nginx's own 303, not the service's), sending the browser to
+    the realm's login page as the service's page would, never a JSON answer."""
     with client(portal) as browser:
-        answer = browser.get(path)
-    assert answer.status_code == 401, (path, answer.text)
-    assert answer.json()["code"] == "SESSION_EXPIRED"
+        answer = browser.request(method, path)
+    assert answer.status_code == 303, (path, answer.text)
+    assert answer.headers["location"] == f"/realms/{path.split('/')[2]}/login"
+    assert "303 See Other" in answer.text, "nginx answered, the service was not asked"
+    with client(portal) as api:
+        refused = api.get("/v1/realms/demo/orgs/0123/access-history/preview")
+    assert (refused.status_code, refused.json()["code"]) == (401, "SESSION_EXPIRED")

@@ -1,6 +1,7 @@
 """nexi's OTP step-up in a real browser behind the gateway (WEB-01, WEB-03; ID-OTP-01..03,
 seed 004 chapters 1 and 5): the admin switches 「ワンタイムパスワード利用」 on, the user
-page says the protected menus need it, 「ワンタイムパスワードの発行」 mails a code, a wrong one
+page says the protected menus need it, an admin page leads to the OTP page (ID-OTP-05), whose
+「ワンタイムパスワードの発行」 mails a code, a wrong one
 is announced with the entries left, the right one verifies the session (a new cookie); then
 the admin sets an applicant's permission matrix (ID-PERM-01), riders required for 対象特約のみ.
 
@@ -36,6 +37,10 @@ async def test_web_03_nexi_otp_step_up_from_the_user_page(
         browser.press("設定する", "otp-switched-on")
         assert "ワンタイムパスワードにより保護されています" in browser.text
         before = browser.cookie("__Host-session")
+        # an admin page is protected (ID-OTP-05): the gateway leads to the OTP page
+        browser.open(f"/realms/{REALM}/admin/users", "admin-page-needs-the-otp")
+        assert browser.path == f"/realms/{REALM}/otp"
+        assert "この操作を行うには、ワンタイムパスワードの入力が必要です" in browser.text
 
         browser.press("ワンタイムパスワードの発行", "otp-entry")
         assert "発行後10分間に限り有効です" in browser.text

@@ -236,3 +236,17 @@ def test_au_02_a_record_stored_before_the_catalogue_exports_with_its_event_type(
     current = old | {"operation_code": "10-6", "operation_label": "WebユーザーID登録"}
     assert _row(old, None).operation == "[-]UserCreated"
     assert _row(current, None).operation == "[10-6]WebユーザーID登録"
+
+
+def test_id_otp_05_the_history_waits_for_the_otp_where_the_organisation_requires_it() -> None:
+    """Checked again by audit, whatever the gateway did: before the role, as the gateway's
+    ``protected=true`` introspection refuses before anything is read (X-15)."""
+    owed = Caller("a", "nexi", "org-1", "admin", restricted=False, otp_required=True)
+    assert may_export(owed, "nexi", "org-1") is Refusal.OTP_REQUIRED
+    assert may_export(owed, "nexi", "org-2") is Refusal.OTP_REQUIRED
+    entered = Caller("a", "nexi", "org-1", "admin", False, otp_required=True, otp_verified=True)
+    assert may_export(entered, "nexi", "org-1") is None
+    not_required = Caller("a", "nexi", "org-1", "admin", restricted=False, otp_required=False)
+    assert may_export(not_required, "nexi", "org-1") is None
+    pending = Caller("a", "nexi", "org-1", "admin", restricted=True, otp_required=True)
+    assert may_export(pending, "nexi", "org-1") is Refusal.LOGIN_INCOMPLETE

@@ -23,7 +23,6 @@ from services.identity.api.page_kit import (
     go,
     refusal_error,
     status_of,
-    to_login,
 )
 from services.identity.api.permission_pages import PERMISSION_LABELS
 from services.identity.api.schemas import ProfileIn
@@ -88,10 +87,10 @@ async def _list(
 
 @router.get("/users")
 async def users(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    session = await admin_session(request, identity)
-    if session is None:
-        return to_login(policy.name)
-    return await _list(request, policy, identity, session)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    return await _list(request, policy, identity, found[0])
 
 
 @router.post("/users", dependencies=[CsrfChecked])
@@ -105,9 +104,10 @@ async def create(
     email: Text = "",
 ) -> Response:
     """ID-USER-01: the new user's initial password is shown on this answer only."""
-    session = await admin_session(request, identity)
-    if session is None or session.org_id is None:
-        return to_login(policy.name)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    session, org_id = found
     if not login_id.strip():
         error = FieldError("ログインIDを入力してください", "new_login_id")
         return await _list(request, policy, identity, session, [error], 422)
@@ -121,7 +121,7 @@ async def create(
         return await _list(request, policy, identity, session, errors, 422)
     try:
         created = await identity.users.create_business_user(
-            policy, session, session.org_id, login_id.strip(), profile.to_profile()
+            policy, session, org_id, login_id.strip(), profile.to_profile()
         )
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused, "new_login_id")]
@@ -158,13 +158,14 @@ async def act(
     action: str,
     identity: IdentityDep,
 ) -> Response:
-    session = await admin_session(request, identity)
-    if session is None or session.org_id is None:
-        return to_login(policy.name)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    session, org_id = found
     if action not in DONE or action == "permissions":  # that one is permission_pages' form
         return go(f"/realms/{policy.name}/admin/users")
     try:
-        await _action(action)(identity, policy, session, session.org_id, user_id)
+        await _action(action)(identity, policy, session, org_id, user_id)
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused)]
         return await _list(request, policy, identity, session, errors, status_of(refused))

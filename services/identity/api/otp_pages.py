@@ -1,6 +1,7 @@
-"""`nexi`'s one-time password on the pages (WEB-01; ID-OTP-01..03, seed 004 chapter 5):
+"""`nexi`'s one-time password on the pages (WEB-01; ID-OTP-01..03, -05, seed 004 chapter 5):
 the user page's 「ワンタイムパスワードの発行」, the 「ワンタイムパスワード入力」 screen and
-its 「認証」, and the admin's 「ワンタイムパスワード利用」 switch.
+its 「認証」, the admin's 「ワンタイムパスワード利用」 switch, and the page a protected page
+leads to while the OTP is owed.
 
 A right code replaces the session with a verified one (a new cookie) until logout or timeout.
 """
@@ -21,6 +22,7 @@ from services.identity.api.page_kit import (
     PAGES,
     admin_session,
     go,
+    otp_required,
     refusal_error,
     session_of,
     session_token,
@@ -55,6 +57,19 @@ def entry_form(
         title="ワンタイムパスワード入力",
         issued=ISSUED,
     )
+
+
+@router.get("/otp")
+async def owed(request: Request, policy: Realm, identity: IdentityDep) -> Response:
+    """ワンタイムパスワードにより保護されています: where a protected page sends a session that
+    owes its organisation's OTP (ID-OTP-05; the gateway's redirect, the services' refusal pages),
+    with 「ワンタイムパスワードの発行」. A session that owes none goes to the user page."""
+    session = await session_of(request, identity)
+    if session is None or session.pending_steps:
+        return to_login(policy.name)
+    if not session.needs_otp:
+        return go(f"/realms/{policy.name}/home")
+    return otp_required(request, policy.name, 200)
 
 
 @router.post("/otp/issue", dependencies=[CsrfChecked])
@@ -117,11 +132,12 @@ async def switch(
     enabled: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """「ワンタイムパスワード利用」: the admin switches it for every user (ID-OTP-01)."""
-    session = await admin_session(request, identity)
-    if session is None or session.org_id is None:
-        return to_login(policy.name)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    session, org_id = found
     try:
-        await identity.otp.switch(policy, session, session.org_id, enabled == "on")
+        await identity.otp.switch(policy, session, org_id, enabled == "on")
     except (Problem, refusals.Refusal) as refused:
         return PAGES.render(
             request,

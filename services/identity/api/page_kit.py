@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.refusals import PROBLEMS
@@ -20,7 +20,7 @@ from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import COOKIE, Session
 from services.identity.domain.users import User
 from services.identity.usecases import Identity
-from webkit.pages import FieldError, Pages
+from webkit.pages import OTP_DETAIL, FieldError, Pages
 
 PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
 
@@ -38,13 +38,32 @@ async def session_of(request: Request, identity: Identity) -> Session | None:
     return await identity.login.introspect(token)
 
 
-async def admin_session(request: Request, identity: Identity) -> Session | None:
-    """The page's browser's full session with an organisation (the admin's pages ask; the use
-    cases decide what it may do), or none: then the page sends it to the login."""
+async def admin_session(
+    request: Request, identity: Identity, realm: str
+) -> tuple[Session, str] | Response:
+    """The page's browser's full session and its organisation (the admin's pages ask; the use
+    cases decide what it may do), or where the browser goes instead: the login without such a
+    session, the way to the OTP while its organisation's OTP is owed. Every admin page is a
+    protected operation (ID-OTP-05), refused before anything is read or changed."""
     session = await session_of(request, identity)
     if session is None or session.pending_steps or session.org_id is None:
-        return None
-    return session
+        return to_login(realm)
+    if session.needs_otp:
+        return otp_required(request, realm)
+    return session, session.org_id
+
+
+def otp_required(request: Request, realm: str, status_code: int = 403) -> HTMLResponse:
+    """ワンタイムパスワードにより保護されています (seed 004 5-3), with the button
+    「ワンタイムパスワードの発行」, which mails the code and shows the entry screen."""
+    return PAGES.render(
+        request,
+        "otp_required",
+        status_code,
+        realm=realm,
+        title=ProblemCode.OTP_REQUIRED.title,
+        detail=OTP_DETAIL,
+    )
 
 
 async def business_user(

@@ -99,19 +99,23 @@ async def matrix_page(
     )
 
 
-async def _admin(request: Request, identity: Identity, policy: RealmPolicy) -> Session | None:
-    session = await admin_session(request, identity)
-    return session if policy.permission_matrix else None
+async def _admin(
+    request: Request, identity: Identity, policy: RealmPolicy
+) -> tuple[Session, str] | Response:
+    """The admin's session, in a realm that has the matrix (the login page elsewhere)."""
+    if not policy.permission_matrix:
+        return to_login(policy.name)
+    return await admin_session(request, identity, policy.name)
 
 
 @router.get("")
 async def matrix(
     request: Request, policy: Realm, user_id: UserId, identity: IdentityDep
 ) -> Response:
-    session = await _admin(request, identity, policy)
-    if session is None:
-        return to_login(policy.name)
-    return await matrix_page(request, policy, identity, session, user_id)
+    found = await _admin(request, identity, policy)
+    if isinstance(found, Response):
+        return found
+    return await matrix_page(request, policy, identity, found[0], user_id)
 
 
 @router.post("", dependencies=[Depends(csrf.checked)])
@@ -125,9 +129,10 @@ async def set_matrix(
     application_scope: Choice = "",
     rider_codes: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    session = await _admin(request, identity, policy)
-    if session is None or session.org_id is None:
-        return to_login(policy.name)
+    found = await _admin(request, identity, policy)
+    if isinstance(found, Response):
+        return found
+    session, org_id = found
     riders = tuple(
         code.strip() for code in rider_codes.replace("、", ",").split(",") if code.strip()
     )
@@ -153,9 +158,7 @@ async def set_matrix(
         error = FieldError(message, "rider_codes")
         return await matrix_page(request, policy, identity, session, user_id, [error], 422, typed)
     try:
-        await identity.accounts.change_permissions(
-            policy, session, session.org_id, user_id, granted
-        )
+        await identity.accounts.change_permissions(policy, session, org_id, user_id, granted)
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused)]
         return await matrix_page(

@@ -21,7 +21,6 @@ from services.identity.api.page_kit import (
     go,
     refusal_error,
     status_of,
-    to_login,
 )
 from services.identity.api.schemas import ForcedPassword, ProfileIn
 from services.identity.domain import refusals
@@ -72,10 +71,10 @@ async def user_page(
 
 @router.get("")
 async def user(request: Request, policy: Realm, user_id: UserId, identity: IdentityDep) -> Response:
-    session = await admin_session(request, identity)
-    if session is None:
-        return to_login(policy.name)
-    return await user_page(request, policy, identity, session, user_id)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    return await user_page(request, policy, identity, found[0], user_id)
 
 
 async def _act(
@@ -87,11 +86,12 @@ async def _act(
     field: str | None,
     act: Callable[[Session, str], Awaitable[None]],
 ) -> Response:
-    session = await admin_session(request, identity)
-    if session is None or session.org_id is None:
-        return to_login(policy.name)
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    session, org_id = found
     try:
-        await act(session, session.org_id)
+        await act(session, org_id)
     except ValidationError as invalid:
         errors = [
             FieldError(str(e["msg"]).removeprefix("Value error, "), str(e["loc"][0]))

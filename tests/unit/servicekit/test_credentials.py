@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from servicekit.credentials import (
     CSRF_HEADER,
     SESSION_COOKIE,
+    Caller,
     Introspection,
     Refusal,
     session_token,
@@ -86,5 +88,25 @@ def test_x_15_each_refusal_answers_one_problem_whatever_was_asked() -> None:
         Refusal.NO_SESSION: ("SESSION_EXPIRED", 401),
         Refusal.LOGIN_INCOMPLETE: ("PASSWORD_CHANGE_REQUIRED", 403),
         Refusal.NOT_PERMITTED: ("FORBIDDEN", 403),
+        Refusal.OTP_REQUIRED: ("OTP_REQUIRED", 403),
         Refusal.IDENTITY_UNAVAILABLE: ("SERVICE_UNAVAILABLE", 503),
     }
+
+
+async def test_id_otp_05_the_caller_says_whether_its_organisation_requires_the_otp() -> None:
+    """What a service checks again behind the gateway: identity's ``otp_required`` and
+    ``otp_verified``, read from its own introspection of the caller's session."""
+    said = {"user_id": "u", "realm": "nexi", "org_id": "o", "role": "admin"}
+    said |= {"otp_required": True, "otp_verified": False}
+    identity = Introspection("http://identity.test")
+    await identity.close()
+    identity.client = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, json=said)),
+        base_url="http://identity.test",
+    )
+    try:
+        caller = await identity.caller("a" * 43)
+    finally:
+        await identity.close()
+    assert isinstance(caller, Caller)
+    assert (caller.otp_required, caller.otp_verified) == (True, False)
