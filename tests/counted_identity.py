@@ -102,7 +102,8 @@ class CountedIdentity:
         return dict(opened.json())
 
     async def signed_in(self, realm: str, login_id: str, initial_password: str) -> str:
-        """Logs in with the initial password and makes the forced change: a full session."""
+        """Logs in with the initial password and makes the forced change: a full session, under
+        the id the change rotated it to."""
         login = await self.client.post(
             f"/v1/realms/{realm}/login",
             json={"login_id": login_id, "password": initial_password},
@@ -115,7 +116,7 @@ class CountedIdentity:
             headers={"Authorization": f"Bearer {token}"},
         )
         assert changed.status_code == 204, changed.text
-        return str(token)
+        return str(changed.cookies["__Host-session"])  # rotated by the change (ID-SESS-03)
 
 
 def opened(event: dict[str, Any], field: str) -> str:
