@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from identity_client import change_password, log_in, token_of
+from identity_client import signed_in
 from mail_catchers import new_address
 from portal_browser import chromium
 from portal_stack import Portal
@@ -24,13 +24,7 @@ NEW_PASSWORD = "Kyosai-Pass-2026"
 def registered_member(portal: Portal, email: str) -> str:
     """The support desk registers a member (ID-USER-03); the initial password goes by mail."""
     desk = portal.support_operator(REALM)
-    token = token_of(log_in(portal.identity.url, REALM, desk["login_id"], desk["initial_password"]))
-    assert (
-        change_password(
-            portal.identity.url, REALM, token, desk["initial_password"], "Kaisha-Pass-2026"
-        ).status_code
-        == 204
-    )
+    token = signed_in(portal.identity.url, REALM, desk["login_id"], desk["initial_password"])
     login_id = f"kyosai-{uuid.uuid4().hex[:8]}"
     made = portal.call(
         "POST",
@@ -62,11 +56,17 @@ async def test_web_01_a_member_changes_phone_e_mail_and_login_id_on_the_change_s
         assert "電話番号を変更しました" in browser.text
 
         browser.fill("new_email", new_email)
+        browser.fill("email_password", "not-my-password")
+        browser.press("メールアドレスを変更する", "email-wrong-password")
+        assert "利用者IDまたはパスワードに誤りがあります" in browser.text, "counted (ID-LOCK-05)"
+        browser.fill("new_email", new_email)
+        browser.fill("email_password", NEW_PASSWORD)
         browser.press("メールアドレスを変更する", "email-link-sent")
         assert "確認用のリンクを送信しました" in browser.text
         browser.open((await portal.links_to(new_email, 1))[0], "email-change-confirm-page")
         browser.press("変更を完了する", "email-changed")
         assert "メールアドレスの変更が完了しました" in browser.text
+        assert "ログアウトしました" not in browser.text, "this browser's session went on, rotated"
 
         renamed = f"kyosai-{uuid.uuid4().hex[:8]}"
         browser.open(f"/realms/{REALM}/account", "change-screen-again")

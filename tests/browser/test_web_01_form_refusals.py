@@ -108,7 +108,7 @@ def admins(portal: Portal) -> dict[str, str]:
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert changed.status_code == 204, changed.text
-        sessions[realm] = token
+        sessions[realm] = changed.cookies["__Host-session"]  # rotated (ID-SESS-03)
     return sessions
 
 

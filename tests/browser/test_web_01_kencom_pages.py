@@ -14,7 +14,7 @@ import uuid
 import httpx
 import pytest
 from harness import PROVISIONING_TOKEN, eventually
-from identity_client import change_password, log_in, token_of
+from identity_client import change_password, log_in, rotated, token_of
 from portal_browser import Browser, chromium
 from portal_stack import Portal
 
@@ -56,7 +56,7 @@ def checkup_code(portal: Portal, member_session: str) -> str:
     changed = change_password(
         portal.identity.url, REALM, token, desk["initial_password"], "Kaisha-Pass-2026"
     )
-    assert changed.status_code == 204, changed.text
+    token = rotated(changed)  # the change rotated the session (ID-SESS-03)
     issued = httpx.post(
         f"{portal.enroll.url}/v1/realms/{REALM}/members/{member['user_id']}/checkup-code",
         headers={"Authorization": f"Bearer {token}"},

@@ -182,12 +182,12 @@ async def test_id_user_02_a_sign_ups_address_equal_ignoring_case_to_a_members_is
                 "challenge": await solved(client),
             },
         )
-        support = bearer(login.cookies["__Host-session"])
-        await client.post(
+        changed = await client.post(
             f"{API}/password",
             json={"current_password": operator.initial_password, "new_password": "Kaisha-Pass-26"},
-            headers=support,
+            headers=bearer(login.cookies["__Host-session"]),
         )
+        support = bearer(changed.cookies["__Host-session"])  # rotated (ID-SESS-03)
         address = f"Member-{uuid.uuid4().hex[:8]}@Example.jp"
         made = await client.post(
             f"{API}/members",

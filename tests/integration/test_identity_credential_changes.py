@@ -18,11 +18,13 @@ from identity_client import (
     change_password,
     create_user,
     log_in,
+    new_org,
     opened,
     ready_admin,
     rotated,
     signed_in,
     support_session,
+    through_email_authentication,
     token_of,
     user_events,
 )
@@ -167,6 +169,23 @@ async def test_id_sess_03_a_login_with_the_initial_password_ends_the_older_restr
     second = token_of(log_in(proc.url, "demo", user["login_id"], user["initial_password"]))
     assert not alive(proc.url, first)
     assert alive(proc.url, second)
+
+
+async def test_id_sess_03_a_confirmed_login_address_ends_every_session_but_the_pending_login(
+    identity: tuple[ServiceProcess, Namespace], mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    """dantai-net (ID-MAIL-01): the address that receives login links is a credential. The
+    pending login that registers it goes on to its link; an older browser's session ends."""
+    proc, _ = identity
+    org = new_org(proc.url, "dantai-net", f"XA3{uuid.uuid4().hex[:8]}")
+    older = signed_in(proc.url, "dantai-net", org["admin_login_id"], org["initial_password"])
+    pending = second_session(proc.url, "dantai-net", org["admin_login_id"])
+    assert alive(proc.url, older), "waiting at its address step"
+    full, _ = await through_email_authentication(
+        proc, mongo, "dantai-net", org["admin_user_id"], pending
+    )
+    assert alive(proc.url, full)
+    assert not alive(proc.url, older)
 
 
 # --- ID-LOCK-05 ----------------------------------------------------------------------------
