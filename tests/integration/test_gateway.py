@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import ssl
 import subprocess
 import time
@@ -211,3 +212,30 @@ def test_gw_04_logins_are_limited_per_address_with_a_problem_json_429(stack: Sta
     headers, body = limited[0]
     assert headers["content-type"].startswith("application/problem+json")
     assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
+
+
+LINK_PAGES = (
+    "/realms/demo/login-link",
+    "/realms/demo/auth-email/confirm",
+    "/realms/demo/email-change/confirm",
+    "/realms/kencom/activate",
+)
+"""Every page a mailed link opens with ``?token=…`` (identity's three, enroll's activation)."""
+
+
+def test_x_02_a_links_token_reaches_no_access_log(stack: Stack) -> None:
+    """The gateway logs every route without its query string, and the service logs none."""
+    gw = stack.gateway
+    secret = "SECRET" + secrets.token_urlsafe(24)
+    for path in LINK_PAGES:
+        status, _, body = curl(gw, f"{gw.url}{path}?token={secret}")
+        assert status == 200, (path, body)
+    status, _, _ = curl(gw, f"{gw.url}/v1/sessions/current?token={secret}")
+    assert status == 401
+
+    logged = gw.access_log.read_text()
+    for path in (*LINK_PAGES, "/v1/sessions/current"):
+        assert f"GET {path}" in logged, f"the route is logged: {path}"
+    assert secret not in logged, "the gateway's access log holds the link's token"
+    assert secret not in (gw.run_dir / "error.log").read_text()
+    assert secret not in stack.identity.log_path.read_text(), "identity's log holds it"
