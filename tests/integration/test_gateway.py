@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,3 +240,79 @@ def test_x_02_a_links_token_reaches_no_access_log(stack: Stack) -> None:
     assert secret not in logged, "the gateway's access log holds the link's token"
     assert secret not in (gw.run_dir / "error.log").read_text()
     assert secret not in stack.identity.log_path.read_text(), "identity's log holds it"
+
+
+def s_client(port: int, *args: str) -> tuple[bool, str]:
+    """One TLS handshake with openssl as the client: whether it completed, and what it said."""
+    done = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+         *args],
+        input="",
+        capture_output=True,
+        text=True,
+        errors="replace",  # after ALPN h2 the server sends its binary SETTINGS frame
+        timeout=20,
+        check=False,
+    )  # fmt: skip
+    return done.returncode == 0, done.stdout + done.stderr
+
+
+def tls12_suites() -> dict[str, str]:
+    """Every TLS 1.2 cipher suite this openssl knows (weak ones too), and its MAC: ``AEAD``,
+    or the HMAC of a CBC (or stream) suite."""
+    listed = subprocess.run(
+        ["openssl", "ciphers", "-s", "-tls1_2", "-v", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split()[0]: line.split("Mac=")[1].strip() for line in listed.splitlines()}
+
+
+MOZILLA_INTERMEDIATE_ECDSA = {
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+}
+"""Mozilla's intermediate TLS 1.2 suites for the gateway's ECDSA certificate: ECDHE, AEAD."""
+
+
+@pytest.mark.parametrize("server", ["portals", "kihonet"])
+def test_gw_01_tls_is_mozillas_intermediate_profile_with_http2(stack: Stack, server: str) -> None:
+    """TLS 1.2 and 1.3 only; in 1.2 only ECDHE with AEAD (no CBC: LUCKY13); the profile's
+    curves; HTTP/2 by ALPN. Both servers: the portals' and kihonet's with its client
+    certificates."""
+    gw = stack.gateway
+    port = gw.port if server == "portals" else gw.kihonet_port
+    suites = tls12_suites()
+    assert len(suites) > 50 and "ECDHE-ECDSA-AES128-SHA256" in suites, "weak suites are tried"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tried = dict(
+            zip(
+                suites,
+                pool.map(lambda s: s_client(port, "-tls1_2", "-cipher", f"{s}:@SECLEVEL=0")[0],
+                         suites),
+                strict=True,
+            )
+        )  # fmt: skip
+    accepted = {suite for suite, ok in tried.items() if ok}
+    cbc = sorted(suite for suite in accepted if suites[suite] != "AEAD")
+    assert not cbc, f"CBC suites offered in TLS 1.2: {cbc}"
+    assert accepted == MOZILLA_INTERMEDIATE_ECDSA, sorted(accepted)
+
+    for old in ("-tls1", "-tls1_1"):
+        ok, said = s_client(port, old, "-cipher", "DEFAULT:@SECLEVEL=0")
+        assert not ok and "alert protocol version" in said, f"{old} is refused by the server"
+    ok, said = s_client(port, "-tls1_3", "-alpn", "h2,http/1.1")
+    assert ok and "TLSv1.3" in said
+    assert "ALPN protocol: h2" in said, "HTTP/2 is offered"
+    assert "Server Temp Key: X25519" in said, "the profile's first curve"
+    for curve in ("prime256v1", "secp384r1"):  # TLS 1.3: the groups are the key exchange's
+        ok, said = s_client(port, "-tls1_3", "-groups", curve)
+        assert ok, said
+    ok, said = s_client(port, "-tls1_3", "-groups", "secp521r1:X448")
+    assert not ok, "only X25519, prime256v1 and secp384r1"
+
+    if server == "portals":
+        status, _, body = curl(gw, f"{gw.url}/healthz", "--http2", "-w", "\n%{http_version}")
+        assert status == 200 and body.endswith("\n2"), body
