@@ -242,6 +242,48 @@ def test_x_02_a_links_token_reaches_no_access_log(stack: Stack) -> None:
     assert secret not in stack.identity.log_path.read_text(), "identity's log holds it"
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def sent_from(
+    gateway: Any, address: str, route: tuple[str, str, str, str]
+) -> tuple[int, dict[str, str], str]:
+    """One request from the client ``address`` (a loopback address of its own)."""
+    method, path, kind, body = route
+    return curl(
+        gateway, f"{gateway.url}{path}", "--interface", address,
+        "-X", method, "-H", f"content-type: {kind}", "--data", body,
+    )  # fmt: skip
+
+
+def test_gw_04_id_lock_05_checks_of_the_current_password_are_limited_per_address(
+    stack: Stack,
+) -> None:
+    """The password change, the login-ID change and the e-mail change (their API and their
+    pages' forms) are limited per address like the login, with GW-04's problem+json 429."""
+    gw = stack.gateway
+    routes = [
+        ("POST", "/v1/realms/demo/password", "application/json", '{"current_password":"x"}'),
+        ("PUT", "/v1/realms/demo/login-id", "application/json", '{"current_password":"x"}'),
+        ("POST", "/v1/realms/demo/email-change", "application/json", '{"new_email":"a@b.jp"}'),
+        ("POST", "/realms/demo/password-change", FORM, "current_password=x"),
+        ("POST", "/realms/demo/account/login-id", FORM, "current_password=x"),
+        ("POST", "/realms/demo/account/email", FORM, "new_email=a%40b.jp"),
+    ]
+    for n, route in enumerate(routes):
+        client = f"127.0.0.{20 + n}"  # a client of its own: the limits are per address
+        answers = [sent_from(gw, client, route) for _ in range(12)]
+        statuses = [status for status, _, _ in answers]
+        path = route[1]
+        assert statuses[0] in (401, 403), f"{path}: the first ones reach identity: {statuses}"
+        limited = [(headers, body) for status, headers, body in answers if status == 429]
+        assert limited, f"{path} is not limited per address: {statuses}"
+        headers, body = limited[0]
+        assert headers["content-type"].startswith("application/problem+json")
+        assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
+        assert sent_from(gw, f"127.0.0.{60 + n}", route)[0] != 429, f"{path}: per address"
+
+
 def s_client(port: int, *args: str) -> tuple[bool, str]:
     """One TLS handshake with openssl as the client: whether it completed, and what it said."""
     done = subprocess.run(
