@@ -35,6 +35,10 @@ FORMS = [
     ("dantai-net", "/realms/dantai-net/login/auth-email"),
     ("dantai-net", "/realms/dantai-net/login/reissue"),
     ("dantai-net", "/realms/dantai-net/login/complete"),
+    ("dantai-net", "/realms/dantai-net/login-link"),
+    ("dantai-net", "/realms/dantai-net/auth-email/confirm"),
+    ("nexi", "/realms/nexi/email-change/confirm"),
+    ("kencom", "/realms/kencom/activate"),
     ("kencom", "/realms/kencom/signup"),
     ("kencom", "/realms/kencom/signup/resend"),
     ("kencom", "/realms/kencom/checkup/code"),
@@ -74,6 +78,7 @@ JUNK = {
         "enabled",
         "remember_id",
         "altcha",
+        "token",
     )
 }
 
