@@ -1,7 +1,8 @@
 """X-02 for the pages a mailed link opens, through the real gateway: opening the link (a GET,
 as a person or a mail scanner does) shows a confirmation page and consumes nothing; only that
 page's POST, with the link's token in its body and the page's CSRF token (X-12, as every other
-form of the portal), consumes it, once.
+form of the portal), consumes it, once; and the token is in no log (the gateway's access log,
+the services' logs).
 
 Every link kind with ``?token=…``: identity's login link (dantai-net), e-mail-authentication
 confirmation (dantai-net) and e-mail-change confirmation (nexi), enroll's kencom activation.
@@ -222,3 +223,11 @@ async def test_x_02_a_links_get_consumes_nothing_only_its_pages_csrf_checked_pos
     assert status == 200 and link.done in body, "the token was still unused"
     status, body = posted(portal, link, csrf)
     assert status in (404, 410) and link.done not in body, "the POST consumed it, once"
+
+    logs = {
+        "the gateway's access log": portal.gateway.access_log,
+        "identity's log": portal.identity.log_path,
+        "enroll's log": portal.enroll.log_path,
+    }
+    for name, log in logs.items():
+        assert link.token not in log.read_text(), f"{name} holds the link's token"
