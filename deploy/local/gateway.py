@@ -32,7 +32,7 @@ pid {run}/nginx.pid;
 error_log {run}/error.log info;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {run}/access.log;
+    access_log off;  # each server logs to {run}/access.log, without query strings (X-02)
     client_body_temp_path {run}/tmp/body;
     proxy_temp_path {run}/tmp/proxy;
     fastcgi_temp_path {run}/tmp/fastcgi;
@@ -81,6 +81,11 @@ class Gateway:
         return self.tls_dir / "ca.pem"
 
     @property
+    def access_log(self) -> Path:
+        """Every request, by its path alone: a link's ``?token=…`` is never written (X-02)."""
+        return self.run_dir / "access.log"
+
+    @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
@@ -107,6 +112,7 @@ class Gateway:
             "GW_SECRET": self.secret,
             "GW_CREDENTIAL_RATE": self.credential_rate,
             "GW_RESOLVER": self.resolver,
+            "GW_ACCESS_LOG": str(self.access_log),
         } | {  # the template says `server ${GW_NAME};`: more replicas are more `server` lines
             f"GW_{name.upper()}": "; server ".join(addresses.split())
             for name, addresses in self.upstreams.items()

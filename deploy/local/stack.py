@@ -113,9 +113,14 @@ def gateway() -> Any:
         RUN_DIR / "gateway",
         GATEWAY_PORT,
         GATEWAY_KIHONET_PORT,
-        {name: " ".join(f"127.0.0.1:{port_of(i)}" for i in instances(name)) for name in PORTS},
+        upstreams(),
         machine_secret("gateway-secret"),
     )
+
+
+def upstreams() -> dict[str, str]:
+    """Where the gateway reaches each service: every replica's ``host:port``, on loopback."""
+    return {name: " ".join(f"127.0.0.1:{port_of(i)}" for i in instances(name)) for name in PORTS}
 
 
 def enrolment_token() -> str:
@@ -137,18 +142,50 @@ def running(name: str) -> int | None:
     return pid
 
 
-def start_service(instance: str, env: dict[str, str]) -> None:
+def environment(instance: str) -> dict[str, str]:
+    """The settings (X-09) one service process of the stack starts with, besides this shell's:
+    the infrastructure's addresses, the stack's secrets, and how the services find each other
+    and the gateway in front of them."""
+    name = instance.partition("-")[0]
+    keys = notify_keys()
+    env = {
+        **infra_env(),
+        "SERVICE_NAME": name,
+        "HTTP_PORT": str(port_of(instance)),
+        "NOTIFY_PUBLIC_KEY": keys["NOTIFY_PUBLIC_KEY"],
+        "PROVISIONING_TOKEN": provisioning_token(),
+        "ENROLMENT_TOKEN": enrolment_token(),
+        # Notify's delivery log, audit's exports and enroll's checkup gate ask identity whose
+        # session a request carries (X-15, ID-SESS-02); enroll hands it sign-ups' credentials.
+        "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
+        # X-18: the gateway reaches the services from loopback and names the client in
+        # X-Forwarded-For, which they believe from it alone (ID-BOT-02); a caller on this
+        # machine that goes around the gateway could name any address, as it could call
+        # anything else directly.
+        "TRUSTED_PROXIES": "127.0.0.1/32",
+    }
+    if name == "notify":  # only notify holds the key that opens sealed secrets (X-02, NT-05)
+        env["NOTIFY_PRIVATE_KEY"] = keys["NOTIFY_PRIVATE_KEY"]
+    if name == "certs":
+        # Only certs holds the passphrase of the CA's key (CT-11) and the secret it shares with
+        # the gateway; the URLs in its certificates point at it directly (plain HTTP, as CRLs).
+        env["CA_KEY_PASSPHRASE"] = machine_secret("ca-key-passphrase")
+        env["GATEWAY_SECRET"] = machine_secret("gateway-secret")
+        env["PUBLIC_URL"] = f"http://127.0.0.1:{PORTS['certs']}"
+    return env
+
+
+def start_service(instance: str) -> None:
     if running(instance):
         print(f"  {instance}: already running")
         return
     SERVICE_DIR.mkdir(parents=True, exist_ok=True)
     name = instance.partition("-")[0]
-    port = str(port_of(instance))
     with (SERVICE_DIR / f"{instance}.log").open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=REPO,
-            env={**os.environ, **env, "HTTP_PORT": port, "SERVICE_NAME": name},
+            env={**os.environ, **environment(instance)},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -242,33 +279,9 @@ def seed_demo() -> dict[str, str]:
 
 def up() -> None:
     subprocess.run([*INFRA, "start"], check=True, stdout=subprocess.DEVNULL)
-    keys = notify_keys()
-    env = {
-        **infra_env(),
-        "NOTIFY_PUBLIC_KEY": keys["NOTIFY_PUBLIC_KEY"],
-        "PROVISIONING_TOKEN": provisioning_token(),
-        "ENROLMENT_TOKEN": enrolment_token(),
-        # Notify's delivery log, audit's exports and enroll's checkup gate ask identity whose
-        # session a request carries (X-15, ID-SESS-02); enroll hands it sign-ups' credentials.
-        "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
-        # The gateway reaches identity from loopback and names the client in X-Forwarded-For,
-        # which identity believes from it alone (ID-BOT-02); a caller on this machine that goes
-        # around the gateway could name any address, as it could call anything else directly.
-        "TRUSTED_PROXIES": "127.0.0.1/32",
-    }
-    # Only certs holds the passphrase of the CA's key (CT-11) and the secret it shares with the
-    # gateway; the URLs in its certificates point at it directly (plain HTTP, as CRLs are).
-    certs_only = {
-        "CA_KEY_PASSPHRASE": machine_secret("ca-key-passphrase"),
-        "GATEWAY_SECRET": machine_secret("gateway-secret"),
-        "PUBLIC_URL": f"http://127.0.0.1:{PORTS['certs']}",
-    }
     print("Starting services…")
     for instance in everything():
-        name = instance.partition("-")[0]
-        # Only notify holds the private key that opens sealed secrets (X-02, NT-05).
-        private = {"NOTIFY_PRIVATE_KEY": keys["NOTIFY_PRIVATE_KEY"]} if name == "notify" else {}
-        start_service(instance, {**env, **private, **(certs_only if name == "certs" else {})})
+        start_service(instance)
     for instance in everything():
         wait_ready(instance)
         print(f"  {instance}: ready on :{port_of(instance)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.identity import api, handlers, passwords
 from services.identity.api import refusals
+from services.identity.api.client import trusted_networks
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.settings import IdentitySettings
@@ -108,11 +108,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
     app.router.routes[:0] = api.FRONT_ROUTES  # on every gateway request: matched first
     app.state.identity = identity
     app.state.provisioning_token = settings.provisioning_token
-    app.state.trusted_proxies = tuple(
-        ipaddress.ip_network(n.strip(), strict=False)
-        for n in settings.trusted_proxies.split(",")
-        if n.strip()
-    )
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.state.enrolment_token = settings.enrolment_token.get_secret_value()
     refusals.install(app)
     return app

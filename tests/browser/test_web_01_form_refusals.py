@@ -39,6 +39,10 @@ FORMS = [
     ("dantai-net", "/realms/dantai-net/login/auth-email"),
     ("dantai-net", "/realms/dantai-net/login/reissue"),
     ("dantai-net", "/realms/dantai-net/login/complete"),
+    ("dantai-net", "/realms/dantai-net/login-link"),
+    ("dantai-net", "/realms/dantai-net/auth-email/confirm"),
+    ("nexi", "/realms/nexi/email-change/confirm"),
+    ("kencom", "/realms/kencom/activate"),
     ("kencom", "/realms/kencom/signup"),
     ("kencom", "/realms/kencom/signup/resend"),
     ("kencom", "/realms/kencom/checkup/code"),
@@ -78,6 +82,7 @@ JUNK = {
         "enabled",
         "remember_id",
         "altcha",
+        "token",
     )
 }
 

@@ -164,7 +164,8 @@ async def test_en_02_en_03_the_mailed_link_works_in_a_browser_without_javascript
     [token] = await kencom.links(person.email, 1)
     page = await kencom.client.get("/realms/kencom/activate", params={"token": token})
     assert page.headers["cache-control"] == "no-store" and "本登録に進む" in page.text
-    opened = await kencom.client.post("/realms/kencom/activate", data={"token": token})
+    form = {"token": token, "csrf_token": kencom.client.cookies["__Host-csrf"]}
+    opened = await kencom.client.post("/realms/kencom/activate", data=form)
     assert opened.status_code == 200 and "利用資格を照会する" in opened.text
     step = opened.text.split('name="signup_token" value="')[1].split('"')[0]
     wrong = await kencom.client.post(
@@ -175,6 +176,6 @@ async def test_en_02_en_03_the_mailed_link_works_in_a_browser_without_javascript
         "/realms/kencom/eligibility", data={"signup_token": step} | person.card()
     )
     assert right.status_code == 200 and "利用資格が確認できました" in right.text
-    again = await kencom.client.post("/realms/kencom/activate", data={"token": token})
+    again = await kencom.client.post("/realms/kencom/activate", data=form)
     assert again.status_code == 404, "the link works once"
     assert (await kencom.registered(step))["status"] == "registered"

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import ssl
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +213,148 @@ def test_gw_04_logins_are_limited_per_address_with_a_problem_json_429(stack: Sta
     headers, body = limited[0]
     assert headers["content-type"].startswith("application/problem+json")
     assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
+
+
+LINK_PAGES = (
+    "/realms/demo/login-link",
+    "/realms/demo/auth-email/confirm",
+    "/realms/demo/email-change/confirm",
+    "/realms/kencom/activate",
+)
+"""Every page a mailed link opens with ``?token=…`` (identity's three, enroll's activation)."""
+
+
+def test_x_02_a_links_token_reaches_no_access_log(stack: Stack) -> None:
+    """The gateway logs every route without its query string, and the service logs none."""
+    gw = stack.gateway
+    secret = "SECRET" + secrets.token_urlsafe(24)
+    for path in LINK_PAGES:
+        status, _, body = curl(gw, f"{gw.url}{path}?token={secret}")
+        assert status == 200, (path, body)
+    status, _, _ = curl(gw, f"{gw.url}/v1/sessions/current?token={secret}")
+    assert status == 401
+
+    logged = gw.access_log.read_text()
+    for path in (*LINK_PAGES, "/v1/sessions/current"):
+        assert f"GET {path}" in logged, f"the route is logged: {path}"
+    assert secret not in logged, "the gateway's access log holds the link's token"
+    assert secret not in (gw.run_dir / "error.log").read_text()
+    assert secret not in stack.identity.log_path.read_text(), "identity's log holds it"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def sent_from(
+    gateway: Any, address: str, route: tuple[str, str, str, str]
+) -> tuple[int, dict[str, str], str]:
+    """One request from the client ``address`` (a loopback address of its own)."""
+    method, path, kind, body = route
+    return curl(
+        gateway, f"{gateway.url}{path}", "--interface", address,
+        "-X", method, "-H", f"content-type: {kind}", "--data", body,
+    )  # fmt: skip
+
+
+def test_gw_04_id_lock_05_checks_of_the_current_password_are_limited_per_address(
+    stack: Stack,
+) -> None:
+    """The password change, the login-ID change and the e-mail change (their API and their
+    pages' forms) are limited per address like the login, with GW-04's problem+json 429."""
+    gw = stack.gateway
+    routes = [
+        ("POST", "/v1/realms/demo/password", "application/json", '{"current_password":"x"}'),
+        ("PUT", "/v1/realms/demo/login-id", "application/json", '{"current_password":"x"}'),
+        ("POST", "/v1/realms/demo/email-change", "application/json", '{"new_email":"a@b.jp"}'),
+        ("POST", "/realms/demo/password-change", FORM, "current_password=x"),
+        ("POST", "/realms/demo/account/login-id", FORM, "current_password=x"),
+        ("POST", "/realms/demo/account/email", FORM, "new_email=a%40b.jp"),
+    ]
+    for n, route in enumerate(routes):
+        client = f"127.0.0.{20 + n}"  # a client of its own: the limits are per address
+        answers = [sent_from(gw, client, route) for _ in range(12)]
+        statuses = [status for status, _, _ in answers]
+        path = route[1]
+        assert statuses[0] in (401, 403), f"{path}: the first ones reach identity: {statuses}"
+        limited = [(headers, body) for status, headers, body in answers if status == 429]
+        assert limited, f"{path} is not limited per address: {statuses}"
+        headers, body = limited[0]
+        assert headers["content-type"].startswith("application/problem+json")
+        assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
+        assert sent_from(gw, f"127.0.0.{60 + n}", route)[0] != 429, f"{path}: per address"
+
+
+def s_client(port: int, *args: str) -> tuple[bool, str]:
+    """One TLS handshake with openssl as the client: whether it completed, and what it said."""
+    done = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+         *args],
+        input="",
+        capture_output=True,
+        text=True,
+        errors="replace",  # after ALPN h2 the server sends its binary SETTINGS frame
+        timeout=20,
+        check=False,
+    )  # fmt: skip
+    return done.returncode == 0, done.stdout + done.stderr
+
+
+def tls12_suites() -> dict[str, str]:
+    """Every TLS 1.2 cipher suite this openssl knows (weak ones too), and its MAC: ``AEAD``,
+    or the HMAC of a CBC (or stream) suite."""
+    listed = subprocess.run(
+        ["openssl", "ciphers", "-s", "-tls1_2", "-v", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split()[0]: line.split("Mac=")[1].strip() for line in listed.splitlines()}
+
+
+MOZILLA_INTERMEDIATE_ECDSA = {
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+}
+"""Mozilla's intermediate TLS 1.2 suites for the gateway's ECDSA certificate: ECDHE, AEAD."""
+
+
+@pytest.mark.parametrize("server", ["portals", "kihonet"])
+def test_gw_01_tls_is_mozillas_intermediate_profile_with_http2(stack: Stack, server: str) -> None:
+    """TLS 1.2 and 1.3 only; in 1.2 only ECDHE with AEAD (no CBC: LUCKY13); the profile's
+    curves; HTTP/2 by ALPN. Both servers: the portals' and kihonet's with its client
+    certificates."""
+    gw = stack.gateway
+    port = gw.port if server == "portals" else gw.kihonet_port
+    suites = tls12_suites()
+    assert len(suites) > 50 and "ECDHE-ECDSA-AES128-SHA256" in suites, "weak suites are tried"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tried = dict(
+            zip(
+                suites,
+                pool.map(lambda s: s_client(port, "-tls1_2", "-cipher", f"{s}:@SECLEVEL=0")[0],
+                         suites),
+                strict=True,
+            )
+        )  # fmt: skip
+    accepted = {suite for suite, ok in tried.items() if ok}
+    cbc = sorted(suite for suite in accepted if suites[suite] != "AEAD")
+    assert not cbc, f"CBC suites offered in TLS 1.2: {cbc}"
+    assert accepted == MOZILLA_INTERMEDIATE_ECDSA, sorted(accepted)
+
+    for old in ("-tls1", "-tls1_1"):
+        ok, said = s_client(port, old, "-cipher", "DEFAULT:@SECLEVEL=0")
+        assert not ok and "alert protocol version" in said, f"{old} is refused by the server"
+    ok, said = s_client(port, "-tls1_3", "-alpn", "h2,http/1.1")
+    assert ok and "TLSv1.3" in said
+    assert "ALPN protocol: h2" in said, "HTTP/2 is offered"
+    assert "Server Temp Key: X25519" in said, "the profile's first curve"
+    for curve in ("prime256v1", "secp384r1"):  # TLS 1.3: the groups are the key exchange's
+        ok, said = s_client(port, "-tls1_3", "-groups", curve)
+        assert ok, said
+    ok, said = s_client(port, "-tls1_3", "-groups", "secp521r1:X448")
+    assert not ok, "only X25519, prime256v1 and secp384r1"
+
+    if server == "portals":
+        status, _, body = curl(gw, f"{gw.url}/healthz", "--http2", "-w", "\n%{http_version}")
+        assert status == 200 and body.endswith("\n2"), body

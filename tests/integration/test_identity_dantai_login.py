@@ -68,8 +68,9 @@ async def test_id_mail_01_id_mail_02_id_bind_01_a_first_login_goes_all_the_way_t
         assert portal.subjects_to(address)[0].endswith("メール認証用アドレス本登録のお願い")
         page = await browser.get(f"/realms/{REALM}/auth-email/confirm", params={"token": confirm})
         assert page.status_code == 200 and 'method="post"' in page.text
+        csrf = browser.client.cookies["__Host-csrf"]  # the page's form carries it
         confirmed = await browser.post(
-            f"/realms/{REALM}/auth-email/confirm", data={"token": confirm}
+            f"/realms/{REALM}/auth-email/confirm", data={"token": confirm, "csrf_token": csrf}
         )
         assert confirmed.status_code == 200 and "本登録が完了しました" in confirmed.text
         [_, login] = await portal.links_to(address, 2)
@@ -198,7 +199,10 @@ async def test_id_mail_02_a_link_opened_with_no_pending_login_logs_nothing_in(
         forwarded = await elsewhere.post(f"/v1/realms/{REALM}/login-link", json={"token": link})
         assert (forwarded.status_code, forwarded.json()["code"]) == (404, "LINK_INVALID")
         assert "__Host-session" not in forwarded.cookies, "logs nothing in (Q19)"
-        form = await elsewhere.post(f"/realms/{REALM}/login-link", data={"token": link})
+        csrf = elsewhere.client.cookies["__Host-csrf"]
+        form = await elsewhere.post(
+            f"/realms/{REALM}/login-link", data={"token": link, "csrf_token": csrf}
+        )
         assert form.status_code == 404 and "ログインボタンを押したブラウザ" in form.text
         assert (await waiting.follow(link)).status_code == 200, "nothing was used up"
         assert (await waiting.complete()).status_code == 200

@@ -1,5 +1,6 @@
 """SPEC X-09 and X-10 as the container stack sees them: docker-compose.yml, the service images in
-deploy/docker/ and .env.example agree with the services' settings classes.
+deploy/docker/ and .env.example agree with the services' settings classes; and X-18 for every
+deployment that puts the gateway in front (the local stack and docker compose).
 
 No Docker needed: the files are read, the settings classes imported. ``${VAR:-default}`` is
 resolved to its default, as ``docker compose config`` does without a .env.
@@ -10,15 +11,21 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import ipaddress
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from starlette.requests import Request
 
 from servicekit.settings import ServiceSettings
+from services.identity.api.client import client_address, trusted_networks
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -241,10 +248,7 @@ def test_x_16_every_service_can_be_scaled_no_fixed_host_port(compose: dict[str, 
 def test_x_16_the_local_stack_starts_replicas_on_ports_of_their_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = importlib.util.spec_from_file_location("stack", ROOT / "deploy" / "local" / "stack.py")
-    assert spec is not None and spec.loader is not None
-    stack = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(stack)
+    stack = _local_stack()
     monkeypatch.setenv("REPLICAS", "2")
     monkeypatch.setenv("NOTIFY_REPLICAS", "3")
     assert stack.instances("identity") == ["identity", "identity-1"]
@@ -252,3 +256,139 @@ def test_x_16_the_local_stack_starts_replicas_on_ports_of_their_own(
     ports = [stack.port_of(i) for i in stack.everything()]
     assert len(ports) == len(set(ports)) == 11
     assert stack.port_of("identity-1") == stack.port_of("identity") + 10
+
+
+def _local_stack() -> ModuleType:
+    """``deploy/local/stack.py`` (``make up``), loaded as a module (a script's folder)."""
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "deploy" / "local" / "stack.py")
+    assert spec is not None and spec.loader is not None
+    stack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stack)
+    return stack
+
+
+PEER = re.compile(r"\brequest\.client\b|scope\[[\"']client[\"']\]")
+"""Starlette's peer address of a request (``request.client``, ``scope["client"]``)."""
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One way the platform runs behind the gateway, as its own files say (X-18)."""
+
+    name: str
+    environments: Mapping[str, Mapping[str, str]]
+    """Each service's settings (environment variables), as the deployment starts it."""
+    gateway: Address | None
+    """The address the services see the gateway's requests come from; None: none is fixed."""
+    others: tuple[Network, ...] = ()
+    """Where the deployment's other clients of the services (its other containers) come from:
+    none of them may name a client."""
+
+
+def local_stack(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Deployment:
+    """``make up``: the environment ``stack.py`` starts each service with (its secrets made in a
+    run folder of the test's own); the gateway reaches every replica on loopback."""
+    stack = _local_stack()
+    monkeypatch.setattr(stack, "RUN_DIR", run_dir)
+    (run_dir / "env").write_text("KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092\n")
+    hosts = {
+        ipaddress.ip_address(address.rsplit(":", 1)[0])
+        for addresses in stack.upstreams().values()
+        for address in addresses.split()
+    }
+    assert hosts == {ipaddress.ip_address("127.0.0.1")}, "a loopback connection comes from it"
+    return Deployment(
+        "the local stack",
+        {name: stack.environment(name) for name in APP_PORTS},
+        ipaddress.ip_address("127.0.0.1"),
+    )
+
+
+def docker_compose(compose: dict[str, Any]) -> Deployment:
+    """docker-compose.yml: the services and the gateway on one network; the gateway's address
+    on it is fixed, the other containers' are given from the network's ``ip_range``."""
+    network = (compose.get("networks") or {}).get("default") or {}
+    pools = (network.get("ipam") or {}).get("config") or [{}]
+    others = tuple(ipaddress.ip_network(pool["ip_range"]) for pool in pools if "ip_range" in pool)
+    fixed = ((compose["services"]["gateway"].get("networks") or {}).get("default") or {}).get(
+        "ipv4_address"
+    )
+    gateway = ipaddress.ip_address(fixed) if fixed else None
+    if gateway is not None:
+        subnets = [ipaddress.ip_network(pool["subnet"]) for pool in pools if "subnet" in pool]
+        assert any(gateway in subnet for subnet in subnets), "on the network's subnet"
+        assert not any(gateway in other for other in others), "no other container gets it"
+    return Deployment(
+        "docker compose",
+        {name: _environment(compose["services"][name]) for name in APP_PORTS},
+        gateway,
+        others,
+    )
+
+
+@pytest.fixture(params=["the local stack", "docker compose"])
+def deployment(
+    request: pytest.FixtureRequest,
+    compose: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Deployment:
+    """Every deployment that puts the gateway in front; Kubernetes' joins when it exists."""
+    if request.param == "the local stack":
+        return local_stack(tmp_path, monkeypatch)
+    return docker_compose(compose)
+
+
+def _reads_client_address(name: str) -> bool:
+    """The service's code asks a request who its peer is (to record it, to count by it)."""
+    code = (path.read_text() for path in (ROOT / "services" / name).rglob("*.py"))
+    return any(PEER.search(text) for text in code)
+
+
+def test_x_18_every_service_that_reads_a_client_address_has_a_trusted_proxy_setting() -> None:
+    readers = {name for name in APP_PORTS if _reads_client_address(name)}
+    assert readers, "identity counts and records the client's address (ID-BOT-02)"
+    configurable = {
+        name for name in APP_PORTS if "trusted_proxies" in _settings_class(name).model_fields
+    }
+    assert readers <= configurable, f"{sorted(readers - configurable)} would see only the gateway"
+
+
+async def _seen(peer: Address, forwarded: str, proxies: tuple[Network, ...]) -> str | None:
+    """What identity records as the client's address of a request from ``peer`` (the address
+    the connection came from) that names ``forwarded`` in ``X-Forwarded-For``."""
+    state = type("State", (), {"trusted_proxies": proxies})()
+    app = type("App", (), {"state": state})()
+    headers = [(b"x-forwarded-for", forwarded.encode())]
+    scope = {"type": "http", "client": (str(peer), 443), "headers": headers, "app": app}
+    return await client_address(Request(scope))
+
+
+async def test_x_18_every_deployment_names_the_gateway_as_the_trusted_proxy(
+    deployment: Deployment,
+) -> None:
+    """Per-address limits, the bot defence (ID-BOT-02, -03) and the records see the client's
+    address, not the gateway's; and no other client of the services can name one."""
+    client = "203.0.113.7"
+    for name in (name for name in APP_PORTS if _reads_client_address(name)):
+        env = deployment.environments[name]
+        assert env.get("TRUSTED_PROXIES"), (
+            f"{deployment.name}: {name} trusts no proxy, so every client looks like the gateway"
+        )
+        assert deployment.gateway is not None, (
+            f"{deployment.name}: the gateway's address is not fixed, so no setting can name it"
+        )
+        settings = _settings_class(name)(**{key.lower(): value for key, value in env.items()})
+        proxies = trusted_networks(settings.trusted_proxies)  # type: ignore[attr-defined]
+        assert await _seen(deployment.gateway, client, proxies) == client, (
+            f"{deployment.name}: {name} does not believe the gateway's X-Forwarded-For"
+        )
+        for other in deployment.others:
+            assert not any(other.overlaps(network) for network in proxies), (
+                f"{deployment.name}: {name} believes X-Forwarded-For from {other} too"
+            )
+            stranger = next(other.hosts())
+            assert await _seen(stranger, client, proxies) == str(stranger)

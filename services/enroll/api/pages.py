@@ -3,9 +3,10 @@ JavaScript: 新規登録, the mail-sent page with 仮登録メールの再送信
 (its GET consumes nothing, so a mail scanner that prefetches it uses nothing up), the
 insurance-card form and the eligibility answer with the seed's guidance.
 
-The sign-up and resend forms carry the CSRF token (X-12); the link's and the card's forms are
-held by the secrets they carry (the link's token, the step token). Tokens are not logged, the
-pages are not cached and tell referrers nothing.
+The sign-up, resend and activation forms carry the CSRF token (X-12; the activation's since a
+cross-site page could otherwise make a browser follow a link of the page's own sign-up, X-02);
+the card's form is held by the step token it carries. Tokens are not logged (the gateway logs
+paths without their query string), the pages are not cached and tell referrers nothing.
 """
 
 from datetime import date
@@ -131,7 +132,7 @@ async def activation_page(request: Request, _: Realm, token: LinkToken) -> HTMLR
     return PAGES.render(request, "activate", realm="kencom", title="本登録の手続き", token=token)
 
 
-@router.post("/activate")
+@router.post("/activate", dependencies=[Depends(csrf.checked)])
 async def activate(request: Request, _: Realm, token: FormText, enroll: EnrollDep) -> HTMLResponse:
     try:
         opened = await enroll.signups.activate(token)

@@ -20,6 +20,14 @@ from services.identity.usecases.context import Client
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def trusted_networks(setting: str) -> tuple[Network, ...]:
+    """``TRUSTED_PROXIES`` (comma-separated networks, a bare address being its own /32 or
+    /128) as the networks whose peers may name the client."""
+    return tuple(
+        ipaddress.ip_network(n.strip(), strict=False) for n in setting.split(",") if n.strip()
+    )
+
+
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address((text or "").strip())

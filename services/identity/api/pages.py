@@ -1,14 +1,15 @@
 """The pages a mailed link opens (ID-MAIL-01, -02, ID-EMAIL-01): a confirmation page whose GET
 consumes nothing, so a mail scanner that prefetches the link uses nothing up (Ory Kratos #1142),
-and whose form's POST does what the link is for.
+and whose form's POST does what the link is for (X-02).
 
 They answer at the path the mail links to, below the realm's portal URL (``/realms/…``), and
-work without JavaScript. The links' tokens are not logged, and the pages tell referrers nothing.
+work without JavaScript. The links' tokens are not logged (the gateway logs paths without
+their query string), and the pages tell referrers nothing.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from servicekit.problems import Problem
@@ -19,6 +20,7 @@ from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, se
 from services.identity.api.page_kit import PAGES
 from services.identity.domain import auth_email, email_change
 from services.identity.domain.sessions import COOKIE
+from webkit import csrf
 
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
@@ -26,9 +28,14 @@ LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
 FormToken = Annotated[str, Form(min_length=20, max_length=100)]
 
 
+CsrfChecked = Depends(csrf.checked)
+"""A link's POST comes from its own page, like every form of the portal's (X-02, X-12): the
+link's secret alone would let a cross-site page that knows one of its own (a sign-up it made,
+an address change it asked for) make a victim's browser follow it."""
+
+
 def page(request: Request, name: str, status_code: int = 200, **values: str | None) -> HTMLResponse:
-    """One of the links' pages in the portal's look. Their forms need no CSRF token: the POST
-    carries the link's own secret, which a cross-site page cannot know."""
+    """One of the links' pages in the portal's look."""
     realm = request.path_params.get("realm")
     return PAGES.render(request, name, status_code, realm=realm, errors=(), **values)
 
@@ -42,7 +49,8 @@ def refused(request: Request, problem: Problem) -> HTMLResponse:
 def confirmation(
     request: Request, token: str, title: str, explanation: str, button: str
 ) -> HTMLResponse:
-    """A link's page: its form POSTs the token to the same path. Opening it changes nothing."""
+    """A link's page: its form POSTs the token (and the page's CSRF token) to the same path.
+    Opening it changes nothing."""
     return page(
         request,
         "confirm",
@@ -65,7 +73,7 @@ async def login_link_page(request: Request, token: LinkToken) -> HTMLResponse:
     )
 
 
-@router.post("/login-link")
+@router.post("/login-link", dependencies=[CsrfChecked])
 async def follow_login_link(
     request: Request,
     policy: Realm,
@@ -102,7 +110,7 @@ async def auth_email_page(request: Request, token: LinkToken) -> HTMLResponse:
     )
 
 
-@router.post("/auth-email/confirm")
+@router.post("/auth-email/confirm", dependencies=[CsrfChecked])
 async def confirm_auth_email(
     request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
@@ -136,7 +144,7 @@ async def email_change_page(request: Request, token: LinkToken) -> HTMLResponse:
     )
 
 
-@router.post("/email-change/confirm")
+@router.post("/email-change/confirm", dependencies=[CsrfChecked])
 async def confirm_email_change(
     request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
