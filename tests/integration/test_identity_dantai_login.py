@@ -284,7 +284,7 @@ async def test_id_mail_04_id_bind_03_the_admin_resets_a_business_users_address_a
         portal.browser() as new_pc,
     ):
         await portal.support_desk(desk)
-        org, _ = await portal.fully_logged_in(admin)
+        org, admin_address = await portal.fully_logged_in(admin)
         login_id = f"XA5{uuid.uuid4().hex[:8]}"
         asked = await admin.post(
             f"/v1/realms/{REALM}/orgs/{org['org_id']}/users", json={"login_id": login_id}
@@ -296,6 +296,11 @@ async def test_id_mail_04_id_bind_03_the_admin_resets_a_business_users_address_a
         contact = {"email": new_address("contact"), "phone": "03-1234-5678"}
         assert (await desk.put(f"{admin_contact}/profile", json=contact)).status_code == 204
         assert (await desk.post(approve)).status_code == 201
+        # a new address of the admin ended its sessions (ID-SESS-03): it logs in again
+        assert (await admin.get("/v1/sessions/current")).status_code == 401
+        assert (await admin.log_in(org["admin_login_id"], NEW_PASSWORD)).status_code == 200
+        assert (await admin.follow((await portal.links_to(admin_address, 3))[-1])).is_success
+        assert (await admin.complete()).status_code == 200
         [notice] = await events(mongo, portal.ns, user_id, "InitialPasswordIssued")
         initial = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE_KEY)
         await portal.changed_initial_password(old_pc, login_id, initial)

@@ -24,6 +24,7 @@ import pytest
 from gateway_harness import GATEWAY_SECRET, curl, echo_server, running_gateway
 from harness import Infra, Namespace, ServiceProcess, eventually, running_service
 from identity_client import (
+    NEW_PASSWORD,
     NOTIFY_PRIVATE,
     NOTIFY_PUBLIC,
     bearer,
@@ -136,7 +137,7 @@ async def email_change_link(portal: Portal, mongo: AsyncMongoClient[dict[str, An
     session = signed_in(url, "nexi", org["admin_login_id"], org["initial_password"])
     asked = httpx.post(
         f"{url}/v1/realms/nexi/email-change",
-        json={"new_email": "new@example.jp"},
+        json={"current_password": NEW_PASSWORD, "new_email": "new@example.jp"},
         headers=bearer(session),
         timeout=30,
     )
