@@ -18,12 +18,15 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
 from identity_client import NOTIFY_PUBLIC, bearer, ready_admin
+from mail_catchers import Mailpit, new_address, publish
+from mail_events import PRIVATE_KEY, otp
 from private_infra import PrivateInfra, private_infra
 from pymongo import AsyncMongoClient
 
@@ -205,3 +208,76 @@ async def test_x_05_a_page_under_a_database_outage_answers_an_html_page_with_503
     assert '<link rel="stylesheet" href="/static/webkit/portal.css">' in answer.text
     assert "デモポータル" in answer.text, "the realm's portal, as on its other pages"
     assert httpx.get(page, cookies=cookies, timeout=30).status_code == 200, "back after it"
+
+
+async def test_x_05_x_17_kafka_stopped_creations_still_answer_and_readyz_fails_until_it_returns(
+    own: tuple[PrivateInfra, Infra], identity: tuple[ServiceProcess, Namespace]
+) -> None:
+    """No route of identity needs Kafka while it answers: a creation commits its events to the
+    outbox, so it answers 201 while Kafka is down, and its ``UserCreated`` goes out once Kafka
+    is back. ``/readyz`` says Kafka is away, within its bound, and recovers by itself."""
+    private, infra = own
+    proc, ns = identity
+    token, org = ready_admin(proc.url, "demo", "OUTK")
+    burst = Burst(proc.url, org["org_id"], token)
+    private.down("kafka")
+    try:
+        down = await eventually(lambda: _readiness(proc, 503), timeout=30)
+        assert down["checks"]["kafka"] is False, down
+        async with httpx.AsyncClient(timeout=30) as client:
+            created = await burst.create(client, burst.login_ids[0])
+        assert created.status_code == 201, created.text
+    finally:
+        private.up()
+    up = await eventually(lambda: _readiness(proc, 200), timeout=90)
+    assert all(up["checks"].values()), up
+    user_id = created.json()["user_id"]
+    assert await user_created_on_kafka(infra, ns, org["org_id"]) == Counter({user_id: 1})
+
+
+def _readiness(proc: ServiceProcess, status: int) -> dict[str, Any] | None:
+    """``/readyz``'s answer if it has ``status``; each answer comes within its bound (the
+    checks' own timeouts), Kafka or not."""
+    answer = httpx.get(f"{proc.url}/readyz", timeout=10)
+    if answer.status_code != status:
+        return None
+    body: dict[str, Any] = answer.json()
+    if status == 503:
+        assert_unavailable(answer)
+    return body
+
+
+async def test_nt_04_mailpit_stopped_mails_wait_and_arrive_once_when_it_returns(
+    own: tuple[PrivateInfra, Infra], tmp_path: Path
+) -> None:
+    """Notify sends no mail while a request waits (every mail comes from an event), so an SMTP
+    outage is no request's to answer: Mailpit's process is SIGKILLed, the mails of the events
+    published meanwhile are retried with back-off, and each arrives once when it is back."""
+    private, infra = own
+    notify = ServiceProcess(
+        "notify",
+        infra,
+        Namespace(),
+        tmp_path,
+        notify_private_key=PRIVATE_KEY,
+        smtp_max_attempts="3",
+        smtp_retry_base_seconds="0.05",
+        smtp_retry_max_seconds="0.2",
+    ).start()
+    try:
+        address = new_address("outage")
+        cases = [otp(address) for _ in range(3)]
+        prefix = notify.env["KAFKA_TOPIC_PREFIX"]
+        private.down("mailpit")
+        try:
+            await publish(infra.kafka_bootstrap_servers, prefix, *(c.event for c in cases))
+            await eventually(lambda: "smtp attempt failed" in notify.log_path.read_text())
+        finally:
+            private.up()
+        mailpit = Mailpit(infra.mailpit_url)
+        await eventually(lambda: len(mailpit.mails_to(address)) >= len(cases), timeout=60)
+        assert sorted(str(m["Message-ID"]) for m in mailpit.mails_to(address)) == sorted(
+            f"<{c.event.event_id}@nexi.example.jp>" for c in cases
+        ), "each mail once"
+    finally:
+        notify.stop()
