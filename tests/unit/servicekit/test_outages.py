@@ -4,7 +4,10 @@ to a program (problem+json) and to a browser on a page (the portal's page)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiosmtplib
 import httpx
@@ -203,3 +206,15 @@ def test_x_09_the_database_timeout_is_a_setting() -> None:
     )
     assert runtime.mongo.options.server_selection_timeout == 1.5
     assert runtime.mongo.options.pool_options.connect_timeout == 1.5
+
+
+def test_x_05_the_gateways_own_problems_have_the_catalogues_titles() -> None:
+    """The gateway answers a few problems itself (an upstream away is its SERVICE_UNAVAILABLE):
+    each in the words the services use for the same code."""
+    routes = Path(__file__).resolve().parents[3] / "deploy" / "gateway" / "routes.conf"
+    found = [json.loads(b) for b in re.findall(r"return \d{3} '(\{.*\})';", routes.read_text())]
+    bodies = [b for b in found if "code" in b]  # not /healthz's own answer
+    assert "SERVICE_UNAVAILABLE" in {b["code"] for b in bodies}
+    for body in bodies:
+        code = ProblemCode[body["code"]]
+        assert (body["title"], body["status"]) == (code.title, code.status), body["code"]
