@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import signal
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -281,3 +283,32 @@ async def test_nt_04_mailpit_stopped_mails_wait_and_arrive_once_when_it_returns(
         ), "each mail once"
     finally:
         notify.stop()
+
+
+async def test_x_05_identity_stopped_enrolls_sign_up_answers_503_to_the_api_and_a_page_to_a_browser(
+    services: Any,
+) -> None:
+    """Enroll asks identity to hold a sign-up's credential while the person waits (its one
+    call between services). With identity's process SIGKILLed, the API answers the outage's
+    503 problem, and the 新規登録 page the portal's page saying the same, with ``Retry-After``."""
+    identity = services("identity")
+    enroll = services("enroll", identity_url=identity.url, notify_public_key=NOTIFY_PUBLIC)
+    identity.kill(signal.SIGKILL)
+    email = f"outage-{uuid.uuid4().hex[:8]}@example.jp"
+    typed = {"email": email, "email_confirmation": email, "password": "Kencom-Pass-2026"}
+
+    api = httpx.post(f"{enroll.url}/v1/realms/kencom/signups", json=typed, timeout=30)
+    assert_unavailable(api)
+
+    csrf = secrets.token_urlsafe(32)
+    page = httpx.post(
+        f"{enroll.url}/realms/kencom/signup",
+        data=typed | {"csrf_token": csrf},
+        cookies={"__Host-csrf": csrf},
+        timeout=30,
+    )
+    assert page.status_code == 503, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert int(page.headers["retry-after"]) > 0
+    assert ProblemCode.SERVICE_UNAVAILABLE.title in page.text
+    assert "kencom" in page.text, "kencom's portal"
