@@ -37,10 +37,10 @@ from servicekit.problems import ProblemCode
 pytestmark = pytest.mark.integration
 
 #: Business users of the burst, and how many requests are in flight at once (issue 20: 6).
-BURST = 120
+BURST = 60
 IN_FLIGHT = 6
 #: Requests answered before FerretDB is killed, and answered while it is down before it is back.
-BEFORE_OUTAGE = 20
+BEFORE_OUTAGE = 15
 DURING_OUTAGE = 12
 
 
