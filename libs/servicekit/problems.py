@@ -125,7 +125,9 @@ class ProblemCode(Enum):
         423,
         "秘密の質問の答えの入力回数が上限に達しました。お客様サポートへお問い合わせください",
     )
-    SERVICE_UNAVAILABLE = ProblemSpec(503, "ただいまサービスを利用できません")
+    SERVICE_UNAVAILABLE = ProblemSpec(
+        503, "ただいまサービスを一時的にご利用いただけません。しばらくしてから再度お試しください"
+    )
     INTERNAL_ERROR = ProblemSpec(500, "システムエラーが発生しました")
 
     @property
@@ -135,6 +137,19 @@ class ProblemCode(Enum):
     @property
     def title(self) -> str:
         return self.value.title
+
+
+#: How long a client should wait before it repeats a request answered ``SERVICE_UNAVAILABLE``
+#: (``Retry-After``): about as long as a database or broker takes to come back after a restart.
+RETRY_AFTER_SECONDS = 5
+
+
+def problem_headers(code: ProblemCode) -> dict[str, str]:
+    """The headers a problem's answer carries whatever route gives it: ``Retry-After`` on
+    ``SERVICE_UNAVAILABLE``, so a client knows it may repeat the request, and when."""
+    if code is ProblemCode.SERVICE_UNAVAILABLE:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return {}
 
 
 class Problem(Exception):
@@ -167,7 +182,10 @@ def problem_response(
         body["instance"] = instance
     body.update(extensions)
     return JSONResponse(
-        jsonable_encoder(body), status_code=code.status, media_type=PROBLEM_JSON, headers=headers
+        jsonable_encoder(body),
+        status_code=code.status,
+        media_type=PROBLEM_JSON,
+        headers=problem_headers(code) | dict(headers or {}),
     )
 
 
@@ -281,5 +299,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        """The last resort: a service's own ``AnswerEveryRequest`` (``servicekit.outages``)
+        answers first, an outage with 503, and keeps the connection open."""
         log.exception("unhandled error", path=request.url.path)
         return problem_response(ProblemCode.INTERNAL_ERROR, instance=request.url.path)

@@ -41,6 +41,7 @@ from servicekit.logs import (
     get_logger,
     new_correlation_id,
 )
+from servicekit.outages import AnswerEveryRequest, ProblemPage
 from servicekit.problems import ProblemCode, install_problem_handlers, problem_response
 from servicekit.publish import Publisher
 from servicekit.relay import AfterPublish, OutboxRelay
@@ -64,10 +65,13 @@ CORRELATION_HEADER = "X-Correlation-ID"
 Startup = Callable[[], Awaitable[None]]
 
 
-def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
-    """Timezone-aware (stored UTC comes back as aware datetimes) and quick to give up."""
+def mongo_client(uri: str, timeout_seconds: float = 5.0) -> AsyncMongoClient[dict[str, Any]]:
+    """Timezone-aware (stored UTC comes back as aware datetimes) and quick to give up: an
+    operation while the database is away fails within ``timeout_seconds``, and its request is
+    answered 503 (``servicekit.outages``) instead of waiting on."""
+    milliseconds = int(timeout_seconds * 1000)
     return AsyncMongoClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+        uri, tz_aware=True, serverSelectionTimeoutMS=milliseconds, connectTimeoutMS=milliseconds
     )
 
 
@@ -83,7 +87,9 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.mongo = mongo_client(settings.mongodb_uri)
+        self.mongo = mongo_client(
+            settings.mongodb_uri, settings.mongodb_server_selection_timeout_seconds
+        )
         self.db: AsyncDatabase[dict[str, Any]] = self.mongo[settings.database_name]
         self.broker: KafkaBroker = make_broker(settings)
         self.store = VersionedStore(self.db, self.clock)
@@ -191,7 +197,16 @@ class Runtime:
             await bounded("database", self.mongo.close())
             log.info("service stopped")
 
-    def app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
+    def app(
+        self,
+        *,
+        title: str,
+        description: str,
+        routers: Sequence[APIRouter],
+        problem_page: ProblemPage | None = None,
+    ) -> FastAPI:
+        """The service's ASGI app. ``problem_page`` shows a problem that no route answered (an
+        outage's 503, a crash's 500) on a page, for a service with pages (``/realms/…``)."""
         app = FastAPI(
             title=title,
             description=description,
@@ -199,7 +214,8 @@ class Runtime:
             lifespan=self.lifespan,
         )
         install_problem_handlers(app)
-        app.add_middleware(CorrelateAndMeasure)
+        app.add_middleware(AnswerEveryRequest, page=problem_page)
+        app.add_middleware(CorrelateAndMeasure)  # added last, so it runs first: every answer
         app.include_router(self._operations_router())
         for router in routers:
             app.include_router(router)

@@ -28,6 +28,12 @@ class ServiceSettings(BaseSettings):
     )
     mongodb_uri: str = "mongodb://127.0.0.1:27117/"
     mongodb_database: str = ""
+    mongodb_server_selection_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long an operation waits for the database to be reachable (and a new "
+        "connection to open) before its request is answered 503 SERVICE_UNAVAILABLE.",
+    )
 
     outbox_relay: bool = Field(default=True, description="Run the outbox relay in this process.")
     outbox_poll_seconds: float = 0.5

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
+from servicekit.problems import ProblemCode, problem_headers
 from webkit import csrf
 
 LIBRARY_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -109,7 +110,32 @@ class Pages:
                 next_href=otp_page(realm),
                 next_label="ワンタイムパスワードの発行へ",
             )
-        return self.render(request, "webkit/message", code.status, realm=realm, title=code.title)
+        response = self.render(
+            request, "webkit/message", code.status, realm=realm, title=code.title
+        )
+        response.headers.update(problem_headers(code))
+        return response
+
+
+_LIBRARY_PAGES = Pages(LIBRARY_TEMPLATES)
+
+
+def problem_page(request: Request, code: ProblemCode) -> Response:
+    """A problem that no route answered (an outage's 503, a crash's 500) as the portal's page
+    for the browser that asked for one of a realm's pages: the problem's Japanese title in the
+    realm's look, with the problem's status and headers (``Retry-After``), never JSON. A
+    service hands it to ``Runtime.app`` (``servicekit.outages``)."""
+    realm = request.path_params.get("realm") or _first_segment_after_realms(request.url.path)
+    response = _LIBRARY_PAGES.render(
+        request, "webkit/message", code.status, realm=realm, title=code.title
+    )
+    response.headers.update(problem_headers(code))
+    return response
+
+
+def _first_segment_after_realms(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "realms" else None
 
 
 async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:

@@ -18,6 +18,7 @@ from services.audit.store import AccessRecords, ProfileHistories
 from services.audit.stream import LiveStream
 from services.audit.usecases import AuditUseCases
 from webkit import assets
+from webkit.pages import problem_page
 
 
 def create_app(settings: AuditSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -52,4 +53,5 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
             export_pages.router(jobs, exports, introspection),
             assets.router,
         ],
+        problem_page=problem_page,
     )

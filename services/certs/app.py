@@ -19,6 +19,7 @@ from services.certs.usecases import Certs
 from services.certs.usecases.authority import AuthorityKeeper
 from services.certs.usecases.certificates import Certificates
 from services.certs.usecases.reminders import Reminders
+from webkit.pages import problem_page
 
 
 def bootstrap(settings: CertsSettings, runtime: Runtime) -> Certs:
@@ -67,6 +68,7 @@ def create_app(settings: CertsSettings | None = None, clock: Clock | None = None
         description="kihonet's client-certificate authority: notices, issue, renewal, "
         "revocation, CRL and OCSP (SPEC section 4).",
         routers=api.ROUTERS,
+        problem_page=problem_page,
     )
     app.state.certs = certs
     app.state.realm = settings.realm

@@ -19,6 +19,7 @@ from services.enroll.settings import EnrollSettings
 from services.enroll.store import EnrollStore
 from services.enroll.usecases import Enroll
 from services.enroll.usecases.context import Context, RosterPolicy
+from webkit.pages import problem_page
 
 
 def bootstrap(
@@ -85,6 +86,7 @@ def create_app(
         description="kencom's self sign-up with roster eligibility, and the checkup-results "
         "gate (SPEC section 6).",
         routers=api.ROUTERS,
+        problem_page=problem_page,
     )
     app.state.enroll = enroll
     app.state.introspection = introspection

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import httpx
 
 from servicekit.logs import get_logger
+from servicekit.outages import Unavailable
 
 log = get_logger(__name__)
 
@@ -38,8 +39,9 @@ class CredentialRefused(Exception):
         self.errors = errors
 
 
-class IdentityUnavailable(Exception):
-    """Identity did not answer, or not as agreed: the sign-up cannot begin now."""
+class IdentityUnavailable(Unavailable):
+    """Identity did not answer, or not as agreed: the sign-up cannot begin now. An outage
+    (``servicekit.outages``): answered 503 with ``Retry-After``, as a page on a page."""
 
 
 class CredentialHolder(Protocol):

@@ -18,6 +18,7 @@ from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
 from services.identity.usecases import Identity, Tuning
 from services.identity.usecases.context import Context
+from webkit.pages import problem_page
 
 
 def challenge_policy(settings: IdentitySettings) -> ChallengePolicy:
@@ -104,6 +105,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         description="Realms, organisations and users, passwords, login, lockout and sessions; "
         "one-time passwords, permissions and the decision API; the bot defence.",
         routers=api.ROUTERS,
+        problem_page=problem_page,
     )
     app.router.routes[:0] = api.FRONT_ROUTES  # on every gateway request: matched first
     app.state.identity = identity

@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 
 from servicekit.problems import ProblemCode, problem_response
 from services.enroll.domain import refusals
-from services.enroll.identity import CredentialRefused, IdentityUnavailable
+from services.enroll.identity import CredentialRefused
 
 PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.NotPermitted: ProblemCode.FORBIDDEN,
@@ -52,7 +52,3 @@ def install(app: FastAPI) -> None:
     async def _credential(request: Request, refused: CredentialRefused) -> JSONResponse:
         code = PASSED_ON.get(refused.code, ProblemCode.VALIDATION_ERROR)
         return problem_response(code, detail=refused.detail, instance=request.url.path)
-
-    @app.exception_handler(IdentityUnavailable)
-    async def _unavailable(request: Request, _: IdentityUnavailable) -> JSONResponse:
-        return problem_response(ProblemCode.SERVICE_UNAVAILABLE, instance=request.url.path)
