@@ -3,7 +3,7 @@
 ``subject_id`` is the signup id for the sign-up story (``SignupStarted`` to
 ``MemberRegistered``), so resends, activation and the eligibility check stay in order; it is
 the member's user id for what happens after registration (``SecretQuestionSet``,
-``CheckupCodeVerified``).
+``CheckupCodeVerified``, ``SecretAnswerUnlocked``).
 
 Deliberately absent, and why:
 
@@ -14,8 +14,10 @@ Deliberately absent, and why:
 * the invitation and group-link codes: what they resolve to travels (``invited``, ``group_id``);
 * the checkup view code (健診閲覧コード) and the secret answer: kept hashed by enrol (X-02).
 
-All names are the issue's; none renamed. One was added: ``SignupAlreadyRegistered``, the mail that
-tells the owner of an address that it is registered already, since the sign-up's answer may not.
+All names are the issue's; none renamed. Two were added: ``SignupAlreadyRegistered``, the mail
+that tells the owner of an address that it is registered already, since the sign-up's answer may
+not; and ``SecretAnswerUnlocked`` (issue 20), the support desk's unlock of a locked secret answer,
+which only support may do and whose event names who (EN-06).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "EligibilityRestriction",
     "InsurerNumber",
     "MemberRegistered",
+    "SecretAnswerUnlocked",
     "SecretQuestionSet",
     "SignupActivated",
     "SignupAlreadyRegistered",
@@ -172,4 +175,14 @@ class CheckupCodeVerified(EnrollEvent):
     """
 
     type: Literal["CheckupCodeVerified"] = "CheckupCodeVerified"
+    version: Literal[1] = 1
+
+
+class SecretAnswerUnlocked(EnrollEvent):
+    """The realm's support desk unlocked a member's secret answer, locked after its tries
+    (EN-06); ``actor`` names the operator (kind ``support``). Nothing else unlocks it: not a new
+    question, not the code typed again, not a reissued code. The answer never travels (X-02).
+    """
+
+    type: Literal["SecretAnswerUnlocked"] = "SecretAnswerUnlocked"
     version: Literal[1] = 1

@@ -112,6 +112,7 @@ PLATFORM: Final[Mapping[str, str]] = {
     "12-4": "会員登録",
     "12-5": "秘密の質問設定",
     "12-6": "健診閲覧コード確認",
+    "12-7": "秘密の質問ロック解除",
     "13-1": "メール送信",
     "13-2": "メール送信失敗",
 }
@@ -163,6 +164,7 @@ _BY_TYPE: Final[Mapping[str, str]] = {
     "MemberEnrolmentRefused": "12-4",
     "SecretQuestionSet": "12-5",
     "CheckupCodeVerified": "12-6",
+    "SecretAnswerUnlocked": "12-7",
     "MailSent": "13-1",
     "MailFailed": "13-2",
 }

@@ -1,7 +1,9 @@
 """Reading a roster in constant memory (EN-07): its encoding, its lines, and the spool.
 
-A union sends CSV in ``cp932`` (Excel in Japan) or UTF-8, with a header line. The file is read
-once, in blocks: each line is checked and normalised (a bad one refuses the file, naming its
+A union sends CSV in ``cp932`` (Excel in Japan) or UTF-8, with a header line; its lines end in
+CRLF, LF or a lone CR (what Excel for Mac wrote until 2016), read alike: the decoder turns each
+into LF, so every later step, and every line number a refusal names, sees one kind. The file is
+read once, in blocks: each line is checked and normalised (a bad one refuses the file, naming its
 line number and field), hashed into the roster's digest and appended to the *partition* file of
 its bucket on disk. Then each partition, a few thousand lines, is grouped into its buckets'
 documents. Memory holds one block or one partition, whatever the file's size.
@@ -55,6 +57,7 @@ katakana, one of the usual words), so that both ways agree on every line this ma
 _OTHER = r'[^,\r\n"]*'
 _CODES = {word: RELATIONSHIP_CODES[kind] for word, kind in RELATIONSHIPS.items()}
 _EARLIEST = "19000101"
+_AFTER_CR_OR_LF = re.compile(rb"(?<=[\r\n])")
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ class FileReader:
         self.today = f"{spool.today:%Y%m%d}"
 
     def read(self) -> None:
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+        decoder = _universal(self.encoding)
         pending = ""
         with self.path.open("rb") as f:
             while block := f.read(BLOCK):
@@ -172,7 +175,7 @@ class FileReader:
         if self.columns is None:
             raise RosterRefused(1, None, "見出し行がありません")
 
-    def _decode(self, decoder: codecs.IncrementalDecoder, block: bytes, final: bool) -> str:
+    def _decode(self, decoder: io.IncrementalNewlineDecoder, block: bytes, final: bool) -> str:
         try:
             return str(decoder.decode(block, final))
         except UnicodeDecodeError:
@@ -187,7 +190,7 @@ class FileReader:
         if self.columns is None:
             pos = self._header(text)
             if self.columns is None:
-                return "" if final else text
+                return ""  # blank lines before the header, counted already: never again
         pos = self._plain(text, pos)
         tail = text[pos:]
         if tail and not final and tail.count('"') % 2:
@@ -241,7 +244,11 @@ class FileReader:
         pos = 0
         while pos < len(text):
             end = text.index("\n", pos) + 1
-            fields = next(csv.reader([text[pos:end]]), [])
+            try:
+                fields = next(csv.reader([text[pos:end]]), [])
+            except csv.Error as err:
+                detail = f"{self.line}行目（見出し行）のCSVの形式が正しくありません（{err}）"
+                raise RosterRefused(self.line, None, detail) from None
             self.line += 1
             pos = end
             if fields and any(f.strip() for f in fields):
@@ -261,7 +268,7 @@ class FileReader:
             assert self.columns is not None
             self.spool.careful(rows, self.columns)
         except csv.Error as err:
-            line = first + reader.line_num
+            line = first + reader.line_num - 1  # line_num counts the bad line already
             detail = f"{line}行目のCSVの形式が正しくありません（{err}）"
             raise RosterRefused(line, None, detail) from None
         self.line += segment.count("\n")
@@ -282,15 +289,40 @@ def _line_pattern(header: Sequence[str], columns: dict[str, int]) -> re.Pattern[
     return re.compile("^" + ",".join(parts) + r"\r?$", re.MULTILINE)
 
 
+def _universal(encoding: str) -> io.IncrementalNewlineDecoder:
+    """A decoder that ends a line at CRLF, LF or a lone CR (old Mac Excel's CSV), each read as
+    LF: every later step sees one kind of line end, and a CRLF cut between two blocks is still
+    one line end (the decoder keeps a block's last CR until it sees what follows)."""
+    return io.IncrementalNewlineDecoder(
+        codecs.getincrementaldecoder(encoding)(errors="strict"), translate=True
+    )
+
+
 def _undecodable_line(path: Path, encoding: str) -> int:
-    """The first line the encoding cannot read (only on the error path: a second reading)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
+    """The first line the encoding cannot read (only on the error path: a second reading,
+    block by block, counting line ends as the reader does: CRLF, LF, or a lone CR).
+
+    The bytes are decoded a line at a time to find the line; neither cp932 nor UTF-8 has a CR
+    or LF byte inside a character, so cutting the bytes there cuts no character in two.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line, after_cr = 1, False
     with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                decoder.decode(raw)
-            except UnicodeDecodeError:
-                return number
+        while block := f.read(BLOCK):
+            for piece in _AFTER_CR_OR_LF.split(block):
+                if not piece:
+                    continue
+                try:
+                    decoder.decode(piece)
+                except UnicodeDecodeError:
+                    return line
+                crlf_end = piece == b"\n" and after_cr  # the LF of a CRLF: one line end
+                line += piece.endswith((b"\r", b"\n")) and not crlf_end
+                after_cr = piece.endswith(b"\r")
+    try:
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return line
     return 1
 
 

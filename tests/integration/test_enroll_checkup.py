@@ -4,10 +4,12 @@ reissue that voids the old code; who may do what (X-15)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
+from harness import Infra, eventually, read_topic
 from identity_client import bearer, create_support_operator, signed_in, token_of
 from kencom_signup import Kencom, Person, kencom, platform
 from kencom_signup import new_insurer as insurer
@@ -27,9 +29,43 @@ async def a_member(kencom: Kencom) -> tuple[str, dict[str, str]]:
 
 
 def support_desk(kencom: Kencom) -> dict[str, str]:
+    return support_operator(kencom)[1]
+
+
+def support_operator(kencom: Kencom) -> tuple[str, dict[str, str]]:
+    """kencom's support desk, logged in: the operator's user id and session header."""
     operator = create_support_operator(kencom.identity, f"SUP{uuid.uuid4().hex[:8]}", "kencom")
     url = kencom.identity.url
-    return bearer(signed_in(url, "kencom", operator["login_id"], operator["initial_password"]))
+    token = signed_in(url, "kencom", operator["login_id"], operator["initial_password"])
+    return operator["user_id"], bearer(token)
+
+
+async def locked_member(kencom: Kencom, support: dict[str, str]) -> tuple[str, dict[str, str], str]:
+    """A member whose secret answer (出身地は？ Sapporo) locked after five wrong answers: their
+    user id, session header and the postcard's code."""
+    user_id, member = await a_member(kencom)
+    c = kencom.client
+    issued = await c.post(f"/v1/realms/kencom/members/{user_id}/checkup-code", headers=support)
+    code = issued.json()["code"]
+    assert (await c.post(f"{GATE}/code", json={"code": code}, headers=member)).status_code == 200
+    question = {"question_id": "birthplace", "answer": "Sapporo"}
+    await c.post(f"{GATE}/secret-question", json=question, headers=member)
+    assert (await c.post(f"{GATE}/secret-question/confirm", headers=member)).status_code == 200
+    wrong = [
+        (await c.post(f"{GATE}/answer", json={"answer": "Tokyo"}, headers=member)).json()
+        for _ in range(5)
+    ]
+    assert [w.get("tries_left") for w in wrong[:4]] == [4, 3, 2, 1]
+    assert wrong[4]["code"] == "SECRET_ANSWER_LOCKED"
+    return user_id, member, code
+
+
+async def unlocked_events(kencom: Kencom, infra: Infra, user_id: str) -> list[dict[str, Any]]:
+    """The ``SecretAnswerUnlocked`` events of a member on enroll's topic in Kafka."""
+    topic = kencom.ns.topic_prefix + "enroll.events"
+    records = await read_topic(infra.kafka_bootstrap_servers, topic, 10**6, timeout=2)
+    events = [json.loads(r.value) for r in records]
+    return [e for e in events if e["type"] == "SecretAnswerUnlocked" and e["subject_id"] == user_id]
 
 
 async def test_en_06_code_then_a_confirmed_secret_question_then_its_answer(
@@ -122,3 +158,80 @@ async def test_x_15_en_06_only_the_member_opens_their_gate_and_only_support_issu
     cookie = {"Cookie": f"__Host-session={member['Authorization'][7:]}"}
     csrf = await c.post(f"{GATE}/code", json={"code": "X"}, headers=cookie)
     assert csrf.json()["code"] == "CSRF_CHECK_FAILED", "X-12 for the session cookie"
+
+
+async def test_en_06_a_locked_answer_stays_locked_through_a_new_question_and_a_new_code(
+    kencom: Kencom,
+) -> None:
+    """The attack of issue 20: whoever holds the member's session after the answer locked sets
+    a new question and answers it. Neither that, nor the postcard's code typed again, nor a
+    code support reissues, unlocks the answer; the results stay shut (EN-06)."""
+    support = support_desk(kencom)
+    user_id, member, code = await locked_member(kencom, support)
+    c = kencom.client
+
+    own_question = {"question_id": "first_pet", "answer": "Pochi"}
+    drafted = await c.post(f"{GATE}/secret-question", json=own_question, headers=member)
+    confirmed = await c.post(f"{GATE}/secret-question/confirm", headers=member)
+    opened = await c.post(f"{GATE}/answer", json={"answer": "Pochi"}, headers=member)
+    assert opened.status_code == 423 and "健診結果" not in opened.text, (
+        "results shown: " + opened.text
+    )
+    for refused in (drafted, confirmed, opened):
+        assert (refused.status_code, refused.json()["code"]) == (423, "SECRET_ANSWER_LOCKED")
+
+    again = await c.post(f"{GATE}/code", json={"code": code}, headers=member)
+    assert again.status_code == 200, "the postcard proves identity again..."
+    redrafted = await c.post(f"{GATE}/secret-question", json=own_question, headers=member)
+    assert redrafted.json()["code"] == "SECRET_ANSWER_LOCKED", "...and unlocks nothing"
+    right = await c.post(f"{GATE}/answer", json={"answer": "Sapporo"}, headers=member)
+    assert right.json()["code"] == "SECRET_ANSWER_LOCKED", "not even the right answer"
+
+    issue = f"/v1/realms/kencom/members/{user_id}/checkup-code"
+    new_code = (await c.post(issue, headers=support)).json()["code"]
+    assert (
+        await c.post(f"{GATE}/code", json={"code": new_code}, headers=member)
+    ).status_code == 200
+    after_reissue = await c.post(f"{GATE}/answer", json={"answer": "Sapporo"}, headers=member)
+    assert after_reissue.json()["code"] == "SECRET_ANSWER_LOCKED", "a reissue is no unlock"
+    view = (await c.get(GATE, headers=member)).json()
+    assert (view["question"], view["answer_tries_left"], view["answer_locked"]) == (
+        "出身地は？",
+        0,
+        True,
+    )
+
+
+async def test_en_06_only_the_support_desk_unlocks_the_answer_and_its_event_names_who(
+    kencom: Kencom, infra: Infra
+) -> None:
+    operator_id, support = support_operator(kencom)
+    user_id, member, _ = await locked_member(kencom, support)
+    c = kencom.client
+    unlock = f"/v1/realms/kencom/members/{user_id}/secret-answer/unlock"
+
+    assert (await c.post(unlock, headers=member)).json()["code"] == "FORBIDDEN"
+    assert (await c.post(unlock)).json()["code"] == "SESSION_EXPIRED"
+    unknown = await c.post(
+        f"/v1/realms/kencom/members/{'0' * 32}/secret-answer/unlock", headers=support
+    )
+    assert unknown.json()["code"] == "NOT_FOUND"
+
+    unlocked = await c.post(unlock, headers=support)
+    assert unlocked.status_code == 200, unlocked.text
+    assert (unlocked.json()["user_id"], unlocked.json()["unlocked"]) == (user_id, True)
+    repeated = await c.post(unlock, headers=support)
+    assert repeated.json()["unlocked"] is False, "nothing locked: nothing done, no second event"
+
+    view = (await c.get(GATE, headers=member)).json()
+    assert (view["answer_locked"], view["answer_tries_left"]) == (False, 5)
+    wrong = await c.post(f"{GATE}/answer", json={"answer": "Tokyo"}, headers=member)
+    assert wrong.json()["tries_left"] == 4, "counted afresh"
+    opened = await c.post(f"{GATE}/answer", json={"answer": "Sapporo"}, headers=member)
+    assert opened.status_code == 200 and "健診結果" in opened.json()["message"]
+
+    [event] = await eventually(lambda: unlocked_events(kencom, infra, user_id), timeout=30)
+    assert event["actor"] == {"kind": "support", "id": operator_id}, "the event names who"
+    assert (event["realm"], event["subject_id"]) == ("kencom", user_id)
+    assert "Sapporo" not in json.dumps(event)
+    assert len(await unlocked_events(kencom, infra, user_id)) == 1

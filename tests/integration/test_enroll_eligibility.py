@@ -34,6 +34,22 @@ async def test_en_03_the_card_is_read_as_people_type_it(kencom: Kencom) -> None:
     assert (await kencom.registered(step))["status"] == "registered"
 
 
+async def test_en_03_a_symbol_with_the_long_vowel_mark_is_one_symbol(kencom: Kencom) -> None:
+    """ー is a character of the 記号, not a hyphen (EN-03): the roster's 71-コー12 is コー12, a
+    card typed ｺｰ12 matches it, and a dash that is no hyphen is refused naming it, untried."""
+    person = Person(insurer(), symbol="コー12")
+    assert (await kencom.roster(person.insurer_number, [person.but(symbol="71-コー12")])).json()[
+        "rows"
+    ] == 1
+    step = await kencom.activated(person)
+    dashed = await kencom.check(step, person.card(symbol="71‐コー12"))
+    assert dashed.status_code == 422, dashed.text
+    assert (dashed.json()["field"], "「‐」" in dashed.json()["detail"]) == ("symbol", True)
+    assert (await kencom.progress(step))["tries_left"] == 5, "not counted"
+    checked = await kencom.check(step, person.card(symbol="ｺｰ12"))
+    assert (checked.status_code, checked.json()["code"]) == (200, "ELIGIBLE"), checked.text
+
+
 async def test_en_03_a_card_that_cannot_be_one_is_refused_without_a_try(kencom: Kencom) -> None:
     person = Person(insurer())
     await kencom.roster(person.insurer_number, [person])

@@ -184,3 +184,26 @@ async def test_x_14_en_07_superseded_rosters_are_dropped_once_nobody_reads_them(
     assert (await upkeep.run_once()).rosters == 1
     assert len(await collections(mongo, ns)) == 1
     assert len(await enroll.people(union, [0, 199])) == 2, "the roster in force is whole"
+
+
+async def test_x_05_en_07_a_cr_only_file_as_old_mac_excel_writes_it_is_read_like_crlf(
+    enroll: Enroll, tmp_path: Path
+) -> None:
+    """Lines ended by CR alone (Excel 2011 for Mac's CSV) are lines: the same roster as the
+    CRLF file, and a bad line named by the same number; never a server error."""
+    union = insurer()
+    crlf = write_roster(tmp_path / "crlf.csv", union, 2_000)
+    cr_only = tmp_path / "cr.csv"
+    cr_only.write_bytes(crlf.read_bytes().replace(b"\r\n", b"\r"))
+    read = await enroll.upload(union, cr_only)
+    assert read.status_code == 200, read.text
+    assert (read.json()["rows"], read.json()["version"]) == (2_000, 1)
+    again = await enroll.upload(union, crlf)
+    assert (again.json()["changed"], again.json()["digest"]) == (False, read.json()["digest"])
+    assert len(await enroll.people(union, [0, 1_999])) == 2
+
+    bad = write_roster(tmp_path / "bad.csv", union, 2_000, bad={1_234: (3, "ケンコム太郎")})
+    bad.write_bytes(bad.read_bytes().replace(b"\r\n", b"\r"))
+    refused = await enroll.upload(union, bad)
+    assert (refused.status_code, refused.json()["code"]) == (422, "ROSTER_INVALID")
+    assert (refused.json()["line"], refused.json()["field"]) == (1_234, "name_kana")

@@ -1,7 +1,8 @@
-"""特定健診結果の閲覧 (EN-06): the member's gate, and support's reissue of the code.
+"""特定健診結果の閲覧 (EN-06): the member's gate, and what support does for it.
 
 The member's own session (a kencom member with a complete login) opens their own gate only;
-support reissues a member's 健診閲覧コード, answered once for the postcard (seed 003 A4).
+support reissues a member's 健診閲覧コード, answered once for the postcard (seed 003 A4), and
+alone unlocks a locked secret answer.
 """
 
 from fastapi import APIRouter, status
@@ -16,6 +17,7 @@ from services.enroll.api.schemas import (
     IssuedCodeOut,
     QuestionOut,
     SecretQuestionIn,
+    UnlockedOut,
 )
 from services.enroll.domain.checkup import QUESTIONS
 
@@ -87,3 +89,17 @@ async def answer(caller: Member, body: AnswerIn, enroll: EnrollDep) -> Done:
 async def issue_code(_: Support, user_id: UserId, enroll: EnrollDep) -> IssuedCodeOut:
     code = await enroll.checkup.issue_code(user_id)
     return IssuedCodeOut(user_id=user_id, code=code)
+
+
+@router.post(
+    "/members/{user_id}/secret-answer/unlock",
+    summary="Support unlocks a member's locked secret answer; the event names who (EN-06)",
+)
+async def unlock_answer(caller: Support, user_id: UserId, enroll: EnrollDep) -> UnlockedOut:
+    unlocked = await enroll.checkup.unlock_answer(user_id, caller.user_id)
+    message = (
+        "秘密の質問の答えのロックを解除しました。"
+        if unlocked
+        else "秘密の質問の答えはロックされていません。"
+    )
+    return UnlockedOut(user_id=user_id, unlocked=unlocked, message=message)

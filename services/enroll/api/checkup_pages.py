@@ -93,7 +93,8 @@ async def _step(
     except refusals.Refusal as refusal:
         code = PROBLEMS[type(refusal)]
         message = f"{code.title}（{refusal.detail}）" if refusal.detail else code.title
-        return await gate_page(request, enroll, caller, [FieldError(message, field)], code.status)
+        at = None if isinstance(refusal, refusals.AnswerLocked) else field  # no field to fix
+        return await gate_page(request, enroll, caller, [FieldError(message, at)], code.status)
     return RedirectResponse(f"{GATE}?done={done}" if done else GATE, status_code=303)
 
 

@@ -179,6 +179,15 @@ class GateOut(BaseModel):
     pending_question_id: str | None
     code_tries_left: int
     answer_tries_left: int
+    answer_locked: bool
+    """Locked after its tries: only the support desk unlocks it (EN-06)."""
+
+
+class UnlockedOut(BaseModel):
+    user_id: str
+    unlocked: bool
+    """``False``: the answer was not locked, and nothing was done."""
+    message: str
 
 
 class Done(BaseModel):

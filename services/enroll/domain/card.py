@@ -7,7 +7,11 @@ Both sides go through the same functions, so a card and its roster line meet on 
   given name are dropped, so ケンコム タロウ and ケンコムタロウ are one name. Anything else (kanji,
   hiragana, letters) is refused, naming the character.
 - 保険者番号: 6 or 8 digits (full-width digits are read as digits).
-- 記号: if it holds a hyphen, only the part after it (the seed: 71-1234 → 1234).
+- 記号: if it holds a hyphen, only the part after it (the seed: 71-1234 → 1234). Only a
+  hyphen separates: half-width ``-``, full-width ``－`` or the minus ``−`` (EN-03). The long
+  vowel mark ー (and half-width ｰ) is a character of the 記号, as in コー. The other dashes
+  (‐ ‑ ‒ – — ― ─ …) in the part that counts are refused, naming the one typed: they do not
+  separate, and a 記号 kept with one would silently match nothing.
 - 番号: digits; with 8 digits or more, the last 7 (the seed: 12345678 → 2345678).
 """
 
@@ -30,8 +34,12 @@ _HALF_WIDTH_KANA = re.compile(r"[\uff61-\uff9f]+")
 _SPACES = re.compile(r"[\s\u3000]+")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 """ァ…ヺ and the long vowel mark ー: what a name in full-width katakana is made of."""
-_HYPHENS = re.compile(r"[-\u2010-\u2015\u2212\u30fc\uff0d\uff70]")
-"""Hyphens as people type them: ASCII, dashes, minus, ー and its half-width form."""
+_HYPHENS = re.compile("[-\uff0d\u2212]")
+"""What separates a 記号 (EN-03): the hyphen-minus ``-``, its full-width form ``－`` and the minus
+sign ``−`` (Shift_JIS 0x817C: cp932 reads it as －, JIS as −)."""
+_DASHES_NOT_PD = frozenset("\u2212\u2500\u2501\u2796")
+"""What looks like a dash without being Unicode's dash punctuation (Pd): −, ─, ━, ➖. Typed,
+− separates; folded from another character (⁻ → −), it does not."""
 _DIGITS = re.compile(r"^[0-9]+$")
 _INSURER = re.compile(r"^(?:[0-9]{6}|[0-9]{8})$")
 _SYMBOL = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
@@ -84,13 +92,29 @@ def insurer_number(typed: str, field: str = "insurer_number") -> str:
 
 
 def symbol(typed: str, field: str = "symbol") -> str:
-    """記号: with a hyphen, only the part after the last one (EN-03)."""
-    part = _HYPHENS.split(half_width(typed))[-1]
+    """記号: with a hyphen, only the part after the last one (EN-03).
+
+    Cut where it was typed, before width is folded: folding would turn other characters into
+    hyphens too (﹣ into -, ⁻ into −) and make them separate.
+    """
+    typed_part = _HYPHENS.split(typed)[-1]
+    dash = next((char for char in typed_part if _dash_like(char)), None)
+    if dash is not None:
+        raise CardRefused(field, f"記号に「{dash}」は使えません（区切りのハイフンは「-」です）")
+    part = half_width(typed_part)
     if not part or not _SYMBOL.fullmatch(part):
         raise CardRefused(field, "記号を入力してください（ハイフンがある場合はハイフン以降）")
     if len(part) > SYMBOL_MAX:
         raise CardRefused(field, f"記号は{SYMBOL_MAX}文字以内で入力してください")
     return part
+
+
+def _dash_like(char: str) -> bool:
+    """A dash that is not one of EN-03's hyphens, as typed or once its width is folded."""
+    return any(
+        unicodedata.category(c) == "Pd" or c in _DASHES_NOT_PD
+        for c in unicodedata.normalize("NFKC", char)
+    )
 
 
 def number(typed: str, field: str = "number") -> str:

@@ -75,12 +75,16 @@ def gate_to_document(gate: Gate) -> Document:
 
 
 def gate_from_document(doc: Document) -> Gate:
+    """A gate stored before ``question_allowed`` existed may set a question if its member proved
+    identity and has none yet: as it could then."""
     draft = doc.get("draft")
+    allowed = doc.get("verified_at") is not None and doc.get("question_id") is None
     return Gate(
         user_id=doc["user_id"],
         code=_secret(doc.get("code")),
         code_issued_at=doc.get("code_issued_at"),
         verified_at=doc.get("verified_at"),
+        question_allowed=bool(doc.get("question_allowed", allowed)),
         draft=None
         if not draft
         else Draft(draft["question_id"], draft["answer_hash"], draft["expires_at"]),

@@ -1,5 +1,6 @@
 """The checkup-results gate (EN-06): support issues the postcard's code, the member proves
-identity with it, sets a secret question (confirmed before it is saved) and answers it later.
+identity with it, sets a secret question (confirmed before it is saved) and answers it later;
+a locked answer is unlocked by support alone.
 
 Only members enrolled here (a registered sign-up) have a gate. The secret answer is hashed
 with argon2id in a worker thread before the decision, as identity does with passwords: it is a
@@ -57,6 +58,8 @@ class GateView:
     pending_question_id: str | None
     code_tries_left: int
     answer_tries_left: int
+    answer_locked: bool
+    """Only the support desk unlocks it (EN-06)."""
 
 
 class Checkup:
@@ -84,6 +87,21 @@ class Checkup:
         log.info("checkup code issued", user_id=user_id)
         return code
 
+    async def unlock_answer(self, user_id: str, support_id: str) -> bool:
+        """Support unlocks a locked secret answer (EN-06), named in ``SecretAnswerUnlocked``;
+        answers whether there was a lock to undo."""
+        await self._enrolled(user_id)
+        decide = partial(
+            checkup.unlock_answer,
+            support_id=support_id,
+            policy=self.policy,
+            now=self.context.clock.now(),
+            correlation_id=current_correlation_id(),
+        )
+        unlocked: bool = await self.store.gates.update(gate_aggregate_id(user_id), decide)
+        log.info("secret answer unlock", user_id=user_id, support_id=support_id, done=unlocked)
+        return unlocked
+
     async def view(self, user_id: str) -> GateView:
         await self._enrolled(user_id)
         gate = await self.store.gates.get(gate_aggregate_id(user_id)) or Gate(user_id)
@@ -97,6 +115,7 @@ class Checkup:
             pending_question_id=gate.draft.question_id if gate.draft else None,
             code_tries_left=max(self.policy.max_code_tries - code_failures, 0),
             answer_tries_left=max(self.policy.max_answer_tries - answer_failures, 0),
+            answer_locked=gate.answer_locked(self.policy),
         )
 
     async def verify_code(self, user_id: str, code: str) -> None:
@@ -118,6 +137,11 @@ class Checkup:
         await self._enrolled(user_id)
         if question_id not in checkup.QUESTIONS:
             raise InputRefused("question_id", "秘密の質問を一覧から選んでください")
+        # refused before the slow hash too (a locked answer must not buy argon2 work); the
+        # decision checks again on the version it commits
+        checkup.may_set_question(
+            await self.store.gates.get(gate_aggregate_id(user_id)), self.policy
+        )
         answer_hash = await asyncio.to_thread(ANSWERS.hash, answer)
         decide = partial(
             checkup.draft_question,
@@ -134,6 +158,7 @@ class Checkup:
         await self._enrolled(user_id)
         decide = partial(
             checkup.confirm_question,
+            policy=self.policy,
             now=self.context.clock.now(),
             correlation_id=current_correlation_id(),
         )

@@ -280,6 +280,12 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             subject_id="user-0777", realm="kencom", org_id=None, question_id="mother-maiden-name"
         ),
         "CheckupCodeVerified": _envelope(subject_id="user-0777", realm="kencom", org_id=None),
+        "SecretAnswerUnlocked": _envelope(
+            subject_id="user-0777",
+            realm="kencom",
+            org_id=None,
+            actor=Actor(kind=ActorKind.SUPPORT, id="support-0042"),
+        ),
         # notify
         "MailSent": _envelope(
             actor=Actor(kind=ActorKind.SERVICE, id="notify"),

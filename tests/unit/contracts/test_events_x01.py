@@ -62,13 +62,14 @@ RENAMES = {"LinkIssued": "EmailLinkIssued", "LinkConsumed": "EmailLinkConsumed"}
 
 ADDITIONS = {
     identity: ["MemberEnrolmentRefused", "TemporaryPasswordDeclined"],
-    enroll: ["SignupAlreadyRegistered"],
+    enroll: ["SignupAlreadyRegistered", "SecretAnswerUnlocked"],
     audit: ["AccessExportReady"],
 }
 """Event types added after the first catalogue, each explained in its module's docstring
 (issue 14: the sign-up saga's compensation, and the mail to an address already registered;
 issue 16: a large export is ready, announced on audit's own low-volume topic; issue 20: a
-temporary-password request that mailed nothing, so that every request writes alike)."""
+temporary-password request that mailed nothing, so that every request writes alike, and the
+support desk's unlock of a locked secret answer)."""
 
 OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
 """Additions that travel apart from their producer's main topic, each saying why."""

@@ -129,3 +129,33 @@ def test_en_07_detects_cp932_and_utf_8(tmp_path: Path) -> None:
     for encoding, found in (("cp932", "cp932"), ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig")):
         path = write_roster(tmp_path / f"{encoding}.csv", INSURER, 10, encoding)
         assert roster_files.detect(path) == found
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"])
+def test_x_05_en_07_a_line_csv_cannot_read_is_refused_with_its_line_header_or_not(
+    tmp_path: Path, ending: str
+) -> None:
+    """A field past csv's limit (128 KiB) is the service's refusal naming the line, in the
+    header as in the data, whatever the line endings; never csv's own error."""
+    huge = "ア" * 200_000
+    header = "記号,番号,氏名カナ,生年月日,続柄"
+    line = "1234,2345678,ケンコムタロウ,1980-05-17,本人"
+    for text, at in ((f"{huge},{header}", 1), (f"{header}{ending}{line},{huge}", 2)):
+        path = tmp_path / "r.csv"
+        path.write_text(text + ending, encoding="utf-8")
+        with pytest.raises(RosterRefused) as refused:
+            spooled(path, tmp_path)
+        assert refused.value.line == at and f"{at}行目" in (refused.value.detail or "")
+
+
+def test_en_07_blank_lines_before_the_header_are_counted_once_whatever_the_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the reader's properties: a header cut by a block boundary made the blank lines
+    before it count twice, and a refusal named a line past the end of the file."""
+    path = tmp_path / "r.csv"
+    path.write_text("\r\n\r\n記号,番号,氏名カナ,生年月日,続柄\r\n1234\r\n", encoding="utf-8")
+    monkeypatch.setattr(roster_files, "BLOCK", 5)
+    with pytest.raises(RosterRefused) as refused:
+        spooled(path, tmp_path)
+    assert refused.value.line == 4

@@ -135,8 +135,8 @@ def test_en_06_the_question_is_saved_only_once_confirmed_and_wrong_answers_lock(
     drafted = checkup.draft_question(gate, "birthplace", "hash", policy, NOW).state
     assert drafted is not None and drafted.answer is None, "not saved before confirmation"
     with pytest.raises(QuestionRequired):
-        checkup.confirm_question(drafted, NOW + timedelta(hours=1), "c")
-    saved = checkup.confirm_question(drafted, NOW, "c").state
+        checkup.confirm_question(drafted, policy, NOW + timedelta(hours=1), "c")
+    saved = checkup.confirm_question(drafted, policy, NOW, "c").state
     assert saved is not None and saved.answer is not None and saved.draft is None
     wrong = checkup.answered(saved, "hash", False, policy)
     assert wrong.outcome == 0
