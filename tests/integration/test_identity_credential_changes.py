@@ -188,6 +188,37 @@ async def test_id_sess_03_a_confirmed_login_address_ends_every_session_but_the_p
     assert not alive(proc.url, older)
 
 
+async def test_id_sess_01_a_login_ends_the_session_its_browser_held(
+    identity: tuple[ServiceProcess, Namespace],
+) -> None:
+    """ASVS 5.0 7.2.4: a new session at every authentication, the one it replaces ended (the
+    browser's cookie is overwritten; the old session must not live on elsewhere)."""
+    proc, _ = identity
+    held, org = ready_admin(proc.url)
+    again = httpx.post(
+        f"{proc.url}/v1/realms/demo/login",
+        json={"login_id": org["admin_login_id"], "password": NEW_PASSWORD},
+        cookies={"__Host-session": held},
+        timeout=30,
+    )
+    assert alive(proc.url, token_of(again))
+    assert not alive(proc.url, held)
+
+
+async def test_id_pw_02_x_06_a_passphrase_with_spaces_is_a_password(
+    identity: tuple[ServiceProcess, Namespace],
+) -> None:
+    """ASVS 5.0 6.2.5: any composition; the space is half-width ASCII (X-06). Full-width input
+    is still refused, uncounted."""
+    proc, _ = identity
+    token, org = ready_admin(proc.url)
+    phrase = "kaisha no pass phrase 2026"
+    rotated(change_password(proc.url, "demo", token, NEW_PASSWORD, phrase))
+    assert log_in(proc.url, "demo", org["admin_login_id"], phrase).status_code == 200
+    full_width = log_in(proc.url, "demo", org["admin_login_id"], "kaisha　no pass")
+    assert full_width.json()["code"] == "HALF_WIDTH_REQUIRED"
+
+
 # --- ID-LOCK-05 ----------------------------------------------------------------------------
 
 

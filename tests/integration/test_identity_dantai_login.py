@@ -259,8 +259,11 @@ async def test_id_bind_03_id_mail_04_support_resets_an_admins_browser_and_addres
         for what in ("browser", "auth-email"):
             by_admin = await old_pc.post(f"{users}/{what}/reset")
             assert by_admin.json()["code"] == "FORBIDDEN", "an admin's are support's to reset"
+        for what in ("browser", "auth-email"):
             reset = await desk.post(f"{users}/{what}/reset", json={"note": "PC入替"})
             assert reset.status_code == 204, reset.text
+            # a factor of its login was reset: the admin's sessions end (ID-SESS-03)
+            assert (await old_pc.get("/v1/sessions/current")).status_code == 401
         again = await new_pc.log_in(org["admin_login_id"], NEW_PASSWORD)
         assert again.status_code == 200, "the new PC may log in"
         assert await new_pc.progress() == {

@@ -63,6 +63,7 @@ async def log_in(
         user_agent=request.headers.get("user-agent"),
         browser_cookie=browser,
         challenge=body.challenge,
+        held=request.cookies.get(COOKIE),
     )
     result = outcome.result
     if result.answer in _REFUSED:

@@ -133,6 +133,7 @@ async def log_in(
             user_agent=request.headers.get("user-agent"),
             browser_cookie=browser,
             challenge=altcha or None,
+            held=request.cookies.get(COOKIE),
         )
     except (Problem, refusals.Refusal) as refused:
         return await login_form(

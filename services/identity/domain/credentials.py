@@ -3,8 +3,10 @@
 A session is trusted because of the credentials it was opened with. When one of them changes,
 every session opened before the change ends, whoever made it: the user (whose own session is
 rotated by the change, and so begun after it), the admin or support. The credentials are the
-password, the login ID, and the addresses that receive links or codes (the registered e-mail of
-temporary passwords and OTPs, the e-mail-authentication address of login links). A deactivated
+password, the login ID, the addresses that receive links or codes (the registered e-mail of
+temporary passwords and OTPs, the e-mail-authentication address of login links), and
+`dantai-net`'s registered browser, a factor of its login: an admin's reset of it (ID-BIND-03)
+ends the user's sessions as a reset of any factor does (ASVS 5.0 7.4.3). A deactivated
 user, and a user locked by a session guessing its password (ID-LOCK-05), keep no session either.
 
 Each such change announces itself with an event in its own commit; the session reaper that the
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from contracts import (
     AuthEmailConfirmed,
     AuthEmailReset,
+    BrowserBindingReset,
     CurrentPasswordRejected,
     PasswordChanged,
     UserProfileChanged,
@@ -35,6 +38,7 @@ SESSION_ENDING_TYPES = frozenset(
         UserProfileChanged,
         AuthEmailConfirmed,
         AuthEmailReset,
+        BrowserBindingReset,
         CurrentPasswordRejected,
     )
 )
@@ -56,7 +60,7 @@ def sessions_ended_by(event: Event) -> SessionsEnd | None:
     """Whether ``event`` ends its user's sessions, and which one it keeps."""
     if isinstance(event, UserStatusChanged):
         return SessionsEnd() if event.status is UserStatus.INACTIVE else None
-    if isinstance(event, PasswordChanged | AuthEmailReset):
+    if isinstance(event, PasswordChanged | AuthEmailReset | BrowserBindingReset):
         return SessionsEnd()
     if isinstance(event, UserProfileChanged):
         return SessionsEnd() if event.changed_fields & CREDENTIAL_FIELDS else None

@@ -138,7 +138,7 @@ class Accounts:
     ) -> None:
         """ID-PW-06 force change: the admin sets a password that the realm's policy accepts."""
         session, user = await self._target(realm, caller, org_id, user_id)
-        inputs.require_half_width(new)
+        inputs.require_half_width_passwords(new)
         password_policy.check(realm, user.login_id, new, None)
         new_hash = await passwords.hash_password(new)
         rule = partial(accounts.force_password, new_hash=new_hash)
@@ -161,8 +161,7 @@ class Accounts:
             raise NotFound()
         session, _ = await self._target(realm, caller, org_id, user_id)
         await self._apply(realm, session, user_id, partial(rule, note=note))
-        if factor is LoginFactor.AUTH_EMAIL:  # the address of its login links (ID-SESS-03)
-            await self._end_sessions(user_id)
+        await self._end_sessions(user_id)  # a factor of its login (ID-SESS-03)
 
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str

@@ -48,7 +48,7 @@ class Enrolments:
         if not realm.self_signup:
             raise NotFound()
         login_id = inputs.login_id(realm, Role.MEMBER, given_login_id)
-        inputs.require_half_width(password)
+        inputs.require_half_width_passwords(password)
         password_policy.check(realm, login_id, password, None)
         password_hash = await passwords.hash_password(password)
         if await self.store.login_ids.owner_of(realm.name, login_id) is not None:

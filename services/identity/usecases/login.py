@@ -74,18 +74,24 @@ class Login:
         user_agent: str | None,
         browser_cookie: str | None = None,
         challenge: str | None = None,
+        held: str | None = None,
     ) -> LoggedIn:
         """ID-LOGIN-01 steps 1-10, in order; ``browser_cookie`` is the browser's binding cookie
         for this realm, if it sent one (ID-BIND). Where the realm has the bot defence, the
         ``challenge`` is checked after steps 1 and 2 and before anything of the login ID is
-        read (ID-BOT-01); every failure then counts against the client address (ID-BOT-02)."""
+        read (ID-BOT-01); every failure then counts against the client address (ID-BOT-02).
+        ``held`` is the session cookie the browser sent, if any: a successful login replaces
+        it, so that session ends."""
         login_id = given_login_id.strip()
-        inputs.require_half_width(login_id, password)  # step 1: not counted (X-06)
+        inputs.require_half_width(login_id)  # step 1: not counted (X-06)
+        inputs.require_half_width_passwords(password)
         self.context.refuse_in_maintenance(realm)  # step 2
         await self.bot_defence.admit(realm, ip, challenge)
         logged_in = await self._log_in(realm, login_id, password, ip, user_agent, browser_cookie)
         if logged_in.session_token is None:
             await self.bot_defence.failed(realm, ip)
+        elif held:  # the browser's cookie is replaced: the session it named ends (ASVS 7.2.4)
+            await self.store.sessions.end(held)
         return logged_in
 
     async def _log_in(

@@ -93,7 +93,7 @@ class SelfService:
         the session's new token: the session that changed it is rotated, its password step
         done, and every other session of the user ends (ID-SESS-03)."""
         session = authz.own_password(caller, realm)
-        inputs.require_half_width(current, new)
+        inputs.require_half_width_passwords(current, new)
         password_policy.check(realm, session.login_id, new, current)
         if hint is not None:
             password_policy.check_hint(realm, hint, new)
@@ -228,7 +228,7 @@ class SelfService:
         The address receives temporary passwords and codes, so the request is confirmed with
         the current password, counted like a login (ID-LOCK-05)."""
         session = authz.own_account(caller, realm)
-        inputs.require_half_width(current_password)
+        inputs.require_half_width_passwords(current_password)
         check = client.checking(PasswordCheckPurpose.EMAIL_CHANGE, session_token)
         await self._verified(realm, session, check, current_password)
         token = tokens.new_token()
@@ -296,7 +296,7 @@ class SelfService:
         the claim reaper frees, and meanwhile a login decides that the ID is not the user's.
         """
         session = authz.own_member_details(caller, realm)
-        inputs.require_half_width(password)
+        inputs.require_half_width_passwords(password)
         login_id = inputs.login_id(realm, Role.MEMBER, given_login_id)
         check = client.checking(PasswordCheckPurpose.LOGIN_ID_CHANGE, token)
         # The password first: whether an ID is taken is told only to the member themselves.

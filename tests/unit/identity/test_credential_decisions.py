@@ -13,6 +13,7 @@ from contracts import (
     Actor,
     AuthEmailConfirmed,
     AuthEmailReset,
+    BrowserBindingReset,
     CurrentPasswordRejected,
     PasswordChanged,
     UserProfileChanged,
@@ -64,6 +65,7 @@ def profile_changed(*fields: ProfileField) -> UserProfileChanged:
             "s1",
         ),
         (AuthEmailReset(**envelope()), True, None),
+        (BrowserBindingReset(**envelope()), True, None),
         (
             UserStatusChanged(
                 **envelope(), status=UserStatus.INACTIVE, previous_status=UserStatus.ACTIVE
