@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import der
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from harness import CA_KEY_PASSPHRASE, PROVISIONING, PROVISIONING_TOKEN, Infra, Namespace
 from mail_catchers import Mailpit
 
@@ -171,3 +173,42 @@ async def cert_portal(
             transport=transport, base_url="https://certs.test", timeout=60
         ) as client:
             yield CertPortal(app, clock, Mailpit(infra.mailpit_url), client)
+
+
+NONCE_OID = bytes.fromhex("06092b0601050507300102")
+"""id-pkix-ocsp-nonce (1.3.6.1.5.5.7.48.1.2), DER-encoded."""
+
+
+def ocsp_request(cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
+    """An OCSP request (DER) for ``cert``, with a nonce, as ``openssl ocsp`` sends it."""
+    return (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(cert, issuer, hashes.SHA1())
+        .add_extension(x509.OCSPNonce(uuid.uuid4().bytes), critical=False)
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+
+
+def extension(oid: bytes, value: bytes, *, critical: bool = False) -> bytes:
+    """One X.509 ``Extension`` (DER) of an encoded OID and the raw bytes of its value."""
+    flag = der.tlv(der.BOOLEAN, b"\xff") if critical else b""
+    return der.tlv(der.SEQUENCE, oid + flag + der.tlv(der.OCTET_STRING, value))
+
+
+def with_extensions(request: bytes, extensions: list[bytes]) -> bytes:
+    """``request`` with its requestExtensions replaced by ``extensions`` as they are, which
+    ``cryptography``'s builder would refuse to make (a duplicate, a malformed value)."""
+    [(_, tbs), *signature] = der.items(der.element(request)[1])
+    parts = [(tag, content) for tag, content in der.items(tbs) if tag != 0xA2]
+    if extensions:
+        parts.append((0xA2, der.tlv(der.SEQUENCE, b"".join(extensions))))
+    return der.tlv(der.SEQUENCE, der.encoded([(der.SEQUENCE, der.encoded(parts)), *signature]))
+
+
+def duplicated_extension(request: bytes) -> bytes:
+    """``request`` with its (first) extension twice: RFC 5280 §4.2 allows each once."""
+    [(_, tbs), *_] = der.items(der.element(request)[1])
+    [wrapped] = [content for tag, content in der.items(tbs) if tag == 0xA2]
+    first = der.tlv(der.SEQUENCE, der.items(der.element(wrapped)[1])[0][1])
+    return with_extensions(request, [first, first])
