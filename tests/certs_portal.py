@@ -5,6 +5,7 @@ and CSRs with ``cryptography``, as a browser's certificate tool would."""
 from __future__ import annotations
 
 import base64
+import textwrap
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -212,3 +213,27 @@ def duplicated_extension(request: bytes) -> bytes:
     [wrapped] = [content for tag, content in der.items(tbs) if tag == 0xA2]
     first = der.tlv(der.SEQUENCE, der.items(der.element(wrapped)[1])[0][1])
     return with_extensions(request, [first, first])
+
+
+def with_subject_value(certificate: str, tag: int, value: bytes) -> str:
+    """``certificate`` (PEM) with the value of its subject's last attribute (the CN) replaced
+    by ``value`` under ``tag``, as no CA of ours writes it: bytes that are not UTF-8 make a
+    subject ``cryptography`` loads but cannot read. The signature no longer matches."""
+    [(_, tbs), *signed] = der.items(der.element(pem_der(certificate))[1])
+    fields = der.items(tbs)
+    subject = 5 if fields[0][0] == 0xA0 else 4  # after [0] version, serial, alg, issuer, validity
+    *names, (_, last) = der.items(fields[subject][1])
+    [(_, attribute)] = der.items(last)
+    [oid, _] = der.items(attribute)
+    changed = der.tlv(der.SEQUENCE, der.encoded([oid, (tag, value)]))
+    names.append((der.SET, changed))
+    fields[subject] = (der.SEQUENCE, der.encoded(names))
+    body = der.encoded([(der.SEQUENCE, der.encoded(fields)), *signed])
+    lines = textwrap.wrap(base64.b64encode(der.tlv(der.SEQUENCE, body)).decode(), 64)
+    return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
+
+
+def pem_der(certificate: str) -> bytes:
+    return x509.load_pem_x509_certificate(certificate.encode()).public_bytes(
+        serialization.Encoding.DER
+    )
