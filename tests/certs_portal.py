@@ -215,10 +215,13 @@ def duplicated_extension(request: bytes) -> bytes:
     return with_extensions(request, [first, first])
 
 
-def with_subject_value(certificate: str, tag: int, value: bytes) -> str:
+def with_subject_value(
+    certificate: str, tag: int, value: bytes, *, signer: Key | None = None
+) -> str:
     """``certificate`` (PEM) with the value of its subject's last attribute (the CN) replaced
     by ``value`` under ``tag``, as no CA of ours writes it: bytes that are not UTF-8 make a
-    subject ``cryptography`` loads but cannot read. The signature no longer matches."""
+    subject ``cryptography`` loads but cannot read. The signature no longer matches, unless
+    ``signer`` (the CA's key, as only a stolen key would do) signs it again."""
     [(_, tbs), *signed] = der.items(der.element(pem_der(certificate))[1])
     fields = der.items(tbs)
     subject = 5 if fields[0][0] == 0xA0 else 4  # after [0] version, serial, alg, issuer, validity
@@ -228,9 +231,22 @@ def with_subject_value(certificate: str, tag: int, value: bytes) -> str:
     changed = der.tlv(der.SEQUENCE, der.encoded([oid, (tag, value)]))
     names.append((der.SET, changed))
     fields[subject] = (der.SEQUENCE, der.encoded(names))
-    body = der.encoded([(der.SEQUENCE, der.encoded(fields)), *signed])
+    tbs_der = der.tlv(der.SEQUENCE, der.encoded(fields))
+    if signer is not None:
+        algorithm, _ = signed
+        signed = [algorithm, (0x03, b"\x00" + raw_signature(signer, tbs_der))]
+    body = tbs_der + der.encoded(signed)
     lines = textwrap.wrap(base64.b64encode(der.tlv(der.SEQUENCE, body)).decode(), 64)
     return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
+
+
+def raw_signature(key: Key, data: bytes) -> bytes:
+    """``key``'s SHA-256 signature over ``data``, as the CA signs (ECDSA, or RSA PKCS#1 v1.5)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
 def pem_der(certificate: str) -> bytes:

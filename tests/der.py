@@ -10,6 +10,7 @@ OID = 0x06
 OCTET_STRING = 0x04
 BOOLEAN = 0x01
 UTF8_STRING = 0x0C
+T61_STRING = 0x14
 
 
 def tlv(tag: int, content: bytes) -> bytes:

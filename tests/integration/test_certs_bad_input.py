@@ -162,7 +162,9 @@ async def test_x_05_ct_05_any_certificate_presented_for_renewal_gets_an_answer_n
     kind = data.draw(st.sampled_from(["subject", "bytes", "pem"]))
     if kind == "subject":
         tag, value = data.draw(STRING_TAGS), data.draw(st.binary(max_size=40))
-        presented = with_subject_value(certificate, tag, value)
+        ca_key = portal.app.state.certs.keeper.authority.key  # signed again, as a thief would
+        signer = data.draw(st.sampled_from([None, ca_key]))
+        presented = with_subject_value(certificate, tag, value, signer=signer)
     elif kind == "bytes":
         cert_der = x509.load_pem_x509_certificate(certificate.encode()).public_bytes(Encoding.DER)
         body = base64.b64encode(data.draw(mutated(cert_der))).decode()
