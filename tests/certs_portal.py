@@ -5,6 +5,7 @@ and CSRs with ``cryptography``, as a browser's certificate tool would."""
 from __future__ import annotations
 
 import base64
+import textwrap
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import der
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from harness import CA_KEY_PASSPHRASE, PROVISIONING, PROVISIONING_TOKEN, Infra, Namespace
 from mail_catchers import Mailpit
 
@@ -171,3 +174,82 @@ async def cert_portal(
             transport=transport, base_url="https://certs.test", timeout=60
         ) as client:
             yield CertPortal(app, clock, Mailpit(infra.mailpit_url), client)
+
+
+NONCE_OID = bytes.fromhex("06092b0601050507300102")
+"""id-pkix-ocsp-nonce (1.3.6.1.5.5.7.48.1.2), DER-encoded."""
+
+
+def ocsp_request(cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
+    """An OCSP request (DER) for ``cert``, with a nonce, as ``openssl ocsp`` sends it."""
+    return (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(cert, issuer, hashes.SHA1())
+        .add_extension(x509.OCSPNonce(uuid.uuid4().bytes), critical=False)
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+
+
+def extension(oid: bytes, value: bytes, *, critical: bool = False) -> bytes:
+    """One X.509 ``Extension`` (DER) of an encoded OID and the raw bytes of its value."""
+    flag = der.tlv(der.BOOLEAN, b"\xff") if critical else b""
+    return der.tlv(der.SEQUENCE, oid + flag + der.tlv(der.OCTET_STRING, value))
+
+
+def with_extensions(request: bytes, extensions: list[bytes]) -> bytes:
+    """``request`` with its requestExtensions replaced by ``extensions`` as they are, which
+    ``cryptography``'s builder would refuse to make (a duplicate, a malformed value)."""
+    [(_, tbs), *signature] = der.items(der.element(request)[1])
+    parts = [(tag, content) for tag, content in der.items(tbs) if tag != 0xA2]
+    if extensions:
+        parts.append((0xA2, der.tlv(der.SEQUENCE, b"".join(extensions))))
+    return der.tlv(der.SEQUENCE, der.encoded([(der.SEQUENCE, der.encoded(parts)), *signature]))
+
+
+def duplicated_extension(request: bytes) -> bytes:
+    """``request`` with its (first) extension twice: RFC 5280 §4.2 allows each once."""
+    [(_, tbs), *_] = der.items(der.element(request)[1])
+    [wrapped] = [content for tag, content in der.items(tbs) if tag == 0xA2]
+    first = der.tlv(der.SEQUENCE, der.items(der.element(wrapped)[1])[0][1])
+    return with_extensions(request, [first, first])
+
+
+def with_subject_value(
+    certificate: str, tag: int, value: bytes, *, signer: Key | None = None
+) -> str:
+    """``certificate`` (PEM) with the value of its subject's last attribute (the CN) replaced
+    by ``value`` under ``tag``, as no CA of ours writes it: bytes that are not UTF-8 make a
+    subject ``cryptography`` loads but cannot read. The signature no longer matches, unless
+    ``signer`` (the CA's key, as only a stolen key would do) signs it again."""
+    [(_, tbs), *signed] = der.items(der.element(pem_der(certificate))[1])
+    fields = der.items(tbs)
+    subject = 5 if fields[0][0] == 0xA0 else 4  # after [0] version, serial, alg, issuer, validity
+    *names, (_, last) = der.items(fields[subject][1])
+    [(_, attribute)] = der.items(last)
+    [oid, _] = der.items(attribute)
+    changed = der.tlv(der.SEQUENCE, der.encoded([oid, (tag, value)]))
+    names.append((der.SET, changed))
+    fields[subject] = (der.SEQUENCE, der.encoded(names))
+    tbs_der = der.tlv(der.SEQUENCE, der.encoded(fields))
+    if signer is not None:
+        algorithm, _ = signed
+        signed = [algorithm, (0x03, b"\x00" + raw_signature(signer, tbs_der))]
+    body = tbs_der + der.encoded(signed)
+    lines = textwrap.wrap(base64.b64encode(der.tlv(der.SEQUENCE, body)).decode(), 64)
+    return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
+
+
+def raw_signature(key: Key, data: bytes) -> bytes:
+    """``key``'s SHA-256 signature over ``data``, as the CA signs (ECDSA, or RSA PKCS#1 v1.5)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def pem_der(certificate: str) -> bytes:
+    return x509.load_pem_x509_certificate(certificate.encode()).public_bytes(
+        serialization.Encoding.DER
+    )

@@ -8,6 +8,7 @@ it emits; a contract narrower than some realm's policy would make a valid change
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Final
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAIL_ADDRESS",
     "USER_AGENT_MAX_CHARS",
     "EmailAddress",
     "Identifier",
@@ -56,6 +58,19 @@ EmailAddress = Annotated[
     str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 ]
 """An e-mail address: only a shape check (the services validate deliverability, not us)."""
+
+_DOMAIN_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+MAIL_ADDRESS: Final = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _DOMAIN_LABEL + r"(?:\." + _DOMAIN_LABEL + r")*$"
+)
+"""An e-mail address as a person may type it into a portal (identity's profiles and e-mail
+authentication, certs' issue request, enroll's sign-up): the HTML standard's "valid e-mail
+address", which a browser's ``type=email`` field checks too. Its local part is atext and dots,
+so the dotted addresses some Japanese mobile carriers issued (``taro..x.@docomo.ne.jp``) pass;
+a comment, a display name, a quoted local part or a non-ASCII character do not: ``a(b)@c.jp``
+would be mailed to ``a@c.jp`` and cannot go into a certificate's RFC822Name. Narrower than
+:data:`EmailAddress`, which must still read every event ever published. Match it whole
+(``fullmatch``; as a pydantic ``pattern`` it is matched whole already)."""
 
 Note = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 """Free text an operator adds (why they unlocked, reset...). Never a secret."""

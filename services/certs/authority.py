@@ -314,11 +314,13 @@ class Authority:
     def ocsp_answer(
         self,
         request: ocsp.OCSPRequest,
+        nonce: x509.OCSPNonce | None,
         status: ocsp.OCSPCertStatus,
         revoked: tuple[datetime, RevocationReason] | None,
         now: datetime,
     ) -> bytes:
-        """A signed OCSP answer about the one certificate ``request`` asks about (RFC 6960)."""
+        """A signed OCSP answer about the one certificate ``request`` asks about (RFC 6960),
+        echoing its ``nonce``, read from it already (``AuthorityKeeper.ocsp_answer``)."""
         name_hash, key_hash = request.issuer_name_hash, request.issuer_key_hash
         builder = (
             ocsp.OCSPResponseBuilder()
@@ -336,9 +338,8 @@ class Authority:
             .responder_id(ocsp.OCSPResponderEncoding.HASH, self.responder)
             .certificates([self.responder])
         )
-        for extension in request.extensions:
-            if isinstance(extension.value, x509.OCSPNonce):
-                builder = builder.add_extension(extension.value, critical=False)
+        if nonce is not None:
+            builder = builder.add_extension(nonce, critical=False)
         answer = builder.sign(self.responder_key, hashes.SHA256())
         return answer.public_bytes(serialization.Encoding.DER)
 

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import der
 import httpx
 import pytest
 import uvicorn
-from certs_portal import settings_for
+from certs_portal import settings_for, with_subject_value
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from gateway_harness import GATEWAY_SECRET, curl, echo_server, issued_files, running_gateway
@@ -48,6 +49,8 @@ class Renewals:
     screen_url: str
     """This process's certs, whose clock the test moves."""
     clock: ManualClock
+    app: Any
+    """This process's certs app, whose CA key a test may borrow (as only a thief could)."""
 
 
 @contextmanager
@@ -78,7 +81,8 @@ def renewals(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
         )
         settings = settings_for(infra, ns, gateway_secret=GATEWAY_SECRET)
-        screen = stack.enter_context(served(create_app(settings, clock)))
+        app = create_app(settings, clock)
+        screen = stack.enter_context(served(app))
         echo = stack.enter_context(echo_server())
         upstreams = {"certs": screen} | dict.fromkeys(
             ("identity", "notify", "audit", "enroll"), echo
@@ -86,7 +90,7 @@ def renewals(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         gateway = stack.enter_context(
             running_gateway(logs / "nginx", upstreams, ca_from=f"127.0.0.1:{certs.port}")
         )
-        yield Renewals(gateway, certs.url, f"http://{screen}", clock)
+        yield Renewals(gateway, certs.url, f"http://{screen}", clock, app)
 
 
 def token_of(page: str) -> str:
@@ -160,3 +164,33 @@ def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presen
     status, _, body = curl(gw, page, *presented, *jar)
     assert status == 200 and ProblemCode.CERT_EXPIRED.title in body, body
     assert 'name="password"' not in body
+
+
+def test_x_05_ct_05_a_certificate_of_the_ca_whose_subject_does_not_decode_is_not_renewed(
+    renewals: Renewals, tmp_path: Path
+) -> None:
+    """The gateway passes on any certificate the CA signed. One whose subject ``cryptography``
+    cannot read (a T61String byte that is not text: OpenSSL shows it, ``cryptography`` refuses
+    it when the subject is read; only a stolen CA key could sign it) is not one this CA wrote:
+    the screen says it is unknown, by GET and by POST, and renews nothing."""
+    gw = renewals.gateway
+    renewals.clock.set(SystemClock().now())  # issued now, as nginx's clock sees it
+    issued, presented = issued_files(gw, renewals.certs_url, tmp_path)
+    not_after = datetime.fromisoformat(issued["not_after"])
+    renewals.clock.set(not_after - timedelta(days=10))
+    ca_key = renewals.app.state.certs.keeper.authority.key
+    garbled = with_subject_value(issued["certificate"], der.T61_STRING, b"\xff", signer=ca_key)
+    Path(presented[1]).write_text(garbled)
+    page = f"{gw.kihonet_url}{PAGE}"
+    unknown = ProblemCode.CERT_UNKNOWN
+
+    status, _, body = curl(gw, page, *presented)
+    assert status == unknown.status and unknown.title in body, body
+    token = "t" * 43  # a double-submitted CSRF token of the client's own (X-12)
+    password = "password=renewal-pass-1&password_again=renewal-pass-1"
+    form = ("-H", f"Cookie: __Host-csrf={token}", "--data", f"{password}&csrf_token={token}")
+    status, _, body = curl(gw, page, *presented, *form)
+    assert status == unknown.status and unknown.title in body, body
+    Path(presented[1]).write_text(issued["certificate"])
+    status, _, body = curl(gw, page, *presented)
+    assert status == 200 and 'id="renewal-open"' in body, "the certificate itself renews"

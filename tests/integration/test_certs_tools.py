@@ -10,12 +10,22 @@ import json
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
-from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of
+from certs_portal import (
+    Holder,
+    csr_of,
+    duplicated_extension,
+    new_key,
+    new_user_id,
+    ocsp_request,
+    pem_of,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
 from harness import (
     CA_KEY_PASSPHRASE,
     PROVISIONING,
@@ -131,6 +141,43 @@ def test_ct_10_openssl_ocsp_answers_good_then_revoked(services: Any, tmp_path: P
     answer = ask()
     assert f"{tmp_path / 'holder.pem'}: revoked" in answer
     assert "Reason: keyCompromise" in answer
+
+
+def test_x_05_ct_10_an_ocsp_request_with_a_duplicated_extension_is_answered_malformed(
+    services: Any, tmp_path: Path
+) -> None:
+    """RFC 5280 §4.2 allows an extension once; ``cryptography`` loads such a request and
+    refuses only when its extensions are read. The responder answers RFC 6960's
+    ``malformedRequest`` (an unsuccessful OCSPResponse, HTTP 200 as ``openssl ocsp`` expects:
+    it reads the status from the body and reports ``Responder Error``), never a 500."""
+    certs = services("certs")
+    issued = issue(certs, tmp_path, "holder")
+    cert = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    ca = x509.load_pem_x509_certificate(issued["ca_certificate"].encode())
+    doubled = duplicated_extension(ocsp_request(cert, ca))
+    (tmp_path / "doubled.der").write_bytes(doubled)
+
+    for answer in (
+        httpx.post(
+            f"{certs.url}/v1/ca/ocsp",
+            content=doubled,
+            headers={"content-type": "application/ocsp-request"},
+            timeout=30,
+        ),
+        httpx.get(
+            f"{certs.url}/v1/ca/ocsp/{quote(base64.b64encode(doubled).decode(), safe='')}",
+            timeout=30,
+        ),
+    ):
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "application/ocsp-response"
+        status = ocsp.load_der_ocsp_response(answer.content).response_status
+        assert status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+    asked = openssl(
+        "ocsp", "-reqin", str(tmp_path / "doubled.der"), "-url", f"{certs.url}/v1/ca/ocsp"
+    )
+    assert "Responder Error: malformedrequest (1)" in asked.stdout + asked.stderr, asked
 
 
 def test_ct_01_the_pkcs12_is_aes_protected_and_opens_with_its_password(

@@ -30,7 +30,7 @@ from services.certs.api.schemas import (
 from services.certs.authority import pem, usable_public_key
 from services.certs.domain.calendar import tokyo_date
 from services.certs.domain.decisions import IssueRequest, NoticeRequest
-from services.certs.domain.refusals import BadRequestData, NotPermitted
+from services.certs.domain.refusals import BadRequestData, NotPermitted, UnknownCertificate
 from services.certs.usecases.certificates import Issued
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["certificates"])
@@ -110,6 +110,8 @@ async def renew(
         proof = (csr.public_bytes(Encoding.DER), signature)
     else:
         raise NotPermitted("現在のクライアント証明書で本人確認ができません。")
+    if not certs.certificates.ours(presented):
+        raise UnknownCertificate()
     ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
     issued = await certs.certificates.renew(presented, proof, csr.public_key(), ctx)
     return _out(issued, certs)
@@ -181,7 +183,10 @@ def _certificate(text: str) -> x509.Certificate:
 
 
 def uid_of(cert: x509.Certificate) -> str:
-    """Whose the certificate says it is (for the events' actor; the store decides whose it is)."""
+    """Whose the certificate says it is (for the events' actor; the store decides whose it is).
+
+    Only of a certificate this CA signed (``Certificates.ours``): ``cryptography`` reads a
+    subject when it is asked for, and refuses then one that does not decode (X-05)."""
     names = cert.subject.get_attributes_for_oid(x509.NameOID.USER_ID)
     return str(names[0].value) if names else "unknown"
 

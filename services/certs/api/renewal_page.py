@@ -32,6 +32,7 @@ from services.certs.api.pages import (
 )
 from services.certs.api.schemas import KeyMadeHere
 from services.certs.domain import refusals
+from services.certs.usecases import Certs
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -62,14 +63,22 @@ def renewal_form(
     )
 
 
-def presented_of(request: Request, realm: str, through: str | None) -> x509.Certificate | Response:
-    """The certificate the gateway verified, or the page that says one is needed."""
+def presented_of(
+    request: Request, realm: str, certs: Certs, through: str | None
+) -> x509.Certificate | Response:
+    """The certificate the gateway verified, if this CA signed it; or the page that says one is
+    needed, or that it is not known here. Nothing on the screen reads a certificate before it
+    is known to be ours: its subject, shown on the form, may not even decode (X-05)."""
+    code = ProblemCode.CLIENT_CERTIFICATE_REQUIRED
     if through is not None:
         try:
-            return x509.load_pem_x509_certificate(unquote(through).encode())
+            presented = x509.load_pem_x509_certificate(unquote(through).encode())
         except ValueError:  # unreadable: as if none had been presented
             pass
-    code = ProblemCode.CLIENT_CERTIFICATE_REQUIRED
+        else:
+            if certs.certificates.ours(presented):
+                return presented
+            code = ProblemCode.CERT_UNKNOWN
     return PAGES.render(request, "webkit/message", code.status, realm=realm, title=code.title)
 
 
@@ -78,7 +87,7 @@ async def renewal_page(
     request: Request, realm: Realm, certs: CertsDep, through: GatewayCertificate
 ) -> Response:
     """The presented certificate and whether it may be renewed now, before any key is made."""
-    presented = presented_of(request, realm, through)
+    presented = presented_of(request, realm, certs, through)
     if isinstance(presented, Response):
         return presented
     try:
@@ -99,7 +108,7 @@ async def renew(
     password_again: Text = "",
 ) -> Response:
     """CT-05 for a person: the new key pair made here, under the password given."""
-    presented = presented_of(request, realm, through)
+    presented = presented_of(request, realm, certs, through)
     if isinstance(presented, Response):
         return presented
     if password != password_again:

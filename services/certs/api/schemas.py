@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.certs import ReissueReason, RevocationReason
+from contracts.common import MAIL_ADDRESS
 from services.certs.authority import KeyAlgorithm
 from services.certs.domain.holders import CertStatus
 
@@ -18,8 +19,11 @@ UserId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{7}$")]
 Year = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Branch = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=254, pattern=r"^[!-?A-~]+@[!-?A-~]+$")
+    str, StringConstraints(min_length=3, max_length=254, pattern=MAIL_ADDRESS.pattern)
 ]
+"""The portals' one definition (``contracts.common.MAIL_ADDRESS``), which the certificate's
+RFC822Name holds: ``cryptography`` refuses a comment or display name (``a(b)@c.jp``) only when it
+builds the certificate, after the notice was matched (X-05)."""
 Pem = Annotated[str, StringConstraints(min_length=1, max_length=16_384)]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
@@ -136,15 +137,28 @@ class AuthorityKeeper:
             request = ocsp.load_der_ocsp_request(request_der)
             asked = (request.issuer_name_hash, request.issuer_key_hash)
             ours = self.authority.issuer_hashes(request.hash_algorithm)
-        except Exception:  # not DER, or a hash or extension ``cryptography`` does not support
+            nonce = _nonce(request)
+        except Exception:  # not DER, a hash ``cryptography`` does not support, bad extensions
             return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
         if asked != ours:
             return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
         status, revoked = await status_of(serial_hex(request.serial_number))
-        return self.authority.ocsp_answer(request, _OCSP_STATUS[status], revoked, self.now())
+        return self.authority.ocsp_answer(request, nonce, _OCSP_STATUS[status], revoked, self.now())
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def _nonce(request: ocsp.OCSPRequest) -> x509.OCSPNonce | None:
+    """The request's nonce, echoed in the answer (RFC 6960 §4.4.1). ``cryptography`` parses a
+    request's extensions only when they are read, and refuses a duplicated or malformed one
+    then (``ValueError``, ``DuplicateExtension``): read here, so that the caller answers such a
+    request as malformed instead of failing while it builds the answer."""
+    found = request.extensions
+    try:
+        return found.get_extension_for_class(x509.OCSPNonce).value
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:

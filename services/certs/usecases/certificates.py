@@ -117,9 +117,12 @@ class Certificates:
         return Issued(issued.certificate, issued.recorded, issued.user_id, bundle)
 
     def ours(self, presented: x509.Certificate) -> bool:
-        """Whether this CA signed ``presented``."""
+        """Whether this CA signed ``presented``, and it reads as every certificate this CA signs
+        does. Ask before reading anything of a presented certificate: ``cryptography`` parses a
+        subject only when it is read, and refuses then one that does not decode (X-05)."""
         try:
             presented.verify_directly_issued_by(self.keeper.authority.certificate)
+            presented.subject.rfc4514_string()
         except (ValueError, TypeError, InvalidSignature):
             return False
         return True

@@ -7,13 +7,15 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from contracts.common import MAIL_ADDRESS
 from contracts.enroll import SignupChannel
 from services.enroll.domain.signups import Status
 
 Email = Annotated[
-    str,
-    StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"),
+    str, StringConstraints(min_length=3, max_length=254, pattern=MAIL_ADDRESS.pattern)
 ]
+"""The portals' one definition (``contracts.common.MAIL_ADDRESS``): the address is mailed the
+sign-up's link, and a comment in it (``a(b)@c.jp``) would send the link to ``a@c.jp``."""
 Token = Annotated[str, StringConstraints(min_length=20, max_length=100)]
 Typed = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 

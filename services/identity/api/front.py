@@ -50,7 +50,8 @@ def request_token(request: Request) -> str:
 async def json_body(request: Request, model: type[M]) -> M:
     """The request's JSON body as ``model``, refused as FastAPI refuses a body parameter: an
     empty body is missing, unreadable JSON is ``json_invalid`` at its position (bytes that are
-    not text: a 400), a body of
+    not text, or arrays and objects nested deeper than ``json.loads`` can recurse: a 400, as
+    FastAPI's "error parsing the body", never a 500 (X-05)), a body of
     another media type or not an object is ``model_attributes_type``; every location starts
     with ``body``. The problems are then the app's own (``VALIDATION_ERROR`` or
     ``MALFORMED_REQUEST``)."""
@@ -75,7 +76,7 @@ async def json_body(request: Request, model: type[M]) -> M:
                     }
                 ]
             ) from None
-        except ValueError as err:  # not UTF-8, say
+        except (ValueError, RecursionError) as err:  # not UTF-8, or nested past the stack
             raise HTTPException(400, "There was an error parsing the body") from err
     try:
         return model.model_validate(data, from_attributes=True)

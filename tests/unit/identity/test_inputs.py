@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from identity_people import DEMO
 
@@ -83,17 +85,95 @@ def test_x_07_characters_without_a_jis_x_0208_form_are_refused_by_name() -> None
         profiles.checked_text("department", "総" * 26)
 
 
+def _decoded(codec: str) -> frozenset[str]:
+    """Every character of a double-byte Shift_JIS code that ``codec`` decodes: the test's own
+    oracle, read from Python's codec tables rather than from the code under test."""
+    found = set()
+    for lead in [*range(0x81, 0xA0), *range(0xE0, 0xFD)]:
+        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFD)]:
+            with contextlib.suppress(UnicodeDecodeError):
+                found.add(bytes([lead, trail]).decode(codec))
+    return frozenset(found)
+
+
+def _a_jis_x_0208_code(ch: str) -> bool:
+    try:
+        ch.encode("cp932").decode("shift_jis")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+JIS_X_0208 = _decoded("shift_jis")
+"""JIS X 0208 in the JIS mapping (MINUS SIGN, WAVE DASH, …): Python's shift_jis is 0201 + 0208."""
+CP932_JIS_X_0208 = frozenset(ch for ch in _decoded("cp932") if _a_jis_x_0208_code(ch))
+"""cp932's JIS X 0208 part, as the Windows IME types it (FULLWIDTH HYPHEN-MINUS, FULLWIDTH
+TILDE, …): cp932's codes that are JIS X 0208 codes, without its NEC and IBM extensions."""
+CP932_EXTENSIONS = _decoded("cp932") - CP932_JIS_X_0208
+"""NEC special characters (①, ㈱), NEC-selected and IBM extensions (髙, ⅰ), user-defined area."""
+HALF_WIDTH = "".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xFF61, 0xFFA0)))
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("第1-2課", "第１－２課"),
+        ("ＡＢＣ－１", "ＡＢＣ－１"),
+        ("営業部~東京", "営業部～東京"),
+        # the JIS-mapping twins, as a Mac or an outside system sends them, in their cp932 form
+        ("\u2212\u301c\u2016\u00a2\u00a3\u00ac\u2014", "－～∥￠￡￢―"),
+        # as the Windows IME types " and ' in full-width mode, and JIS X 0201's ¥ and ‾
+        ("\"本社\" 'A'¥‾", "”本社”\u3000’Ａ’￥￣"),
+        ("ﾃﾞﾊﾟｰﾄ ﾞﾟ", "デパート\u3000゛゜"),
+    ],
+)
+def test_x_07_the_wave_dash_family_is_accepted_and_stored_in_its_cp932_form(
+    typed: str, stored: str
+) -> None:
+    assert profiles.checked_text("department", typed) == stored
+    assert stored.encode("cp932").decode("cp932") == stored, "exports to cp932 unchanged"
+
+
+@pytest.mark.parametrize("outside", ["①", "㈱", "髙", "ⅰ", "￤", "𠮷", "😀", "\u00a0"])
+def test_x_07_cp932_extensions_and_characters_outside_cp932_are_refused_by_name(
+    outside: str,
+) -> None:
+    with pytest.raises(ProfileRefused) as refused:
+        profiles.checked_text("title", f"課長{outside}")
+    shown = outside if outside.isprintable() else f"U+{ord(outside):04X}"
+    assert refused.value.detail is not None and f"「{shown}」" in refused.value.detail
+
+
 @given(
     st.text(
-        alphabet=st.characters(codec="iso2022_jp", exclude_characters="\x1b"),
+        alphabet=st.sampled_from(sorted(JIS_X_0208 | CP932_JIS_X_0208 | set(HALF_WIDTH))),
         min_size=1,
-        max_size=50,
+        max_size=25,
     )
 )
-def test_x_07_anything_typed_in_jis_is_stored_in_full_width_jis_x_0208(text: str) -> None:
-    try:
-        stored = profiles.checked_text("name", text)
-    except ProfileRefused:
-        return  # a control character or a form the full-width table lacks
-    assert not profiles.outside_jis_x_0208(stored)
-    assert len(stored) == len(text) or "ﾞ" in text or "ﾟ" in text
+def test_x_07_anything_typed_in_jis_x_0208_is_stored_in_its_cp932_form(text: str) -> None:
+    """Whatever a person types from JIS X 0208, in either mapping, full- or half-width, is
+    accepted (nothing is caught here: a refusal fails the test) and stored as cp932 holds it."""
+    stored = profiles.checked_text("department", text)
+    assert set(stored) <= CP932_JIS_X_0208 | {"\u3000"}
+    assert stored.encode("cp932").decode("cp932") == stored
+    voiced_marks = text.count("\uff9e") + text.count("\uff9f")  # ｶﾞ is one character, ガ
+    assert len(text) - voiced_marks <= len(stored) <= len(text)
+
+
+@given(
+    st.text(alphabet=st.sampled_from(sorted(JIS_X_0208)), max_size=5),
+    st.characters(
+        exclude_characters=JIS_X_0208 | CP932_JIS_X_0208 | set(HALF_WIDTH),
+        exclude_categories=["Cs"],
+    )
+    | st.sampled_from(sorted(CP932_EXTENSIONS)),
+)
+def test_x_07_a_character_without_a_jis_x_0208_form_is_refused_by_name(
+    text: str, outside: str
+) -> None:
+    assume(outside not in "\uffe8\uffe9\uffea\uffeb\uffec\uffed\uffee\u2014\u00a5\u203e")
+    with pytest.raises(ProfileRefused) as refused:
+        profiles.checked_text("name", text + outside)
+    shown = outside if outside.isprintable() else f"U+{ord(outside):04X}"
+    assert refused.value.detail is not None and f"「{shown}」" in refused.value.detail
