@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace
+from harness import PROVISIONING, Infra, Namespace, no_cookie_jar
 from identity_client import NEW_PASSWORD, identity_settings
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient, monitoring
@@ -150,8 +150,8 @@ async def counted_identity(
     try:
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=transport, base_url="https://identity.test", timeout=60
+            no_cookie_jar(
+                httpx.AsyncClient(transport=transport, base_url="https://identity.test", timeout=60)
             ) as client,
         ):
             yield CountedIdentity(client, clock, mongo, ns)

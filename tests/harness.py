@@ -12,6 +12,7 @@ Each test then gets its own topic prefix and database names, so tests never see 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import os
 import signal
 import socket
@@ -173,6 +174,15 @@ class Namespace:
 
     def database(self, service: str) -> str:
         return f"{self.name}_{service}"
+
+
+def no_cookie_jar(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """``client`` keeps no cookie: for a harness whose one client speaks for several people,
+    each with a bearer. A kept session cookie would be sent with the next person's login, which
+    ends the session it names (ASVS 5.0 7.2.4), as a browser's would; ``response.cookies``
+    still reads what each answer sets."""
+    client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return client
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from harness import PROVISIONING_TOKEN, Infra, Namespace, eventually
+from harness import PROVISIONING_TOKEN, Infra, Namespace, eventually, no_cookie_jar
 from mail_catchers import Mailpit, new_address
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
@@ -188,8 +188,8 @@ async def nexi_portal(infra: Infra, ns: Namespace) -> AsyncIterator[NexiPortal]:
     try:
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=transport, base_url="https://identity.test", timeout=60
+            no_cookie_jar(
+                httpx.AsyncClient(transport=transport, base_url="https://identity.test", timeout=60)
             ) as client,
         ):
             yield NexiPortal(app, client, clock, Mailpit(infra.mailpit_url), mongo, ns)

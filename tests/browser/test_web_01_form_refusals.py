@@ -6,6 +6,7 @@ without one is sent to the login by the gateway before any form is read."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import ssl
 
@@ -87,11 +88,21 @@ JUNK = {
 }
 
 
+#: Each client comes from an address of its own on loopback: these tests post dozens of
+#: credential forms, which the gateway limits per address (GW-04, ID-LOCK-05).
+ADDRESSES = (f"127.77.{n // 200}.{n % 200 + 2}" for n in itertools.count())
+
+
 def client(portal: Portal, session: str | None = None) -> httpx.Client:
     tls = ssl.create_default_context(cafile=str(portal.gateway.trust_file))
     cookies = {"__Host-session": session} if session else None
+    transport = httpx.HTTPTransport(verify=tls, local_address=next(ADDRESSES))
     return httpx.Client(
-        base_url=portal.url, verify=tls, timeout=30, follow_redirects=False, cookies=cookies
+        base_url=portal.url,
+        transport=transport,
+        timeout=30,
+        follow_redirects=False,
+        cookies=cookies,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import altcha
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace, eventually
+from harness import PROVISIONING, Infra, Namespace, eventually, no_cookie_jar
 from identity_client import bearer, identity_settings
 from kencom_signup import PASSWORD, Person, enroll_settings
 from kencom_signup import new_insurer as insurer
@@ -168,8 +168,10 @@ async def test_id_user_02_a_sign_ups_address_equal_ignoring_case_to_a_members_is
     identity: tuple[Any, ManualClock], mongo: Mongo, ns: Namespace
 ) -> None:
     app, _ = identity
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="https://identity.test", timeout=60
+    async with no_cookie_jar(
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://identity.test", timeout=60
+        )
     ) as client:
         operator = await app.state.identity.users.create_support_operator(
             PRESETS["kencom"], f"SUP{uuid.uuid4().hex[:8]}"

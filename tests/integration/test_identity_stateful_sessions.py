@@ -25,16 +25,13 @@ for a longer run (``STATEFUL_EXAMPLES``, ``STATEFUL_STEPS``, ``STATEFUL_SEED``).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import json
 import os
-import threading
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -42,16 +39,10 @@ from harness import PROVISIONING_TOKEN, Infra, Namespace
 from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from mail_events import PRIVATE_KEY, PUBLIC_KEY
-from pymongo import AsyncMongoClient
+from stateful_portal import Portal
 
-from contracts import SealedSecret, open_sealed
-from servicekit.clock import ManualClock, SystemClock
-from services.identity.app import create_app
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import ABSOLUTE_LIFETIME
-from services.identity.domain.users import User, user_aggregate_id
-from services.identity.settings import IdentitySettings
 
 pytestmark = pytest.mark.integration
 
@@ -62,84 +53,6 @@ SEED = int(os.environ.get("STATEFUL_SEED", "20261207"))
 WRONG = "Wrong-Pass-9999"
 SESSION = "__Host-session"
 LIFETIME = ABSOLUTE_LIFETIME
-T = TypeVar("T")
-
-
-class Portal:
-    """Identity in this process, on a clock the test moves, served from an event loop of its
-    own thread so that the state machine's steps can be plain calls."""
-
-    def __init__(self, infra: Infra, ns: Namespace) -> None:
-        self.clock = ManualClock(SystemClock().now())
-        self.ns = ns
-        self.infra = infra
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.app = create_app(
-            IdentitySettings(
-                kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-                mongodb_uri=infra.mongodb_uri,
-                kafka_topic_prefix=ns.topic_prefix,
-                mongodb_database=ns.database("identity"),
-                notify_public_key=PUBLIC_KEY,
-                provisioning_token=PROVISIONING_TOKEN,
-                outbox_poll_seconds=0.2,
-            ),
-            self.clock,
-        )
-        self.lifespan = self.app.router.lifespan_context(self.app)
-        self.run(self.lifespan.__aenter__())
-        self.client = self.run(self._client())
-        self.mongo: AsyncMongoClient[dict[str, Any]] = self.run(self._mongo())
-
-    async def _client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="https://identity.test", timeout=60)
-
-    async def _mongo(self) -> AsyncMongoClient[dict[str, Any]]:
-        return AsyncMongoClient(self.infra.mongodb_uri, tz_aware=True)
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
-
-    def request(
-        self, method: str, path: str, token: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.run(
-            self.client.request(method, f"/v1/realms/{REALM}{path}", headers=headers, **kwargs)
-        )
-
-    def user(self, user_id: str) -> User:
-        store = self.app.state.identity.context.store
-        found: User | None = self.run(store.users.get(user_aggregate_id(REALM, user_id)))
-        assert found is not None
-        return found
-
-    def events(self, user_id: str, event_type: str) -> list[dict[str, Any]]:
-        async def read() -> list[dict[str, Any]]:
-            commits = self.mongo[self.ns.database("identity")]["commits"]
-            found = commits.find({"aggregate_id": user_aggregate_id(REALM, user_id)})
-            return [
-                json.loads(e["json"])
-                async for c in found.sort("_id", 1)
-                for e in c["events"]
-                if e["type"] == event_type
-            ]
-
-        return self.run(read())
-
-    def opened(self, event: dict[str, Any], name: str) -> str:
-        """A sealed field as notify opens it (X-02): the tests hold notify's key."""
-        return open_sealed(SealedSecret.from_wire(event[name]), PRIVATE_KEY)
-
-    def close(self) -> None:
-        self.run(self.client.aclose())
-        self.run(self.mongo.close())
-        self.run(self.lifespan.__aexit__(None, None, None))
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
 
 
 @dataclass
@@ -261,18 +174,17 @@ class SessionsAndCredentials(RuleBasedStateMachine):
         self.support = self._fresh_token(*self.support_login)
 
     def _open_org(self) -> dict[str, Any]:
-        opened = self.portal.run(
-            self.portal.client.post(
-                f"/v1/realms/{REALM}/orgs",
-                headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
-                json={
-                    "name": "テスト法人",
-                    "admin": {
-                        "login_id": nexi_id(),
-                        "profile": {"email": f"a-{uuid.uuid4().hex[:6]}@example.jp"},
-                    },
+        opened = self.portal.request(
+            "POST",
+            "/orgs",
+            PROVISIONING_TOKEN,
+            json={
+                "name": "テスト法人",
+                "admin": {
+                    "login_id": nexi_id(),
+                    "profile": {"email": f"a-{uuid.uuid4().hex[:6]}@example.jp"},
                 },
-            )
+            },
         )
         assert opened.status_code == 201, opened.text
         return dict(opened.json())
@@ -528,9 +440,7 @@ class SessionsAndCredentials(RuleBasedStateMachine):
         token = self._pick(who, index)
         if token is None:
             return
-        self.portal.run(
-            self.portal.client.post("/v1/logout", headers={"Authorization": f"Bearer {token}"})
-        )
+        self.portal.send("POST", "/v1/logout", headers={"Authorization": f"Bearer {token}"})
         who.end(token)
 
     def _operate(
@@ -605,22 +515,13 @@ class SessionsAndCredentials(RuleBasedStateMachine):
     # --- what must hold after every step -------------------------------------------------------
 
     def _alive(self, token: str) -> bool:
-        answer = self.portal.run(
-            self.portal.client.get(
-                "/v1/sessions/current", headers={"Authorization": f"Bearer {token}"}
-            )
-        )
-        return answer.status_code == 200
+        return self.portal.alive(token)
 
     @invariant()
     def sessions_are_exactly_the_models(self) -> None:
         for who in (self.user, self.admin):
             for token, sess in who.sessions.items():
-                answer = self.portal.run(
-                    self.portal.client.get(
-                        "/v1/sessions/current", headers={"Authorization": f"Bearer {token}"}
-                    )
-                )
+                answer = self.portal.introspected(token)
                 assert answer.status_code == 200, f"{who.name}'s session ended: {answer.text}"
                 body = answer.json()
                 owed = ["password_change"] if sess.restricted else []
@@ -638,7 +539,7 @@ class SessionsAndCredentials(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def portal(infra: Infra) -> Iterator[Portal]:
-    started = Portal(infra, Namespace())
+    started = Portal(infra, Namespace(), REALM)
     yield started
     started.close()
 
