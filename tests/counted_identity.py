@@ -136,8 +136,16 @@ async def counted_identity(
     notify process started by the test in the same namespace mails them."""
     log = CommandLog()
 
-    def listened(uri: str) -> AsyncMongoClient[dict[str, Any]]:
-        return AsyncMongoClient(uri, tz_aware=True, event_listeners=[log])
+    def listened(uri: str, timeout_seconds: float = 5.0) -> AsyncMongoClient[dict[str, Any]]:
+        """``runtime.mongo_client``'s client, with the log of its commands."""
+        milliseconds = int(timeout_seconds * 1000)
+        return AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=milliseconds,
+            connectTimeoutMS=milliseconds,
+            event_listeners=[log],
+        )
 
     monkeypatch.setattr(runtime, "mongo_client", listened)
     clock = ManualClock(SystemClock().now())
