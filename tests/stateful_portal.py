@@ -77,6 +77,7 @@ class Portal:
         """A request to the realm's API (``path`` below ``/v1/realms/{realm}``), with a session
         as bearer and the cookies a browser would send."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", {}))
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         return self.send(method, f"/v1/realms/{self.realm}{path}", headers=headers, **kwargs)
