@@ -319,8 +319,7 @@ class Authority:
         revoked: tuple[datetime, RevocationReason] | None,
         now: datetime,
     ) -> bytes:
-        """A signed OCSP answer about the one certificate ``request`` asks about (RFC 6960),
-        echoing its ``nonce``, read from it already (``AuthorityKeeper.ocsp_answer``)."""
+        """A signed OCSP answer (RFC 6960) about ``request``'s certificate, echoing ``nonce``."""
         name_hash, key_hash = request.issuer_name_hash, request.issuer_key_hash
         builder = (
             ocsp.OCSPResponseBuilder()
