@@ -1,5 +1,6 @@
 """The people schemathesis calls identity and the other services as (X-05, X-15), made through
-identity's HTTP API as a portal's people are, for test_fuzz_openapi and test_fuzz_stateful.
+the services' HTTP APIs as a portal's people are, for test_fuzz_openapi and test_fuzz_stateful;
+and the mailbox where enroll's activation links arrive.
 
 Each caller's path points at people no other caller's calls can touch: support manages an admin
 nobody logs in as, the admin a business user nobody logs in as, so that no caller's fuzzing ends
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from harness import Infra, Namespace, ServiceProcess
+from harness import PROVISIONING, Infra, Namespace, ServiceProcess
 from identity_client import (
     NEW_PASSWORD,
     bearer,
@@ -33,7 +36,9 @@ from identity_client import (
     token_of,
     user_events,
 )
-from pymongo import AsyncMongoClient
+from kencom_signup import PASSWORD, new_insurer
+from kencom_signup import Person as Insured
+from pymongo import AsyncMongoClient, MongoClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
@@ -169,3 +174,64 @@ def served_document(service: str) -> dict[str, Any]:
     app = importlib.import_module(f"services.{service}.app")
     document: dict[str, Any] = app.create_app().openapi()
     return document
+
+
+class Mailbox:
+    """The activation mails enroll asked notify to send (EN-02), read from its outbox as notify
+    would (the link is sealed to the tests' key): a sign-up's latest link, once."""
+
+    def __init__(self, mongodb_uri: str, database: str) -> None:
+        self.client: MongoClient[dict[str, Any]] = MongoClient(mongodb_uri)
+        self.commits = self.client[database]["commits"]
+        self.unread: dict[str, str] = {}
+        """Sign-up id → the token of its latest activation link, until it is followed."""
+
+    def receive(self, signup_ref: str) -> None:
+        signup_id = signup_ref.split(".", 1)[0]
+        started = [
+            event
+            for commit in self.commits.find({"aggregate_id": f"signup:{signup_id}"}).sort("_id")
+            for event in map(json.loads, (e["json"] for e in commit["events"]))
+            if event["type"] == "SignupStarted"
+        ]
+        if started:
+            link = opened(started[-1], "sealed_activation_link")
+            self.unread[signup_id] = link.split("token=", 1)[1]
+
+    def follow(self) -> str | None:
+        """The oldest unread link's token, as the person clicking it sends it."""
+        if not self.unread:
+            return None
+        return self.unread.pop(next(iter(self.unread)))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def an_enrolled_member(identity_url: str, enroll_url: str, mailbox: Mailbox) -> tuple[str, str]:
+    """A kencom member as enrolment makes one (EN-01…05): a roster line, a sign-up, the mailed
+    link, the card that matches, identity registering the member; its user ID and session."""
+    person = Insured(new_insurer())
+    api = f"{enroll_url}/v1/realms/kencom"
+    roster = {"restrictions": {}, "members": [person.roster_line()]}
+    imported = httpx.put(
+        f"{api}/rosters/{person.insurer_number}", json=roster, headers=PROVISIONING, timeout=30
+    )
+    assert imported.status_code == 200, imported.text
+    body = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+    started = httpx.post(f"{api}/signups", json=body, timeout=30)
+    assert started.status_code == 202, started.text
+    mailbox.receive(started.json()["signup_ref"])
+    token = mailbox.follow()
+    opened = httpx.post(f"{api}/signups/activate", json={"token": token}, timeout=30)
+    assert opened.status_code == 200, opened.text
+    step = {"signup_token": opened.json()["signup_token"]}
+    checked = httpx.post(f"{api}/signups/eligibility", json=step | person.card(), timeout=30)
+    assert checked.status_code == 200, checked.text
+    deadline = time.monotonic() + 60
+    while (found := httpx.post(f"{api}/signups/progress", json=step, timeout=30).json())[
+        "status"
+    ] != "registered":
+        assert time.monotonic() < deadline, f"the member was not registered: {found}"
+        time.sleep(0.2)
+    return found["user_id"], token_of(log_in(identity_url, "kencom", person.email, PASSWORD))
