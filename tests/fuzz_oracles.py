@@ -1,7 +1,7 @@
 """What identity's and enroll's answers must be in chains of calls, beyond their documents: who
 may have a 2xx answer at all (X-15), and what a session's introspection says (ID-SESS-02).
 
-Each oracle learns from the run's 2xx answers what was made and by whom (an organisation, its
+Each oracle learns from the run's 2xx answers what they made (an organisation, its
 admin, a business user, a member), and says for each call whether its caller is a stranger to
 what the call names. The rules are the roles of ID-USER-01, -03, -04 and EN-06, EN-07, written
 here apart from the services' own ``authz`` so that a mistake there shows: an organisation is

@@ -10,6 +10,7 @@ from services.enroll.api.deps import EnrollDep, Member, Realm, Support, UserId
 from services.enroll.api.links import (
     CHECKUP_CODE_ISSUED,
     CHECKUP_CODE_VERIFIED,
+    QUESTIONS_LISTED,
     SECRET_QUESTION_DRAFTED,
     SECRET_QUESTION_SET,
 )
@@ -28,7 +29,11 @@ from services.enroll.domain.checkup import QUESTIONS
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["checkup results"])
 
 
-@router.get("/checkup-access/questions", summary="The secret questions to choose from")
+@router.get(
+    "/checkup-access/questions",
+    summary="The secret questions to choose from",
+    responses={200: {"links": QUESTIONS_LISTED}},
+)
 async def questions(_: Realm) -> list[QuestionOut]:
     return [QuestionOut(question_id=k, question=v) for k, v in QUESTIONS.items()]
 

@@ -4,7 +4,8 @@ Each constant is the ``links`` of one route's success answer (``servicekit.links
 is held by the secrets its answers give (its resend handle, then the step token the activation
 answers), so the links carry them into the next call's body; the activation's own token comes
 by mail, so nothing links to the activation. A roster imported leads to the roster in force; a
-member's checkup code issued leads to the member typing it, then to its secret question.
+member's checkup code issued leads to the member typing it, then to its secret question, one
+of those the question list offers.
 Schemathesis's stateful phase follows these links (tests/integration/test_fuzz_stateful.py).
 """
 
@@ -77,9 +78,22 @@ CHECKUP_CODE_ISSUED: dict[str, Any] = {
     ),
 }
 
+QUESTIONS_LISTED: dict[str, Any] = {
+    "ChooseQuestion": link(
+        "post",
+        f"{CHECKUP}/secret-question",
+        "Choose one of the questions listed (the first here) and type its answer",
+        parameters=_SAME_REALM,
+        body={"question_id": "$response.body#/0/question_id"},
+    ),
+}
+
 CHECKUP_CODE_VERIFIED: dict[str, Any] = {
+    "Questions": link(
+        "get", f"{CHECKUP}/questions", "The secret questions to choose from", parameters=_SAME_REALM
+    ),
     "SecretQuestion": link(
-        "post", f"{CHECKUP}/secret-question", "Choose a secret question", parameters=_SAME_REALM
+        "post", f"{CHECKUP}/secret-question", "Set a secret question", parameters=_SAME_REALM
     ),
 }
 
