@@ -168,9 +168,9 @@ class EnrollOracle:
         if path.startswith(ROSTERS):
             ok = caller.kind == "back_office" or (caller.kind == "support" and kencom)
             return None if ok else "rosters are the back office's and kencom support's (EN-07)"
-        if path == f"{MEMBERS}/{{user_id}}/checkup-code":
+        if path.startswith(f"{MEMBERS}/{{user_id}}/"):  # the checkup code, the unlock
             ok = caller.kind == "support" and kencom
-            return None if ok else "a member's checkup code is kencom support's (EN-06)"
+            return None if ok else "a member's checkup access is kencom support's (EN-06)"
         if path.startswith(CHECKUP) and path != f"{CHECKUP}/questions":
             ok = caller.kind == "member" and kencom
             return None if ok else "the checkup gate is a kencom member's own (EN-06)"
