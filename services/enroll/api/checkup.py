@@ -8,6 +8,13 @@ alone unlocks a locked secret answer.
 from fastapi import APIRouter, status
 
 from services.enroll.api.deps import EnrollDep, Member, Realm, Support, UserId
+from services.enroll.api.links import (
+    CHECKUP_CODE_ISSUED,
+    CHECKUP_CODE_VERIFIED,
+    QUESTIONS_LISTED,
+    SECRET_QUESTION_DRAFTED,
+    SECRET_QUESTION_SET,
+)
 from services.enroll.api.schemas import (
     AnswerIn,
     CodeIn,
@@ -24,7 +31,11 @@ from services.enroll.domain.checkup import QUESTIONS
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["checkup results"])
 
 
-@router.get("/checkup-access/questions", summary="The secret questions to choose from")
+@router.get(
+    "/checkup-access/questions",
+    summary="The secret questions to choose from",
+    responses={200: {"links": QUESTIONS_LISTED}},
+)
 async def questions(_: Realm) -> list[QuestionOut]:
     return [QuestionOut(question_id=k, question=v) for k, v in QUESTIONS.items()]
 
@@ -38,6 +49,7 @@ async def gate(caller: Member, enroll: EnrollDep) -> GateOut:
 @router.post(
     "/checkup-access/code",
     summary="本人確認 with the 健診閲覧コード; wrong codes are counted and lock (EN-06)",
+    responses={200: {"links": CHECKUP_CODE_VERIFIED}},
 )
 async def verify_code(caller: Member, body: CodeIn, enroll: EnrollDep) -> Done:
     await enroll.checkup.verify_code(caller.user_id, body.code)
@@ -50,6 +62,7 @@ async def verify_code(caller: Member, body: CodeIn, enroll: EnrollDep) -> Done:
     "/checkup-access/secret-question",
     status_code=status.HTTP_202_ACCEPTED,
     summary="秘密の質問設定: shown for confirmation, saved only when confirmed (EN-06)",
+    responses={202: {"links": SECRET_QUESTION_DRAFTED}},
 )
 async def draft_question(caller: Member, body: SecretQuestionIn, enroll: EnrollDep) -> DraftOut:
     draft = await enroll.checkup.draft_question(caller.user_id, body.question_id, body.answer)
@@ -66,6 +79,7 @@ async def draft_question(caller: Member, body: SecretQuestionIn, enroll: EnrollD
 @router.post(
     "/checkup-access/secret-question/confirm",
     summary="設定完了: the confirmed question and its hashed answer are saved (EN-06)",
+    responses={200: {"links": SECRET_QUESTION_SET}},
 )
 async def confirm_question(caller: Member, enroll: EnrollDep) -> QuestionOut:
     question_id = await enroll.checkup.confirm_question(caller.user_id)
@@ -85,6 +99,7 @@ async def answer(caller: Member, body: AnswerIn, enroll: EnrollDep) -> Done:
     "/members/{user_id}/checkup-code",
     status_code=status.HTTP_201_CREATED,
     summary="Support issues a member's 健診閲覧コード; a new one voids the old (EN-06)",
+    responses={201: {"links": CHECKUP_CODE_ISSUED}},
 )
 async def issue_code(_: Support, user_id: UserId, enroll: EnrollDep) -> IssuedCodeOut:
     code = await enroll.checkup.issue_code(user_id)

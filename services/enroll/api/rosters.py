@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 
 from servicekit.problems import Problem, ProblemCode
 from services.enroll.api.deps import EnrollDep, RosterImporter
+from services.enroll.api.links import ROSTER_IMPORTED
 from services.enroll.api.schemas import RestrictionsIn, RosterIn, RosterOut
 from services.enroll.domain import card
 from services.enroll.domain.refusals import CardRefused, RosterRefused
@@ -58,7 +59,11 @@ def _insurer(number: str) -> str:
         raise RosterRefused(0, refused.field, refused.detail or "") from None
 
 
-@router.put("", summary="A union's roster through the API (EN-07)")
+@router.put(
+    "",
+    summary="A union's roster through the API (EN-07)",
+    responses={200: {"links": ROSTER_IMPORTED}},
+)
 async def import_rows(
     _: RosterImporter, insurer_number: InsurerNumber, body: RosterIn, enroll: EnrollDep
 ) -> RosterOut:
@@ -73,6 +78,7 @@ async def import_rows(
     "/file",
     summary="A union's roster as a CSV file, cp932 or UTF-8 (EN-07)",
     openapi_extra={"requestBody": _CSV},
+    responses={200: {"links": ROSTER_IMPORTED}},
 )
 async def import_file(
     request: Request,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, status
 from contracts.enroll import EligibilityOutcome, SignupChannel
 from servicekit.problems import Problem, ProblemCode
 from services.enroll.api.deps import EnrollDep, Realm
+from services.enroll.api.links import SIGNUP_ACTIVATED, SIGNUP_ELIGIBLE, SIGNUP_SENT
 from services.enroll.api.schemas import (
     ActivatedOut,
     CardIn,
@@ -62,6 +63,7 @@ _PROGRESS = {
     status_code=status.HTTP_202_ACCEPTED,
     summary="新規登録: the activation link is mailed (24 h app, 1 h PC); the answer never says "
     "whether the address is registered (EN-01, EN-02)",
+    responses={202: {"links": SIGNUP_SENT}},
 )
 async def sign_up(_: Realm, body: SignupIn, enroll: EnrollDep) -> SignupOut:
     started = await enroll.signups.start(
@@ -88,6 +90,7 @@ def _sent(ref: str, channel: SignupChannel, seconds: float) -> SignupOut:
     "/resend",
     status_code=status.HTTP_202_ACCEPTED,
     summary="仮登録メールの再送信: a new link that voids every earlier one (EN-02)",
+    responses={202: {"links": SIGNUP_SENT}},
 )
 async def resend(_: Realm, body: ResendIn, enroll: EnrollDep) -> SignupOut:
     started = await enroll.signups.resend(body.signup_ref)
@@ -98,6 +101,7 @@ async def resend(_: Realm, body: ResendIn, enroll: EnrollDep) -> SignupOut:
     "/activate",
     summary="The activation link's POST: the insurance-card step opens (EN-02, EN-03); an "
     "expired link says to start again",
+    responses={200: {"links": SIGNUP_ACTIVATED}},
 )
 async def activate(_: Realm, body: TokenIn, enroll: EnrollDep) -> ActivatedOut:
     opened = await enroll.signups.activate(body.token)
@@ -112,6 +116,7 @@ async def activate(_: Realm, body: TokenIn, enroll: EnrollDep) -> ActivatedOut:
     "/eligibility",
     summary="利用資格を照会する: the card against the union's roster (EN-03, EN-04); each "
     "answer has its code and guidance",
+    responses={200: {"links": SIGNUP_ELIGIBLE}},
 )
 async def check_eligibility(_: Realm, body: CardIn, enroll: EnrollDep) -> EligibleOut:
     answer = await enroll.eligibility.check(

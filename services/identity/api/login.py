@@ -13,6 +13,7 @@ from services.identity.api.cookies import (
     set_cookie,
 )
 from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.links import LOGGED_IN
 from services.identity.api.schemas import Credentials, ForgottenIdOut, ForgottenIdRequest, LoginOut
 from services.identity.domain.attempts import LoginAnswer
 from services.identity.domain.realms import ForgottenIdRoute
@@ -33,6 +34,7 @@ _REFUSED = {
     "/login",
     summary="Log in with a login ID and password (ID-LOGIN-01)",
     responses={
+        200: {"links": LOGGED_IN},
         401: {"description": "INVALID_CREDENTIALS"},
         403: {
             "description": "ACCOUNT_DISABLED, BROWSER_MISMATCH, CHALLENGE_REQUIRED, "

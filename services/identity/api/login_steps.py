@@ -12,6 +12,7 @@ from services.identity.api.cookies import (
     set_cookie,
 )
 from services.identity.api.deps import Caller, IdentityDep, Realm, Token
+from services.identity.api.links import SESSION_ROTATED
 from services.identity.api.schemas import (
     Accepted,
     AuthEmailIn,
@@ -152,7 +153,11 @@ async def confirm_login_link(
     return Accepted(message="ログインを確認しました。ログイン操作をした画面に戻ってください")
 
 
-@router.post("/login/complete", summary="Step 10: the waiting browser receives its full session")
+@router.post(
+    "/login/complete",
+    summary="Step 10: the waiting browser receives its full session",
+    responses={200: {"links": SESSION_ROTATED}},
+)
 async def complete_login(
     response: Response, policy: Realm, caller: Caller, token: Token, identity: IdentityDep
 ) -> LoginOut:

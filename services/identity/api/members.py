@@ -7,6 +7,7 @@ from servicekit.problems import Problem, ProblemCode
 from services.identity.api.client import ClientDep
 from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, Realm, Token
+from services.identity.api.links import MEMBER_REGISTERED, SESSION_ROTATED
 from services.identity.api.login_steps import session_of
 from services.identity.api.schemas import (
     Accepted,
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/v1/realms/{realm}", tags=["members"])
     "/members",
     status_code=status.HTTP_201_CREATED,
     summary="Support registers an individual member; the password goes by mail (ID-USER-03)",
+    responses={201: {"links": MEMBER_REGISTERED}},
 )
 async def register_member(
     policy: Realm,
@@ -45,6 +47,7 @@ async def register_member(
     "/login-id",
     status_code=204,
     summary="A member changes their own login ID, confirmed by password (ID-USER-08)",
+    responses={204: {"links": SESSION_ROTATED}},
 )
 async def change_login_id(
     policy: Realm,

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, OrgId, Realm
+from services.identity.api.links import ORGANISATION_OPENED, ORGANISATION_READ
 from services.identity.api.schemas import NewOrganisation, OrganisationOut
 
 router = APIRouter(prefix="/v1/realms/{realm}/orgs", tags=["organisations"])
@@ -18,7 +19,11 @@ def _out(org: object, initial_password: str | None = None) -> OrganisationOut:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an organisation with its admin user",
-    responses={409: {"description": "LOGIN_ID_TAKEN"}, 404: {"description": "REALM_NOT_FOUND"}},
+    responses={
+        201: {"links": ORGANISATION_OPENED},
+        409: {"description": "LOGIN_ID_TAKEN"},
+        404: {"description": "REALM_NOT_FOUND"},
+    },
 )
 async def create_org(
     policy: Realm,
@@ -46,7 +51,9 @@ async def create_org(
     return _out(opened.organisation, opened.initial_password)
 
 
-@router.get("/{org_id}", summary="Read an organisation")
+@router.get(
+    "/{org_id}", summary="Read an organisation", responses={200: {"links": ORGANISATION_READ}}
+)
 async def read_org(
     policy: Realm, org_id: OrgId, caller: Caller, identity: IdentityDep
 ) -> OrganisationOut:

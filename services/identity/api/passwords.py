@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from services.identity.api.client import ClientDep
 from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import Caller, IdentityDep, OrgId, Realm, Token, UserId
+from services.identity.api.links import SESSION_ROTATED
 from services.identity.api.schemas import (
     MAIL_SENT_ANSWER,
     Accepted,
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
     "/password",
     status_code=204,
     summary="Change one's own password (also the forced change of ID-PW-03)",
+    responses={204: {"links": SESSION_ROTATED}},
 )
 async def change_password(
     policy: Realm,

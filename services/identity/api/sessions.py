@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import IdentityDep, Token
 from services.identity.api.front import request_token
+from services.identity.api.links import SESSION_READ
 from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut, StepOut
 from services.identity.domain.attempts import PendingStep
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/v1", tags=["sessions"])
     summary="Introspect a session (ID-SESS-02): for the gateway and other services",
     response_model=SessionOut,
     responses={
+        200: {"links": SESSION_READ},
         401: {"description": "SESSION_EXPIRED"},
         403: {"description": "OTP_REQUIRED, for a protected operation (ID-OTP-04)"},
     },

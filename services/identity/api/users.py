@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from services.identity.api.access_schemas import PermissionsIn
 from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, OrgId, Realm, UserId
+from services.identity.api.links import BUSINESS_ID_REQUESTED, BUSINESS_USER_CREATED
 from services.identity.api.schemas import (
     BusinessUserOut,
     BusinessUserView,
@@ -23,7 +24,13 @@ router = APIRouter(prefix="/v1/realms/{realm}", tags=["users"])
     "/orgs/{org_id}/users",
     status_code=status.HTTP_201_CREATED,
     summary="The organisation's admin creates a business user (ID-USER-01)",
-    responses={202: {"description": "A request awaiting support's approval (ID-USER-10)"}},
+    responses={
+        201: {"links": BUSINESS_USER_CREATED},
+        202: {
+            "description": "A request awaiting support's approval (ID-USER-10)",
+            "links": BUSINESS_ID_REQUESTED,
+        },
+    },
 )
 async def create_business_user(
     response: Response,
