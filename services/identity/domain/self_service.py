@@ -11,7 +11,7 @@ if the password changed meanwhile, the caller checks again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from contracts import PasswordChanged, UserProfileChanged
@@ -19,7 +19,7 @@ from contracts.identity import PasswordChangeMethod, ProfileField
 from services.identity.domain import login_link as login_link_rules
 from services.identity.domain.attempts import NewLink
 from services.identity.domain.decision import Decision
-from services.identity.domain.users import PendingLogin, User
+from services.identity.domain.users import User
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,21 @@ def change_own_password(
         password_hint=hint,
         failures=0,
     )
-    pending = user.pending_login
-    if rotation is not None and pending is not None and pending.session_ref == rotation.old_ref:
-        new = new.but(pending_login=PendingLogin(rotation.new_ref, pending.started_at))
+    if rotation is not None:
+        new = _renamed(new, rotation)
     reached = login_link_rules.reach(new, login_link, fields, now)
     return Decision(True, reached.state or new, (changed, *reached.events))
+
+
+def _renamed(user: User, rotation: Rotation) -> User:
+    """The user's pending login, and the login link bound to it (followed or not), go on with
+    the rotated session: it is the same login in the same browser, under a new id."""
+    pending, link = user.pending_login, user.login_link
+    if pending is not None and pending.session_ref == rotation.old_ref:
+        user = user.but(pending_login=replace(pending, session_ref=rotation.new_ref))
+    if link is not None and link.session_ref == rotation.old_ref:
+        user = user.but(login_link=replace(link, session_ref=rotation.new_ref))
+    return user
 
 
 def change_own_login_id(

@@ -3,6 +3,8 @@ session owes itself, and a wrong current password counted toward the lock."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +30,7 @@ from services.identity.domain.lockout import CurrentPasswordCheck, SessionCheck
 from services.identity.domain.refusals import StepsPending
 from services.identity.domain.self_service import Rotation
 from services.identity.domain.sessions import ABSOLUTE_LIFETIME
-from services.identity.domain.users import PendingLogin
+from services.identity.domain.users import LoginLink, PendingLogin
 
 CHECK = SessionCheck(PasswordCheckPurpose.PASSWORD_CHANGE, "sref-1", "192.0.2.1", "pytest")
 
@@ -101,6 +103,18 @@ def test_id_sess_03_the_password_step_stays_owed_after_another_session_changed_i
         login_link.complete(
             changed_elsewhere, (PendingStep.PASSWORD_CHANGE,), "s1", session, None, "c", NOW
         )
+
+
+def test_id_sess_03_a_rotated_pending_login_keeps_its_followed_link() -> None:
+    """Found by the dantai-net state machine: a pending login that followed its link, then
+    changed the password (its session rotated), could no longer complete."""
+    followed = LoginLink("hash", "old", NOW, NOW + timedelta(minutes=10), confirmed=True)
+    waiting = user(pending_login=PendingLogin("old", NOW), login_link=followed)
+    decided = self_service.change_own_password(
+        waiting, HASH, OTHER_HASH, None, "c", NOW, rotation=Rotation("old", "new")
+    )
+    assert decided.state is not None and decided.state.login_link is not None
+    assert decided.state.login_link == replace(followed, session_ref="new")
 
 
 def test_id_sess_03_a_rotated_pending_login_keeps_its_place() -> None:
