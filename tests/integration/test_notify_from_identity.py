@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from harness import Infra, ServiceProcess, eventually
-from identity_client import new_org, ready_admin
+from identity_client import NEW_PASSWORD, new_org, ready_admin
 from mail_catchers import Mailpit, new_address
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 
@@ -72,7 +72,9 @@ async def test_nt_01_identitys_email_change_link_arrives_below_the_portal_url(
     )
     bearer = {"Authorization": f"Bearer {token}"}
     asked = httpx.post(
-        f"{identity.url}/v1/realms/nexi/email-change", json={"new_email": new}, headers=bearer
+        f"{identity.url}/v1/realms/nexi/email-change",
+        json={"current_password": NEW_PASSWORD, "new_email": new},
+        headers=bearer,
     )
     assert asked.status_code == 202, asked.text
 
