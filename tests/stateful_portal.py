@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 from harness import PROVISIONING_TOKEN, Infra, Namespace, no_cookie_jar
+from hypothesis import HealthCheck, seed, settings
+from hypothesis.stateful import RuleBasedStateMachine
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
 
@@ -123,3 +127,30 @@ class Portal:
         self.run(self.lifespan.__aexit__(None, None, None))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+
+
+#: How long a run explores (make test's bounds by default; the README's long run sets more).
+EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "12"))
+STEPS = int(os.environ.get("STATEFUL_STEPS", "40"))
+SEED = int(os.environ.get("STATEFUL_SEED", "20261207"))
+
+
+@contextmanager
+def portal_of(infra: Infra, realm: str) -> Iterator[Portal]:
+    started = Portal(infra, Namespace(), realm)
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def explore(machine: type[RuleBasedStateMachine]) -> None:
+    """Run ``machine`` for ``STATEFUL_EXAMPLES`` examples of up to ``STATEFUL_STEPS`` steps from
+    ``STATEFUL_SEED``: a fixed seed, so ``make test`` explores the same runs every time."""
+    bounded = settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=STEPS,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    seed(SEED)(bounded(machine).TestCase)().runTest()

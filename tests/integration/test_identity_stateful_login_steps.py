@@ -26,7 +26,6 @@ consequences:
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -34,11 +33,10 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from harness import PROVISIONING_TOKEN, Infra, Namespace
-from hypothesis import HealthCheck, seed, settings
+from harness import PROVISIONING_TOKEN, Infra
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from stateful_portal import Portal
+from stateful_portal import Portal, explore, portal_of
 
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import ABSOLUTE_LIFETIME
@@ -46,9 +44,6 @@ from services.identity.domain.sessions import ABSOLUTE_LIFETIME
 pytestmark = pytest.mark.integration
 
 REALM = "dantai-net"
-EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "6"))
-STEPS = int(os.environ.get("STATEFUL_STEPS", "30"))
-SEED = int(os.environ.get("STATEFUL_SEED", "20261207"))
 SESSION = "__Host-session"
 BINDING = f"__Host-browser-{REALM}"
 WRONG = "Wrong-Pass-9999"
@@ -463,21 +458,12 @@ class LoginSteps(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def portal(infra: Infra) -> Iterator[Portal]:
-    started = Portal(infra, Namespace(), REALM)
-    yield started
-    started.close()
+    with portal_of(infra, REALM) as started:
+        yield started
 
 
 def test_id_sess_03_id_login_01_a_login_completes_only_in_the_session_that_did_its_steps(
     portal: Portal,
 ) -> None:
     LoginSteps.portal = portal
-    run = seed(SEED)(
-        settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        )(LoginSteps).TestCase
-    )
-    run().runTest()
+    explore(LoginSteps)

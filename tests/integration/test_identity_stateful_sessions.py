@@ -26,7 +26,6 @@ for a longer run (``STATEFUL_EXAMPLES``, ``STATEFUL_STEPS``, ``STATEFUL_SEED``).
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -35,11 +34,10 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING_TOKEN, Infra, Namespace
-from hypothesis import HealthCheck, seed, settings
+from harness import PROVISIONING_TOKEN, Infra
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from stateful_portal import Portal
+from stateful_portal import Portal, explore, portal_of
 
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.sessions import ABSOLUTE_LIFETIME
@@ -47,9 +45,6 @@ from services.identity.domain.sessions import ABSOLUTE_LIFETIME
 pytestmark = pytest.mark.integration
 
 REALM = "nexi"
-EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "6"))
-STEPS = int(os.environ.get("STATEFUL_STEPS", "30"))
-SEED = int(os.environ.get("STATEFUL_SEED", "20261207"))
 WRONG = "Wrong-Pass-9999"
 SESSION = "__Host-session"
 LIFETIME = ABSOLUTE_LIFETIME
@@ -539,22 +534,12 @@ class SessionsAndCredentials(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def portal(infra: Infra) -> Iterator[Portal]:
-    started = Portal(infra, Namespace(), REALM)
-    yield started
-    started.close()
+    with portal_of(infra, REALM) as started:
+        yield started
 
 
 def test_id_sess_03_id_lock_05_sessions_and_credentials_hold_across_interleavings(
     portal: Portal,
 ) -> None:
     SessionsAndCredentials.portal = portal
-    run = seed(SEED)(
-        settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS,
-            deadline=None,
-            derandomize=False,
-            suppress_health_check=list(HealthCheck),
-        )(SessionsAndCredentials).TestCase
-    )
-    run().runTest()
+    explore(SessionsAndCredentials)
