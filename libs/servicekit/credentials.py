@@ -14,17 +14,29 @@ answer that does not depend on whether the thing they asked for exists (X-15).
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from enum import Enum
 from typing import Annotated
 
 import httpx
-from fastapi import Cookie, Header, Request
-from pydantic import BaseModel, ValidationError
+from fastapi import Cookie, Header, Request, Response
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from domainkit.callers import Caller, Refusal
 from servicekit.problems import Problem, ProblemCode
+
+__all__ = [
+    "SESSION_COOKIE",
+    "Caller",
+    "Introspection",
+    "Refusal",
+    "is_provisioning_token",
+    "refused",
+    "session_token",
+    "set_host_cookie",
+    "token_of",
+]
 
 SESSION_COOKIE = "__Host-session"
 CSRF_HEADER = "X-CSRF-Protection"
@@ -68,50 +80,27 @@ def token_of(
     raise Problem(ProblemCode.SESSION_EXPIRED)
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The session's user as identity's introspection answers it.
-
-    ``restricted``: the login is not complete yet (a forced password change or another of
-    ID-LOGIN-01's pending steps, listed in ``pending_steps``), so the session may do nothing
-    but those steps. ``readable_org_ids``: the organisations a group-wide read-only ID reads.
-    ``otp_required``: the organisation requires an OTP for protected operations (ID-OTP-01);
-    ``otp_verified``: this session has entered one (ID-OTP-03).
-    """
-
-    user_id: str
-    realm: str
-    org_id: str | None
-    role: str
-    restricted: bool
-    pending_steps: tuple[str, ...] = ()
-    readable_org_ids: tuple[str, ...] = ()
-    login_id: str = ""
-    otp_verified: bool = False
-    otp_required: bool = False
-
-    @property
-    def owes_otp(self) -> bool:
-        """A protected operation must wait for the OTP (ID-OTP-04, -05)."""
-        return self.otp_required and not self.otp_verified
+def is_provisioning_token(token: str, expected: SecretStr) -> bool:
+    """The back office's bearer token (an empty setting: there is no back office), compared in
+    constant time so that its answer's timing tells nothing of the token (X-02)."""
+    secret = expected.get_secret_value()
+    return bool(secret) and hmac.compare_digest(token.encode(), secret.encode())
 
 
-class Refusal(Enum):
-    """Why a caller may not go on; each answers one problem (:meth:`problem`)."""
+def set_host_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """A ``__Host-`` cookie: Secure, Path=/, no Domain (X-12), HttpOnly and SameSite=Lax; how
+    every cookie a login sets (the session, the remembered ID, the browser binding) is written.
+    ``max_age=None``: a session cookie, gone when the browser closes."""
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
+    )
 
-    NO_SESSION = "no session"
-    LOGIN_INCOMPLETE = "the session must finish its login steps first"
-    NOT_PERMITTED = "not a caller this operation is for"
-    OTP_REQUIRED = "the organisation requires an OTP this session has not entered"
-    IDENTITY_UNAVAILABLE = "identity did not answer"
 
-    def problem(self) -> Problem:
-        """The answer: the same for every caller refused for one reason, whatever was asked.
-
-        An incomplete login is told to change its password: that is the one pending step
-        identity has today (ID-LOGIN-01 step 7).
-        """
-        return Problem(_PROBLEMS[self])
+def refused(refusal: Refusal) -> Problem:
+    """A refusal's answer: the same for every caller refused for one reason, whatever was asked
+    (X-15). An incomplete login is told to change its password: that is the one pending step
+    identity has today (ID-LOGIN-01 step 7)."""
+    return Problem(_PROBLEMS[refusal])
 
 
 _PROBLEMS = {
@@ -180,10 +169,10 @@ class Introspection:
         """The caller, if ``rule`` lets it go on; otherwise the refusal's problem is raised."""
         found = await self.caller(token)
         if isinstance(found, Refusal):
-            raise found.problem()
+            raise refused(found)
         refusal = rule(found)
         if refusal is not None:
-            raise refusal.problem()
+            raise refused(refusal)
         return found
 
     async def close(self) -> None:

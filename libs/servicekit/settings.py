@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,6 +61,18 @@ class ServiceSettings(BaseSettings):
     )
     background_restart_max_seconds: float = Field(
         default=60.0, gt=0, description="The longest back-off before a background task restarts."
+    )
+
+    identity_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Identity's base URL: every other service asks it who a session is "
+        "(ID-SESS-02); identity itself does not read it.",
+    )
+    provisioning_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token of the back-office system (it opens organisations, records "
+        "certificate notices, imports rosters); empty: there is no back office, and only the "
+        "realm's support desk may do those things.",
     )
 
     notify_public_key: str = Field(

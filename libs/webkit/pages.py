@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal
+from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal, refused
 from servicekit.problems import ProblemCode, problem_headers
 from webkit import csrf
 
@@ -98,7 +98,7 @@ class Pages:
         where 「ワンタイムパスワードの発行」 leads to the entry."""
         if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
             return RedirectResponse(f"/realms/{realm}/login", status_code=303)
-        code = refusal.problem().code
+        code = refused(refusal).code
         if refusal is Refusal.OTP_REQUIRED:
             return self.render(
                 request,

@@ -10,14 +10,6 @@ class IdentitySettings(ServiceSettings):
         default="", description="Comma-separated realms in maintenance (REALM-03)."
     )
 
-    provisioning_token: str = Field(
-        default="",
-        description=(
-            "Bearer token of the back-office system that opens organisations when an application "
-            "is accepted; empty: only the realm's support desk may open them."
-        ),
-    )
-
     password_hash_memory_kib: int = Field(default=19 * 1024, description="argon2id memory (KiB)")
     password_hash_time_cost: int = Field(default=2, description="argon2id iterations")
 

@@ -4,12 +4,12 @@ Dependencies are ``async def`` although most await nothing: FastAPI runs a plain
 dependency in a worker thread, a hop that cost introspection a tenth of its throughput.
 """
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from pydantic import SecretStr
 
-from servicekit.credentials import session_token
+from servicekit.credentials import is_provisioning_token, session_token
 from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import authz
 from services.identity.domain.realms import RealmPolicy, realm_policy
@@ -48,8 +48,8 @@ async def current_session(token: Token, identity: IdentityDep) -> Session:
 
 
 def _is_back_office(request: Request, token: str) -> bool:
-    expected: str = request.app.state.provisioning_token
-    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+    expected: SecretStr = request.app.state.provisioning_token
+    return is_provisioning_token(token, expected)
 
 
 async def caller(request: Request, token: Token, identity: IdentityDep) -> authz.Caller:

@@ -15,6 +15,7 @@ from servicekit.credentials import (
     Caller,
     Introspection,
     Refusal,
+    refused,
     session_token,
 )
 from servicekit.problems import Problem, install_problem_handlers
@@ -83,7 +84,7 @@ async def test_id_sess_02_identity_out_of_reach_is_service_unavailable_not_a_ref
 
 
 def test_x_15_each_refusal_answers_one_problem_whatever_was_asked() -> None:
-    answers = {r: (r.problem().code.name, r.problem().code.status) for r in Refusal}
+    answers = {r: (refused(r).code.name, refused(r).code.status) for r in Refusal}
     assert answers == {
         Refusal.NO_SESSION: ("SESSION_EXPIRED", 401),
         Refusal.LOGIN_INCOMPLETE: ("PASSWORD_CHANGE_REQUIRED", 403),
@@ -110,3 +111,28 @@ async def test_id_otp_05_the_caller_says_whether_its_organisation_requires_the_o
         await identity.close()
     assert isinstance(caller, Caller)
     assert (caller.otp_required, caller.otp_verified) == (True, False)
+
+
+def test_x_02_the_provisioning_token_matches_only_itself_and_never_when_unset() -> None:
+    from pydantic import SecretStr
+
+    from servicekit.credentials import is_provisioning_token
+
+    assert is_provisioning_token("back-office", SecretStr("back-office"))
+    assert not is_provisioning_token("back-offic", SecretStr("back-office"))
+    assert not is_provisioning_token("", SecretStr(""))
+    assert not is_provisioning_token("anything", SecretStr(""))
+
+
+def test_id_login_01_the_shared_checks_refuse_an_incomplete_login_first() -> None:
+    from domainkit.callers import login_incomplete, realm_support
+
+    def caller(realm: str, role: str, restricted: bool) -> Caller:
+        return Caller(user_id="u", realm=realm, org_id=None, role=role, restricted=restricted)
+
+    assert login_incomplete(caller("nexi", "admin", True)) is Refusal.LOGIN_INCOMPLETE
+    assert login_incomplete(caller("nexi", "admin", False)) is None
+    assert realm_support(caller("nexi", "support", True), "nexi") is Refusal.LOGIN_INCOMPLETE
+    assert realm_support(caller("nexi", "support", False), "nexi") is None
+    assert realm_support(caller("demo", "support", False), "nexi") is Refusal.NOT_PERMITTED
+    assert realm_support(caller("nexi", "admin", False), "nexi") is Refusal.NOT_PERMITTED
