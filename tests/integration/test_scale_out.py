@@ -144,9 +144,13 @@ async def test_x_16_two_replicas_each_killed_mid_burst_lose_nothing_and_double_n
     counted: dict[str, list[int]] = defaultdict(list)
     for e in events:
         body = json.loads(e["json"])
-        if e["type"] == "LoginFailed" and body["consecutive_failures"]:
+        # an attempt on a locked account is recorded too, with the count it found: when the
+        # lock's answer died with its replica, the client's retry on the other one is refused so
+        counts = body["consecutive_failures"] and body["reason"] != "account_locked"
+        if e["type"] == "LoginFailed" and counts:
             counted[body["subject_id"]].append(body["consecutive_failures"])
-    assert {sorted(c) == [1, 2, 3] for c in counted.values()} == {True}, "each failure once"
+    miscounted = {who: c for who, c in counted.items() if sorted(c) != [1, 2, 3]}
+    assert miscounted == {}, "each failure once"
     recorded_locks = await records.count_documents({"event_type": "AccountLocked"})
     assert recorded_locks == LOCKED, "audit counts every lock once"
 
