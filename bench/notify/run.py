@@ -37,11 +37,11 @@ from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E40
 
 from contracts import Actor, OtpIssued, generate_keypair, seal  # noqa: E402
 from servicekit.publish import make_producer  # noqa: E402
-from services.notify.domain import order_for  # noqa: E402
-from services.notify.letters import Composer  # noqa: E402
-from services.notify.realms import RealmDirectory  # noqa: E402
-from services.notify.smtp import SmtpPool  # noqa: E402
-from services.notify.templates import Renderer  # noqa: E402
+from services.notify.domain.mails import order_for  # noqa: E402
+from services.notify.domain.realms import RealmDirectory  # noqa: E402
+from services.notify.usecases.mail.letters import Composer  # noqa: E402
+from services.notify.usecases.mail.rendering import Renderer  # noqa: E402
+from services.notify.usecases.mail.smtp import SmtpPool  # noqa: E402
 
 RECIPIENTS = 1000
 PUBLISH_BATCH = 1000

@@ -12,13 +12,13 @@ from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
 from services.notify import api, handlers
-from services.notify.letters import Composer
-from services.notify.realms import RealmDirectory
+from services.notify.domain.realms import RealmDirectory
 from services.notify.settings import NotifySettings
-from services.notify.smtp import Courier, SmtpPool
 from services.notify.store import DeliveryLog
-from services.notify.templates import Renderer
-from services.notify.usecases import NotifyUseCases
+from services.notify.usecases import Deliveries, DeliveryLogReading, NotifyUseCases, Previews
+from services.notify.usecases.mail.letters import Composer
+from services.notify.usecases.mail.rendering import Renderer
+from services.notify.usecases.mail.smtp import Courier, SmtpPool
 
 
 def smtp_pool(settings: NotifySettings) -> SmtpPool:
@@ -41,8 +41,8 @@ def smtp_pool(settings: NotifySettings) -> SmtpPool:
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = Runtime(settings, clock)
-    deliveries = DeliveryLog(runtime.db, timedelta(days=settings.delivery_log_retention_days))
-    runtime.on_startup(deliveries.create_indexes)
+    delivery_log = DeliveryLog(runtime.db, timedelta(days=settings.delivery_log_retention_days))
+    runtime.on_startup(delivery_log.create_indexes)
     pool = smtp_pool(settings)
     courier = Courier(
         pool,
@@ -57,16 +57,20 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     )
     announcer = handlers.KafkaAnnouncer(runtime.broker, runtime.publisher, settings)
     runtime.on_shutdown(pool.close)
-    usecases = NotifyUseCases(deliveries, composer, courier, announcer, runtime.clock)
+    deliveries = Deliveries(delivery_log, composer, courier, announcer, runtime.clock)
+    usecases = NotifyUseCases(deliveries, Previews(composer), DeliveryLogReading(delivery_log))
     introspection = Introspection(settings.identity_url)
     runtime.on_shutdown(introspection.close)
     if settings.consumers:
-        handlers.register(runtime.broker, settings, usecases)
+        handlers.register(runtime.broker, settings, deliveries)
     runtime.in_background(
-        "delivery-log-purge", every(settings.purge_interval_seconds, usecases.purge_delivery_log)
+        "delivery-log-purge", every(settings.purge_interval_seconds, deliveries.purge_delivery_log)
     )
-    return runtime.app(
+    app = runtime.app(
         title="Notify service",
         description="Every event that needs a mail becomes one real SMTP mail, once.",
-        routers=[api.router(usecases, introspection)],
+        routers=api.ROUTERS,
     )
+    app.state.notify = usecases
+    app.state.introspection = introspection
+    return app

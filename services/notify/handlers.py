@@ -16,7 +16,7 @@ from contracts import Event, Topics
 from servicekit.bus import DeadLetters, subscribe
 from servicekit.publish import Publisher
 from services.notify.settings import NotifySettings
-from services.notify.usecases import NotifyUseCases
+from services.notify.usecases import Deliveries
 
 SOURCE_TOPICS = (Topics.IDENTITY, Topics.CERTS, Topics.ENROLL, Topics.AUDIT_EXPORTS)
 SUBSCRIBER = "mail"
@@ -42,12 +42,12 @@ class KafkaAnnouncer:
         await self.dead_letters.send_event(event, self.settings.topic(event.topic), reason)
 
 
-def register(broker: KafkaBroker, settings: NotifySettings, usecases: NotifyUseCases) -> None:
+def register(broker: KafkaBroker, settings: NotifySettings, deliveries: Deliveries) -> None:
     subscribe(
         broker,
         settings,
         SOURCE_TOPICS,
-        usecases.deliver,
+        deliveries.deliver,
         name=SUBSCRIBER,
         max_records=settings.mail_batch_size,
     )

@@ -1,3 +1,7 @@
+"""Notify's settings: the SMTP server, the mail's wording and per-realm overrides, and the
+delivery log's retention. Identity's URL (who reads the delivery log is asked there) comes
+with every service's settings (``ServiceSettings.identity_url``)."""
+
 from pydantic import Field, SecretStr
 
 from servicekit.settings import ServiceSettings
@@ -9,10 +13,6 @@ class NotifySettings(ServiceSettings):
     # MailSent / MailFailed are published by the delivery itself, keyed and with ids derived
     # from the source event, so a repeat is a duplicate consumers drop (X-03): no outbox needed.
     outbox_relay: bool = False
-    identity_url: str = Field(
-        default="http://127.0.0.1:8001",
-        description="Identity's base URL: who reads the delivery log is asked there (ID-SESS-02).",
-    )
     notify_private_key: SecretStr = Field(
         default=SecretStr(""),
         description="X25519 private key (base64) that opens sealed secrets (X-02, NT-05).",

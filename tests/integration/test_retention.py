@@ -22,7 +22,8 @@ from contracts import Event
 from servicekit.clock import ManualClock
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
-from services.notify.domain import MailOrder, Sent, order_for
+from services.notify.domain.deliveries import Sent
+from services.notify.domain.mails import MailOrder, order_for
 from services.notify.settings import NotifySettings
 from services.notify.store import DeliveryLog
 

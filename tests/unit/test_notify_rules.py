@@ -11,22 +11,18 @@ from mail_events import MAIL_TYPES, PRIVATE_KEY, PUBLIC_KEY, T0, login_link, otp
 
 from contracts import Actor, UserStatusChanged, seal
 from contracts.identity import UserStatus
-from services.notify.domain import (
-    Sent,
-    Template,
-    Undeliverable,
+from services.notify.domain.deliveries import Sent, Undeliverable, announcement
+from services.notify.domain.mails import Template, message_id, order_for
+from services.notify.domain.realms import RealmDirectory
+from services.notify.domain.wording import (
     absolute_link,
-    announcement,
     attachment_password,
     lifetime_words,
-    message_id,
-    order_for,
     shown_in_tokyo,
 )
-from services.notify.letters import CannotCompose, Composer
-from services.notify.realms import RealmDirectory
-from services.notify.smtp import Courier, SmtpPool
-from services.notify.templates import Renderer
+from services.notify.usecases.mail.letters import CannotCompose, Composer
+from services.notify.usecases.mail.rendering import Renderer
+from services.notify.usecases.mail.smtp import Courier, SmtpPool
 
 COMPOSER = Composer(RealmDirectory({}, {"demo": "en"}), Renderer(), PRIVATE_KEY)
 

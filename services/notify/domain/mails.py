@@ -1,38 +1,33 @@
-"""Which mail an event asks for, and what becomes of it: pure rules, no I/O (SPEC section 3).
+"""Which mail an event asks for: pure rules, no I/O (SPEC section 3).
 
 An event that needs a mail becomes a :class:`MailOrder`: the recipient, the template, the plain
 facts the wording needs, and the secrets *still sealed* (NT-05: they are opened only when the
 mail is composed, and never kept). Every other event asks for nothing.
 
 One mail per source event (NT-03): the mail's ``Message-ID`` and the ids of the ``MailSent`` /
-``MailFailed`` events are derived from the source ``event_id``, so a repeat after a crash is the
-same mail and the same announcement, which mail systems and consumers drop.
+``MailFailed`` events (``domain.deliveries``) are derived from the source ``event_id``, so a
+repeat after a crash is the same mail and the same announcement, which mail systems and
+consumers drop.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import singledispatch
 from typing import Any
-from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
+from uuid import UUID
 
 from contracts import (
     AccessExportReady,
-    Actor,
-    ActorKind,
     CertExpiring,
     CertIssued,
     EmailChanged,
     EmailLinkIssued,
     Event,
     InitialPasswordIssued,
-    MailFailed,
-    MailSent,
     OtpIssued,
     PasswordChanged,
     SealedSecret,
@@ -43,10 +38,6 @@ from contracts import (
 )
 from contracts.identity import InitialPasswordRoute, LinkPurpose, TemporaryPasswordReason
 from contracts.notify import mask_email
-
-TOKYO = ZoneInfo("Asia/Tokyo")
-_ANNOUNCEMENTS = UUID("6f1c7a52-4c3e-4f0e-9d55-0e8f1b0c7a11")
-"""Namespace of the ids of MailSent / MailFailed, derived from the source event id."""
 
 
 class Template(StrEnum):
@@ -251,102 +242,3 @@ def _expiry(event: Event, expires_at: datetime | None) -> dict[str, Any]:
         return {"expires_at": None, "valid_minutes": None}
     minutes = round((expires_at - event.occurred_at) / timedelta(minutes=1))
     return {"expires_at": expires_at, "valid_minutes": minutes}
-
-
-# --- the opened secrets, as the mail shows them -------------------------------------------------
-
-_DIGITS = re.compile(r"[0-9]")
-
-
-def attachment_password(phone: str) -> str:
-    """The ZIP password from the contact's phone number: its digits, so ``03-1234-5678`` and
-    ``0312345678`` open the same notice (the mail tells the reader to type digits only)."""
-    digits = "".join(_DIGITS.findall(phone))
-    if len(digits) < 6:
-        raise ValueError("the contact's phone number has too few digits to protect a notice")
-    return digits
-
-
-def absolute_link(base_url: str, link: str) -> str:
-    """A mailed link below the realm's portal URL.
-
-    Producers seal a path (``/realms/…/confirm?token=…``) and notify puts the portal in front;
-    a full URL is accepted only below that same portal, so a producer's mistake can never turn
-    a mail into a link elsewhere.
-    """
-    if link.startswith("/") and not link.startswith("//"):
-        return base_url + link
-    if link.startswith(base_url + "/"):
-        return link
-    raise ValueError("a mailed link must be a path below the realm's portal URL")
-
-
-def shown_in_tokyo(instant: datetime, language: str) -> str:
-    """X-04: stored in UTC, shown to people in Asia/Tokyo."""
-    local = instant.astimezone(TOKYO)
-    if language == "ja":
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-    return f"{local:%d %b %Y %H:%M} (JST)"
-
-
-def lifetime_words(minutes: int, language: str) -> str:
-    """How long a link or code stays valid, as the mail says it: ``10分``, ``24時間``."""
-    hours, rest = divmod(minutes, 60)
-    if language == "ja":
-        return f"{hours}時間" if hours and not rest else f"{minutes}分"
-    if hours and not rest:
-        return f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-# --- what became of a mail ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sent:
-    """The SMTP server accepted the mail."""
-
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Undeliverable:
-    """The mail cannot be sent, now or later: a refusal, a template error, a sealed secret that
-    does not open. It goes to the dead-letter topic with ``reason`` (NT-04)."""
-
-    reason: str
-    attempts: int
-
-
-Outcome = Sent | Undeliverable
-
-
-def announcement(order: MailOrder, outcome: Outcome, message_id: str, now: datetime) -> Event:
-    """``MailSent`` or ``MailFailed`` for an order; the id is derived from the source event, so
-    announcing twice is one announcement to consumers (X-03). No secret, a masked address."""
-    source = order.event
-    envelope: dict[str, Any] = {
-        "occurred_at": now,
-        "realm": source.realm,
-        "org_id": source.org_id,
-        "subject_id": source.subject_id,
-        "actor": Actor(kind=ActorKind.SERVICE, id="notify"),
-        "correlation_id": source.correlation_id,
-        "causation_id": order.event_id,
-        "source_event_id": source.event_id,
-        "source_event_type": source.type,
-        "template": order.template.value,
-        "recipient_masked": order.recipient_masked,
-        "attempts": max(outcome.attempts, 1),
-    }
-    if isinstance(outcome, Sent):
-        return MailSent(
-            event_id=uuid5(_ANNOUNCEMENTS, f"MailSent:{source.event_id}"),
-            message_id=message_id,
-            **envelope,
-        )
-    return MailFailed(
-        event_id=uuid5(_ANNOUNCEMENTS, f"MailFailed:{source.event_id}"),
-        reason=outcome.reason[:500],
-        **envelope,
-    )

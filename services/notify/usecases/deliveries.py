@@ -1,4 +1,4 @@
-"""Notify's use cases: deliver the mails a batch of events asks for; preview; the delivery log.
+"""Deliveries: send the mails a batch of events asks for, each once; forget old ones (X-14).
 
 One batch at a time per partition (the bus guarantees it). Within a batch the mails of one
 recipient go one after another, in event order, and different recipients' mails go side by
@@ -19,27 +19,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from contracts import Event
 from servicekit.clock import Clock
 from servicekit.logs import bind_correlation_id, get_logger
-from services.notify.domain import (
-    MailOrder,
-    Outcome,
-    Sent,
-    Template,
-    Undeliverable,
-    announcement,
-    message_id,
-    order_for,
-)
-from services.notify.letters import CannotCompose, Composer
-from services.notify.realms import Language
-from services.notify.smtp import Accepted, Courier, SmtpUnavailable
-from services.notify.store import DeliveryLog, Document, Status
-from services.notify.templates import Rendered
+from services.notify.domain.deliveries import Outcome, Sent, Undeliverable, announcement
+from services.notify.domain.mails import MailOrder, message_id, order_for
+from services.notify.store import DeliveryLog
+from services.notify.usecases.mail.letters import CannotCompose, Composer
+from services.notify.usecases.mail.smtp import Accepted, Courier, SmtpUnavailable
 
 log = get_logger(__name__)
 
@@ -64,22 +54,18 @@ class _Round:
     server_gone: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class UnknownRealm(Exception):
-    """A preview asked for a realm notify has no mail settings for."""
-
-
-class NotifyUseCases:
-    """Deliveries from events, template previews, and the delivery log for operators."""
+class Deliveries:
+    """Mails from events, once each, announced and logged; and the log's retention."""
 
     def __init__(
         self,
-        deliveries: DeliveryLog,
+        delivery_log: DeliveryLog,
         composer: Composer,
         courier: Courier,
         announcer: Announcer,
         clock: Clock,
     ) -> None:
-        self.deliveries = deliveries
+        self.delivery_log = delivery_log
         self.composer = composer
         self.courier = courier
         self.announcer = announcer
@@ -93,7 +79,9 @@ class NotifyUseCases:
             return
         now = self.clock.now()
         letter_ids = {o.event_id: message_id(o.event.event_id, self._sender(o)) for o in orders}
-        pending = await self.deliveries.begin(orders, [letter_ids[o.event_id] for o in orders], now)
+        pending = await self.delivery_log.begin(
+            orders, [letter_ids[o.event_id] for o in orders], now
+        )
         # As many mails in hand as connections can take, and as many more being composed:
         # composing (CPU) then overlaps sending (waiting for the server) instead of preceding it.
         batch = _Round(now, asyncio.Semaphore(2 * self.courier.pool.size))
@@ -144,7 +132,7 @@ class NotifyUseCases:
             if isinstance(outcome, Undeliverable):
                 await self.announcer.dead_letter(order.event, outcome.reason)
             _log_outcome(order, outcome, letter_ids[order.event_id])
-        await self.deliveries.finish(results, letter_ids, now)
+        await self.delivery_log.finish(results, letter_ids, now)
 
     def _sender(self, order: MailOrder) -> str:
         try:
@@ -152,68 +140,11 @@ class NotifyUseCases:
         except CannotCompose:
             return UNKNOWN_SENDER  # the letter will fail to compose and say why
 
-    def preview(
-        self, realm: str, template: Template, language: Language | None
-    ) -> tuple[str, Rendered]:
-        """The sender and wording of a mail with sample data, sending nothing."""
-        mail = self.composer.realms.get(realm)
-        if mail is None:
-            raise UnknownRealm(realm)
-        as_attachment = template is Template.PASSWORD_NOTICE and mail.password_notice_as_attachment
-        variables = {
-            **SAMPLE,
-            "link": f"{mail.base_url}/sample/link?token=SAMPLE",
-            "as_attachment": as_attachment,
-        }
-        rendered = self.composer.renderer.render(template, mail, variables, language=language)
-        sender = mail.notice_sender if template is Template.PASSWORD_NOTICE else None
-        return sender or mail.sender, rendered
-
     async def purge_delivery_log(self) -> int:
         """X-14: forget mails older than the delivery log's retention, by the injected clock."""
-        deleted = await self.deliveries.purge(self.clock.now())
+        deleted = await self.delivery_log.purge(self.clock.now())
         log.info("delivery log purged", deleted=deleted)
         return deleted
-
-    async def search(
-        self,
-        *,
-        realm: str,
-        recipient: str | None,
-        event_id: str | None,
-        status: Status | None,
-        limit: int,
-    ) -> list[Document]:
-        """One realm's delivery log: its support desk sees its own mails, no other realm's."""
-        return await self.deliveries.search(
-            realm=realm, recipient=recipient, event_id=event_id, status=status, limit=limit
-        )
-
-
-SAMPLE: dict[str, Any] = {
-    "login_id": "XA5000123",
-    "password": "Sample-Pass-0000",
-    "attachment_password": "0312345678",
-    "code": "123456",
-    "expires_at": datetime.fromisoformat("2026-04-01T01:00:00+00:00"),
-    "valid_minutes": 60,
-    "max_attempts": 2,
-    "resend": False,
-    "channel": "pc",
-    "changes": ["password"],
-    "user_id": "U123456",
-    "management_number": "A123456789",
-    "serial_number": "1A2B3C",
-    "not_after": datetime.fromisoformat("2029-04-01T00:00:00+00:00"),
-    "days_before": 30,
-    "renewed_already": False,
-    "rows": 1_000_000,
-    "size_bytes": 83_000_000,
-    "first_day": date(2025, 4, 1),
-    "last_day": date(2026, 3, 31),
-    "page_path": "/realms/sample/access-history/exports/SAMPLE",
-}
-"""Stand-ins for every fact and secret a template may name (the preview's sample data)."""
 
 
 def _by_recipient(orders: Sequence[MailOrder]) -> list[list[MailOrder]]:

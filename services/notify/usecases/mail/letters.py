@@ -28,15 +28,10 @@ import pyzipper
 from jinja2 import TemplateError
 
 from contracts import UnsealError, open_sealed
-from services.notify.domain import (
-    MailOrder,
-    Template,
-    absolute_link,
-    attachment_password,
-    message_id,
-)
-from services.notify.realms import Language, RealmDirectory, RealmMail
-from services.notify.templates import Rendered, Renderer
+from services.notify.domain.mails import MailOrder, Template, message_id
+from services.notify.domain.realms import Language, RealmDirectory, RealmMail
+from services.notify.domain.wording import absolute_link, attachment_password
+from services.notify.usecases.mail.rendering import Rendered, Renderer
 
 NOTICE_FILE = {"ja": "パスワード通知書", "en": "password-notice"}
 ENVELOPE_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted")

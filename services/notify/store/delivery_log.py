@@ -25,23 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.store import gather_limited, insert_new
-from services.notify.domain import MailOrder, Outcome, Sent
+from services.notify.domain.deliveries import DeliveryEntry, Outcome, Sent, Status
+from services.notify.domain.mails import MailOrder
 
 Document = dict[str, Any]
-
-
-class Status(StrEnum):
-    SENDING = "sending"
-    """Handed, or about to be handed, to the SMTP server; not known to be accepted."""
-    SENT = "sent"
-    FAILED = "failed"
-    """Refused or impossible to compose: dead-lettered with ``MailFailed``."""
 
 
 class DeliveryLog:
@@ -113,7 +105,7 @@ class DeliveryLog:
         event_id: str | None,
         status: Status | None,
         limit: int,
-    ) -> list[Document]:
+    ) -> list[DeliveryEntry]:
         """One realm's mails, newest first. Finished mails come from the outcomes; the rest
         from the intents."""
         query: Document = {"realm": realm}
@@ -123,7 +115,7 @@ class DeliveryLog:
             query["recipient"] = recipient
         if status in (Status.SENT, Status.FAILED):
             cursor = self.outcomes.find({**query, "status": status})
-            return await cursor.sort("created_at", -1).limit(limit).to_list()
+            return [_entry(d) for d in await cursor.sort("created_at", -1).limit(limit).to_list()]
         found: list[Document] = []
         async for intent in self.intents.find(query).sort("created_at", -1):
             outcome = await self.outcomes.find_one({"_id": intent["_id"]})
@@ -131,7 +123,7 @@ class DeliveryLog:
                 found.append(outcome or intent)
             if len(found) == limit:
                 break
-        return found
+        return [_entry(d) for d in found]
 
 
 def _intent(order: MailOrder, letter_id: str, now: datetime) -> Document:
@@ -163,3 +155,20 @@ def _outcome(outcome: Outcome, now: datetime) -> Document:
         "reason": reason,
         "updated_at": now,
     }
+
+
+def _entry(doc: Document) -> DeliveryEntry:
+    """An intent or an outcome as the delivery log shows it (the event id is the key)."""
+    return DeliveryEntry(
+        event_id=doc["_id"],
+        event_type=doc["event_type"],
+        template=doc["template"],
+        realm=doc["realm"],
+        recipient=doc["recipient"],
+        message_id=doc["message_id"],
+        status=Status(doc["status"]),
+        attempts=doc["attempts"],
+        reason=doc["reason"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+    )

@@ -1,6 +1,7 @@
 """The wording of every mail: Jinja2 templates per language, realm and mail (NT-02).
 
-``templates/<language>/<realm or default>/<mail>.{subject,txt,html}.j2``: a realm's own file wins
+``templates/<language>/<realm or default>/<mail>.{subject,txt,html}.j2`` beside this module
+(mail, not pages: they live with the rendering that reads them): a realm's own file wins
 over the default one, and a folder named by ``MAIL_TEMPLATES_DIR`` wins over both, so operators
 can change wording without a deploy. The plain-text part is always there; an HTML part only
 where the template has one (links are easier to follow there). HTML is autoescaped; undefined
@@ -26,8 +27,9 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
-from services.notify.domain import Template, lifetime_words, shown_in_tokyo
-from services.notify.realms import Language, RealmMail
+from services.notify.domain.mails import Template
+from services.notify.domain.realms import Language, RealmMail
+from services.notify.domain.wording import lifetime_words, shown_in_tokyo
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 
