@@ -28,11 +28,12 @@ down: $(STAMP)  ## stop the services and the infrastructure
 status: $(STAMP)
 	$(PY) deploy/local/stack.py status
 
-lint: $(STAMP)  ## ruff, mypy and the import-linter contract (services never import each other)
+lint: $(STAMP)  ## ruff, mypy, the import-linter contracts and the docs' strict build
 	$(VENV)/bin/ruff check libs services tests bench deploy
 	$(VENV)/bin/ruff format --check libs services tests bench deploy
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mkdocs build --strict --site-dir .cache/site
 
 test: $(STAMP)  ## everything CI runs: install infra, lint, all tests against real infrastructure
 	bash deploy/local/infra.sh install

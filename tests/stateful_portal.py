@@ -129,7 +129,8 @@ class Portal:
         self.thread.join(timeout=10)
 
 
-#: How long a run explores (make test's bounds by default; the README's long run sets more).
+#: How long a run explores (make test's bounds by default; docs/identity/sessions.md's long run
+#: sets more).
 EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "12"))
 STEPS = int(os.environ.get("STATEFUL_STEPS", "40"))
 SEED = int(os.environ.get("STATEFUL_SEED", "20261207"))

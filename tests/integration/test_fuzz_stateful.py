@@ -20,7 +20,7 @@ to a stranger (X-15), and an introspection answers the caller's own session (ID-
 credential changes are made only by sessions the run opened for people it made, whose locks
 harm nobody; the test's people never change their own credentials, nor log out.
 
-``make test`` runs a bounded number of scenarios from a fixed seed; the README gives the
+``make test`` runs a bounded number of scenarios from a fixed seed; docs/fuzzing.md gives the
 variables for a longer run (``FUZZ_STATEFUL_EXAMPLES``, ``FUZZ_STATEFUL_STEPS``,
 ``FUZZ_STATEFUL_SEED``).
 """

@@ -20,7 +20,7 @@ consequences:
 - the lock count and the lock are exact.
 
 ``make test`` runs a bounded number of examples with a fixed seed; ``STATEFUL_EXAMPLES``,
-``STATEFUL_STEPS`` and ``STATEFUL_SEED`` make a longer run (README).
+``STATEFUL_STEPS`` and ``STATEFUL_SEED`` make a longer run (docs/identity/sessions.md).
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ X-15):
 - the lock count and the lock are exactly the model's;
 - nobody reads the other organisation's users.
 
-``make test`` runs a bounded number of examples with a fixed seed; the README gives the command
-for a longer run (``STATEFUL_EXAMPLES``, ``STATEFUL_STEPS``, ``STATEFUL_SEED``).
+``make test`` runs a bounded number of examples with a fixed seed; docs/identity/sessions.md
+gives the command for a longer run (``STATEFUL_EXAMPLES``, ``STATEFUL_STEPS``, ``STATEFUL_SEED``).
 """
 
 from __future__ import annotations
