@@ -45,7 +45,7 @@ from harness import (  # noqa: E402
 )
 
 from contracts.certs import RevocationReason  # noqa: E402
-from services.certs.authority import (  # noqa: E402
+from services.certs.usecases.signing import (  # noqa: E402
     Authority,
     Holding,
     KeyAlgorithm,

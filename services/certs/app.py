@@ -10,15 +10,15 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.certs import api, handlers
+from services.certs import api, handlers, pages
 from services.certs.api import refusals
-from services.certs.authority import Urls
 from services.certs.settings import CertsSettings
 from services.certs.store import CertsStore
 from services.certs.usecases import Certs
 from services.certs.usecases.authority import AuthorityKeeper
 from services.certs.usecases.certificates import Certificates
 from services.certs.usecases.reminders import Reminders
+from services.certs.usecases.signing import Urls
 from webkit.pages import problem_page
 
 
@@ -67,13 +67,13 @@ def create_app(settings: CertsSettings | None = None, clock: Clock | None = None
         title="Certs service",
         description="kihonet's client-certificate authority: notices, issue, renewal, "
         "revocation, CRL and OCSP (SPEC section 4).",
-        routers=api.ROUTERS,
+        routers=[*api.ROUTERS, *pages.ROUTERS],
         problem_page=problem_page,
     )
     app.state.certs = certs
     app.state.realm = settings.realm
     app.state.introspection = introspection
-    app.state.provisioning_token = settings.provisioning_token.get_secret_value()
-    app.state.gateway_secret = settings.gateway_secret.get_secret_value()
+    app.state.provisioning_token = settings.provisioning_token
+    app.state.gateway_secret = settings.gateway_secret
     refusals.install(app)
     return app

@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr
 
 from servicekit.settings import ServiceSettings
-from services.certs.authority import KeyAlgorithm
+from services.certs.usecases.signing import KeyAlgorithm
 
 
 class CertsSettings(ServiceSettings):
@@ -35,15 +35,6 @@ class CertsSettings(ServiceSettings):
     )
     reminder_interval_seconds: float = Field(
         default=3600, gt=0, description="How often due reminders (CT-07) are looked for."
-    )
-    identity_url: str = Field(
-        default="http://127.0.0.1:8001",
-        description="Identity's base URL: whose session a support request carries (ID-SESS-02).",
-    )
-    provisioning_token: SecretStr = Field(
-        default=SecretStr(""),
-        description="Bearer token of the back office, which registers notices; empty: only "
-        "the realm's support desk may.",
     )
     gateway_secret: SecretStr = Field(
         default=SecretStr(""),

@@ -10,15 +10,15 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.enroll import api, handlers
+from services.enroll import api, handlers, pages
 from services.enroll.api import refusals
 from services.enroll.domain.checkup import GatePolicy
 from services.enroll.domain.signups import SignupPolicy
-from services.enroll.identity import CredentialHolder, IdentityClient
 from services.enroll.settings import EnrollSettings
 from services.enroll.store import EnrollStore
 from services.enroll.usecases import Enroll
 from services.enroll.usecases.context import Context, RosterPolicy
+from services.enroll.usecases.identity_client import CredentialHolder, IdentityClient
 from webkit.pages import problem_page
 
 
@@ -85,11 +85,11 @@ def create_app(
         title="Enroll service",
         description="kencom's self sign-up with roster eligibility, and the checkup-results "
         "gate (SPEC section 6).",
-        routers=api.ROUTERS,
+        routers=[*api.ROUTERS, *pages.ROUTERS],
         problem_page=problem_page,
     )
     app.state.enroll = enroll
     app.state.introspection = introspection
-    app.state.provisioning_token = settings.provisioning_token.get_secret_value()
+    app.state.provisioning_token = settings.provisioning_token
     refusals.install(app)
     return app

@@ -7,18 +7,10 @@ class EnrollSettings(ServiceSettings):
     service_name: str = "enroll"
     http_port: int = 8005
 
-    identity_url: str = Field(
-        default="http://127.0.0.1:8001",
-        description="Identity: its introspection (who a session is) and the enrolment call.",
-    )
     enrolment_token: SecretStr = Field(
         default=SecretStr(""),
         description="Bearer with which enroll hands a sign-up's credential to identity "
         "(identity's ENROLMENT_TOKEN); empty: sign-ups cannot begin.",
-    )
-    provisioning_token: SecretStr = Field(
-        default=SecretStr(""),
-        description="Bearer of the back-office system that imports the unions' rosters.",
     )
     person_key: SecretStr = Field(
         default=SecretStr(""),

@@ -24,7 +24,7 @@ from pymongo import AsyncMongoClient
 from contracts import SealedSecret, open_sealed
 from servicekit.clock import ManualClock, SystemClock
 from services.enroll.app import create_app
-from services.enroll.identity import Held
+from services.enroll.usecases.identity_client import Held
 from services.identity.app import create_app as identity_app
 from services.identity.domain.realms import PRESETS
 

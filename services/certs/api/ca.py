@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from services.certs.api.deps import CertsDep
-from services.certs.authority import pem
+from services.certs.usecases.signing import pem
 
 router = APIRouter(prefix="/v1/ca", tags=["certificate authority"])
 

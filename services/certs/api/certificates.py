@@ -9,11 +9,11 @@ from urllib.parse import unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from contracts import Actor, ActorKind
 from contracts.certs import KeyOrigin
-from services.certs.api.deps import CertsDep, GatewayCertificate, Operator, Realm, context_of
+from services.certs.api.deps import CertsDep, GatewayCertificate, Operator, Realm
 from services.certs.api.schemas import (
     CsrIssueIn,
     IssuedOut,
@@ -27,11 +27,11 @@ from services.certs.api.schemas import (
     VerifyIn,
     VerifyOut,
 )
-from services.certs.authority import pem, usable_public_key
 from services.certs.domain.calendar import tokyo_date
-from services.certs.domain.decisions import IssueRequest, NoticeRequest
+from services.certs.domain.decisions import NoticeRequest
 from services.certs.domain.refusals import BadRequestData, NotPermitted, UnknownCertificate
-from services.certs.usecases.certificates import Issued
+from services.certs.usecases.certificates import Issued, uid_of
+from services.certs.usecases.signing import pem, usable_public_key
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["certificates"])
 Serial = Annotated[str, Path(pattern=r"^[0-9A-Fa-f]{1,40}$", examples=["3A5F9C"])]
@@ -39,11 +39,11 @@ Serial = Annotated[str, Path(pattern=r"^[0-9A-Fa-f]{1,40}$", examples=["3A5F9C"]
 
 @router.post("/notices", status_code=201, summary="Record a user-ID notice (CT-02, CT-06)")
 async def register_notice(
-    body: NoticeIn, realm: Realm, actor: Operator, certs: CertsDep, request: Request
+    body: NoticeIn, realm: Realm, actor: Operator, certs: CertsDep
 ) -> NoticeOut:
     """The back office (provisioning token) or the realm's support desk records the notice it
     sends by post; a reissue notice (``reason``) takes the next 枝番."""
-    ctx = context_of(request, realm, actor)
+    ctx = certs.context(realm, actor)
     notice = await certs.certificates.register_notice(
         NoticeRequest(
             kihonet_code=body.kihonet_code,
@@ -66,33 +66,31 @@ async def register_notice(
 
 
 @router.post("/certificates", status_code=201, summary="Issue from a CSR (CT-01..04)")
-async def issue(body: CsrIssueIn, realm: Realm, certs: CertsDep, request: Request) -> IssuedOut:
+async def issue(body: CsrIssueIn, realm: Realm, certs: CertsDep) -> IssuedOut:
     """The notice's fields and a CSR: the key never leaves the user. A mismatch with the notice
     answers ``INPUT_INFO_ERROR`` with ``status_code`` 3420."""
     csr = _csr(body.csr)
-    ctx = context_of(request, realm, _user(body))
-    issued = await certs.certificates.issue(fields_of(body), csr.public_key(), KeyOrigin.CSR, ctx)
+    ctx = certs.context(realm, _user(body))
+    issued = await certs.certificates.issue(body.request(), csr.public_key(), KeyOrigin.CSR, ctx)
     return _out(issued, certs)
 
 
 @router.post(
     "/certificates/pkcs12", status_code=201, summary="Issue with a key made here, as PKCS#12"
 )
-async def issue_pkcs12(
-    body: Pkcs12IssueIn, realm: Realm, certs: CertsDep, request: Request
-) -> IssuedOut:
+async def issue_pkcs12(body: Pkcs12IssueIn, realm: Realm, certs: CertsDep) -> IssuedOut:
     """For a user without tools to make a CSR: the key pair is made here and answered once, in
     a PKCS#12 protected by the password given (AES-256; never kept)."""
-    ctx = context_of(request, realm, _user(body))
+    ctx = certs.context(realm, _user(body))
     issued = await certs.certificates.issue_pkcs12(
-        fields_of(body), body.key_algorithm, body.password, ctx
+        body.request(), body.key_algorithm, body.password, ctx
     )
     return _out(issued, certs)
 
 
 @router.post("/certificates/renew", status_code=201, summary="Renew within 30 days (CT-05)")
 async def renew(
-    body: RenewIn, realm: Realm, certs: CertsDep, request: Request, through: GatewayCertificate
+    body: RenewIn, realm: Realm, certs: CertsDep, through: GatewayCertificate
 ) -> IssuedOut:
     """From 30 days before expiry until expiry (``RENEWAL_NOT_OPEN`` earlier, ``CERT_EXPIRED``
     later), proving possession of the current certificate: presented to the gateway's mTLS, or
@@ -112,18 +110,18 @@ async def renew(
         raise NotPermitted("現在のクライアント証明書で本人確認ができません。")
     if not certs.certificates.ours(presented):
         raise UnknownCertificate()
-    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
+    ctx = certs.context(realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
     issued = await certs.certificates.renew(presented, proof, csr.public_key(), ctx)
     return _out(issued, certs)
 
 
 @router.post("/certificates/{serial}/revoke", summary="Revoke a certificate (CT-08)")
 async def revoke(
-    serial: Serial, body: RevokeIn, realm: Realm, actor: Operator, certs: CertsDep, request: Request
+    serial: Serial, body: RevokeIn, realm: Realm, actor: Operator, certs: CertsDep
 ) -> RevokedOut:
     """Support or the back office; the certificate is on a new CRL within moments, and OCSP
     answers ``revoked`` at once."""
-    ctx = context_of(request, realm, actor)
+    ctx = certs.context(realm, actor)
     cert = await certs.certificates.revoke(serial.upper(), body.reason, ctx)
     return RevokedOut(
         serial_number=cert.serial_number,
@@ -142,18 +140,6 @@ async def verify(body: VerifyIn, realm: Realm, certs: CertsDep) -> VerifyOut:
         serial_number=found.serial_number,
         not_after=found.not_after,
         revoked_at=found.revoked_at,
-    )
-
-
-def fields_of(body: RequestFields) -> IssueRequest:
-    """The notice's fields as typed, for the domain (the API's and the issue screen's)."""
-    return IssueRequest(
-        kihonet_code=body.kihonet_code,
-        management_number=body.management_number,
-        user_id=body.user_id,
-        year=int(body.year),
-        branch_number=body.branch_number,
-        email=body.email,
     )
 
 
@@ -180,15 +166,6 @@ def _certificate(text: str) -> x509.Certificate:
         return x509.load_pem_x509_certificate(text.encode())
     except Exception:
         raise BadRequestData("証明書を読み取れません (PEM)") from None
-
-
-def uid_of(cert: x509.Certificate) -> str:
-    """Whose the certificate says it is (for the events' actor; the store decides whose it is).
-
-    Only of a certificate this CA signed (``Certificates.ours``): ``cryptography`` reads a
-    subject when it is asked for, and refuses then one that does not decode (X-05)."""
-    names = cert.subject.get_attributes_for_oid(x509.NameOID.USER_ID)
-    return str(names[0].value) if names else "unknown"
 
 
 def _out(issued: Issued, certs: CertsDep) -> IssuedOut:

@@ -1,33 +1,12 @@
-"""The CA's refusals as the problems a client reads (SPEC section 7), mapped once."""
+"""The CA's refusals as the problems a client reads (SPEC section 7): the mapping is the use
+cases' (``usecases.problems``), shared with the screens."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from contracts.certs import CertRejection
-from servicekit.problems import ProblemCode, problem_response
+from servicekit.problems import problem_response
 from services.certs.domain import refusals
-
-PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
-    refusals.InputInfoError: ProblemCode.INPUT_INFO_ERROR,
-    refusals.NoticeUsed: ProblemCode.NOTICE_ALREADY_USED,
-    refusals.NoticeConflict: ProblemCode.NOTICE_EXISTS,
-    refusals.CertificateRevoked: ProblemCode.CERT_REVOKED,
-    refusals.AlreadyRenewed: ProblemCode.CERT_ALREADY_RENEWED,
-    refusals.UnknownCertificate: ProblemCode.CERT_UNKNOWN,
-    refusals.NotPermitted: ProblemCode.FORBIDDEN,
-    refusals.BadRequestData: ProblemCode.VALIDATION_ERROR,
-}
-RENEWALS = {
-    CertRejection.RENEWAL_NOT_OPEN: ProblemCode.RENEWAL_NOT_OPEN,
-    CertRejection.CERT_EXPIRED: ProblemCode.CERT_EXPIRED,
-}
-
-
-def problem_of(refusal: refusals.Refusal) -> ProblemCode:
-    """The refusal's problem, for the API's answers and the pages' words alike."""
-    if isinstance(refusal, refusals.RenewalRefused):
-        return RENEWALS[refusal.rejection]
-    return PROBLEMS.get(type(refusal), ProblemCode.VALIDATION_ERROR)
+from services.certs.usecases.problems import problem_of
 
 
 def install(app: FastAPI) -> None:

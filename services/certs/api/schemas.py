@@ -1,30 +1,38 @@
-"""Certs' request and answer bodies. Fields are the seed's (CT-02), half-width, with the
-formats of its input table; a value of the wrong shape is a 422 before any notice is read."""
+"""Certs' request and answer bodies. The fields a user types from the notice, and their rules,
+are the use cases' (``usecases.inputs``), shared with the screens."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.certs import ReissueReason, RevocationReason
-from contracts.common import MAIL_ADDRESS
-from services.certs.authority import KeyAlgorithm
 from services.certs.domain.holders import CertStatus
+from services.certs.usecases.inputs import (
+    KeyMadeHere,
+    KihonetCode,
+    ManagementNumber,
+    Pem,
+    Pkcs12IssueIn,
+    RequestFields,
+    UserId,
+)
 
-KihonetCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
-ManagementNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{10}$")]
-UserId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{7}$")]
-Year = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
-Branch = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
-Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=254, pattern=MAIL_ADDRESS.pattern)
+__all__ = [
+    "CsrIssueIn",
+    "IssuedOut",
+    "KeyMadeHere",
+    "NoticeIn",
+    "NoticeOut",
+    "Pkcs12IssueIn",
+    "RenewIn",
+    "RequestFields",
+    "RevokeIn",
+    "RevokedOut",
+    "VerifyIn",
+    "VerifyOut",
 ]
-"""The portals' one definition (``contracts.common.MAIL_ADDRESS``), which the certificate's
-RFC822Name holds: ``cryptography`` refuses a comment or display name (``a(b)@c.jp``) only when it
-builds the certificate, after the notice was matched (X-05)."""
-Pem = Annotated[str, StringConstraints(min_length=1, max_length=16_384)]
 
 
 class NoticeIn(BaseModel):
@@ -66,37 +74,8 @@ class NoticeOut(BaseModel):
     registered_at: datetime
 
 
-class RequestFields(BaseModel):
-    """What the user types from the notice (CT-02), and the address for reminders (CT-04)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kihonet_code: KihonetCode = Field(description="企保ネットコード")
-    management_number: ManagementNumber = Field(description="管理番号")
-    user_id: UserId = Field(description="ユーザーID")
-    year: Year = Field(description="年 (西暦4桁)")
-    branch_number: Branch = Field(description="枝番 (新規取得は 001)")
-    email: Email = Field(description="Eメールアドレス: 更新のご案内の宛先")
-
-
 class CsrIssueIn(RequestFields):
     csr: Pem = Field(description="PKCS#10 certificate request (PEM); the key stays with you")
-
-
-class KeyMadeHere(BaseModel):
-    """A key pair certs makes, and the password of the PKCS#12 it is answered in: the issue's
-    and the renewal screen's one rule for that password."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    password: str = Field(
-        min_length=8, max_length=128, repr=False, description="Protects the PKCS#12 answered"
-    )
-    key_algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256
-
-
-class Pkcs12IssueIn(KeyMadeHere, RequestFields):
-    """The notice's fields, then the password (the order of the issue screen)."""
 
 
 class RenewIn(BaseModel):

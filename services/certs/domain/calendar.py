@@ -10,11 +10,11 @@ moves of 2019-2021 included) and the year-end closure from 12/31 to 1/3.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import jpholiday
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from domainkit.tokyo import TOKYO
+
 SATURDAY = 5
 
 

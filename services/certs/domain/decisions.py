@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from contracts import Actor, Event
 from contracts.certs import (
@@ -28,6 +28,7 @@ from contracts.certs import (
     ReissueReason,
     RevocationReason,
 )
+from domainkit.decision import Decision, envelope
 from services.certs.domain import refusals
 from services.certs.domain.calendar import notice_year
 from services.certs.domain.holders import (
@@ -40,18 +41,6 @@ from services.certs.domain.holders import (
     next_branch,
 )
 
-State = TypeVar("State")
-Outcome = TypeVar("Outcome")
-
-
-@dataclass(frozen=True)
-class Decision(Generic[State, Outcome]):
-    """The next state and its events, and what to answer; ``state is None``: commit nothing."""
-
-    outcome: Outcome
-    state: State | None = None
-    events: tuple[Event, ...] = ()
-
 
 @dataclass(frozen=True)
 class Context:
@@ -63,13 +52,8 @@ class Context:
     now: datetime
 
     def envelope(self, user_id: str) -> dict[str, Any]:
-        return {
-            "occurred_at": self.now,
-            "realm": self.realm,
-            "subject_id": user_id,
-            "actor": self.actor,
-            "correlation_id": self.correlation_id,
-        }
+        """A holder's events: the user ID is their subject; holders have no organisation."""
+        return envelope(self.realm, None, user_id, self.actor, self.correlation_id, self.now)
 
 
 @dataclass(frozen=True)

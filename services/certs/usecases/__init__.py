@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contracts import Actor
 from contracts.certs import CertRevoked
+from servicekit.logs import current_correlation_id
+from services.certs.domain.decisions import Context
 from services.certs.store import CertsStore
 from services.certs.usecases.authority import AuthorityKeeper
 from services.certs.usecases.certificates import Certificates
@@ -18,6 +21,10 @@ class Certs:
     keeper: AuthorityKeeper
     certificates: Certificates
     reminders: Reminders
+
+    def context(self, realm: str, actor: Actor) -> Context:
+        """A request's context for the domain's events: who, which request (X-08), when (X-04)."""
+        return Context(realm, actor, current_correlation_id(), self.keeper.now())
 
     async def revocations_published(self, events: Sequence[CertRevoked]) -> None:
         """Put revoked serials on the revocation list, then publish a new CRL (CT-08).

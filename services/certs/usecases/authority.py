@@ -18,9 +18,9 @@ from cryptography.x509 import ocsp
 from contracts.certs import RevocationReason
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
-from services.certs.authority import Authority, KeyAlgorithm, Urls, key_id, serial_hex
 from services.certs.domain.holders import CertStatus
 from services.certs.store import CertsStore
+from services.certs.usecases.signing import Authority, KeyAlgorithm, Urls, key_id, serial_hex
 
 log = get_logger(__name__)
 

@@ -19,7 +19,12 @@ from cryptography.exceptions import InvalidSignature
 from contracts.certs import KeyOrigin, RevocationReason
 from servicekit.logs import get_logger
 from servicekit.publish import Publisher
-from services.certs.authority import (
+from services.certs.domain import decisions, refusals
+from services.certs.domain.decisions import Context, IssueRequest, NoticeRequest, Signed
+from services.certs.domain.holders import Certificate, CertStatus, Notice, validity
+from services.certs.store import CertsStore
+from services.certs.usecases.authority import AuthorityKeeper
+from services.certs.usecases.signing import (
     Holding,
     KeyAlgorithm,
     PrivateKey,
@@ -28,11 +33,6 @@ from services.certs.authority import (
     proves_possession,
     serial_hex,
 )
-from services.certs.domain import decisions, refusals
-from services.certs.domain.decisions import Context, IssueRequest, NoticeRequest, Signed
-from services.certs.domain.holders import Certificate, CertStatus, Notice, validity
-from services.certs.store import CertsStore
-from services.certs.usecases.authority import AuthorityKeeper
 
 log = get_logger(__name__)
 
@@ -241,3 +241,12 @@ class Certificates:
             await self.publisher.publish([event])
         except Exception as err:  # the refusal stands; only its announcement is lost
             log.warning("refusal not announced", reason=type(err).__name__, user_id=user_id)
+
+
+def uid_of(cert: x509.Certificate) -> str:
+    """Whose the certificate says it is (for the events' actor; the store decides whose it is).
+
+    Only of a certificate this CA signed (``Certificates.ours``): ``cryptography`` reads a
+    subject when it is asked for, and refuses then one that does not decode (X-05)."""
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.USER_ID)
+    return str(names[0].value) if names else "unknown"

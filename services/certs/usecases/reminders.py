@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from contracts import Actor
+from domainkit.decision import Decision
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
 from services.certs.domain import decisions
-from services.certs.domain.decisions import Context, Decision
+from services.certs.domain.decisions import Context
 from services.certs.domain.holders import REMINDER_DAYS, Holder
 from services.certs.store import CertsStore
 

@@ -5,12 +5,6 @@ Routes are thin: parse, ask a use case, answer; refusals become problems in one 
 
 from fastapi import APIRouter
 
-from services.enroll.api import checkup, checkup_pages, pages, rosters, signups
+from services.enroll.api import checkup, rosters, signups
 
-ROUTERS: tuple[APIRouter, ...] = (
-    signups.router,
-    rosters.router,
-    checkup.router,
-    pages.router,
-    checkup_pages.router,
-)
+ROUTERS: tuple[APIRouter, ...] = (signups.router, rosters.router, checkup.router)

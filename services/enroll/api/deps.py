@@ -1,20 +1,19 @@
 """What enroll's routes depend on: the use cases, the realm, and who is calling.
 
 Members and support are asked for through identity's introspection (``servicekit.credentials``:
-the session's bearer header or cookie, CSRF-checked); the back office by its token, compared in
-constant time. Each answers the same whether or not the thing asked for exists (X-15).
+the session's bearer header or cookie, CSRF-checked) and let through by ``domain/authz``; the
+back office by its token, compared in constant time. Each answers the same whether or not the
+thing asked for exists (X-15).
 """
 
-import hmac
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from contracts.common import Role
-from servicekit.credentials import Caller, Introspection, Refusal, session_token
+from servicekit.credentials import Caller, Introspection, is_provisioning_token, session_token
 from servicekit.problems import Problem, ProblemCode
-from services.enroll.domain.decision import REALM
+from services.enroll.domain import authz
+from services.enroll.domain.realm import REALM
 from services.enroll.usecases import Enroll
 
 
@@ -38,15 +37,6 @@ Token = Annotated[str, Depends(session_token)]
 UserId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
-def _full(rule: Callable[[Caller], bool]) -> Callable[[Caller], Refusal | None]:
-    def check(caller: Caller) -> Refusal | None:
-        if caller.restricted:
-            return Refusal.LOGIN_INCOMPLETE
-        return None if caller.realm == REALM and rule(caller) else Refusal.NOT_PERMITTED
-
-    return check
-
-
 def _introspection(request: Request) -> Introspection:
     found: Introspection = request.app.state.introspection
     return found
@@ -54,20 +44,17 @@ def _introspection(request: Request) -> Introspection:
 
 async def member(request: Request, _: Realm, token: Token) -> Caller:
     """A kencom member with a complete login: their own checkup gate."""
-    rule = _full(lambda c: c.role == Role.MEMBER)
-    return await _introspection(request).authorise(token, rule)
+    return await _introspection(request).authorise(token, authz.member)
 
 
 async def support(request: Request, _: Realm, token: Token) -> Caller:
     """kencom's support desk (サポートデスク): it reissues codes (seed 003 A4)."""
-    rule = _full(lambda c: c.role == Role.SUPPORT)
-    return await _introspection(request).authorise(token, rule)
+    return await _introspection(request).authorise(token, authz.support)
 
 
 async def roster_importer(request: Request, _: Realm, token: Token) -> str:
     """The back office (its token) or kencom's support desk imports rosters."""
-    expected: str = request.app.state.provisioning_token
-    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+    if is_provisioning_token(token, request.app.state.provisioning_token):
         return "back-office"
     caller = await support(request, REALM, token)
     return caller.user_id

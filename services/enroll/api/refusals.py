@@ -1,41 +1,13 @@
-"""The domain's refusals (and identity's, passed on) as the problems a client reads, mapped
-once (SPEC section 7)."""
+"""The domain's refusals (and identity's, passed on) as the problems a client reads (SPEC
+section 7): the mapping is the use cases' (``usecases.problems``), shared with the pages."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.problems import ProblemCode, problem_response
 from services.enroll.domain import refusals
-from services.enroll.identity import CredentialRefused
-
-PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
-    refusals.NotPermitted: ProblemCode.FORBIDDEN,
-    refusals.NotFound: ProblemCode.NOT_FOUND,
-    refusals.Unavailable: ProblemCode.SERVICE_UNAVAILABLE,
-    refusals.LinkInvalid: ProblemCode.LINK_INVALID,
-    refusals.SignupExpired: ProblemCode.SIGNUP_EXPIRED,
-    refusals.SignupNotFound: ProblemCode.SIGNUP_NOT_FOUND,
-    refusals.MailLimit: ProblemCode.SIGNUP_MAIL_LIMIT,
-    refusals.InputRefused: ProblemCode.VALIDATION_ERROR,
-    refusals.CardRefused: ProblemCode.INSURANCE_CARD_INVALID,
-    refusals.RosterRefused: ProblemCode.ROSTER_INVALID,
-    refusals.CodeInvalid: ProblemCode.CHECKUP_CODE_INVALID,
-    refusals.CodeLocked: ProblemCode.CHECKUP_CODE_LOCKED,
-    refusals.IdentityCheckRequired: ProblemCode.CHECKUP_IDENTITY_REQUIRED,
-    refusals.QuestionRequired: ProblemCode.SECRET_QUESTION_REQUIRED,
-    refusals.AnswerInvalid: ProblemCode.SECRET_ANSWER_INVALID,
-    refusals.AnswerLocked: ProblemCode.SECRET_ANSWER_LOCKED,
-}
-
-#: What identity may refuse a credential for, as enroll passes it on to the person.
-PASSED_ON = {
-    code.name: code
-    for code in (
-        ProblemCode.PASSWORD_POLICY,
-        ProblemCode.HALF_WIDTH_REQUIRED,
-        ProblemCode.VALIDATION_ERROR,
-    )
-}
+from services.enroll.usecases.identity_client import CredentialRefused
+from services.enroll.usecases.problems import PASSED_ON, PROBLEMS
 
 
 def install(app: FastAPI) -> None:

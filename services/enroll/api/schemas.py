@@ -3,45 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints
 
-from contracts.common import MAIL_ADDRESS
 from contracts.enroll import SignupChannel
 from services.enroll.domain.signups import Status
+from services.enroll.usecases.inputs import Strict
 
-Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=254, pattern=MAIL_ADDRESS.pattern)
-]
-"""The portals' one definition (``contracts.common.MAIL_ADDRESS``): the address is mailed the
-sign-up's link, and a comment in it (``a(b)@c.jp``) would send the link to ``a@c.jp``."""
 Token = Annotated[str, StringConstraints(min_length=20, max_length=100)]
 Typed = Annotated[str, StringConstraints(min_length=1, max_length=60)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
-
-
-class SignupIn(Strict):
-    """新規登録 (EN-01): the address twice, the password, and where the sign-up begins."""
-
-    email: Email
-    """The login ID: upper and lower case are told apart (seed 003)."""
-    email_confirmation: Email
-    """Typed again, not pasted: it must equal ``email`` exactly."""
-    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    channel: SignupChannel = SignupChannel.PC
-    """``app``: the link is valid 24 hours; ``pc``: 1 hour (EN-02)."""
-    invitation_code: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
-    group_link_code: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
-
-    @model_validator(mode="after")
-    def _same_address(self) -> Self:
-        if self.email != self.email_confirmation:
-            raise ValueError("メールアドレスと確認用のメールアドレスが一致しません")
-        return self
 
 
 class SignupOut(BaseModel):

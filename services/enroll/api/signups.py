@@ -4,12 +4,9 @@ No session: a sign-up is held by the secrets it answers (its resend handle, then
 token the activation answers), which the browser keeps and sends in the body.
 """
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from contracts.enroll import EligibilityOutcome, SignupChannel
-from servicekit.problems import Problem, ProblemCode
 from services.enroll.api.deps import EnrollDep, Realm
 from services.enroll.api.links import SIGNUP_ACTIVATED, SIGNUP_ELIGIBLE, SIGNUP_SENT
 from services.enroll.api.schemas import (
@@ -18,36 +15,16 @@ from services.enroll.api.schemas import (
     EligibleOut,
     ProgressOut,
     ResendIn,
-    SignupIn,
     SignupOut,
     StepIn,
     TokenIn,
 )
-from services.enroll.domain.guidance import TRIES_EXHAUSTED, guidance
-from services.enroll.domain.signups import Answer, Status
+from services.enroll.domain.guidance import guidance, sent_message
+from services.enroll.domain.signups import Status
+from services.enroll.usecases.inputs import SignupIn
+from services.enroll.usecases.problems import ineligible
 
 router = APIRouter(prefix="/v1/realms/{realm}/signups", tags=["sign-up"])
-
-_SENT = {
-    SignupChannel.APP: "仮登録メールを送信しました。24時間以内にメールに書かれたURLにアクセスし、"
-    "「本登録」のお手続きを完了してください。",
-    SignupChannel.PC: "仮登録メールを送信しました。1時間以内にメールに書かれたURLをクリックして"
-    "登録を進めてください。",
-}
-_NOT_ARRIVED = (
-    "数分待ってもメールが届かない場合は、迷惑メールフォルダをご確認ください。"
-    "受信拒否設定でkencom.jpが受信できるように設定し、メールアドレスが正しく入力されているか"
-    "今一度ご確認の上、仮登録メールの再送信を押してください。"
-    "※再送信する度に、過去に届いたメールに記載されているリンクは無効になります。"
-)
-
-OUTCOME_PROBLEMS = {
-    EligibilityOutcome.NO_MATCH: ProblemCode.ELIGIBILITY_NO_MATCH,
-    EligibilityOutcome.NOT_YET_LINKED: ProblemCode.ELIGIBILITY_NOT_YET_LINKED,
-    EligibilityOutcome.RESTRICTED: ProblemCode.ELIGIBILITY_RESTRICTED,
-    EligibilityOutcome.ALREADY_REGISTERED: ProblemCode.ELIGIBILITY_ALREADY_REGISTERED,
-    TRIES_EXHAUSTED: ProblemCode.ELIGIBILITY_TRIES_EXHAUSTED,
-}
 
 _PROGRESS = {
     Status.ACTIVATED: "保険証情報を入力して、利用資格を照会してください。",
@@ -70,11 +47,6 @@ async def sign_up(_: Realm, body: SignupIn, enroll: EnrollDep) -> SignupOut:
         body.email, body.password, body.channel, body.invitation_code, body.group_link_code
     )
     return _sent(started.signup_ref, started.channel, started.link_lifetime.total_seconds())
-
-
-def sent_message(channel: SignupChannel) -> str:
-    """The mail-sent answer's words (seed 003), for the API and the page alike."""
-    return _SENT[channel] + _NOT_ARRIVED
 
 
 def _sent(ref: str, channel: SignupChannel, seconds: float) -> SignupOut:
@@ -128,7 +100,7 @@ async def check_eligibility(_: Realm, body: CardIn, enroll: EnrollDep) -> Eligib
         body.number,
     )
     if not answer.eligible:
-        raise refusal(answer)
+        raise ineligible(answer)
     return EligibleOut(
         outcome=EligibilityOutcome.ELIGIBLE.value,
         code="ELIGIBLE",
@@ -137,17 +109,6 @@ async def check_eligibility(_: Realm, body: CardIn, enroll: EnrollDep) -> Eligib
         status=answer.status,
         tries_left=answer.tries_left,
     )
-
-
-def refusal(answer: Answer) -> Problem:
-    extensions: dict[str, Any] = {
-        "outcome": answer.outcome,
-        "guidance": guidance(answer.outcome, answer.restriction),
-        "tries_left": answer.tries_left,
-    }
-    if answer.restriction is not None:
-        extensions["restriction"] = answer.restriction.value
-    return Problem(OUTCOME_PROBLEMS[answer.outcome], **extensions)
 
 
 @router.post("/progress", summary="Where the sign-up stands (registration is asynchronous)")

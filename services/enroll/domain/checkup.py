@@ -28,7 +28,8 @@ from typing import Any
 
 from contracts import Actor, ActorKind
 from contracts.enroll import CheckupCodeVerified, SecretAnswerUnlocked, SecretQuestionSet
-from services.enroll.domain.decision import Decision, envelope
+from domainkit.decision import Decision
+from services.enroll.domain.realm import envelope
 from services.enroll.domain.refusals import (
     AnswerLocked,
     CodeInvalid,

@@ -1,9 +1,9 @@
-"""What the eligibility answers tell the person (EN-04), in the seed's words (seed 003 STEP2,
-STEP5 and よくある質問 A3)."""
+"""What the eligibility answers tell the person (EN-04), and what the mail-sent answer says
+(EN-01, EN-02), in the seed's words (seed 003 STEP2, STEP5 and よくある質問 A3)."""
 
 from __future__ import annotations
 
-from contracts.enroll import EligibilityOutcome, EligibilityRestriction
+from contracts.enroll import EligibilityOutcome, EligibilityRestriction, SignupChannel
 
 TRIES_EXHAUSTED = "tries_exhausted"
 """Not an outcome of the roster: the sign-up has used its tries (the roster cannot be searched)."""
@@ -61,3 +61,22 @@ def guidance(outcome: str, restriction: EligibilityRestriction | None = None) ->
     if restriction is not None:
         lines.insert(1, RESTRICTION_WORDS[restriction])
     return lines
+
+
+SENT = {
+    SignupChannel.APP: "仮登録メールを送信しました。24時間以内にメールに書かれたURLにアクセスし、"
+    "「本登録」のお手続きを完了してください。",
+    SignupChannel.PC: "仮登録メールを送信しました。1時間以内にメールに書かれたURLをクリックして"
+    "登録を進めてください。",
+}
+NOT_ARRIVED = (
+    "数分待ってもメールが届かない場合は、迷惑メールフォルダをご確認ください。"
+    "受信拒否設定でkencom.jpが受信できるように設定し、メールアドレスが正しく入力されているか"
+    "今一度ご確認の上、仮登録メールの再送信を押してください。"
+    "※再送信する度に、過去に届いたメールに記載されているリンクは無効になります。"
+)
+
+
+def sent_message(channel: SignupChannel) -> str:
+    """The mail-sent answer's words (seed 003), for the API and the page alike."""
+    return SENT[channel] + NOT_ARRIVED

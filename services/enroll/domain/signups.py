@@ -31,8 +31,9 @@ from contracts.enroll import (
     SignupChannel,
     SignupStarted,
 )
-from services.enroll.domain.decision import Decision, envelope
+from domainkit.decision import Decision
 from services.enroll.domain.guidance import TRIES_EXHAUSTED
+from services.enroll.domain.realm import envelope
 from services.enroll.domain.refusals import (
     LinkInvalid,
     MailLimit,

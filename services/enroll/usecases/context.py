@@ -8,17 +8,15 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from contracts import SealedSecret, seal
+from domainkit.tokyo import TOKYO
 from servicekit.clock import Clock
 from services.enroll.domain.checkup import GatePolicy
 from services.enroll.domain.refusals import Unavailable
 from services.enroll.domain.signups import NewLink, SignupPolicy, token_hash
-from services.enroll.identity import CredentialHolder
 from services.enroll.store import EnrollStore
-
-TOKYO = ZoneInfo("Asia/Tokyo")
+from services.enroll.usecases.identity_client import CredentialHolder
 
 
 @dataclass(frozen=True)

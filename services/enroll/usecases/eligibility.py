@@ -20,7 +20,7 @@ from contracts.enroll import EligibilityOutcome
 from servicekit.logs import bind_correlation_id, current_correlation_id, get_logger
 from servicekit.repository import Versioned
 from services.enroll.domain import card, roster, signups
-from services.enroll.domain.decision import REALM
+from services.enroll.domain.realm import REALM
 from services.enroll.domain.signups import Answer, Checked, Signup, Status
 from services.enroll.store import signup_aggregate_id
 from services.enroll.store.rosters import RosterCache

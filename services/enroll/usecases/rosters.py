@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from domainkit.decision import Decision
 from servicekit.logs import get_logger
-from services.enroll import roster_files
 from services.enroll.domain import roster
-from services.enroll.domain.decision import Decision
 from services.enroll.domain.roster import Restrictions, Roster
 from services.enroll.store.rosters import roster_aggregate_id
+from services.enroll.usecases import roster_files
 from services.enroll.usecases.context import Context
 
 log = get_logger(__name__)

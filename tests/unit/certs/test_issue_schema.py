@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from contracts.common import MAIL_ADDRESS
 from services.certs.api.schemas import RequestFields
-from services.certs.authority import Authority, Holding, KeyAlgorithm, Urls, new_key
-from services.enroll.api.schemas import SignupIn
+from services.certs.usecases.signing import Authority, Holding, KeyAlgorithm, Urls, new_key
+from services.enroll.usecases.inputs import SignupIn
 from services.identity.domain import profiles
 from services.identity.domain.refusals import ProfileRefused
 

@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.enroll import EligibilityOutcome, EligibilityRestriction
-from services.enroll import roster_files
 from services.enroll.domain import card, roster
 from services.enroll.domain.card import Relationship
 from services.enroll.domain.refusals import CardRefused, RosterRefused
 from services.enroll.domain.roster import Restrictions, Roster, RosterPerson
+from services.enroll.usecases import roster_files
 
 TODAY = date(2026, 4, 1)
 COLUMNS = roster.header(["記号", "番号", "氏名カナ", "生年月日", "続柄"])

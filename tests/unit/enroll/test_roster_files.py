@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from roster_maker import write_roster
 
-from services.enroll import roster_files
 from services.enroll.domain import roster
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import Restrictions, RosterPerson
+from services.enroll.usecases import roster_files
 
 TODAY = date(2026, 4, 1)
 INSURER = "06123456"

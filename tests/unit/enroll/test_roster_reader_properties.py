@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from services.enroll import roster_files
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import Restrictions
+from services.enroll.usecases import roster_files
 
 TODAY = date(2026, 4, 1)
 INSURER = "06123456"

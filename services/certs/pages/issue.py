@@ -21,17 +21,16 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts import Actor, ActorKind
-from services.certs.api.certificates import fields_of
-from services.certs.api.deps import CertsDep, Realm, context_of
-from services.certs.api.refusals import problem_of
-from services.certs.api.schemas import Pkcs12IssueIn
 from services.certs.domain import refusals
 from services.certs.domain.holders import CertStatus
+from services.certs.pages.deps import CertsDep, Realm
 from services.certs.usecases.certificates import Issued
+from services.certs.usecases.inputs import Pkcs12IssueIn
+from services.certs.usecases.problems import problem_of
 from webkit import csrf
 from webkit.pages import FieldError, Pages
 
-PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+PAGES = Pages(Path(__file__).resolve().parent / "templates")
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 Text = Annotated[str, Form(max_length=300)]
 
@@ -95,10 +94,10 @@ async def issue(
         body = Pkcs12IssueIn(**typed, password=password)
     except ValidationError as invalid:
         return issue_form(request, realm, typed, format_errors(invalid), 422)
-    ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=body.user_id))
+    ctx = certs.context(realm, Actor(kind=ActorKind.USER, id=body.user_id))
     try:
         issued = await certs.certificates.issue_pkcs12(
-            fields_of(body), body.key_algorithm, body.password, ctx
+            body.request(), body.key_algorithm, body.password, ctx
         )
     except refusals.Refusal as refused:
         message, status_code = refusal_words(refused)

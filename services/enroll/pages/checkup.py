@@ -11,17 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from contracts.common import Role
 from servicekit.credentials import Caller, Refusal
-from services.enroll.api.deps import EnrollDep, Realm
-from services.enroll.api.refusals import PROBLEMS
 from services.enroll.domain import refusals
 from services.enroll.domain.checkup import QUESTIONS
+from services.enroll.pages.deps import EnrollDep, Realm, member
 from services.enroll.usecases import Enroll
+from services.enroll.usecases.problems import PROBLEMS
 from webkit import csrf
-from webkit.pages import FieldError, Pages, page_caller
+from webkit.pages import FieldError, Pages
 
-PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+PAGES = Pages(Path(__file__).resolve().parent / "templates")
 router = APIRouter(prefix="/realms/{realm}/checkup", tags=["pages"], include_in_schema=False)
 CsrfChecked = Depends(csrf.checked)
 Typed = Annotated[str, Form(max_length=200)]
@@ -32,16 +31,6 @@ DONE = {
     "question": "秘密の質問を設定しました。",
     "answer": "健診結果に関する注意事項をご確認の上、健診結果ページへお進みください。",
 }
-
-
-async def member(request: Request) -> Caller | Refusal:
-    """The page's kencom member with a complete login, or why not."""
-    found = await page_caller(request, request.app.state.introspection)
-    if isinstance(found, Refusal):
-        return found
-    if found.restricted:
-        return Refusal.LOGIN_INCOMPLETE
-    return found if found.realm == "kencom" and found.role == Role.MEMBER else Refusal.NOT_PERMITTED
 
 
 async def gate_page(

@@ -19,17 +19,16 @@ from pydantic import ValidationError
 
 from contracts.enroll import SignupChannel
 from servicekit.problems import Problem, ProblemCode
-from services.enroll.api.deps import EnrollDep, Realm
-from services.enroll.api.refusals import PASSED_ON, PROBLEMS
-from services.enroll.api.schemas import SignupIn
-from services.enroll.api.signups import refusal, sent_message
-from services.enroll.domain.guidance import guidance
+from services.enroll.domain.guidance import guidance, sent_message
 from services.enroll.domain.refusals import Refusal
-from services.enroll.identity import CredentialRefused
+from services.enroll.pages.deps import EnrollDep, Realm
+from services.enroll.usecases.identity_client import CredentialRefused
+from services.enroll.usecases.inputs import SignupIn
+from services.enroll.usecases.problems import PASSED_ON, PROBLEMS, ineligible
 from webkit import csrf
 from webkit.pages import FieldError, Pages
 
-PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+PAGES = Pages(Path(__file__).resolve().parent / "templates")
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
 
 LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
@@ -193,7 +192,7 @@ async def eligibility(
     except Refusal as refused:
         return _refused(request, refused)
     if not answer.eligible:
-        problem = refusal(answer)
+        problem = ineligible(answer)
         lines = problem.extensions.get("guidance")
         return card_form(
             request,

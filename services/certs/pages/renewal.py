@@ -20,9 +20,9 @@ from pydantic import ValidationError
 
 from contracts import Actor, ActorKind
 from servicekit.problems import ProblemCode
-from services.certs.api.certificates import uid_of
-from services.certs.api.deps import CertsDep, GatewayCertificate, Realm, context_of
-from services.certs.api.pages import (
+from services.certs.domain import refusals
+from services.certs.pages.deps import CertsDep, GatewayCertificate, Realm
+from services.certs.pages.issue import (
     PAGES,
     PASSWORDS_DIFFER,
     day,
@@ -30,9 +30,9 @@ from services.certs.api.pages import (
     issued_page,
     refusal_words,
 )
-from services.certs.api.schemas import KeyMadeHere
-from services.certs.domain import refusals
 from services.certs.usecases import Certs
+from services.certs.usecases.certificates import uid_of
+from services.certs.usecases.inputs import KeyMadeHere
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -118,7 +118,7 @@ async def renew(
     except ValidationError as invalid:
         return renewal_form(request, realm, presented, format_errors(invalid), 422, open_=True)
     try:
-        ctx = context_of(request, realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
+        ctx = certs.context(realm, Actor(kind=ActorKind.USER, id=uid_of(presented)))
         issued = await certs.certificates.renew_pkcs12(
             presented, body.key_algorithm, body.password, ctx
         )
