@@ -33,7 +33,7 @@ import psutil  # noqa: E402
 from benchkit import CpuTime, infra_processes  # noqa: E402
 from harness import PROVISIONING, Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
-from services.identity.passwords import make_hasher  # noqa: E402
+from services.identity.usecases.passwords import make_hasher  # noqa: E402
 
 USERS = 32
 CLIENTS = 8

@@ -2,8 +2,18 @@
 
 A caller proves who they are with the opaque session token identity issued at login, sent as
 ``Authorization: Bearer …`` (the gateway, other services, curl) or as the ``__Host-session``
-cookie (browsers). :func:`session_token` reads it; identity itself uses it as is. Every other
-service then asks identity's introspection (ID-SESS-02) whom the token belongs to, through
+cookie (browsers). This module is the one place that reads it from a request, in three ways
+named for what each is for:
+
+- :func:`session_token` (and :func:`request_session_token` outside FastAPI's dependencies):
+  an API's credential, bearer or cookie, required, with the CSRF header rule for the cookie;
+- :func:`browser_session_token`: the browser's session cookie, or none (pages never take a
+  bearer; a new login replaces the session it names);
+- :func:`presented_session_token`: whatever session a request carries, or none, never refused
+  (a mailed link, whose body carries its own secret, asks only which login it belongs to).
+
+It also writes the cookies a login leaves (:func:`login_cookies`). Identity uses the token as
+is; every other service asks identity's introspection (ID-SESS-02) whom it belongs to, through
 :class:`Introspection`, and applies its own rule to the :class:`Caller` it answers; services
 never import each other, so that question travels over HTTP.
 
@@ -27,20 +37,32 @@ from domainkit.callers import Caller, Refusal
 from servicekit.problems import Problem, ProblemCode
 
 __all__ = [
+    "REMEMBER_ID_COOKIE",
     "SESSION_COOKIE",
     "Caller",
     "Introspection",
     "Refusal",
+    "browser_cookie_name",
+    "browser_session_token",
+    "forget_cookie",
     "is_provisioning_token",
+    "login_cookies",
+    "matches_secret",
+    "presented_session_token",
     "refused",
+    "request_session_token",
     "session_token",
     "set_host_cookie",
-    "token_of",
 ]
 
 SESSION_COOKIE = "__Host-session"
 CSRF_HEADER = "X-CSRF-Protection"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REMEMBER_ID_COOKIE = "__Host-remember-id"
+REMEMBER_SECONDS = 365 * 24 * 3600
+"""A remembered login ID is kept a year (ID-LOGIN-03); every login that ticks the box renews it."""
+BROWSER_SECONDS = 400 * 24 * 3600
+"""Browsers keep a cookie at most 400 days; the binding is renewed by every completed login."""
 
 #: What a session token can look like: identity's are 43 URL-safe characters. Anything else
 #: (control or non-ASCII characters, kilobytes) is no session, and is never sent on to identity.
@@ -52,27 +74,35 @@ async def session_token(
     session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> str:
-    """The session token from a bearer header or the cookie; ``SESSION_EXPIRED`` without one.
+    """An API's credential: the session token from a bearer header or the cookie;
+    ``SESSION_EXPIRED`` without one. The parameters declare the two in OpenAPI.
 
     ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in a worker
     thread, a hop that costs introspection a tenth of its throughput.
     """
-    return token_of(request.method, request.headers, session_cookie, authorization)
+    return _required(request.method, request.headers, session_cookie, authorization)
 
 
-def token_of(
+def request_session_token(request: Request) -> str:
+    """:func:`session_token` for a route answered outside FastAPI's dependency solving
+    (identity's introspection and decision API: one dependency less per request)."""
+    headers = request.headers
+    return _required(
+        request.method, headers, request.cookies.get(SESSION_COOKIE), headers.get("authorization")
+    )
+
+
+def _required(
     method: str, headers: Mapping[str, str], session_cookie: str | None, authorization: str | None
 ) -> str:
-    """The session token, as :func:`session_token` reads it, for a route that declares the
-    cookie and the header itself (identity's introspection: one dependency less per request).
-
-    A state-changing request that authenticates with the cookie must also carry the custom
-    ``X-CSRF-Protection`` header (X-12): a cross-site form cannot set it, and cross-site
-    scripts cannot send it without a CORS preflight that no service grants. A bearer header is
-    never sent by a browser on its own, so it needs no such proof.
+    """The rule both read by. A state-changing request that authenticates with the cookie must
+    also carry the custom ``X-CSRF-Protection`` header (X-12): a cross-site form cannot set it,
+    and cross-site scripts cannot send it without a CORS preflight that no service grants. A
+    bearer header is never sent by a browser on its own, so it needs no such proof.
     """
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
+    bearer = _bearer(authorization)
+    if bearer is not None:
+        return bearer
     if session_cookie:
         if method not in SAFE_METHODS and CSRF_HEADER.lower() not in headers:
             raise Problem(ProblemCode.CSRF_CHECK_FAILED)
@@ -80,11 +110,40 @@ def token_of(
     raise Problem(ProblemCode.SESSION_EXPIRED)
 
 
-def is_provisioning_token(token: str, expected: SecretStr) -> bool:
-    """The back office's bearer token (an empty setting: there is no back office), compared in
-    constant time so that its answer's timing tells nothing of the token (X-02)."""
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def browser_session_token(request: Request) -> str | None:
+    """The session a browser holds in its cookie, or ``None``: what a page reads (pages never
+    take a bearer, and their forms prove their origin with the page's CSRF token, ``webkit.csrf``)
+    and what a new login replaces."""
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def presented_session_token(request: Request) -> str | None:
+    """Whatever session a request carries (bearer or cookie), or ``None``; never refused.
+
+    For following a mailed link, which works only from the pending login's own browser: no
+    CSRF header is asked for, since the body carries the link's secret token and the cookie is
+    SameSite=Lax, so a cross-site form can neither know nor send them."""
+    bearer = _bearer(request.headers.get("authorization"))
+    return bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
+
+
+def matches_secret(token: str, expected: SecretStr) -> bool:
+    """``token`` is the configured secret, compared in constant time so that the answer's timing
+    tells nothing of it (X-02); an empty setting matches nothing (the caller it names does not
+    exist in this deployment)."""
     secret = expected.get_secret_value()
     return bool(secret) and hmac.compare_digest(token.encode(), secret.encode())
+
+
+def is_provisioning_token(token: str, expected: SecretStr) -> bool:
+    """The back office's bearer token (an empty setting: there is no back office)."""
+    return matches_secret(token, expected)
 
 
 def set_host_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -94,6 +153,42 @@ def set_host_cookie(response: Response, name: str, value: str, max_age: int | No
     response.set_cookie(
         name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
     )
+
+
+def forget_cookie(response: Response, name: str = SESSION_COOKIE) -> None:
+    """The browser forgets a ``__Host-`` cookie (by default its session: a logout, a lock)."""
+    response.delete_cookie(name, path="/", secure=True, httponly=True)
+
+
+def browser_cookie_name(realm: str) -> str:
+    """One browser binding per realm and browser profile (ID-BIND-01, seed 000 A⑤): a second ID
+    of the realm on the same profile replaces the first one's, as the seed warns."""
+    return f"__Host-browser-{realm}"
+
+
+def login_cookies(
+    response: Response,
+    session_token: str,
+    *,
+    realm: str = "",
+    browser: str | None = None,
+    remember: bool | None = None,
+    login_id: str = "",
+) -> None:
+    """The cookies a login leaves, written in one place: the session, always (a login, its last
+    step, or a session rotated by a change or an OTP); the realm's ``browser`` binding when
+    there is one to keep, renewed for another 400 days; and, where the login form was sent,
+    ``remember`` says whether its ``login_id`` is kept for the next login (ID-LOGIN-03: the
+    last ID wins, unticked forgets it). ``remember=None`` leaves the remembered ID as it is."""
+    set_host_cookie(response, SESSION_COOKIE, session_token)
+    if browser is not None:
+        if not realm:
+            raise ValueError("a browser binding belongs to a realm")
+        set_host_cookie(response, browser_cookie_name(realm), browser, BROWSER_SECONDS)
+    if remember:
+        set_host_cookie(response, REMEMBER_ID_COOKIE, login_id.strip(), REMEMBER_SECONDS)
+    elif remember is not None:
+        forget_cookie(response, REMEMBER_ID_COOKIE)
 
 
 def refused(refusal: Refusal) -> Problem:

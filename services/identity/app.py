@@ -9,14 +9,14 @@ from fastapi import FastAPI
 from servicekit.clock import Clock
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.identity import api, handlers, passwords
+from services.identity import api, handlers, pages
 from services.identity.api import refusals
-from services.identity.api.client import trusted_networks
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.domain.lockout import ShadowPolicy
 from services.identity.settings import IdentitySettings
 from services.identity.store import IdentityStore
-from services.identity.usecases import Identity, Tuning
+from services.identity.usecases import Identity, Tuning, passwords
+from services.identity.usecases.addresses import trusted_networks
 from services.identity.usecases.context import Context
 from webkit.pages import problem_page
 
@@ -104,13 +104,13 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         title="Identity service",
         description="Realms, organisations and users, passwords, login, lockout and sessions; "
         "one-time passwords, permissions and the decision API; the bot defence.",
-        routers=api.ROUTERS,
+        routers=(*api.ROUTERS, *pages.ROUTERS),
         problem_page=problem_page,
     )
     app.router.routes[:0] = api.FRONT_ROUTES  # on every gateway request: matched first
     app.state.identity = identity
     app.state.provisioning_token = settings.provisioning_token
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
-    app.state.enrolment_token = settings.enrolment_token.get_secret_value()
+    app.state.enrolment_token = settings.enrolment_token
     refusals.install(app)
     return app

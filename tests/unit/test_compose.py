@@ -25,7 +25,8 @@ import yaml
 from starlette.requests import Request
 
 from servicekit.settings import ServiceSettings
-from services.identity.api.client import client_address, trusted_networks
+from services.identity.api.deps import client_address
+from services.identity.usecases.addresses import trusted_networks
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

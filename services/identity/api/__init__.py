@@ -1,4 +1,5 @@
-"""Identity's HTTP API: module-level routers by the portal's words, mounted by ``app.py``.
+"""Identity's JSON API: module-level routers by the portal's words, mounted by ``app.py``
+beside the browser's pages (``services.identity.pages``), which it never imports.
 
 Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 ``domain.authz`` inside the use cases; refusals become problems in one place (``refusals``).
@@ -7,29 +8,19 @@ Routes are thin: parse, ask a use case, answer. Who may do what is answered by
 from fastapi import APIRouter
 
 from services.identity.api import (
-    account_pages,
-    admin_pages,
     bot_defence,
     decisions,
     enrolment,
-    forgotten_pages,
     front,
     login,
-    login_pages,
     login_steps,
     members,
     organisations,
     otp,
-    otp_pages,
-    pages,
     passwords,
-    permission_pages,
     sessions,
-    user_pages,
     users,
-    waiting_pages,
 )
-from webkit import assets
 
 #: The decision API and introspection come first: they answer on every request the gateway
 #: forwards (measured: matching the last of identity's sixty routes cost a decision about a
@@ -44,17 +35,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     passwords.router,
     members.router,
-    pages.router,
-    login_pages.router,
-    waiting_pages.router,
-    # before admin_pages: their POST paths are also /admin/users/{user}/{action}
-    permission_pages.router,
-    user_pages.router,
-    admin_pages.router,
-    otp_pages.router,
-    forgotten_pages.router,
-    account_pages.router,
-    assets.router,
     otp.router,
     bot_defence.router,
     enrolment.router,

@@ -26,12 +26,6 @@ class OtpIssued(BaseModel):
     expires_at: datetime = Field(description="The code's end, 10 minutes after it was mailed")
 
 
-class OtpEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(pattern=r"^[0-9]{6}$", description="The six digits of the mail", repr=False)
-
-
 class OtpVerifiedOut(BaseModel):
     otp_verified: bool
     message: str

@@ -8,8 +8,7 @@ from services.identity.api.access_schemas import (
     TrustedAddressesIn,
     TrustedAddressesOut,
 )
-from services.identity.api.client import ClientAddress
-from services.identity.api.deps import Caller, IdentityDep, Realm
+from services.identity.api.deps import Caller, ClientAddress, IdentityDep, Realm
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["login"])
 

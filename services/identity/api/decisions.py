@@ -3,10 +3,11 @@ data ask it before they act, with the caller's session as the credential."""
 
 from fastapi import APIRouter, Request, Response
 
+from servicekit.credentials import request_session_token
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.access_schemas import DecisionIn, DecisionOut
 from services.identity.api.deps import Token
-from services.identity.api.front import json_body, request_token
+from services.identity.api.front import json_body
 from services.identity.domain.permissions import Reason
 from services.identity.usecases import Identity
 
@@ -39,7 +40,7 @@ async def answer_decision(request: Request) -> Response:
     """``POST /v1/authz/decisions`` as a plain endpoint (``api.front`` says why): the token
     read first and the body then, as FastAPI's dependencies would, the answer written as
     bytes."""
-    token = request_token(request)
+    token = request_session_token(request)
     body = await json_body(request, DecisionIn)
     identity: Identity = request.app.state.identity
     verdict = await identity.authorisation.decide(

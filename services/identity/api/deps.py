@@ -1,4 +1,5 @@
-"""What identity's routes depend on: the use cases, the realm, and who is calling.
+"""What identity's JSON API depends on: the use cases, the realm, and who is calling (the
+pages have their own, ``pages.deps``: they read the browser's cookie and never a bearer).
 
 Dependencies are ``async def`` although most await nothing: FastAPI runs a plain ``def``
 dependency in a worker thread, a hop that cost introspection a tenth of its throughput.
@@ -14,7 +15,8 @@ from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import authz
 from services.identity.domain.realms import RealmPolicy, realm_policy
 from services.identity.domain.sessions import Session
-from services.identity.usecases import Identity
+from services.identity.usecases import Identity, addresses
+from services.identity.usecases.context import Client
 
 
 async def identity(request: Request) -> Identity:
@@ -31,6 +33,24 @@ async def realm(
     return policy
 
 
+async def client_address(request: Request) -> str | None:
+    """The client's address, as the trusted proxies tell it (``usecases.addresses``)."""
+    return addresses.client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        request.app.state.trusted_proxies,
+    )
+
+
+ClientAddress = Annotated[str | None, Depends(client_address)]
+
+
+async def client(request: Request, address: ClientAddress) -> Client:
+    """The client as the records name it: its address and its browser."""
+    return Client(address, request.headers.get("user-agent"))
+
+
+ClientDep = Annotated[Client, Depends(client)]
 IdentityDep = Annotated[Identity, Depends(identity)]
 Realm = Annotated[RealmPolicy, Depends(realm)]
 Token = Annotated[str, Depends(session_token)]

@@ -4,12 +4,12 @@ Only enroll calls it, with ``ENROLMENT_TOKEN`` (compared in constant time); the 
 arrives here, is checked against the realm's policy, hashed and held, and goes no further.
 """
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints
 
+from servicekit.credentials import matches_secret
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import IdentityDep, Realm, Token
 
@@ -38,8 +38,8 @@ class HoldOut(BaseModel):
 async def hold(
     request: Request, policy: Realm, body: HoldIn, token: Token, identity: IdentityDep
 ) -> HoldOut:
-    expected: str = request.app.state.enrolment_token
-    if not (expected and hmac.compare_digest(token.encode(), expected.encode())):
+    expected: SecretStr = request.app.state.enrolment_token
+    if not matches_secret(token, expected):
         raise Problem(ProblemCode.FORBIDDEN)
     registered = await identity.enrolments.hold(
         policy, body.signup_id, body.login_id, body.password

@@ -21,9 +21,6 @@ from pydantic import BaseModel, ValidationError
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from servicekit.credentials import token_of
-from services.identity.domain.sessions import COOKIE
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -36,15 +33,6 @@ class FrontRoute(Route):
         if match is not Match.NONE:
             child["route"] = self
         return match, child
-
-
-def request_token(request: Request) -> str:
-    """The session token from the bearer header or the cookie, as the ``Token`` dependency
-    reads it (``SESSION_EXPIRED`` without one, the CSRF check on a state-changing cookie)."""
-    headers = request.headers
-    return token_of(
-        request.method, headers, request.cookies.get(COOKIE), headers.get("authorization")
-    )
 
 
 async def json_body(request: Request, model: type[M]) -> M:

@@ -1,25 +1,15 @@
 """Logging in (ID-LOGIN-01..05): the login itself, and where to turn when the ID is forgotten."""
 
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Request, Response
 
+from domainkit.tokyo import TOKYO
+from servicekit.credentials import browser_cookie_name, browser_session_token, login_cookies
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientAddress
-from services.identity.api.cookies import (
-    BROWSER_COOKIE_MAX_AGE,
-    REMEMBER_ID_COOKIE,
-    browser_cookie_name,
-    set_cookie,
-)
-from services.identity.api.deps import IdentityDep, Realm
+from services.identity.api.deps import ClientAddress, IdentityDep, Realm
 from services.identity.api.links import LOGGED_IN
 from services.identity.api.schemas import Credentials, ForgottenIdOut, ForgottenIdRequest, LoginOut
 from services.identity.domain.attempts import LoginAnswer
-from services.identity.domain.realms import ForgottenIdRoute
-from services.identity.domain.sessions import COOKIE
-
-TOKYO = ZoneInfo("Asia/Tokyo")
+from services.identity.domain.realms import FORGOTTEN_ID_GUIDANCE
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["login"])
 
@@ -65,22 +55,22 @@ async def log_in(
         user_agent=request.headers.get("user-agent"),
         browser_cookie=browser,
         challenge=body.challenge,
-        held=request.cookies.get(COOKIE),
+        held=browser_session_token(request),
     )
     result = outcome.result
     if result.answer in _REFUSED:
         raise Problem(_REFUSED[result.answer])
     if outcome.session_token is None or result.user is None:
         raise Problem(ProblemCode.INVALID_CREDENTIALS)
-    set_cookie(response, COOKIE, outcome.session_token)
-    if browser is not None and result.user.browser_binding is not None:  # keep it another 400 days
-        set_cookie(
-            response, browser_cookie_name(policy.name), browser, max_age=BROWSER_COOKIE_MAX_AGE
-        )
-    if body.remember_id:  # ID-LOGIN-03: the last ID wins; unchecked clears it
-        set_cookie(response, REMEMBER_ID_COOKIE, body.login_id.strip(), max_age=365 * 24 * 3600)
-    else:
-        response.delete_cookie(REMEMBER_ID_COOKIE, path="/", secure=True, httponly=True)
+    bound = result.user.browser_binding is not None  # the binding is kept another 400 days
+    login_cookies(
+        response,
+        outcome.session_token,
+        realm=policy.name,
+        browser=browser if bound else None,
+        remember=body.remember_id,
+        login_id=body.login_id,
+    )
     previous = result.previous_login_at
     return LoginOut(
         user_id=result.user.user_id,
@@ -89,21 +79,6 @@ async def log_in(
         password_change_required=result.must_change_password,
         pending_steps=[step.value for step in result.pending],
     )
-
-
-#: What someone who forgot their login ID is told, per realm route (ID-LOGIN-05, seed 000 Q5,
-#: seed 003).
-FORGOTTEN_ID_GUIDANCE = {
-    ForgottenIdRoute.ADMIN_LISTS: (
-        "業務用IDは、管理用IDでログイン後の一覧でご確認いただけます。"
-        "管理用IDは、センターよりお送りした「ID通知書」をご確認ください。"
-        "ID通知書を紛失された場合は、サポートデスクへお問い合わせください。"
-    ),
-    ForgottenIdRoute.SUPPORT_DESK: (
-        "ログインIDをお忘れの方は、お客様サポートへお問い合わせください。"
-        "ご本人様確認を実施した上でお調べいたします。"
-    ),
-}
 
 
 @router.post(

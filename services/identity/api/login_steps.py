@@ -4,14 +4,9 @@ that hands the waiting browser its full session (ID-BIND-01)."""
 
 from fastapi import APIRouter, Request, Response, status
 
+from servicekit.credentials import login_cookies, presented_session_token
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientAddress
-from services.identity.api.cookies import (
-    BROWSER_COOKIE_MAX_AGE,
-    browser_cookie_name,
-    set_cookie,
-)
-from services.identity.api.deps import Caller, IdentityDep, Realm, Token
+from services.identity.api.deps import Caller, ClientAddress, IdentityDep, Realm, Token
 from services.identity.api.links import SESSION_ROTATED
 from services.identity.api.schemas import (
     Accepted,
@@ -21,16 +16,11 @@ from services.identity.api.schemas import (
     LoginProgressOut,
     StepOut,
 )
-from services.identity.domain.auth_email import Confirmation
-from services.identity.domain.login_link import LinkAnswer, Progress, StepState, ready
-from services.identity.domain.sessions import COOKIE
+from services.identity.domain.auth_email import AUTH_EMAIL_AGAIN, Confirmation
+from services.identity.domain.login_link import WAITING_SCREEN, Progress, StepState, ready
+from services.identity.usecases.refusals import link_problem
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["login"])
-
-WAITING_SCREEN = (
-    "メール認証用リンクを通知しましたので、記載のリンクにアクセスしてください。"
-    "本画面は閉じずに、10分以内にログインしてください。"
-)
 
 
 def steps_out(progress: tuple[Progress, ...]) -> list[StepOut]:
@@ -78,11 +68,6 @@ async def confirm_auth_email(policy: Realm, body: LinkTokenIn, identity: Identit
     return Accepted(message="メール認証用アドレスの本登録が完了しました")
 
 
-AUTH_EMAIL_AGAIN = (
-    "メールアドレスを再度入力し「再登録」を押してください。新しいリンクをお送りします。"
-)
-
-
 @router.post(
     "/login/link",
     status_code=status.HTTP_202_ACCEPTED,
@@ -94,36 +79,6 @@ async def reissue_login_link(
 ) -> Accepted:
     await identity.login_steps.reissue_login_link(policy, caller, token)
     return Accepted(message=WAITING_SCREEN)
-
-
-def link_problem(realm: str, answer: LinkAnswer) -> Problem | None:
-    """The login link's refusals, the expiry with its re-issue action (ID-MAIL-03)."""
-    if answer is LinkAnswer.EXPIRED:
-        return Problem(
-            ProblemCode.AUTH_LINK_TIMEOUT,
-            detail="待機画面の「再発行」を押してください。新しいリンクをお送りします。",
-            actions=[
-                {"rel": "reissue", "method": "POST", "href": f"/v1/realms/{realm}/login/link"}
-            ],
-        )
-    if answer is LinkAnswer.OTHER_BROWSER:
-        return Problem(
-            ProblemCode.LINK_INVALID,
-            detail="ログインボタンを押したブラウザでリンクを開いてください（ログインは完了していません）",
-        )
-    if answer is LinkAnswer.INVALID:
-        return Problem(ProblemCode.LINK_INVALID)
-    return None
-
-
-def session_of(request: Request) -> str | None:
-    """The session a request carries, if any (bearer or cookie): a login link works only from
-    the pending login's browser. No CSRF header is asked for: the body carries the link's secret
-    token, and the cookie is SameSite=Lax, so a cross-site form can neither know nor send them."""
-    authorization = request.headers.get("authorization")
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    return request.cookies.get(COOKIE)
 
 
 @router.post(
@@ -143,7 +98,7 @@ async def confirm_login_link(
     answer = await identity.login_steps.confirm_login_link(
         policy,
         body.token,
-        session_of(request),
+        presented_session_token(request),
         ip=address,
         user_agent=request.headers.get("user-agent"),
     )
@@ -162,14 +117,7 @@ async def complete_login(
     response: Response, policy: Realm, caller: Caller, token: Token, identity: IdentityDep
 ) -> LoginOut:
     done = await identity.login_steps.complete(policy, caller, token)
-    set_cookie(response, COOKIE, done.session_token)
-    if done.browser_cookie is not None:
-        set_cookie(
-            response,
-            browser_cookie_name(policy.name),
-            done.browser_cookie,
-            max_age=BROWSER_COOKIE_MAX_AGE,
-        )
+    login_cookies(response, done.session_token, realm=policy.name, browser=done.browser_cookie)
     session = done.session
     return LoginOut(
         user_id=session.user_id,

@@ -3,12 +3,17 @@ the e-mail change every user makes for themselves (ID-EMAIL-01)."""
 
 from fastapi import APIRouter, Request, Response, status
 
+from servicekit.credentials import login_cookies, presented_session_token
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientDep
-from services.identity.api.cookies import set_cookie
-from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, Realm, Token
+from services.identity.api.deps import (
+    Caller,
+    ClientDep,
+    IdempotencyKey,
+    IdentityDep,
+    Realm,
+    Token,
+)
 from services.identity.api.links import MEMBER_REGISTERED, SESSION_ROTATED
-from services.identity.api.login_steps import session_of
 from services.identity.api.schemas import (
     Accepted,
     BusinessUserOut,
@@ -19,7 +24,6 @@ from services.identity.api.schemas import (
     PhoneChange,
 )
 from services.identity.domain.email_change import Confirmation
-from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["members"])
 
@@ -63,7 +67,7 @@ async def change_login_id(
         policy, caller, token, body.current_password, body.login_id, client
     )
     answer = Response(status_code=204)
-    set_cookie(answer, COOKIE, rotated)
+    login_cookies(answer, rotated)
     return answer
 
 
@@ -120,10 +124,10 @@ async def confirm_email_change(
     """Every session of the user ends (ID-SESS-03); the confirming client's own session of that
     user, if it sent one, goes on rotated (its new id comes as the session cookie)."""
     outcome, rotated = await identity.self_service.confirm_email_change(
-        policy, body.token, session_of(request)
+        policy, body.token, presented_session_token(request)
     )
     if outcome in _LINK_PROBLEMS:
         raise Problem(_LINK_PROBLEMS[outcome])
     if rotated is not None:
-        set_cookie(response, COOKIE, rotated)
+        login_cookies(response, rotated)
     return Accepted(message="メールアドレスの変更が完了しました")

@@ -3,18 +3,17 @@ own code: issued by mail, entered once, and the session replaced by a verified o
 
 from fastapi import APIRouter, Response, status
 
+from servicekit.credentials import login_cookies
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.access_schemas import (
-    OtpEntry,
     OtpIssued,
     OtpSwitch,
     OtpSwitchOut,
     OtpVerifiedOut,
 )
-from services.identity.api.cookies import set_cookie
 from services.identity.api.deps import Caller, IdentityDep, OrgId, Realm, Token
 from services.identity.domain.otp import Entry
-from services.identity.domain.sessions import COOKIE
+from services.identity.usecases.inputs import OtpEntry
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["otp"])
 
@@ -82,7 +81,7 @@ async def verify_otp(
         )
     if judged.entry is Entry.NO_CODE or entered.session_token is None:
         raise Problem(ProblemCode.OTP_EXPIRED)
-    set_cookie(response, COOKIE, entered.session_token)
+    login_cookies(response, entered.session_token)
     return OtpVerifiedOut(
         otp_verified=True,
         message="ワンタイムパスワードを認証しました。ログアウトまたはタイムアウトまで有効です",

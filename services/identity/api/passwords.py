@@ -3,9 +3,8 @@ admin (or support) does to a user's password."""
 
 from fastapi import APIRouter, Response
 
-from services.identity.api.client import ClientDep
-from services.identity.api.cookies import set_cookie
-from services.identity.api.deps import Caller, IdentityDep, OrgId, Realm, Token, UserId
+from servicekit.credentials import login_cookies
+from services.identity.api.deps import Caller, ClientDep, IdentityDep, OrgId, Realm, Token, UserId
 from services.identity.api.links import SESSION_ROTATED
 from services.identity.api.schemas import (
     MAIL_SENT_ANSWER,
@@ -16,7 +15,6 @@ from services.identity.api.schemas import (
     PasswordChange,
     TemporaryPasswordRequest,
 )
-from services.identity.domain.sessions import COOKIE
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
 
@@ -41,7 +39,7 @@ async def change_password(
         policy, caller, token, body.current_password, body.new_password, body.hint, client
     )
     answer = Response(status_code=204)
-    set_cookie(answer, COOKIE, rotated)
+    login_cookies(answer, rotated)
     return answer
 
 

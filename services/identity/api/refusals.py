@@ -1,32 +1,11 @@
-"""The domain's refusals as the problems a client reads (SPEC section 7), mapped once."""
+"""Every domain refusal leaves the JSON API as its problem (``usecases.refusals`` maps them)."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from servicekit.problems import ProblemCode, problem_response
-from services.identity.domain import bot_defence, login_link, otp, refusals
-
-PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
-    refusals.NotPermitted: ProblemCode.FORBIDDEN,
-    refusals.StepsPending: ProblemCode.PASSWORD_CHANGE_REQUIRED,
-    refusals.NotFound: ProblemCode.NOT_FOUND,
-    refusals.SessionEnded: ProblemCode.SESSION_EXPIRED,
-    refusals.LoginIdTaken: ProblemCode.LOGIN_ID_TAKEN,
-    refusals.BusinessUserLimitReached: ProblemCode.BUSINESS_USER_LIMIT,
-    refusals.WrongPassword: ProblemCode.INVALID_CREDENTIALS,
-    refusals.AccountLocked: ProblemCode.ACCOUNT_LOCKED,
-    refusals.PasswordRefused: ProblemCode.PASSWORD_POLICY,
-    refusals.MissingContact: ProblemCode.VALIDATION_ERROR,
-    refusals.HalfWidthRequired: ProblemCode.HALF_WIDTH_REQUIRED,
-    refusals.LoginIdFormat: ProblemCode.VALIDATION_ERROR,
-    refusals.InMaintenance: ProblemCode.MAINTENANCE,
-    refusals.ProfileRefused: ProblemCode.VALIDATION_ERROR,
-    login_link.TooSoon: ProblemCode.LINK_RESEND_TOO_SOON,
-    refusals.OtpRequired: ProblemCode.OTP_REQUIRED,
-    otp.TooManyCodes: ProblemCode.OTP_ISSUE_LIMIT,
-    bot_defence.ChallengeRequired: ProblemCode.CHALLENGE_REQUIRED,
-    bot_defence.ChallengeFailed: ProblemCode.CHALLENGE_FAILED,
-}
+from servicekit.problems import problem_response
+from services.identity.domain import refusals
+from services.identity.usecases.refusals import PROBLEMS
 
 
 def install(app: FastAPI) -> None:

@@ -7,16 +7,15 @@ from fastapi import APIRouter, Cookie, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
+from servicekit.credentials import SESSION_COOKIE, forget_cookie, request_session_token
 from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import IdentityDep, Token
-from services.identity.api.front import request_token
 from services.identity.api.links import SESSION_READ
 from services.identity.api.login_steps import steps_out
 from services.identity.api.schemas import SessionOut, StepOut
 from services.identity.domain.attempts import PendingStep
 from services.identity.domain.login_link import StepState
 from services.identity.domain.realms import realm_policy
-from services.identity.domain.sessions import COOKIE
 from services.identity.usecases import Identity
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -41,7 +40,7 @@ async def introspect(
             "so): a session that still owes an OTP is answered OTP_REQUIRED"
         ),
     ] = False,
-    session_cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+    session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Who the session is, with its permission matrix and OTP state, for the gateway to forward
@@ -68,7 +67,7 @@ async def answer_introspection(request: Request) -> Response:
         raise RequestValidationError(
             [{**e, "loc": ("query", "protected")} for e in errors]
         ) from None
-    token = request_token(request)
+    token = request_session_token(request)
     identity: Identity = request.app.state.identity
     session = await identity.login.introspect(token)
     if session is None:
@@ -122,5 +121,5 @@ def gateway_headers(answer: SessionOut) -> dict[str, str]:
 async def log_out(token: Token, identity: IdentityDep, response: Response) -> Response:
     await identity.login.log_out(token)
     response.status_code = 204
-    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    forget_cookie(response)
     return response

@@ -38,7 +38,7 @@ from contracts.identity import (
     UnlockReason,
     UserStatus,
 )
-from services.identity.domain.decision import Decision
+from domainkit.decision import Decision
 from services.identity.domain.users import User
 
 PROFILE_FIELDS = ("name", "department", "title", "email", "phone")

@@ -14,9 +14,9 @@ from enum import Enum
 
 from contracts import AuthEmailConfirmed, EmailLinkConsumed, EmailLinkIssued
 from contracts.identity import LinkPurpose
+from domainkit.decision import Decision
 from services.identity.domain import login_link
 from services.identity.domain.attempts import NewLink
-from services.identity.domain.decision import Decision
 from services.identity.domain.refusals import NotPermitted, StepsPending
 from services.identity.domain.users import AuthEmail, User
 
@@ -80,3 +80,9 @@ def confirm(
     )
     reached = login_link.reach(confirmed, next_link, fields, now)
     return Decision(Confirmation.CONFIRMED, reached.state or confirmed, (*events, *reached.events))
+
+
+#: What an expired registration is told: how to get a new link (ID-MAIL-01).
+AUTH_EMAIL_AGAIN = (
+    "メールアドレスを再度入力し「再登録」を押してください。新しいリンクをお送りします。"
+)

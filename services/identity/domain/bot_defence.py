@@ -26,7 +26,7 @@ from enum import Enum
 
 from contracts import Actor
 from contracts.identity import TrustedAddressesChanged, TrustedNetworkEntry
-from services.identity.domain.decision import Decision, envelope
+from domainkit.decision import Decision, envelope
 from services.identity.domain.refusals import Refusal
 
 

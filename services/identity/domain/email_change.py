@@ -19,7 +19,7 @@ from contracts import (
     UserProfileChanged,
 )
 from contracts.identity import LinkPurpose, ProfileField
-from services.identity.domain.decision import Decision
+from domainkit.decision import Decision
 from services.identity.domain.users import EmailChange, User
 
 LIFETIME = timedelta(hours=24)

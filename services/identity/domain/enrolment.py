@@ -17,7 +17,7 @@ from datetime import datetime
 from contracts import Actor, ActorKind, MemberEnrolmentRefused, UserCreated
 from contracts.common import Role, UserProfile
 from contracts.identity import EnrolmentRefusal, UserStatus
-from services.identity.domain.decision import Decision, envelope
+from domainkit.decision import Decision, envelope
 from services.identity.domain.users import User
 
 ENROLL = Actor(kind=ActorKind.SERVICE, id="enroll")

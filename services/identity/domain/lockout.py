@@ -32,8 +32,8 @@ from typing import Any
 from contracts import AccountLocked, Actor, CurrentPasswordRejected, LoginFailed
 from contracts.envelope import Event
 from contracts.identity import LockReason, LoginFailureReason, PasswordCheckPurpose
+from domainkit.decision import Decision, envelope
 from services.identity.domain.attempts import LoginAnswer, LoginAttempt, LoginResult
-from services.identity.domain.decision import Decision, envelope
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.users import User
 

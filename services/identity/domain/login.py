@@ -18,6 +18,7 @@ from typing import Any
 from contracts import LoginSucceeded, SessionStarted
 from contracts.envelope import Event
 from contracts.identity import LoginFailureReason
+from domainkit.decision import Decision
 from services.identity.domain import lockout, login_link, temporary
 from services.identity.domain.attempts import (
     LoginAnswer,
@@ -25,7 +26,6 @@ from services.identity.domain.attempts import (
     LoginResult,
     PendingStep,
 )
-from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.users import PendingLogin, User
 

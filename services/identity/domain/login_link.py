@@ -30,8 +30,8 @@ from contracts import (
 )
 from contracts.envelope import Event
 from contracts.identity import LinkPurpose
+from domainkit.decision import Decision
 from services.identity.domain.attempts import NewLink, NewSession, PendingStep
-from services.identity.domain.decision import Decision
 from services.identity.domain.refusals import NotPermitted, Refusal, StepsPending
 from services.identity.domain.users import LoginLink, User
 
@@ -244,3 +244,10 @@ def _require_pending(user: User, session_ref: str) -> None:
     """Only the user's latest pending login may act on its last steps."""
     if user.pending_login is None or user.pending_login.session_ref != session_ref:
         raise NotPermitted()
+
+
+#: What the waiting screen says once the login link is mailed (ID-MAIL-02).
+WAITING_SCREEN = (
+    "メール認証用リンクを通知しましたので、記載のリンクにアクセスしてください。"
+    "本画面は閉じずに、10分以内にログインしてください。"
+)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from contracts.common import UserProfile
-from services.identity.domain.decision import Decision
+from domainkit.decision import Decision
 from services.identity.domain.refusals import BusinessUserLimitReached
 from services.identity.domain.users import User
 

@@ -22,7 +22,7 @@ from enum import Enum
 
 from contracts import Actor, OtpIssued, OtpPolicyChanged, OtpVerified, OtpVoided, SealedSecret
 from contracts.identity import OtpVoidReason
-from services.identity.domain.decision import Decision, envelope
+from domainkit.decision import Decision, envelope
 from services.identity.domain.organisations import Organisation
 from services.identity.domain.refusals import MissingContact, Refusal
 from services.identity.domain.users import OtpCode, User

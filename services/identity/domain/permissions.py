@@ -21,7 +21,7 @@ from enum import StrEnum
 from contracts import Actor, PermissionsChanged
 from contracts.common import Role
 from contracts.permissions import ApplicationScope, ContractScope, InputRight, Permissions
-from services.identity.domain.decision import Decision
+from domainkit.decision import Decision
 from services.identity.domain.refusals import NotPermitted
 from services.identity.domain.sessions import Session
 from services.identity.domain.users import User

@@ -143,3 +143,18 @@ PRESETS: dict[str, RealmPolicy] = {
 
 def realm_policy(name: str) -> RealmPolicy | None:
     return PRESETS.get(name)
+
+
+#: What someone who forgot their login ID is told, per realm route (ID-LOGIN-05, seed 000 Q5,
+#: seed 003).
+FORGOTTEN_ID_GUIDANCE = {
+    ForgottenIdRoute.ADMIN_LISTS: (
+        "業務用IDは、管理用IDでログイン後の一覧でご確認いただけます。"
+        "管理用IDは、センターよりお送りした「ID通知書」をご確認ください。"
+        "ID通知書を紛失された場合は、サポートデスクへお問い合わせください。"
+    ),
+    ForgottenIdRoute.SUPPORT_DESK: (
+        "ログインIDをお忘れの方は、お客様サポートへお問い合わせください。"
+        "ご本人様確認を実施した上でお調べいたします。"
+    ),
+}

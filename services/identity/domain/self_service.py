@@ -16,9 +16,9 @@ from datetime import datetime
 
 from contracts import PasswordChanged, UserProfileChanged
 from contracts.identity import PasswordChangeMethod, ProfileField
+from domainkit.decision import Decision
 from services.identity.domain import login_link as login_link_rules
 from services.identity.domain.attempts import NewLink
-from services.identity.domain.decision import Decision
 from services.identity.domain.users import User
 
 

@@ -32,9 +32,16 @@ from contracts.identity import (
     TemporaryPasswordDeclineReason,
     TemporaryPasswordReason,
 )
-from services.identity.domain.decision import Decision, envelope
+from domainkit.decision import Decision, envelope
 from services.identity.domain.lockout import ShadowId, ShadowSlot
 from services.identity.domain.users import TemporaryPassword, User
+
+#: What a request for a temporary password is answered, whether or not one was mailed (ID-PW-05).
+MAIL_SENT_ANSWER = (
+    "ご登録のメールアドレスに仮パスワードを送信しました。"
+    "IDとメールアドレスの組み合わせが登録と異なる場合は送信されません。"
+)
+
 
 LIFETIME = timedelta(hours=24)
 LENGTH = 16

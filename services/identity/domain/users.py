@@ -16,7 +16,7 @@ from contracts import Actor, ActorKind, InitialPasswordIssued, SealedSecret, Use
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute, UserStatus
 from contracts.permissions import Permissions
-from services.identity.domain.decision import Decision, envelope
+from domainkit.decision import Decision, envelope
 from services.identity.domain.realms import realm_policy
 
 

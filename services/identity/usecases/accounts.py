@@ -16,15 +16,15 @@ from functools import partial
 from contracts.common import Role, UserProfile
 from contracts.identity import RecipientRole
 from contracts.permissions import Permissions
+from domainkit.decision import Decision
 from servicekit.logs import current_correlation_id
 from servicekit.repository import Decided
-from services.identity import passwords
 from services.identity.domain import accounts, authz, inputs, password_policy, permissions
-from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound
 from services.identity.domain.sessions import Session
 from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases import passwords
 from services.identity.usecases.context import Context, actor_of
 from services.identity.usecases.policies import Policies
 

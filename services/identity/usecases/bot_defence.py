@@ -16,7 +16,6 @@ from prometheus_client import Counter
 
 from contracts.identity import TrustedNetworkEntry
 from servicekit.logs import current_correlation_id, get_logger
-from services.identity import challenges
 from services.identity.domain import authz, bot_defence
 from services.identity.domain.bot_defence import (
     ChallengeFailed,
@@ -28,6 +27,7 @@ from services.identity.domain.bot_defence import (
 )
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound
+from services.identity.usecases import challenges
 from services.identity.usecases.context import Context, actor_of
 
 log = get_logger(__name__)

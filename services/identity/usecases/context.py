@@ -18,7 +18,6 @@ from contracts import Actor, ActorKind, SealedSecret, seal
 from contracts.identity import InitialPasswordRoute, PasswordCheckPurpose
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
-from services.identity import challenges, passwords
 from services.identity.domain import tokens, users
 from services.identity.domain.attempts import NewLink, PendingStep
 from services.identity.domain.lockout import SessionCheck, ShadowPolicy
@@ -32,6 +31,7 @@ from services.identity.domain.refusals import (
 from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.store import IdentityStore
+from services.identity.usecases import challenges, passwords
 
 #: Namespace for ids derived from a client's Idempotency-Key, so a retried request names the
 #: same organisation or user instead of creating a second one.

@@ -22,13 +22,13 @@ from contracts.enroll import EligibilityOutcome
 from contracts.envelope import Event
 from contracts.identity import EnrolmentRefusal
 from servicekit.logs import bind_correlation_id, get_logger
-from services.identity import passwords
 from services.identity.domain import enrolment, inputs, password_policy
 from services.identity.domain.enrolment import Eligible, Held
 from services.identity.domain.realms import RealmPolicy, realm_policy
 from services.identity.domain.refusals import LoginIdTaken, NotFound
 from services.identity.domain.users import user_aggregate_id
 from services.identity.store.enrolments import HeldCredentials, refusal_aggregate_id
+from services.identity.usecases import passwords
 from services.identity.usecases.context import Context
 
 log = get_logger(__name__)

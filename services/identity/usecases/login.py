@@ -14,9 +14,9 @@ from functools import partial
 
 from prometheus_client import Counter
 
+from domainkit.decision import Decision
 from servicekit.logs import current_correlation_id
 from servicekit.repository import Versioned
-from services.identity import passwords
 from services.identity.domain import inputs, lockout, login, temporary, tokens
 from services.identity.domain.attempts import (
     LoginAnswer,
@@ -26,7 +26,6 @@ from services.identity.domain.attempts import (
     NewSession,
     PendingStep,
 )
-from services.identity.domain.decision import Decision
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
@@ -35,6 +34,7 @@ from services.identity.domain.sessions import (
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases import passwords
 from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
 from services.identity.usecases.policies import Policies

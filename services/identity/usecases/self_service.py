@@ -19,7 +19,6 @@ from contracts.common import Role
 from contracts.identity import PasswordCheckPurpose
 from servicekit.logs import current_correlation_id, get_logger
 from servicekit.repository import Versioned
-from services.identity import passwords
 from services.identity.domain import (
     authz,
     email_change,
@@ -36,6 +35,7 @@ from services.identity.domain.refusals import AccountLocked, LoginIdTaken, NotFo
 from services.identity.domain.self_service import Rotation
 from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import User, user_aggregate_id
+from services.identity.usecases import passwords
 from services.identity.usecases.context import UNKNOWN_CLIENT, Client, Context, existing
 
 log = get_logger(__name__)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from argon2 import extract_parameters
 
 from contracts.common import Role
-from services.identity import passwords
 from services.identity.domain.realms import PRESETS
 from services.identity.domain.sessions import (
     ABSOLUTE_LIFETIME,
@@ -16,6 +15,7 @@ from services.identity.domain.sessions import (
     TOUCH_INTERVAL,
     Session,
 )
+from services.identity.usecases import passwords
 
 
 async def test_id_pw_01_passwords_are_argon2id_at_owasp_minimum_or_above() -> None:

@@ -16,21 +16,21 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from servicekit.problems import Problem
-from services.identity.api.deps import IdentityDep, Realm, UserId
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.kit import (
     PAGES,
     admin_session,
     go,
     refusal_error,
     status_of,
 )
-from services.identity.api.permission_pages import PERMISSION_LABELS
-from services.identity.api.schemas import ProfileIn
-from services.identity.domain import refusals
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import Session
+from services.identity.pages.permissions import PERMISSION_LABELS
 from services.identity.usecases import Identity
 from services.identity.usecases.accounts import LoginFactor
+from services.identity.usecases.inputs import ProfileIn
 from webkit import csrf
 from webkit.pages import FieldError
 

@@ -14,33 +14,38 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from servicekit.problems import Problem, ProblemCode
-from services.identity.api.client import ClientAddress, ClientDep, client_address
-from services.identity.api.cookies import (
-    BROWSER_COOKIE_MAX_AGE,
+from domainkit.tokyo import TOKYO
+from servicekit.credentials import (
     REMEMBER_ID_COOKIE,
     browser_cookie_name,
-    set_cookie,
+    browser_session_token,
+    forget_cookie,
+    login_cookies,
 )
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.login import TOKYO
-from services.identity.api.page_kit import (
+from servicekit.problems import Problem, ProblemCode
+from services.identity.domain import refusals
+from services.identity.domain.attempts import LoginAnswer, PendingStep
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import (
+    ClientAddress,
+    ClientDep,
+    IdentityDep,
+    Realm,
+    client_address,
+)
+from services.identity.pages.kit import (
     PAGES,
     go,
     locked_out,
     next_page,
+    page_session,
     refusal_error,
-    session_of,
-    session_token,
     status_of,
     to_login,
 )
-from services.identity.api.schemas import PasswordChange
-from services.identity.domain import refusals
-from services.identity.domain.attempts import LoginAnswer, PendingStep
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import COOKIE, Session
 from services.identity.usecases import Identity
+from services.identity.usecases.inputs import PasswordChange
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -59,7 +64,6 @@ OTP_NOTES = {
     "verified": "ワンタイムパスワードを認証しました。ログアウトまたはタイムアウトまで有効です",
     "switched": "ワンタイムパスワード利用の設定を変更しました",
 }
-REMEMBER_SECONDS = 365 * 24 * 3600
 
 
 async def login_form(
@@ -133,7 +137,7 @@ async def log_in(
             user_agent=request.headers.get("user-agent"),
             browser_cookie=browser,
             challenge=altcha or None,
-            held=request.cookies.get(COOKIE),
+            held=browser_session_token(request),
         )
     except (Problem, refusals.Refusal) as refused:
         return await login_form(
@@ -158,15 +162,15 @@ async def log_in(
             code.status,
         )
     answer = go(next_page(policy.name, tuple(step.value for step in result.pending)))
-    set_cookie(answer, COOKIE, outcome.session_token)
-    if browser is not None and result.user.browser_binding is not None:
-        set_cookie(
-            answer, browser_cookie_name(policy.name), browser, max_age=BROWSER_COOKIE_MAX_AGE
-        )
-    if remember:  # ID-LOGIN-03: the last ID wins; unticked forgets it
-        set_cookie(answer, REMEMBER_ID_COOKIE, login_id.strip(), max_age=REMEMBER_SECONDS)
-    else:
-        answer.delete_cookie(REMEMBER_ID_COOKIE, path="/", secure=True, httponly=True)
+    bound = result.user.browser_binding is not None  # the binding is kept another 400 days
+    login_cookies(
+        answer,
+        outcome.session_token,
+        realm=policy.name,
+        browser=browser if bound else None,
+        remember=remember,
+        login_id=login_id,
+    )
     return answer
 
 
@@ -192,7 +196,7 @@ def password_form(
 @router.get("/password-change")
 async def password_change_page(request: Request, policy: Realm, identity: IdentityDep) -> Response:
     """The forced change of an initial or temporary password (ID-PW-03), or one's own."""
-    session = await session_of(request, identity)
+    session = await page_session(request, identity)
     if session is None:
         return to_login(policy.name)
     return password_form(request, policy, session, [])
@@ -209,8 +213,8 @@ async def change_password(
     new_password_again: Text = "",
     hint: Text = "",
 ) -> Response:
-    session = await session_of(request, identity)
-    token = session_token(request)
+    session = await page_session(request, identity)
+    token = browser_session_token(request)
     if session is None or token is None:
         return to_login(policy.name)
     if not new_password or new_password != new_password_again:
@@ -235,14 +239,14 @@ async def change_password(
         return password_form(request, policy, session, errors, status_of(refused))
     after = await identity.login.introspect(rotated)  # the session goes on under a new id
     answer = go(next_page(policy.name, after.pending_steps if after else ()))
-    set_cookie(answer, COOKIE, rotated)
+    login_cookies(answer, rotated)
     return answer
 
 
 @router.get("/home")
 async def home(request: Request, policy: Realm, identity: IdentityDep) -> Response:
     """The portal's top after a full login: whom it is, and the previous login (ID-LOGIN-04)."""
-    session = await session_of(request, identity)
+    session = await page_session(request, identity)
     if session is None:
         return to_login(policy.name)
     if session.pending_steps:
@@ -262,9 +266,9 @@ async def home(request: Request, policy: Realm, identity: IdentityDep) -> Respon
 
 @router.post("/logout", dependencies=[CsrfChecked])
 async def log_out(request: Request, policy: Realm, identity: IdentityDep) -> RedirectResponse:
-    token = session_token(request)
+    token = browser_session_token(request)
     if token:
         await identity.login.log_out(token)
     answer = to_login(policy.name)
-    answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    forget_cookie(answer)
     return answer

@@ -18,31 +18,25 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 
+from servicekit.credentials import browser_session_token, login_cookies
 from servicekit.problems import Problem
-from services.identity.api.cookies import (
-    BROWSER_COOKIE_MAX_AGE,
-    browser_cookie_name,
-    set_cookie,
-)
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.login_steps import WAITING_SCREEN
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.attempts import PendingStep
+from services.identity.domain.login_link import WAITING_SCREEN, Progress, StepState, ready
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import IdentityDep, Realm
+from services.identity.pages.kit import (
     PAGES,
     go,
     next_page,
+    page_session,
     refusal_error,
-    session_of,
-    session_token,
     status_of,
     to_login,
 )
-from services.identity.api.schemas import AuthEmailIn
-from services.identity.domain import refusals
-from services.identity.domain.attempts import PendingStep
-from services.identity.domain.login_link import Progress, StepState, ready
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import COOKIE, Session
 from services.identity.usecases import Identity
+from services.identity.usecases.inputs import AuthEmailIn
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -66,7 +60,7 @@ async def _waiting_screen(
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
 ) -> Response:
-    token = session_token(request) or ""
+    token = browser_session_token(request) or ""
     progress = await identity.login_steps.progress(policy, session, token)
     if not progress:
         return go(next_page(policy.name, ()))
@@ -91,8 +85,8 @@ async def _waiting_screen(
 
 
 async def _pending(request: Request, identity: Identity) -> tuple[Session, str] | None:
-    session = await session_of(request, identity)
-    token = session_token(request)
+    session = await page_session(request, identity)
+    token = browser_session_token(request)
     if session is None or token is None:
         return None
     return session, token
@@ -161,14 +155,7 @@ async def complete(request: Request, policy: Realm, identity: IdentityDep) -> Re
         errors = [refusal_error(refused)]
         return await _waiting_screen(request, policy, identity, session, errors, status_of(refused))
     answer = go(f"/realms/{policy.name}/home")
-    set_cookie(answer, COOKIE, done.session_token)
-    if done.browser_cookie is not None:
-        set_cookie(
-            answer,
-            browser_cookie_name(policy.name),
-            done.browser_cookie,
-            max_age=BROWSER_COOKIE_MAX_AGE,
-        )
+    login_cookies(answer, done.session_token, realm=policy.name, browser=done.browser_cookie)
     return answer
 
 

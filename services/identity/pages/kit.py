@@ -12,27 +12,24 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from servicekit.credentials import browser_session_token, forget_cookie
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.refusals import PROBLEMS
 from services.identity.domain import refusals
 from services.identity.domain.attempts import PendingStep
 from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import COOKIE, Session
+from services.identity.domain.sessions import Session
 from services.identity.domain.users import User
 from services.identity.usecases import Identity
+from services.identity.usecases.refusals import PROBLEMS
 from webkit.pages import OTP_DETAIL, FieldError, Pages
 
-PAGES = Pages(Path(__file__).resolve().parent.parent / "templates")
+PAGES = Pages(Path(__file__).resolve().parent / "templates")
 
 
-def session_token(request: Request) -> str | None:
-    """The page's browser's session cookie (pages never take a bearer)."""
-    return request.cookies.get(COOKIE)
-
-
-async def session_of(request: Request, identity: Identity) -> Session | None:
-    """The live session of the page's browser, if it has one."""
-    token = session_token(request)
+async def page_session(request: Request, identity: Identity) -> Session | None:
+    """The live session of the page's browser, if it has one (its cookie: pages never take a
+    bearer)."""
+    token = browser_session_token(request)
     if not token or len(token) > 512:
         return None
     return await identity.login.introspect(token)
@@ -45,7 +42,7 @@ async def admin_session(
     cases decide what it may do), or where the browser goes instead: the login without such a
     session, the way to the OTP while its organisation's OTP is owed. Every admin page is a
     protected operation (ID-OTP-05), refused before anything is read or changed."""
-    session = await session_of(request, identity)
+    session = await page_session(request, identity)
     if session is None or session.pending_steps or session.org_id is None:
         return to_login(realm)
     if session.needs_otp:
@@ -106,7 +103,7 @@ def locked_out(request: Request, policy: RealmPolicy) -> Response:
         next_href=f"/realms/{policy.name}/login",
         next_label="ログイン画面へ",
     )
-    answer.delete_cookie(COOKIE, path="/", secure=True, httponly=True)
+    forget_cookie(answer)
     return answer
 
 

@@ -13,8 +13,11 @@ from pydantic import ValidationError
 
 from contracts.permissions import ApplicationScope, ContractScope, InputRight, Permissions
 from servicekit.problems import Problem
-from services.identity.api.deps import IdentityDep, Realm, UserId
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.kit import (
     PAGES,
     admin_session,
     business_user,
@@ -23,9 +26,6 @@ from services.identity.api.page_kit import (
     status_of,
     to_login,
 )
-from services.identity.domain import refusals
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import Session
 from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError

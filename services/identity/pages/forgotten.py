@@ -12,12 +12,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from servicekit.problems import Problem
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.login import FORGOTTEN_ID_GUIDANCE
-from services.identity.api.page_kit import PAGES, refusal_error, status_of
-from services.identity.api.schemas import MAIL_SENT_ANSWER
 from services.identity.domain import refusals
-from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.realms import FORGOTTEN_ID_GUIDANCE, RealmPolicy
+from services.identity.domain.temporary import MAIL_SENT_ANSWER
+from services.identity.pages.deps import IdentityDep, Realm
+from services.identity.pages.kit import PAGES, refusal_error, status_of
 from webkit import csrf
 from webkit.pages import FieldError
 

@@ -12,14 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from servicekit.credentials import login_cookies, presented_session_token
 from servicekit.problems import Problem
-from services.identity.api.client import ClientAddress
-from services.identity.api.cookies import set_cookie
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.login_steps import AUTH_EMAIL_AGAIN, link_problem, session_of
-from services.identity.api.page_kit import PAGES
 from services.identity.domain import auth_email, email_change
-from services.identity.domain.sessions import COOKIE
+from services.identity.domain.auth_email import AUTH_EMAIL_AGAIN
+from services.identity.pages.deps import ClientAddress, IdentityDep, Realm
+from services.identity.pages.kit import PAGES
+from services.identity.usecases.refusals import link_problem
 from webkit import csrf
 
 router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=False)
@@ -84,7 +83,7 @@ async def follow_login_link(
     answer = await identity.login_steps.confirm_login_link(
         policy,
         token,
-        session_of(request),
+        presented_session_token(request),
         ip=address,
         user_agent=request.headers.get("user-agent"),
     )
@@ -149,7 +148,7 @@ async def confirm_email_change(
     request: Request, policy: Realm, token: FormToken, identity: IdentityDep
 ) -> HTMLResponse:
     answer, rotated = await identity.self_service.confirm_email_change(
-        policy, token, session_of(request)
+        policy, token, presented_session_token(request)
     )
     if answer is email_change.Confirmation.EXPIRED:
         return page(
@@ -165,5 +164,5 @@ async def confirm_email_change(
             detail="安全のため、ログイン中の画面はすべてログアウトしました。再度ログインしてください。",
         )
     done = page(request, "result", title="メールアドレスの変更が完了しました")
-    set_cookie(done, COOKIE, rotated)
+    login_cookies(done, rotated)
     return done

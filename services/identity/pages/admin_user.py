@@ -13,8 +13,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.deps import IdentityDep, Realm, UserId
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.kit import (
     PAGES,
     admin_session,
     business_user,
@@ -22,11 +25,8 @@ from services.identity.api.page_kit import (
     refusal_error,
     status_of,
 )
-from services.identity.api.schemas import ForcedPassword, ProfileIn
-from services.identity.domain import refusals
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import Session
 from services.identity.usecases import Identity
+from services.identity.usecases.inputs import ForcedPassword, ProfileIn
 from webkit import csrf
 from webkit.pages import FieldError
 

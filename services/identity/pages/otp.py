@@ -14,25 +14,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from servicekit.credentials import browser_session_token, login_cookies
 from servicekit.problems import Problem, ProblemCode
-from services.identity.api.access_schemas import OtpEntry
-from services.identity.api.cookies import set_cookie
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.otp import Entry
+from services.identity.domain.realms import RealmPolicy
+from services.identity.pages.deps import IdentityDep, Realm
+from services.identity.pages.kit import (
     PAGES,
     admin_session,
     go,
     otp_required,
+    page_session,
     refusal_error,
-    session_of,
-    session_token,
     status_of,
     to_login,
 )
-from services.identity.domain import refusals
-from services.identity.domain.otp import Entry
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import COOKIE
+from services.identity.usecases.inputs import OtpEntry
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -64,7 +62,7 @@ async def owed(request: Request, policy: Realm, identity: IdentityDep) -> Respon
     """ワンタイムパスワードにより保護されています: where a protected page sends a session that
     owes its organisation's OTP (ID-OTP-05; the gateway's redirect, the services' refusal pages),
     with 「ワンタイムパスワードの発行」. A session that owes none goes to the user page."""
-    session = await session_of(request, identity)
+    session = await page_session(request, identity)
     if session is None or session.pending_steps:
         return to_login(policy.name)
     if not session.needs_otp:
@@ -75,8 +73,8 @@ async def owed(request: Request, policy: Realm, identity: IdentityDep) -> Respon
 @router.post("/otp/issue", dependencies=[CsrfChecked])
 async def issue(request: Request, policy: Realm, identity: IdentityDep) -> Response:
     """「ワンタイムパスワードの発行」: a code to the user's address, then the entry screen."""
-    session = await session_of(request, identity)
-    token = session_token(request)
+    session = await page_session(request, identity)
+    token = browser_session_token(request)
     if session is None or token is None or session.pending_steps:
         return to_login(policy.name)
     try:
@@ -95,8 +93,8 @@ async def verify(
 ) -> Response:
     """「認証」: a right code verifies the session (a new cookie); a wrong one says how many
     entries are left, the second voids the code (ID-OTP-03)."""
-    session = await session_of(request, identity)
-    token = session_token(request)
+    session = await page_session(request, identity)
+    token = browser_session_token(request)
     if session is None or token is None or session.pending_steps:
         return to_login(policy.name)
     try:
@@ -120,7 +118,7 @@ async def verify(
         )
         return entry_form(request, policy, [FieldError(message, "code")], 410)
     answer = go(f"/realms/{policy.name}/home?otp=verified")
-    set_cookie(answer, COOKIE, entered.session_token)
+    login_cookies(answer, entered.session_token)
     return answer
 
 

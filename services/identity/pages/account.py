@@ -13,25 +13,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from servicekit.credentials import browser_session_token, login_cookies
 from servicekit.problems import Problem
-from services.identity.api.client import ClientDep
-from services.identity.api.cookies import set_cookie
-from services.identity.api.deps import IdentityDep, Realm
-from services.identity.api.page_kit import (
+from services.identity.domain import refusals
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.deps import ClientDep, IdentityDep, Realm
+from services.identity.pages.kit import (
     PAGES,
     go,
     locked_out,
+    page_session,
     refusal_error,
-    session_of,
-    session_token,
     status_of,
     to_login,
 )
-from services.identity.api.schemas import EmailChangeRequest, LoginIdChange, PhoneChange
-from services.identity.domain import refusals
-from services.identity.domain.realms import RealmPolicy
-from services.identity.domain.sessions import COOKIE, Session
 from services.identity.usecases import Identity
+from services.identity.usecases.inputs import EmailChangeRequest, LoginIdChange, PhoneChange
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -72,7 +70,7 @@ async def screen(
 
 @router.get("")
 async def account(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    session = await session_of(request, identity)
+    session = await page_session(request, identity)
     if session is None or session.pending_steps:
         return to_login(policy.name)
     return await screen(request, policy, session)
@@ -91,8 +89,8 @@ async def _change(
     own schema first, then the use case with the session and its token; a refusal is shown at
     ``field``. A change that rotates the session (ID-SESS-03) answers its new token, which
     becomes the browser's cookie."""
-    session = await session_of(request, identity)
-    token = session_token(request)
+    session = await page_session(request, identity)
+    token = browser_session_token(request)
     if session is None or token is None or session.pending_steps:
         return to_login(policy.name)
     try:
@@ -109,7 +107,7 @@ async def _change(
         return await screen(request, policy, session, errors, status_of(refused))
     answer = go(f"/realms/{policy.name}/account?done={done}")
     if rotated is not None and rotated != token:
-        set_cookie(answer, COOKIE, rotated)
+        login_cookies(answer, rotated)
     return answer
 
 

@@ -5,19 +5,16 @@ The peer address is the client's, unless the peer is one of the configured trust
 ``X-Forwarded-For`` that is not a trusted proxy: each proxy appends the address it saw, so the
 entries right of the client's are the proxies', and whatever stands left of it the client
 wrote itself. uvicorn's own reading of the header is off (``servicekit.runtime.serve``), so this
-is the only one.
+is the only one; the API's and the pages' dependencies both ask it.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
-
-from fastapi import Depends, Request
-
-from services.identity.usecases.context import Client
+from collections.abc import Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def trusted_networks(setting: str) -> tuple[Network, ...]:
@@ -28,26 +25,27 @@ def trusted_networks(setting: str) -> tuple[Network, ...]:
     )
 
 
-def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _address(text: str | None) -> Address | None:
     try:
         return ipaddress.ip_address((text or "").strip())
     except ValueError:
         return None
 
 
-def _proxy(
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies: tuple[Network, ...]
-) -> bool:
+def _proxy(address: Address, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 
 
-async def client_address(request: Request) -> str | None:
-    peer = _address(request.client.host if request.client else None)
-    proxies: tuple[Network, ...] = request.app.state.trusted_proxies
+def client_address(
+    peer_host: str | None, forwarded_for: Sequence[str], proxies: tuple[Network, ...]
+) -> str | None:
+    """The client's address, from the peer's and, behind a trusted proxy, the request's
+    ``X-Forwarded-For`` headers (every one of them, in order)."""
+    peer = _address(peer_host)
     if peer is None or not _proxy(peer, proxies):
         return None if peer is None else str(peer)
     found = peer
-    hops = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    hops = ",".join(forwarded_for).split(",")
     for hop in reversed(hops):
         address = _address(hop)
         if address is None:
@@ -56,14 +54,3 @@ async def client_address(request: Request) -> str | None:
         if not _proxy(address, proxies):
             break
     return str(found)
-
-
-ClientAddress = Annotated[str | None, Depends(client_address)]
-
-
-async def client(request: Request, address: ClientAddress) -> Client:
-    """The client as the records name it: its address and its browser."""
-    return Client(address, request.headers.get("user-agent"))
-
-
-ClientDep = Annotated[Client, Depends(client)]

@@ -1,0 +1,37 @@
+"""Identity's pages: the browser's routes under ``/realms/{realm}/…`` and their templates
+(``pages/templates``), server-rendered in the portal's look (``libs/webkit``) and working
+without JavaScript. Module-level routers, mounted by ``app.py`` beside the JSON API
+(``services.identity.api``), which they never import: both call the same use cases.
+
+A refusal is re-rendered in the form that caused it, announced with the title of its problem
+(SPEC section 7), never answered as JSON or a 500 (X-05).
+"""
+
+from fastapi import APIRouter
+
+from services.identity.pages import (
+    account,
+    admin,
+    admin_user,
+    forgotten,
+    login,
+    mail_links,
+    otp,
+    permissions,
+    waiting,
+)
+from webkit import assets
+
+ROUTERS: tuple[APIRouter, ...] = (
+    mail_links.router,
+    login.router,
+    waiting.router,
+    # before admin: their POST paths are also /admin/users/{user}/{action}
+    permissions.router,
+    admin_user.router,
+    admin.router,
+    otp.router,
+    forgotten.router,
+    account.router,
+    assets.router,
+)
