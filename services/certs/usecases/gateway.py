@@ -4,10 +4,9 @@ the gateway strips both headers from what clients send (GW-02)."""
 
 from __future__ import annotations
 
-import hmac
-
 from pydantic import SecretStr
 
+from servicekit.credentials import matches_secret
 from servicekit.logs import get_logger
 
 log = get_logger(__name__)
@@ -19,10 +18,9 @@ def forwarded_certificate(
     """The certificate (URL-encoded PEM, as nginx's ``$ssl_client_escaped_cert``) if the
     gateway's secret came with it, compared in constant time; otherwise none (an empty setting:
     never)."""
-    shared = expected.get_secret_value()
-    if not (shared and secret and certificate):
+    if not (secret and certificate):
         return None
-    if not hmac.compare_digest(secret.encode(), shared.encode()):
+    if not matches_secret(secret, expected):
         log.warning("client certificate header with a wrong gateway secret ignored")
         return None
     return certificate
