@@ -40,7 +40,7 @@ class ChallengeFailed(Refusal):
 
 @dataclass(frozen=True)
 class ChallengePolicy:
-    """The knobs of ID-BOT-02 and -03, from the settings (the README gives the defaults)."""
+    """The knobs of ID-BOT-02 and -03, from the settings (defaults: docs/identity/)."""
 
     window: timedelta
     """The sliding window over which an address's accesses and failures count."""

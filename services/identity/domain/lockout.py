@@ -154,7 +154,7 @@ def wrong_current_password(
 
 @dataclass(frozen=True)
 class ShadowPolicy:
-    """How shadow counts are bounded (X-14); settings, with the README's defaults."""
+    """How shadow counts are bounded (X-14); settings, with the defaults docs/identity gives."""
 
     slots: int
     capacity: int

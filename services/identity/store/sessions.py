@@ -4,7 +4,7 @@ The decision API and introspection may trust a session read within a short time 
 reading it again (:meth:`SessionStore.find_recent`): introspection is on every request through
 the gateway, and a decision is asked right after it. Whatever ends or changes a session in this
 process forgets it at once; another replica's logout, or its ending of a disabled user's
-sessions, reaches this one within that time (introspection: under a second; the README says
+sessions, reaches this one within that time (introspection: under a second; docs/decisions says
 so and a test moves the clock through it).
 """
 

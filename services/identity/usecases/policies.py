@@ -4,8 +4,9 @@ organisation requires an OTP (ID-OTP-01), resolved when the session is read.
 They are not copied into the session document, so an admin's change applies to sessions
 already open, and introspection stays one ``_id`` read of the session: the matrix and the OTP
 switch are read through a small cache of this process. A change made here forgets its entry at
-once; another replica's change is seen within ``ttl`` (the README's trade-off). The cache holds
-at most ``size`` entries, each for ``ttl`` by the service's clock (X-04, X-14).
+once; another replica's change is seen within ``ttl`` (docs/decisions: the session trust
+window). The cache holds at most ``size`` entries, each for ``ttl`` by the service's clock
+(X-04, X-14).
 """
 
 from __future__ import annotations
