@@ -19,8 +19,6 @@ goes no further and the connection stays open.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from fastapi import Request
@@ -28,13 +26,11 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.browsers import wants_page
 from servicekit.logs import get_logger
-from servicekit.problems import ProblemCode, problem_response
+from servicekit.problems import ProblemCode, ProblemPage, problem_response
 
 log = get_logger(__name__)
-
-#: How a service shows a problem to a browser on one of its pages (``webkit.pages.problem_page``).
-ProblemPage = Callable[[Request, ProblemCode], Response]
 
 
 class Unavailable(Exception):
@@ -75,16 +71,11 @@ def is_outage(error: BaseException) -> bool:
     return error.__cause__ is not None and is_outage(error.__cause__)
 
 
-def is_page(scope: Scope) -> bool:
-    """A request for one of the portal's pages (``/realms/<realm>/…``), which a browser reads,
-    rather than for the API (``/v1/…``), which a program reads."""
-    return str(scope.get("path", "")).startswith("/realms/")
-
-
 class AnswerEveryRequest:
     """Answers a request whose route raised: ``503`` for an outage (:func:`is_outage`), ``500``
     for anything else, as problem+json, or as a page for a page's browser when the service has
-    pages. The exception is logged here and goes no further, so the connection stays open.
+    pages (``servicekit.browsers.wants_page``, the same rule as every other problem's). The
+    exception is logged here and goes no further, so the connection stays open.
 
     An exception after the answer has begun (a streamed download whose database went away)
     cannot change the answer any more: it is logged and raised, and the server closes the
@@ -129,6 +120,6 @@ class AnswerEveryRequest:
 
     def _answer(self, code: ProblemCode, scope: Scope) -> Response:
         request = Request(scope)
-        if self.page is not None and is_page(scope):
+        if self.page is not None and wants_page(scope):
             return self.page(request, code)
         return problem_response(code, instance=request.url.path)

@@ -3,6 +3,11 @@
 A refusal is a value of the domain; the API maps it once to a :class:`ProblemCode`, and every
 error a client can cause leaves through :func:`problem_response`. Nothing a client sends may
 produce a 500: validation errors become 422 ``VALIDATION_ERROR`` with the offending fields.
+
+A browser on one of the portal's pages is a person, not a program: the same problem reaches it
+as the portal's page (WEB-04), with the same status and Japanese title, when the service gives
+:func:`install_problem_handlers` its :class:`ProblemPage`; ``servicekit.browsers.wants_page``
+decides which, once for every service.
 """
 
 from __future__ import annotations
@@ -10,17 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.browsers import PROBLEM_JSON as PROBLEM_JSON  # where it has always been
+from servicekit.browsers import wants_page
 from servicekit.logs import get_logger
-
-PROBLEM_JSON = "application/problem+json"
 
 log = get_logger(__name__)
 
@@ -271,35 +276,60 @@ def _add_problems(document: dict[str, Any]) -> None:
                     response["content"] = content
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Every error leaves as problem+json: ours, FastAPI's validation, Starlette's, and crashes;
-    and the OpenAPI document says so (:func:`document_problems`)."""
+class ProblemPage(Protocol):
+    """How a service shows a problem to a browser on one of its pages, in the portal's look
+    (``webkit.pages.problem_page``): the problem's status and Japanese title, and a way on."""
+
+    def __call__(
+        self, request: Request, code: ProblemCode, detail: str | None = None
+    ) -> Response: ...
+
+
+def install_problem_handlers(app: FastAPI, page: ProblemPage | None = None) -> None:
+    """Every error leaves as problem+json: ours, FastAPI's validation, Starlette's (an unknown
+    path, a wrong method), and crashes; and the OpenAPI document says so
+    (:func:`document_problems`). With ``page``, a browser on a page (``wants_page``) is
+    answered the same problem as the portal's page instead."""
     document_problems(app)
 
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    def answer(
+        request: Request,
+        code: ProblemCode,
+        *,
+        detail: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> Response:
+        if page is not None and wants_page(request.scope):
+            shown = page(request, code, detail)
+            shown.headers.update(dict(headers or {}))
+            return shown
         return problem_response(
-            exc.code, detail=exc.detail, instance=request.url.path, **exc.extensions
+            code, detail=detail, instance=request.url.path, headers=headers, **extensions
         )
 
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        return answer(request, exc.code, detail=exc.detail, **exc.extensions)
+
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"location": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
             for e in exc.errors()
         ]
         malformed = any(e["type"] in {"json_invalid", "model_attributes_type"} for e in errors)
         code = ProblemCode.MALFORMED_REQUEST if malformed else ProblemCode.VALIDATION_ERROR
-        return problem_response(code, instance=request.url.path, errors=errors)
+        return answer(request, code, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_STATUS_CODES.get(exc.status_code, ProblemCode.MALFORMED_REQUEST)
-        return problem_response(code, instance=request.url.path, headers=exc.headers)
+        return answer(request, code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+    async def _crash(request: Request, exc: Exception) -> Response:
         """The last resort: a service's own ``AnswerEveryRequest`` (``servicekit.outages``)
         answers first, an outage with 503, and keeps the connection open."""
         log.exception("unhandled error", path=request.url.path)
-        return problem_response(ProblemCode.INTERNAL_ERROR, instance=request.url.path)
+        return answer(request, ProblemCode.INTERNAL_ERROR)

@@ -41,8 +41,13 @@ from servicekit.logs import (
     get_logger,
     new_correlation_id,
 )
-from servicekit.outages import AnswerEveryRequest, ProblemPage
-from servicekit.problems import ProblemCode, install_problem_handlers, problem_response
+from servicekit.outages import AnswerEveryRequest
+from servicekit.problems import (
+    ProblemCode,
+    ProblemPage,
+    install_problem_handlers,
+    problem_response,
+)
 from servicekit.publish import Publisher
 from servicekit.relay import AfterPublish, OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -205,15 +210,16 @@ class Runtime:
         routers: Sequence[APIRouter],
         problem_page: ProblemPage | None = None,
     ) -> FastAPI:
-        """The service's ASGI app. ``problem_page`` shows a problem that no route answered (an
-        outage's 503, a crash's 500) on a page, for a service with pages (``/realms/…``)."""
+        """The service's ASGI app. ``problem_page`` shows every problem a browser meets on a
+        page as the portal's page, for a service with pages (``/realms/…``): a route's refusal,
+        an unknown page, an outage's 503, a crash's 500 (``servicekit.browsers.wants_page``)."""
         app = FastAPI(
             title=title,
             description=description,
             version="1.0.0",
             lifespan=self.lifespan,
         )
-        install_problem_handlers(app)
+        install_problem_handlers(app, problem_page)
         app.add_middleware(AnswerEveryRequest, page=problem_page)
         app.add_middleware(CorrelateAndMeasure)  # added last, so it runs first: every answer
         app.include_router(self._operations_router())

@@ -3,6 +3,12 @@
 Every page is rendered with the browser's CSRF token (made and set as its cookie when the
 browser has none), the portal's name for the realm, and ``Cache-Control: no-store``: pages
 show personal data and pending logins, which no cache may keep.
+
+A refusal on a page is a page too (WEB-04), never raw JSON: :meth:`Pages.problem` shows a
+problem's status and Japanese title in the realm's look with a link back to the portal's top,
+and :func:`problem_page` does the same for the problems no route answered itself (an unknown
+page, a form that failed its CSRF check, an outage, a crash), through
+``servicekit.problems.install_problem_handlers``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from servicekit.browsers import PAGE_PATH
 from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal, refused
 from servicekit.problems import ProblemCode, problem_headers
 from webkit import csrf
@@ -44,6 +51,25 @@ def otp_page(realm: str) -> str:
     """Identity's OTP page (ID-OTP-05): where a page refused for the OTP leads, and where the
     gateway sends a browser it refused for it."""
     return f"/realms/{realm}/otp"
+
+
+def login_page(realm: str) -> str:
+    """Identity's login page: where a page's browser without a (complete) login is sent."""
+    return f"/realms/{realm}/login"
+
+
+def home_page(realm: str) -> str:
+    """Identity's top of the portal (ID-LOGIN-04): where every refused page links back to. It
+    sends a browser without a session on to the login, so the link leads somewhere for all."""
+    return f"/realms/{realm}/home"
+
+
+#: The words of the link back on every refused page.
+BACK_LABEL = "ポータルのトップへ戻る"
+
+#: The problems that mean "log in (again) first": a page's browser is sent to the login, as
+#: the gateway sends one it refused itself, rather than shown the problem.
+TO_THE_LOGIN = (ProblemCode.SESSION_EXPIRED, ProblemCode.PASSWORD_CHANGE_REQUIRED)
 
 
 @dataclass(frozen=True)
@@ -75,8 +101,13 @@ class Pages:
         **values: Any,
     ) -> HTMLResponse:
         """``name`` (``login`` for ``login.html.j2``) with ``values``; errors are announced at
-        the top of the page and focused (the layout's summary), each linking to its field."""
+        the top of the page and focused (the layout's summary), each linking to its field. A
+        refusal (a status of 400 or more) knows its link back to the realm's top
+        (``back_href``), which a message page shows when it offers no other way on."""
         response = HTMLResponse("", status_code=status_code)
+        if status_code >= 400 and realm is not None and _is_realm(realm):
+            values.setdefault("back_href", home_page(realm))
+            values.setdefault("back_label", BACK_LABEL)
         token = csrf.ensure_token(request, response)
         html = self.environment.get_template(f"{name}.html.j2").render(
             csrf_token=token,
@@ -96,23 +127,40 @@ class Pages:
         refusal's words, the same whatever the page would have shown (X-15). A session that
         owes its organisation's OTP is shown the way to it (ID-OTP-05): identity's OTP page,
         where 「ワンタイムパスワードの発行」 leads to the entry."""
-        if refusal in (Refusal.NO_SESSION, Refusal.LOGIN_INCOMPLETE):
-            return RedirectResponse(f"/realms/{realm}/login", status_code=303)
-        code = refused(refusal).code
-        if refusal is Refusal.OTP_REQUIRED:
-            return self.render(
+        return self.problem(request, realm, refused(refusal).code)
+
+    def problem(
+        self, request: Request, realm: str | None, code: ProblemCode, detail: str | None = None
+    ) -> Response:
+        """A problem as the realm's page: its status, its headers (``Retry-After``), its
+        Japanese title and its code (as the API's problem has them), with a link back to the
+        portal's top. ``OTP_REQUIRED`` leads to the OTP page instead, and a missing or
+        unfinished login (:data:`TO_THE_LOGIN`) to the login page, unless this is that page."""
+        known = realm if realm is not None and _is_realm(realm) else None
+        if known is not None and code in TO_THE_LOGIN and request.url.path != login_page(known):
+            return RedirectResponse(login_page(known), status_code=303)
+        if known is not None and code is ProblemCode.OTP_REQUIRED:
+            response = self.render(
                 request,
                 "webkit/message",
                 code.status,
-                realm=realm,
+                realm=known,
                 title=code.title,
                 detail=OTP_DETAIL,
-                next_href=otp_page(realm),
+                next_href=otp_page(known),
                 next_label="ワンタイムパスワードの発行へ",
+                problem_code=code.name,
             )
-        response = self.render(
-            request, "webkit/message", code.status, realm=realm, title=code.title
-        )
+        else:
+            response = self.render(
+                request,
+                "webkit/message",
+                code.status,
+                realm=known,
+                title=code.title,
+                detail=detail,
+                problem_code=code.name,
+            )
         response.headers.update(problem_headers(code))
         return response
 
@@ -120,17 +168,19 @@ class Pages:
 _LIBRARY_PAGES = Pages(LIBRARY_TEMPLATES)
 
 
-def problem_page(request: Request, code: ProblemCode) -> Response:
-    """A problem that no route answered (an outage's 503, a crash's 500) as the portal's page
-    for the browser that asked for one of a realm's pages: the problem's Japanese title in the
-    realm's look, with the problem's status and headers (``Retry-After``), never JSON. A
-    service hands it to ``Runtime.app`` (``servicekit.outages``)."""
+def problem_page(request: Request, code: ProblemCode, detail: str | None = None) -> Response:
+    """A problem that no route answered with a page of its own (an unknown page, a form that
+    failed its CSRF check, invalid input, an outage's 503, a crash's 500) as the portal's page
+    for the browser that asked for one of a realm's pages (:meth:`Pages.problem`), never JSON.
+    A service hands it to ``Runtime.app``, which gives it to ``servicekit.problems`` and
+    ``servicekit.outages``."""
     realm = request.path_params.get("realm") or _first_segment_after_realms(request.url.path)
-    response = _LIBRARY_PAGES.render(
-        request, "webkit/message", code.status, realm=realm, title=code.title
-    )
-    response.headers.update(problem_headers(code))
-    return response
+    return _LIBRARY_PAGES.problem(request, realm, code, detail)
+
+
+def _is_realm(name: str) -> bool:
+    """A realm's well-formed name, the only kind put in a link or a ``Location``."""
+    return PAGE_PATH.match(f"/realms/{name}") is not None
 
 
 def _first_segment_after_realms(path: str) -> str | None:

@@ -243,6 +243,7 @@ def test_x_02_a_links_token_reaches_no_access_log(stack: Stack) -> None:
 
 
 FORM = "application/x-www-form-urlencoded"
+TOO_MANY_REQUESTS = "リクエストが集中しています。しばらくしてから再度お試しください"
 
 
 def sent_from(
@@ -260,7 +261,8 @@ def test_gw_04_id_lock_05_checks_of_the_current_password_are_limited_per_address
     stack: Stack,
 ) -> None:
     """The password change, the login-ID change and the e-mail change (their API and their
-    pages' forms) are limited per address like the login, with GW-04's problem+json 429."""
+    pages' forms) are limited per address like the login, with GW-04's problem+json 429; a
+    page's form with the portal's page saying the same (WEB-04), linking back to the form."""
     gw = stack.gateway
     routes = [
         ("POST", "/v1/realms/demo/password", "application/json", '{"current_password":"x"}'),
@@ -279,9 +281,30 @@ def test_gw_04_id_lock_05_checks_of_the_current_password_are_limited_per_address
         limited = [(headers, body) for status, headers, body in answers if status == 429]
         assert limited, f"{path} is not limited per address: {statuses}"
         headers, body = limited[0]
-        assert headers["content-type"].startswith("application/problem+json")
-        assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
+        if path.startswith("/realms/"):
+            assert headers["content-type"].startswith("text/html"), body
+            assert f"<h1>{TOO_MANY_REQUESTS}</h1>" in body
+            assert "エラーコード：TOO_MANY_REQUESTS" in body
+            assert f'<a class="button primary" href="{path}">' in body, "the link back"
+        else:
+            assert headers["content-type"].startswith("application/problem+json")
+            assert json.loads(body)["code"] == "TOO_MANY_REQUESTS"
         assert sent_from(gw, f"127.0.0.{60 + n}", route)[0] != 429, f"{path}: per address"
+
+
+def test_web_04_gw_03_kihonet_pages_on_the_portals_server_are_a_page_saying_why(
+    stack: Stack,
+) -> None:
+    """A browser that opens kihonet on the other portals' server is told on a page that a
+    client certificate is needed, with the way to the certificate's issue; a program, JSON."""
+    gw = stack.gateway
+    status, headers, body = curl(gw, f"{gw.url}/realms/kihonet/login")
+    assert status == 403 and headers["content-type"].startswith("text/html"), body
+    assert "<h1>クライアント証明書が必要です</h1>" in body
+    assert "エラーコード：CLIENT_CERTIFICATE_REQUIRED" in body
+    assert 'href="/realms/kihonet/certificate-issue"' in body
+    status, headers, body = curl(gw, f"{gw.url}/v1/realms/kihonet/orgs/x")
+    assert status == 403 and json.loads(body)["code"] == "CLIENT_CERTIFICATE_REQUIRED"
 
 
 def s_client(port: int, *args: str) -> tuple[bool, str]:
