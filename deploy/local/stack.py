@@ -13,6 +13,16 @@ Replicas (X-16): ``REPLICAS=N`` starts N processes of every service (``<NAME>_RE
 ``NOTIFY_REPLICAS=3``, for one service), replica k on its service's port + 10·k (identity on
 8001, 8011, 8021…), and the gateway balances across all of them. They share the consumer groups'
 partitions and, by the outbox lease, the outbox.
+
+What the walks read (``docs/walks/*.sh``): ``up`` writes ``RUN_DIR/stack.env``, the stack's
+addresses and the demo organisation (its id and its admin's login ID) as ``KEY=VALUE`` lines a
+shell can source, beside infra.sh's ``RUN_DIR/env``; ``RUN_DIR/demo-admin.json`` keeps the demo
+admin's initial password and, once a walk changed it, the password the walk set.
+
+A stack on infrastructure that already runs (a test's, a CI's): ``INFRA_FROM_ENV=1`` takes
+``KAFKA_BOOTSTRAP_SERVERS``, ``MONGODB_URI``, ``SMTP_HOST``, ``SMTP_PORT`` and ``MAILPIT_URL``
+from the environment instead of starting (or stopping) infra.sh's, and ``STACK_NAMESPACE``
+prefixes the stack's topics and databases, so it shares that infrastructure with nobody.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -43,12 +54,21 @@ GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8443"))
 PROMETHEUS_PORT = int(os.environ.get("PROMETHEUS_PORT", "9090"))
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 GATEWAY_KIHONET_PORT = int(os.environ.get("GATEWAY_KIHONET_PORT", "8444"))
+INFRA_FROM_ENV = os.environ.get("INFRA_FROM_ENV", "") not in ("", "0")
+"""The infrastructure already runs: its settings come from this environment (see above)."""
+INFRA_KEYS = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "SMTP_HOST", "SMTP_PORT", "MAILPIT_URL")
+NAMESPACE = os.environ.get("STACK_NAMESPACE", "")
+"""Prefixes the stack's topics and databases (empty: the services' own names)."""
+DEMO_ADMIN_FILE = RUN_DIR / "demo-admin.json"
 
+DEMO_ADMIN_EMAIL = f"admin@{NAMESPACE + '.' if NAMESPACE else ''}demo.example.jp"
+"""The demo admin's address; a namespaced stack's own, so its mail is told apart in a shared
+Mailpit."""
 DEMO_ORG = {
     "name": "デモ健康保険組合",
     "admin": {
         "login_id": "XA3000001",
-        "profile": {"name": "山田太郎", "department": "総務部", "email": "admin@demo.example.jp"},
+        "profile": {"name": "山田太郎", "department": "総務部", "email": DEMO_ADMIN_EMAIL},
     },
 }
 
@@ -75,6 +95,19 @@ def everything() -> list[str]:
 def infra_env() -> dict[str, str]:
     lines = (RUN_DIR / "env").read_text().splitlines()
     return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def start_infra() -> None:
+    """infra.sh's Kafka, FerretDB and Mailpit, or (``INFRA_FROM_ENV``) the settings of the
+    infrastructure this environment names, written where infra.sh writes its own."""
+    if not INFRA_FROM_ENV:
+        subprocess.run([*INFRA, "start"], check=True, stdout=subprocess.DEVNULL)
+        return
+    missing = [key for key in INFRA_KEYS if not os.environ.get(key)]
+    if missing:
+        sys.exit(f"INFRA_FROM_ENV is set but {', '.join(missing)} is not")
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    (RUN_DIR / "env").write_text("".join(f"{key}={os.environ[key]}\n" for key in INFRA_KEYS))
 
 
 def notify_keys() -> dict[str, str]:
@@ -164,6 +197,9 @@ def environment(instance: str) -> dict[str, str]:
         # anything else directly.
         "TRUSTED_PROXIES": "127.0.0.1/32",
     }
+    if NAMESPACE:
+        env["KAFKA_TOPIC_PREFIX"] = f"{NAMESPACE}."
+        env["MONGODB_DATABASE"] = f"{NAMESPACE}_{name}"
     if name == "notify":  # only notify holds the key that opens sealed secrets (X-02, NT-05)
         env["NOTIFY_PRIVATE_KEY"] = keys["NOTIFY_PRIVATE_KEY"]
     if name == "certs":
@@ -254,9 +290,12 @@ def wait_ready(name: str, timeout: float = 60) -> None:
 def seed_demo() -> dict[str, str]:
     """The demo organisation, created once (the Idempotency-Key makes a re-run a no-op).
 
-    Its admin's initial password is answered only by the call that created it, so it is kept in
-    the ignored run folder for the next ``make up`` to print again.
+    Its id, its admin's login ID and the admin's initial password (answered only by the call
+    that created it) are kept in the ignored run folder (``demo-admin.json``), for the next
+    ``make up`` to print again and for the walks to read; a walk that changes the password
+    adds the one it set there as ``password``.
     """
+    saved = json.loads(DEMO_ADMIN_FILE.read_text()) if DEMO_ADMIN_FILE.exists() else {}
     r = httpx.post(
         f"http://127.0.0.1:{PORTS['identity']}/v1/realms/demo/orgs",
         json=DEMO_ORG,
@@ -266,19 +305,53 @@ def seed_demo() -> dict[str, str]:
         },
         timeout=10,
     )
+    if r.status_code == 409 and saved.get("org_id"):
+        return dict(saved)  # made by an earlier ``make up`` whose key has been forgotten
     r.raise_for_status()
     org: dict[str, str] = r.json()
-    saved = RUN_DIR / "demo-admin.json"
     if org.get("initial_password"):
-        saved.write_text(json.dumps({"initial_password": org["initial_password"]}))
-        saved.chmod(0o600)
-    elif saved.exists():
-        org["initial_password"] = json.loads(saved.read_text())["initial_password"]
-    return org
+        saved = {"initial_password": org["initial_password"]}
+    saved |= {"org_id": org["org_id"], "login_id": org["admin_login_id"]}
+    DEMO_ADMIN_FILE.write_text(json.dumps(saved, ensure_ascii=False))
+    DEMO_ADMIN_FILE.chmod(0o600)
+    return dict(saved)
+
+
+def write_stack_env(front: Any, demo: dict[str, str]) -> Path:
+    """``RUN_DIR/stack.env``: where everything is, as lines a shell sources (the walks do)."""
+    values = {
+        **{f"{name.upper()}_URL": f"http://127.0.0.1:{PORTS[name]}" for name in PORTS},
+        "GATEWAY_URL": front.url,
+        "KIHONET_URL": front.kihonet_url,
+        "GATEWAY_CA": str(front.trust_file),
+        "MAILPIT_URL": infra_env().get("MAILPIT_URL", ""),
+        "PROVISIONING_TOKEN_FILE": str(RUN_DIR / "provisioning-token"),
+        "DEMO_ORG_ID": demo.get("org_id", ""),
+        "DEMO_ADMIN_LOGIN_ID": demo.get("login_id", ""),
+        "DEMO_ADMIN_EMAIL": DEMO_ADMIN_EMAIL,
+        "DEMO_ADMIN_FILE": str(DEMO_ADMIN_FILE),
+        "REPO": str(REPO),
+        "PYTHON": sys.executable,
+    }
+    path = RUN_DIR / "stack.env"
+    path.write_text("".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items()))
+    return path
+
+
+def demo_password(demo: dict[str, str]) -> str:
+    """The demo admin's password as far as this stack knows it, said for what it is."""
+    if demo.get("password"):
+        return f"password {demo['password']} (the one a walk set last, in {DEMO_ADMIN_FILE})"
+    if demo.get("initial_password"):
+        return (
+            f"initial password {demo['initial_password']} (the first login changes it; "
+            "after that this one is stale)"
+        )
+    return "initial password not kept (answered once, to the make up that created it)"
 
 
 def up() -> None:
-    subprocess.run([*INFRA, "start"], check=True, stdout=subprocess.DEVNULL)
+    start_infra()
     print("Starting services…")
     for instance in everything():
         start_service(instance)
@@ -290,17 +363,19 @@ def up() -> None:
         front.start()
     print("  gateway: ready")
     prometheus = start_prometheus()
-    org = seed_demo()
-    password = org.get("initial_password") or "(not kept)"
+    demo = seed_demo()
+    written = write_stack_env(front, demo)
     print(
         f"""
 The platform is up. Log in to the demo realm in a browser:
 
   {front.url}/realms/demo/login
 
-  login ID {org["admin_login_id"]}, initial password {password} (changed at the first login)
+  demo organisation {demo.get("org_id")}
+  login ID {demo.get("login_id")}, {demo_password(demo)}
   The certificate is the local CA's {front.trust_file}: trust it, or accept the warning.
 
+The walks (docs/walks/*.sh) read the addresses and the demo organisation from {written}.
 Everything else (the services, mail, {"Prometheus, " if prometheus else ""}logs): make status
 Stop everything with: make down"""
     )
@@ -309,19 +384,17 @@ Stop everything with: make down"""
 def details() -> None:
     """Where everything is, for ``make status``: the services' docs, mail, Kafka, logs."""
     front = gateway()
-    infra = infra_env()
-    org = (
-        json.loads((RUN_DIR / "demo-admin.json").read_text())
-        if (RUN_DIR / "demo-admin.json").exists()
-        else {}
-    )
+    infra = infra_env() if (RUN_DIR / "env").exists() else {}
+    demo = json.loads(DEMO_ADMIN_FILE.read_text()) if DEMO_ADMIN_FILE.exists() else {}
+    org_id, admin = demo.get("org_id", "(see make up)"), demo.get("login_id", "")
     print(
         f"""
   gateway    {front.url}   (every portal; kihonet: {front.kihonet_url}, client certificate)
              trust {front.trust_file} (the local CA of its TLS certificate):
              curl --cacert {front.trust_file} {front.url}/healthz
   pages      {front.url}/realms/demo/login
-             (the demo admin's initial password: {org.get("initial_password", "see make up")})
+             demo organisation {org_id}, admin {admin}
+             {demo_password(demo)}
   kihonet CA {front.url}/v1/ca/certificate   (client certificates chain to it; CRL and
              OCSP at http://127.0.0.1:{PORTS["certs"]}/v1/ca/crl and …/ocsp)
   identity   http://127.0.0.1:{PORTS["identity"]}/docs
@@ -334,13 +407,31 @@ def details() -> None:
   kafka      {infra.get("KAFKA_BOOTSTRAP_SERVERS", "")}
   database   {infra.get("MONGODB_URI", "")}   (FerretDB)
   logs       {SERVICE_DIR}/<service>.log
+  walks      docs/walks/*.sh read {RUN_DIR / "stack.env"}
 
 Open more organisations as the back office does (the token is in {RUN_DIR}/provisioning-token):
   curl -H "Authorization: Bearer $(cat {RUN_DIR}/provisioning-token)" …/v1/realms/demo/orgs
-The ops dashboard, for the realm's support desk: create one with
-`.venv/bin/python -m services.identity create-support-operator demo SUP0001`, log in at the
-pages' URL and open {front.url}/realms/demo/ops/dashboard"""
+A realm's support desk (the ops dashboard, notify's delivery log): make one with
+  .venv/bin/python deploy/local/stack.py support-operator demo
+(it prints its login ID and initial password), log in at the pages' URL and open
+{front.url}/realms/demo/ops/dashboard"""
     )
+
+
+def support_operator(realm: str) -> None:
+    """A support operator of ``realm`` (identity's ``create-support-operator``, with this
+    stack's settings): prints its login ID and initial password as JSON."""
+    login_id = f"SUP{secrets.randbelow(10**6):06d}"
+    made = subprocess.run(
+        [sys.executable, "-m", "services.identity", "create-support-operator", realm, login_id],
+        cwd=REPO,
+        env={**os.environ, **environment("identity")},
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        sys.exit(made.stderr or made.stdout)
+    print(made.stdout.strip().splitlines()[-1])
 
 
 def down() -> None:
@@ -362,7 +453,8 @@ def down() -> None:
             os.killpg(pid, signal.SIGKILL)
         pid_file(name).unlink(missing_ok=True)
         print(f"  {name}: stopped")
-    subprocess.run([*INFRA, "stop"], check=True)
+    if not INFRA_FROM_ENV:  # infrastructure that runs elsewhere is not this stack's to stop
+        subprocess.run([*INFRA, "stop"], check=True)
 
 
 def status() -> None:
@@ -370,13 +462,29 @@ def status() -> None:
     state = "running" if front.pid() else "stopped"
     print(f"  {'gateway':11} {state}  :{front.port} :{front.kihonet_port}")
     for name in everything():
-        print(f"  {name:11} {'running' if running(name) else 'stopped'}  :{port_of(name)}")
+        print(f"  {name:11} {readiness(name)}  :{port_of(name)}")
     state = "running" if running("prometheus") else "stopped"
     print(f"  {'prometheus':11} {state}  :{PROMETHEUS_PORT}")
-    subprocess.run([*INFRA, "status"], check=False)
+    if not INFRA_FROM_ENV:
+        subprocess.run([*INFRA, "status"], check=False)
     details()
+
+
+def readiness(instance: str) -> str:
+    """``running`` only when the process lives and its ``/readyz`` answers 200: a process that
+    lives but cannot reach Kafka or the database is not serving."""
+    if not running(instance):
+        return "stopped"
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port_of(instance)}/readyz", timeout=3)
+    except httpx.HTTPError as error:
+        return f"not ready (/readyz: {type(error).__name__})"
+    return "running" if answer.status_code == 200 else f"not ready (/readyz {answer.status_code})"
 
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "up"
-    {"up": up, "down": down, "status": status}[command]()
+    if command == "support-operator":
+        support_operator(sys.argv[2] if len(sys.argv) > 2 else "demo")
+    else:
+        {"up": up, "down": down, "status": status}[command]()

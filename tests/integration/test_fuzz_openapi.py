@@ -14,6 +14,7 @@ reach past ``REALM_NOT_FOUND`` and ``FORBIDDEN`` into the code behind them; rand
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,8 +32,9 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("identity", "notify", "audit", "certs", "enroll")
 ROLES = ("anonymous", "support", "admin", "business", "member")
-MAX_EXAMPLES = 10
-"""Random cases per operation in the fuzzing phase, beside the examples and coverage cases."""
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+"""Random cases per operation in the fuzzing phase, beside the examples and coverage cases
+(``FUZZ_EXAMPLES``: the fuzzing walk runs a few)."""
 
 
 @schemathesis.serializer("application/ocsp-request")
