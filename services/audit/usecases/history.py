@@ -14,7 +14,7 @@ from services.audit.domain.period import retention_cutoff
 from services.audit.domain.profiles import ProfileVersion, as_of
 from services.audit.domain.records import AccessRecord
 from services.audit.store.records import AccessRecords, ProfileHistories
-from services.audit.usecases import live
+from services.audit.usecases.live import LiveStream, count
 
 log = get_logger(__name__)
 
@@ -30,7 +30,7 @@ class AccessHistory:
         self,
         records: AccessRecords,
         profiles: ProfileHistories,
-        live: live.LiveStream,
+        live: LiveStream,
         clock: Clock,
     ) -> None:
         self.records = records
@@ -62,7 +62,7 @@ class AccessHistory:
             self.live.publish(streamed), self.records.add(records, self.clock.now())
         )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
-        live.count([r for r in records if r.event_id in new], reasons)
+        count([r for r in records if r.event_id in new], reasons)
         if len(new) < len(records):
             log.info("redelivered events skipped", skipped=len(records) - len(new))
 
