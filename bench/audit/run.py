@@ -46,9 +46,9 @@ from harness import Infra, Namespace, ServiceProcess, free_port, provide_infra  
 from contracts import Event, UserCreated, parse_event  # noqa: E402
 from servicekit.clock import SystemClock  # noqa: E402
 from servicekit.store import VersionedStore  # noqa: E402
-from services.audit.domain import AccessRecord  # noqa: E402
-from services.audit.profiles import ProfileVersion  # noqa: E402
-from services.audit.store import EXPORTED_FIELDS, ProfileHistories  # noqa: E402
+from services.audit.domain.profiles import ProfileVersion  # noqa: E402
+from services.audit.domain.records import AccessRecord  # noqa: E402
+from services.audit.store.records import EXPORTED_FIELDS, ProfileHistories  # noqa: E402
 
 ORG = "bench-org"
 USERS = 100

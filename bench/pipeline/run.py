@@ -38,7 +38,7 @@ from contracts import Actor, UserCreated  # noqa: E402
 from contracts.common import Role, UserProfile  # noqa: E402
 from servicekit.publish import make_producer  # noqa: E402
 from servicekit.store import StoredEvent, commit_id  # noqa: E402
-from services.audit.domain import AccessRecord  # noqa: E402
+from services.audit.domain.records import AccessRecord  # noqa: E402
 
 BATCH = 1000
 CHUNK = 500

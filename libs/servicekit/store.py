@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pymongo import UpdateOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -280,6 +280,24 @@ class VersionedStore:
         support tools; a scan on FerretDB)."""
         found = await self.commits.find({"aggregate_id": aggregate_id}).to_list()
         return sorted(found, key=lambda d: int(d["version"]))
+
+    async def relayed(self, aggregate_id: str, version: int) -> bool:
+        """Nothing of that version waits for the relay: it has no events, its outbox marker is
+        gone (its events are published), or the version does not exist."""
+        commit = await self.commits.find_one({"_id": commit_id(aggregate_id, version)})
+        if commit is None or commit.get("marker") is None:
+            return True
+        return await self.outbox.find_one({"_id": commit["marker"]}) is None
+
+    async def forget(self, aggregate_ids: Sequence[str]) -> None:
+        """Delete aggregates that only ever have their first version (a fact committed once,
+        such as a finished export), commit and head hint, by ``_id``; the caller asks
+        :meth:`relayed` first, so no event is lost (X-14)."""
+        if not aggregate_ids:
+            return
+        commits = [DeleteOne({"_id": commit_id(a, 1)}) for a in aggregate_ids]
+        await self.commits.bulk_write(commits, ordered=False)
+        await self.heads.bulk_write([DeleteOne({"_id": a}) for a in aggregate_ids], ordered=False)
 
     async def _advance_head(self, aggregate_id: str, version: int) -> None:
         """Best effort: a lost or stale hint costs ``load`` one probe more, never correctness."""

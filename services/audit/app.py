@@ -9,14 +9,17 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.audit import api, dashboard, export_pages, handlers, history_pages
-from services.audit.export_jobs import ExportJobs
-from services.audit.exports import Exports
-from services.audit.live_tail import Tail
+from services.audit import api, handlers, pages
 from services.audit.settings import AuditSettings
-from services.audit.store import AccessRecords, ProfileHistories
-from services.audit.stream import LiveStream
-from services.audit.usecases import AuditUseCases
+from services.audit.store.export_jobs import ExportJobStore
+from services.audit.store.records import AccessRecords, ProfileHistories
+from services.audit.usecases import Audit
+from services.audit.usecases.access import Access
+from services.audit.usecases.export_jobs import ExportJobs
+from services.audit.usecases.exports import Exports
+from services.audit.usecases.history import AccessHistory
+from services.audit.usecases.live import LiveStream
+from services.audit.usecases.live_tail import Tail
 from webkit import assets
 from webkit.pages import problem_page
 
@@ -28,30 +31,26 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     profiles = ProfileHistories(runtime.store)
     runtime.on_startup(records.create_indexes)
     live = LiveStream(runtime.publisher)
-    usecases = AuditUseCases(records, profiles, live, runtime.clock)
+    history = AccessHistory(records, profiles, live, runtime.clock)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
-    jobs = ExportJobs(runtime.db, exports, runtime.clock, runtime.store, profiles)
+    jobs = ExportJobs(ExportJobStore(runtime.db, runtime.store), exports, runtime.clock, profiles)
     runtime.on_shutdown(jobs.stop)
     runtime.in_background("export-purge", every(settings.purge_interval_seconds, jobs.purge))
-    introspection = Introspection(settings.identity_url)
-    runtime.on_shutdown(introspection.close)
+    access = Access(Introspection(settings.identity_url))
+    runtime.on_shutdown(access.close)
     if settings.consumers:
-        handlers.register(runtime.broker, settings, usecases)
+        handlers.register(runtime.broker, settings, history)
         runtime.in_background(
-            "retention", every(settings.retention_interval_seconds, usecases.purge)
+            "retention", every(settings.retention_interval_seconds, history.purge)
         )
     tail = Tail(settings.kafka_bootstrap_servers, settings.topic(Topics.AUDIT))
     runtime.in_background("dashboard-tail", tail.run)
-    return runtime.app(
+    app = runtime.app(
         title="Audit service",
         description="The access-history projection of every service's events, its CSV export, "
         "the live stream for ops dashboards and the dashboard's page.",
-        routers=[
-            api.router(usecases, exports, jobs, introspection),
-            dashboard.router(tail, introspection),
-            history_pages.router(exports, introspection),
-            export_pages.router(jobs, exports, introspection),
-            assets.router,
-        ],
+        routers=[*api.ROUTERS, *pages.ROUTERS, assets.router],
         problem_page=problem_page,
     )
+    app.state.audit = Audit(history, exports, jobs, tail, access)
+    return app

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from contracts import Topics
 from servicekit.bus import subscribe
 from servicekit.settings import ServiceSettings
-from services.audit.usecases import AuditUseCases
+from services.audit.usecases.history import AccessHistory
 
 SOURCE_TOPICS = (Topics.IDENTITY, Topics.CERTS, Topics.ENROLL, Topics.NOTIFY)
 
@@ -20,7 +20,7 @@ SOURCE_TOPICS = (Topics.IDENTITY, Topics.CERTS, Topics.ENROLL, Topics.NOTIFY)
 BATCH: Final = 2000
 
 
-def register(broker: KafkaBroker, settings: ServiceSettings, usecases: AuditUseCases) -> None:
+def register(broker: KafkaBroker, settings: ServiceSettings, history: AccessHistory) -> None:
     subscribe(
-        broker, settings, SOURCE_TOPICS, usecases.record, name="access-history", max_records=BATCH
+        broker, settings, SOURCE_TOPICS, history.record, name="access-history", max_records=BATCH
     )

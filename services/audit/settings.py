@@ -1,3 +1,5 @@
+"""Audit's own knobs; identity's URL and the rest are every service's (``ServiceSettings``)."""
+
 from pydantic import Field
 
 from servicekit.settings import ServiceSettings
@@ -8,10 +10,6 @@ class AuditSettings(ServiceSettings):
     http_port: int = 8004
     # The live stream (AU-05) is published by the consumer, but a finished export job commits
     # its announcement (AccessExportReady, issue 16), which the relay publishes (X-03).
-    identity_url: str = Field(
-        default="http://127.0.0.1:8001",
-        description="Identity's base URL, for session introspection (ID-SESS-02).",
-    )
     retention_interval_seconds: float = Field(
         default=3600.0, gt=0, description="How often the retention job purges old records."
     )

@@ -26,10 +26,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import ManualClock, SystemClock
 from servicekit.store import VersionedStore
-from services.audit.domain import AccessRecord
-from services.audit.export_jobs import KEPT, STALE, ExportJobs
-from services.audit.profiles import ProfileVersion
-from services.audit.store import ProfileHistories
+from services.audit.domain.export_job import KEPT, STALE
+from services.audit.domain.profiles import ProfileVersion
+from services.audit.domain.records import AccessRecord
+from services.audit.store.export_jobs import ExportJobStore
+from services.audit.store.records import ProfileHistories
+from services.audit.usecases.export_jobs import ExportJobs
 
 pytestmark = pytest.mark.integration
 
@@ -159,7 +161,7 @@ async def test_au_04_a_job_whose_replica_died_shows_failed_and_an_unfetched_one_
 ) -> None:
     clock = ManualClock()
     store = VersionedStore(db, clock)
-    jobs = ExportJobs(db, None, clock, store, ProfileHistories(store))  # type: ignore[arg-type]
+    jobs = ExportJobs(ExportJobStore(db, store), None, clock, ProfileHistories(store))  # type: ignore[arg-type]
     job = {"realm": "demo", "org_id": "o1", "encoding": "cp932", "rows_read": 10}
     await db["export_jobs"].insert_one(
         job | {"_id": "dead", "state": "running", "created_at": clock.now(), "beat_at": clock.now()}

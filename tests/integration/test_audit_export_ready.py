@@ -36,13 +36,16 @@ from servicekit.clock import ManualClock
 from servicekit.publish import Publisher
 from servicekit.relay import OutboxRelay
 from servicekit.store import VersionedStore
-from services.audit.domain import AccessRecord
-from services.audit.export_jobs import KEPT, STALE, ExportJobs
-from services.audit.export_ready import Requester
-from services.audit.exports import ExportRequest, Exports
-from services.audit.profiles import ProfileVersion
-from services.audit.sheet import Encoding, Order
-from services.audit.store import AccessRecords, ProfileHistories
+from services.audit.domain.export_job import KEPT, STALE, ExportJob
+from services.audit.domain.export_ready import Requester
+from services.audit.domain.export_request import ExportRequest
+from services.audit.domain.profiles import ProfileVersion
+from services.audit.domain.records import AccessRecord
+from services.audit.domain.sheet import Encoding, Order
+from services.audit.store.export_jobs import ExportJobStore
+from services.audit.store.records import AccessRecords, ProfileHistories
+from services.audit.usecases.export_jobs import ExportJobs
+from services.audit.usecases.exports import Exports
 
 pytestmark = pytest.mark.integration
 
@@ -204,16 +207,16 @@ async def test_x_03_au_04_a_replica_dying_after_the_file_is_ready_still_announce
     logins = [admin.logged_in(clock.now() - timedelta(hours=h)) for h in range(1, 6)]
     await AccessRecords(db).add([AccessRecord.of(e) for e in logins], clock.now())
     exports = Exports(AccessRecords(db), profiles, clock)
-    jobs = ExportJobs(db, exports, clock, store, profiles)
+    jobs = ExportJobs(ExportJobStore(db, store), exports, clock, profiles)
 
-    real_set = ExportJobs._set
+    real_save = ExportJobStore.save_outcome
 
-    async def dies_before_saying_ready(self: ExportJobs, export_id: str, **fields: Any) -> None:
-        if "pieces" in fields:  # the job's own document would now say ready: it never does
+    async def dies_before_saying_ready(self: ExportJobStore, job: ExportJob) -> None:
+        if job.file is not None:  # the job's own document would now say ready: it never does
             await asyncio.Event().wait()
-        await real_set(self, export_id, **fields)
+        await real_save(self, job)
 
-    monkeypatch.setattr(ExportJobs, "_set", dies_before_saying_ready)
+    monkeypatch.setattr(ExportJobStore, "save_outcome", dies_before_saying_ready)
     request = ExportRequest("demo", "o1", None, None, None, Order.BY_TIME, Encoding.UTF8, False)
     job = await jobs.start(request, Requester(admin.user_id, admin.login_id, "admin"))
     commit = f"export:{job.export_id}#{1:010d}"

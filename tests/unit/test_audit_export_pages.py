@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from contracts import ActorKind, Topics
-from services.audit.dashboard import PAGES
-from services.audit.export_jobs import KEPT, JobStatus
-from services.audit.export_ready import Ready, Requester, address_of, announcement, page_path
-from services.audit.profiles import ProfileVersion
+from services.audit.domain.export_job import KEPT
+from services.audit.domain.export_ready import Ready, Requester, address_of, announcement, page_path
+from services.audit.domain.profiles import ProfileVersion
+from services.audit.pages.deps import PAGES
+from services.audit.usecases.export_jobs import JobStatus
 
 T0 = datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
 ADMIN = Requester("u-admin", "20XXXXXXX001", "admin")

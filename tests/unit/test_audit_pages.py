@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.audit.dashboard import PAGES
-from services.audit.exports import Preview
-from services.audit.history_pages import ENCODINGS, ORDERS, Choice
-from services.audit.period import Period
-from services.audit.sheet import LARGE_FILE_BYTES, LARGE_FILE_WARNING
+from services.audit.domain.export_request import Preview
+from services.audit.domain.period import Period
+from services.audit.domain.sheet import LARGE_FILE_BYTES, LARGE_FILE_WARNING
+from services.audit.pages.deps import PAGES
+from services.audit.pages.history import ENCODINGS, ORDERS, Choice
 
 
 def screen(preview: Preview) -> str:

@@ -25,12 +25,12 @@ from contracts.identity import (
     TemporaryPasswordDeclineReason,
 )
 from servicekit.credentials import Caller, Refusal
-from services.audit.access import may_export
-from services.audit.catalogue import CATALOGUE, OTHER, operation_of
-from services.audit.domain import AccessRecord
-from services.audit.period import PeriodRefused, clip_period, months_before, retention_cutoff
-from services.audit.profiles import ProfileVersion, as_of, with_versions
-from services.audit.sheet import (
+from services.audit.domain.authz import may_export
+from services.audit.domain.catalogue import CATALOGUE, OTHER, operation_of
+from services.audit.domain.period import PeriodRefused, clip_period, months_before, retention_cutoff
+from services.audit.domain.profiles import ProfileVersion, as_of, with_versions
+from services.audit.domain.records import AccessRecord
+from services.audit.domain.sheet import (
     MISSING_CHARACTER,
     AccessRow,
     CsvEncoder,
@@ -230,7 +230,7 @@ def test_au_03_the_organisations_admin_or_its_realms_support_may_export() -> Non
 
 
 def test_au_02_a_record_stored_before_the_catalogue_exports_with_its_event_type() -> None:
-    from services.audit.exports import _row
+    from services.audit.usecases.exports import _row
 
     old = {"subject_id": "u1", "event_type": "UserCreated", "occurred_at": datetime.now(UTC)}
     current = old | {"operation_code": "10-6", "operation_label": "WebユーザーID登録"}

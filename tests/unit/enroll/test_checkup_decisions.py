@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import ActorKind, SecretAnswerUnlocked
-from services.audit.catalogue import operation_of
+from services.audit.domain.catalogue import operation_of
 from services.enroll.domain import checkup
 from services.enroll.domain.checkup import Gate, GatePolicy
 from services.enroll.domain.refusals import (

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from services.audit.sheet import AccessRow, Order
+from services.audit.domain.sheet import AccessRow, Order
 
 _CACHE_KIB: Final = 8 * 1024
 _SORT_KEYS: Final = {

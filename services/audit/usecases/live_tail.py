@@ -18,13 +18,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from contracts import AccessRecorded
 from contracts.registry import parse_event
 from servicekit.logs import get_logger
-from services.audit.stream import kind_of
+from services.audit.domain.counters import KINDS, kind_of
 
 log = get_logger(__name__)
 
 KEPT = 50
 """Records a page opened now shows before its first live one."""
-KINDS = ("logins", "failures", "locks", "mails", "certificates")
 
 
 @dataclass

@@ -30,7 +30,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from services.audit.period import TOKYO
+from domainkit.tokyo import TOKYO
 
 
 class Order(StrEnum):

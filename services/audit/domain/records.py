@@ -6,7 +6,7 @@ which makes the projection idempotent without any other bookkeeping (X-03).
 
 A record keeps the login ID only when its event names it; name, department and title are not
 copied into it at all. Both are resolved from the user's profile history when the CSV is
-written (:mod:`services.audit.profiles`), so a profile event that arrives late still counts.
+written (:mod:`services.audit.domain.profiles`), so a profile event that arrives late still counts.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from contracts import AccessRecorded, CertsEvent, Event
-from services.audit.catalogue import operation_of
-from services.audit.profiles import ProfileVersion
+from services.audit.domain.catalogue import operation_of
+from services.audit.domain.profiles import ProfileVersion
 
 _STREAM_IDS: Final = uuid.UUID("6f1c1f0e-5a8e-4c1a-9a51-3c2f0a7d5e21")
 """Namespace of the live stream's event ids: one source event, one stream id, every time."""

@@ -22,8 +22,8 @@ from typing import Any
 
 from contracts import AccessExportReady, Actor, ActorKind
 from contracts.common import Role
-from servicekit.credentials import Caller
-from services.audit.profiles import ProfileVersion
+from domainkit.callers import Caller
+from services.audit.domain.profiles import ProfileVersion
 
 
 @dataclass(frozen=True)

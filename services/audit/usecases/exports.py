@@ -3,73 +3,39 @@
 Both read the organisation's records of the period unsorted, resolve each record's login ID
 and profile as they were at its time, and filter by user. The preview counts rows and the
 exact bytes the file will have in the chosen encoding; the download sorts on disk (see
-:mod:`services.audit.spool`) and streams the file a few thousand rows at a time.
+:mod:`services.audit.store.spool`) and streams the file a few thousand rows at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final
 
 from servicekit.clock import Clock
 from servicekit.store import gather_limited
-from services.audit.catalogue import Operation
-from services.audit.period import (
+from services.audit.domain.catalogue import Operation
+from services.audit.domain.export_request import ExportRequest, NoData, Preview
+from services.audit.domain.period import (
     FIRST_HISTORY_DAY,
     ClippedPeriod,
     Period,
     clip_period,
     tokyo_today,
 )
-from services.audit.profiles import ProfileVersion, as_of
-from services.audit.sheet import (
+from services.audit.domain.profiles import ProfileVersion, as_of
+from services.audit.domain.sheet import (
     LARGE_FILE_BYTES,
     LARGE_FILE_WARNING,
     AccessRow,
     CsvEncoder,
-    Encoding,
-    Order,
     cells,
     headers,
 )
-from services.audit.spool import Spool
-from services.audit.store import AccessRecords, ProfileHistories
+from services.audit.store.records import AccessRecords, ProfileHistories
+from services.audit.store.spool import Spool
 
 BATCH: Final = 2000
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    """What the admin chose on the アクセス履歴出力 screen."""
-
-    realm: str
-    org_id: str
-    first: date | None
-    last: date | None
-    login_id: str | None
-    """One user (WebユーザーID), or ``None`` for 全ユーザー指定."""
-    order: Order
-    encoding: Encoding
-    client_info: bool
-
-
-@dataclass(frozen=True)
-class Preview:
-    rows: int
-    approx_bytes: int
-    warning: str | None
-    period: Period
-    notes: tuple[str, ...]
-
-
-class NoData(Exception):
-    """対象データがありません: nothing matches (the notes say what the period was clipped to)."""
-
-    def __init__(self, notes: tuple[str, ...]) -> None:
-        super().__init__("NO_DATA")
-        self.notes = notes
 
 
 @dataclass

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
 
-TOKYO: Final = ZoneInfo("Asia/Tokyo")
+from domainkit.tokyo import TOKYO
 
 FIRST_HISTORY_DAY: Final[dict[str, date]] = {"nexi": date(2016, 3, 22)}
 """Realm data of audit's own (audit never asks identity): where a realm's history begins."""

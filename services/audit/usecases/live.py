@@ -12,13 +12,13 @@ consumers drop as a repeat.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from prometheus_client import Counter
 
 from contracts import AccessRecorded
 from servicekit.publish import Publisher
-from services.audit.domain import AccessRecord
+from services.audit.domain.counters import MAIL_OUTCOMES, kind_of
+from services.audit.domain.records import AccessRecord
 
 LOGINS = Counter("audit_logins_total", "Completed logins (ログイン)", ["realm"])
 LOGIN_FAILURES = Counter(
@@ -35,8 +35,6 @@ RECORDS = Counter(
     "audit_access_records_total", "Access records stored, by operation code", ["realm", "operation"]
 )
 
-_MAIL_OUTCOMES: Final = {"MailSent": "sent", "MailFailed": "failed"}
-
 
 class LiveStream:
     """``AccessRecorded`` on ``audit.access``, through the process's publisher."""
@@ -47,21 +45,6 @@ class LiveStream:
     async def publish(self, records: Sequence[AccessRecorded]) -> None:
         """Publish a batch and wait until the broker has every one (``acks=all``)."""
         await self.publisher.publish(records)
-
-
-def kind_of(event_type: str) -> str | None:
-    """Which of AU-05's counters a record of ``event_type`` adds to, if any."""
-    if event_type == "LoginSucceeded":
-        return "logins"
-    if event_type == "LoginFailed":
-        return "failures"
-    if event_type == "AccountLocked":
-        return "locks"
-    if event_type in _MAIL_OUTCOMES:
-        return "mails"
-    if event_type.startswith("Cert"):
-        return "certificates"
-    return None
 
 
 def count(records: Sequence[AccessRecord], reasons: dict[str, str]) -> None:
@@ -76,6 +59,6 @@ def count(records: Sequence[AccessRecord], reasons: dict[str, str]) -> None:
         elif kind == "locks":
             LOCKS.labels(r.realm).inc()
         elif kind == "mails":
-            MAILS.labels(r.realm, _MAIL_OUTCOMES[r.event_type]).inc()
+            MAILS.labels(r.realm, MAIL_OUTCOMES[r.event_type]).inc()
         elif kind == "certificates":
             CERTIFICATES.labels(r.realm, r.event_type.removeprefix("Cert").lower()).inc()

@@ -5,7 +5,8 @@ down no sort but ``$natural`` and no filter but ``_id`` equality, on SQLite and 
 alike (``internal/backends/*/query.go``), so a sorted find is sorted in FerretDB's memory
 (+252 MiB for 100,000 records) whatever the ``_id`` looks like, while an unsorted find streams
 in constant memory. The export therefore asks for the period's records unsorted and sorts them
-on disk itself (:mod:`services.audit.spool`). On MongoDB the index below serves the same filter.
+on disk itself (:mod:`services.audit.store.spool`). On MongoDB the index below serves the same
+filter.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.store import Change, Loaded, VersionedStore, insert_new
-from services.audit.domain import AccessRecord
-from services.audit.profiles import ProfileVersion, with_versions
+from services.audit.domain.profiles import ProfileVersion, with_versions
+from services.audit.domain.records import AccessRecord
 
 Document = dict[str, Any]
 

@@ -10,11 +10,11 @@ from contracts import Event, LoginFailed, UserCreated, UserProfileChanged
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
 from servicekit.store import gather_limited
-from services.audit import stream
-from services.audit.domain import AccessRecord
-from services.audit.period import retention_cutoff
-from services.audit.profiles import ProfileVersion, as_of
-from services.audit.store import AccessRecords, ProfileHistories
+from services.audit.domain.period import retention_cutoff
+from services.audit.domain.profiles import ProfileVersion, as_of
+from services.audit.domain.records import AccessRecord
+from services.audit.store.records import AccessRecords, ProfileHistories
+from services.audit.usecases.live import LiveStream, count
 
 log = get_logger(__name__)
 
@@ -23,12 +23,14 @@ log = get_logger(__name__)
 _CACHED_USERS: Final = 20_000
 
 
-class AuditUseCases:
+class AccessHistory:
+    """The access history as the consumer writes it and the API lists it."""
+
     def __init__(
         self,
         records: AccessRecords,
         profiles: ProfileHistories,
-        live: stream.LiveStream,
+        live: LiveStream,
         clock: Clock,
     ) -> None:
         self.records = records
@@ -60,7 +62,7 @@ class AuditUseCases:
             self.live.publish(streamed), self.records.add(records, self.clock.now())
         )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
-        stream.count([r for r in records if r.event_id in new], reasons)
+        count([r for r in records if r.event_id in new], reasons)
         if len(new) < len(records):
             log.info("redelivered events skipped", skipped=len(records) - len(new))
 

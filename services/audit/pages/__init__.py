@@ -1,0 +1,8 @@
+"""Audit's browser routes: the アクセス履歴出力 screen and its download (WEB-01), the export
+job's pages (issue 16), and the ops dashboard (WEB-02); their templates are ``templates/``."""
+
+from fastapi import APIRouter
+
+from services.audit.pages import dashboard, exports, history
+
+ROUTERS: list[APIRouter] = [dashboard.router, history.router, exports.router]
