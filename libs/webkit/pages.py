@@ -23,7 +23,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from servicekit.browsers import PAGE_PATH
-from servicekit.credentials import SESSION_COOKIE, Caller, Introspection, Refusal, refused
+from servicekit.credentials import (
+    Caller,
+    Introspection,
+    Refusal,
+    browser_session_token,
+    refused,
+)
 from servicekit.problems import ProblemCode, problem_headers
 from webkit import csrf
 
@@ -191,7 +197,7 @@ def _first_segment_after_realms(path: str) -> str | None:
 async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:
     """The session of a page's browser (its ``__Host-session`` cookie), as identity's
     introspection answers it, for the services whose pages are not identity's own."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = browser_session_token(request)
     if not token:
         return Refusal.NO_SESSION
     return await introspection.caller(token)

@@ -16,8 +16,9 @@ from fastapi.responses import Response, StreamingResponse
 from contracts import AccessRecorded
 from domainkit.callers import Refusal
 from domainkit.tokyo import TOKYO
+from servicekit.credentials import browser_session_token
 from services.audit.domain.counters import KINDS, kind_of
-from services.audit.pages.deps import PAGES, AuditDep, RealmName, session_of
+from services.audit.pages.deps import PAGES, AuditDep, RealmName
 
 STREAM_SECONDS = 300.0
 """A stream ends after five minutes; the browser's EventSource opens the next one itself."""
@@ -48,7 +49,7 @@ def row(record: AccessRecorded) -> dict[str, str]:
 
 @router.get("/dashboard")
 async def dashboard(request: Request, realm: RealmName, audit: AuditDep) -> Response:
-    found = await audit.access.watcher(session_of(request), realm)
+    found = await audit.access.watcher(browser_session_token(request), realm)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     tail = audit.tail
@@ -66,7 +67,7 @@ async def dashboard(request: Request, realm: RealmName, audit: AuditDep) -> Resp
 
 @router.get("/dashboard/events")
 async def events(request: Request, realm: RealmName, audit: AuditDep) -> Response:
-    found = await audit.access.watcher(session_of(request), realm)
+    found = await audit.access.watcher(browser_session_token(request), realm)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     tail = audit.tail

@@ -1,4 +1,5 @@
-"""What audit's pages depend on: the use cases, the page's session, the templates.
+"""What audit's pages depend on: the use cases and the templates (the page's session is
+``servicekit.credentials.browser_session_token``, as on every page).
 
 A page answers a refused caller with the sign-in or refusal page (``PAGES.refused``), not a
 problem document: the browser is sent to its login or told it may not, the same whatever the
@@ -11,7 +12,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 
-from servicekit.credentials import SESSION_COOKIE
 from services.audit.usecases import Audit
 from webkit.pages import Pages
 
@@ -26,8 +26,3 @@ async def audit(request: Request) -> Audit:
 
 
 AuditDep = Annotated[Audit, Depends(audit)]
-
-
-def session_of(request: Request) -> str | None:
-    """The page's session token: its browser's ``__Host-session`` cookie, if any."""
-    return request.cookies.get(SESSION_COOKIE)

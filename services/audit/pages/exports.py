@@ -18,11 +18,12 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from domainkit.callers import Refusal
 from domainkit.tokyo import TOKYO
+from servicekit.credentials import browser_session_token
 from servicekit.problems import ProblemCode
 from services.audit.domain.export_job import ExportGone, ExportNotReady, ExportUnknown
 from services.audit.domain.export_ready import Requester, page_path
 from services.audit.domain.period import PeriodRefused
-from services.audit.pages.deps import PAGES, AuditDep, RealmName, session_of
+from services.audit.pages.deps import PAGES, AuditDep, RealmName
 from services.audit.pages.history import Choice, chosen
 from webkit import csrf
 
@@ -51,7 +52,7 @@ async def start(
     choice: Annotated[Choice, Depends(chosen)],
     org: Org = "",
 ) -> Response:
-    found = await audit.access.page_reader(session_of(request), realm, org)
+    found = await audit.access.page_reader(browser_session_token(request), realm, org)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     org_id, caller = found
@@ -71,7 +72,7 @@ async def start(
 async def progress(
     request: Request, realm: RealmName, export_id: ExportId, audit: AuditDep, org: Org = ""
 ) -> Response:
-    found = await audit.access.page_reader(session_of(request), realm, org)
+    found = await audit.access.page_reader(browser_session_token(request), realm, org)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     try:
@@ -96,7 +97,7 @@ async def progress(
 async def download(
     request: Request, realm: RealmName, export_id: ExportId, audit: AuditDep, org: Org = ""
 ) -> Response:
-    found = await audit.access.page_reader(session_of(request), realm, org)
+    found = await audit.access.page_reader(browser_session_token(request), realm, org)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     org_id = found[0]

@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from domainkit.callers import Refusal
+from servicekit.credentials import browser_session_token
 from services.audit.domain.export_request import ExportRequest, NoData
 from services.audit.domain.period import PeriodRefused
 from services.audit.domain.sheet import Encoding, Order
-from services.audit.pages.deps import PAGES, AuditDep, RealmName, session_of
+from services.audit.pages.deps import PAGES, AuditDep, RealmName
 from webkit.pages import FieldError
 
 Text = Annotated[str, Query(max_length=254)]
@@ -98,7 +99,7 @@ async def screen(
     org: Annotated[str, Query(max_length=64)] = "",
     check: Annotated[str, Query(max_length=5)] = "",
 ) -> Response:
-    found = await audit.access.page_reader(session_of(request), realm, org)
+    found = await audit.access.page_reader(browser_session_token(request), realm, org)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     org_id, _ = found
@@ -143,7 +144,7 @@ async def download(
     choice: Annotated[Choice, Depends(chosen)],
     org: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    found = await audit.access.page_reader(session_of(request), realm, org)
+    found = await audit.access.page_reader(browser_session_token(request), realm, org)
     if isinstance(found, Refusal):
         return PAGES.refused(request, realm, found)
     chosen, _ = choice.request(realm, found[0])
