@@ -33,7 +33,7 @@ lint: $(STAMP)  ## ruff, mypy, the import-linter contracts and the docs' strict 
 	$(VENV)/bin/ruff format --check libs services tests bench deploy
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mkdocs build --strict --site-dir .cache/site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir .cache/site
 
 test: $(STAMP)  ## everything CI runs: install infra, lint, all tests against real infrastructure
 	bash deploy/local/infra.sh install
