@@ -25,8 +25,8 @@ import yaml
 from starlette.requests import Request
 
 from servicekit.settings import ServiceSettings
-from services.identity.api.deps import client_address
 from services.identity.usecases.addresses import trusted_networks
+from services.identity.web import client_address
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -1,43 +1,23 @@
-"""What certs' routes depend on: the use cases, the realm, who operates, and the certificate
-the gateway forwarded. ``async def`` throughout: FastAPI runs a plain ``def`` dependency in a
-thread."""
+"""What certs' API depends on: the use cases, the realm and the certificate the gateway
+forwarded, shared with the screens through ``web`` (the two doors share their dependencies
+there, never each other), and who operates, which is the API's own. ``async def`` throughout:
+FastAPI runs a plain ``def`` dependency in a thread."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Request
 
 from contracts import Actor, ActorKind
 from servicekit.credentials import Introspection, is_provisioning_token, session_token
-from servicekit.problems import Problem, ProblemCode
 from services.certs.domain import authz
-from services.certs.usecases import Certs
-from services.certs.usecases.gateway import forwarded_certificate
+from services.certs.web import CertsDep as CertsDep
+from services.certs.web import GatewayCertificate as GatewayCertificate
+from services.certs.web import Realm as Realm
 
 BACK_OFFICE = Actor(kind=ActorKind.SERVICE, id="provisioning")
-
-
-async def certs(request: Request) -> Certs:
-    found: Certs = request.app.state.certs
-    return found
-
-
-CertsDep = Annotated[Certs, Depends(certs)]
-
-
-async def realm(
-    request: Request,
-    realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["kihonet"])],
-) -> str:
-    """Only the CA's own realm exists here (CT: `kihonet`)."""
-    if realm != request.app.state.realm:
-        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return realm
-
-
-Realm = Annotated[str, Depends(realm)]
 
 
 async def operator(
@@ -53,17 +33,3 @@ async def operator(
 
 
 Operator = Annotated[Actor, Depends(operator)]
-
-
-async def gateway_client_certificate(
-    request: Request,
-    x_gateway_secret: Annotated[str | None, Header(max_length=256)] = None,
-    x_client_certificate: Annotated[str | None, Header(max_length=16_384)] = None,
-) -> str | None:
-    """The client certificate the gateway verified, if it came with the shared secret."""
-    return forwarded_certificate(
-        request.app.state.gateway_secret, x_gateway_secret, x_client_certificate
-    )
-
-
-GatewayCertificate = Annotated[str | None, Depends(gateway_client_certificate)]

@@ -1,4 +1,5 @@
-"""What enroll's routes depend on: the use cases, the realm, and who is calling.
+"""What enroll's API depends on: the use cases and the realm, shared with the pages through
+``web`` (the two doors share their dependencies there, never each other), and who is calling.
 
 Members and support are asked for through identity's introspection (``servicekit.credentials``:
 the session's bearer header or cookie, CSRF-checked) and let through by ``domain/authz``; the
@@ -11,28 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from servicekit.credentials import Caller, Introspection, is_provisioning_token, session_token
-from servicekit.problems import Problem, ProblemCode
 from services.enroll.domain import authz
 from services.enroll.domain.realm import REALM
-from services.enroll.usecases import Enroll
+from services.enroll.web import EnrollDep as EnrollDep
+from services.enroll.web import Realm as Realm
 
-
-async def enroll(request: Request) -> Enroll:
-    found: Enroll = request.app.state.enroll
-    return found
-
-
-async def realm(
-    realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["kencom"])],
-) -> str:
-    """Enrolment is kencom's (SPEC section 6); no other realm signs up here."""
-    if realm != REALM:
-        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return realm
-
-
-EnrollDep = Annotated[Enroll, Depends(enroll)]
-Realm = Annotated[str, Depends(realm)]
 Token = Annotated[str, Depends(session_token)]
 UserId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 

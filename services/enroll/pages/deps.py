@@ -1,33 +1,15 @@
-"""What kencom's pages depend on: the use cases, the realm, and the page's member. The API has
-its own (``api/deps.py``): pages and API never import each other, and the rules both follow
-are the domain's (``domain/authz``) and the use cases'."""
+"""What kencom's pages depend on: the use cases and the realm, shared with the API through
+``web`` (the two doors share their dependencies there, never each other), and the page's
+member, which is the pages' own; the rules both doors follow are the domain's
+(``domain/authz``) and the use cases'."""
 
-from typing import Annotated
-
-from fastapi import Depends, Path, Request
+from fastapi import Request
 
 from servicekit.credentials import Caller, Introspection, Refusal
-from servicekit.problems import Problem, ProblemCode
 from services.enroll.domain import authz
-from services.enroll.domain.realm import REALM
-from services.enroll.usecases import Enroll
+from services.enroll.web import EnrollDep as EnrollDep
+from services.enroll.web import Realm as Realm
 from webkit.pages import page_caller
-
-
-async def enroll(request: Request) -> Enroll:
-    found: Enroll = request.app.state.enroll
-    return found
-
-
-async def realm(realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]) -> str:
-    """kencom's pages only (SPEC section 6)."""
-    if realm != REALM:
-        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return realm
-
-
-EnrollDep = Annotated[Enroll, Depends(enroll)]
-Realm = Annotated[str, Depends(realm)]
 
 
 async def member(request: Request) -> Caller | Refusal:

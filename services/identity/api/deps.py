@@ -1,5 +1,7 @@
-"""What identity's JSON API depends on: the use cases, the realm, and who is calling (the
-pages have their own, ``pages.deps``: they read the browser's cookie and never a bearer).
+"""What identity's JSON API depends on: the use cases, the realm and the client, shared with
+the pages through ``web`` (the two doors share their dependencies there, never each other), and
+who is calling, which is the API's own: a bearer or the cookie, where the pages read only the
+browser's cookie.
 
 Dependencies are ``async def`` although most await nothing: FastAPI runs a plain ``def``
 dependency in a worker thread, a hop that cost introspection a tenth of its throughput.
@@ -13,49 +15,15 @@ from pydantic import SecretStr
 from servicekit.credentials import is_provisioning_token, session_token
 from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import authz
-from services.identity.domain.realms import RealmPolicy, realm_policy
 from services.identity.domain.sessions import Session
-from services.identity.usecases import Identity, addresses
-from services.identity.usecases.context import Client
+from services.identity.web import ClientAddress as ClientAddress
+from services.identity.web import ClientDep as ClientDep
+from services.identity.web import IdentityDep as IdentityDep
+from services.identity.web import Realm as Realm
+from services.identity.web import UserId as UserId
 
-
-async def identity(request: Request) -> Identity:
-    found: Identity = request.app.state.identity
-    return found
-
-
-async def realm(
-    realm: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["dantai-net"])],
-) -> RealmPolicy:
-    policy = realm_policy(realm)
-    if policy is None:
-        raise Problem(ProblemCode.REALM_NOT_FOUND, detail=f"realm {realm!r}")
-    return policy
-
-
-async def client_address(request: Request) -> str | None:
-    """The client's address, as the trusted proxies tell it (``usecases.addresses``)."""
-    return addresses.client_address(
-        request.client.host if request.client else None,
-        request.headers.getlist("x-forwarded-for"),
-        request.app.state.trusted_proxies,
-    )
-
-
-ClientAddress = Annotated[str | None, Depends(client_address)]
-
-
-async def client(request: Request, address: ClientAddress) -> Client:
-    """The client as the records name it: its address and its browser."""
-    return Client(address, request.headers.get("user-agent"))
-
-
-ClientDep = Annotated[Client, Depends(client)]
-IdentityDep = Annotated[Identity, Depends(identity)]
-Realm = Annotated[RealmPolicy, Depends(realm)]
 Token = Annotated[str, Depends(session_token)]
 OrgId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-UserId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 

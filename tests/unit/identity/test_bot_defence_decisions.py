@@ -11,12 +11,12 @@ from identity_people import NOW
 from starlette.requests import Request
 
 from contracts.identity import TrustedNetworkEntry
-from services.identity.api.deps import client_address
 from services.identity.app import challenge_policy
 from services.identity.domain import bot_defence
 from services.identity.domain.bot_defence import AddressSlot, Kind, TrustedAddresses
 from services.identity.settings import IdentitySettings
 from services.identity.usecases import challenges
+from services.identity.web import client_address
 
 POLICY = challenge_policy(IdentitySettings())
 KEY = b"test-challenge-key"
