@@ -24,10 +24,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from servicekit.browsers import PAGE_PATH
 from servicekit.credentials import (
-    Caller,
-    Introspection,
     Refusal,
-    browser_session_token,
     refused,
 )
 from servicekit.problems import ProblemCode, problem_headers
@@ -192,12 +189,3 @@ def _is_realm(name: str) -> bool:
 def _first_segment_after_realms(path: str) -> str | None:
     parts = path.split("/")
     return parts[2] if len(parts) > 2 and parts[1] == "realms" else None
-
-
-async def page_caller(request: Request, introspection: Introspection) -> Caller | Refusal:
-    """The session of a page's browser (its ``__Host-session`` cookie), as identity's
-    introspection answers it, for the services whose pages are not identity's own."""
-    token = browser_session_token(request)
-    if not token:
-        return Refusal.NO_SESSION
-    return await introspection.caller(token)

@@ -15,6 +15,7 @@ from services.certs.api import refusals
 from services.certs.settings import CertsSettings
 from services.certs.store import CertsStore
 from services.certs.usecases import Certs
+from services.certs.usecases.access import Access
 from services.certs.usecases.authority import AuthorityKeeper
 from services.certs.usecases.certificates import Certificates
 from services.certs.usecases.reminders import Reminders
@@ -48,10 +49,10 @@ def create_app(settings: CertsSettings | None = None, clock: Clock | None = None
     settings = settings or CertsSettings()
     runtime = Runtime(settings, clock)
     certs = bootstrap(settings, runtime)
-    introspection = Introspection(settings.identity_url)
+    access = Access(Introspection(settings.identity_url), settings.provisioning_token)
     runtime.on_startup(certs.store.create_indexes)
     runtime.on_startup(certs.keeper.start)
-    runtime.on_shutdown(introspection.close)
+    runtime.on_shutdown(access.close)
     if settings.consumers:
         handlers.register(runtime.broker, settings, certs)
     runtime.in_background(
@@ -72,8 +73,7 @@ def create_app(settings: CertsSettings | None = None, clock: Clock | None = None
     )
     app.state.certs = certs
     app.state.realm = settings.realm
-    app.state.introspection = introspection
-    app.state.provisioning_token = settings.provisioning_token
+    app.state.access = access
     app.state.gateway_secret = settings.gateway_secret
     refusals.install(app)
     return app

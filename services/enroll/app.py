@@ -17,6 +17,7 @@ from services.enroll.domain.signups import SignupPolicy
 from services.enroll.settings import EnrollSettings
 from services.enroll.store import EnrollStore
 from services.enroll.usecases import Enroll
+from services.enroll.usecases.access import Access
 from services.enroll.usecases.context import Context, RosterPolicy
 from services.enroll.usecases.identity_client import CredentialHolder, IdentityClient
 from webkit.pages import problem_page
@@ -65,14 +66,14 @@ def create_app(
     runtime = Runtime(settings, clock)
     enroll = bootstrap(settings, runtime, holder)
     context = enroll.context
-    introspection = Introspection(settings.identity_url)
+    access = Access(Introspection(settings.identity_url), settings.provisioning_token)
 
     async def person_key() -> None:
         given = settings.person_key.get_secret_value()
         context.person_key = given.encode() if given else await context.store.server_key("person")
 
     async def close() -> None:
-        await introspection.close()
+        await access.close()
         if isinstance(context.holder, IdentityClient):
             await context.holder.close()
 
@@ -89,7 +90,6 @@ def create_app(
         problem_page=problem_page,
     )
     app.state.enroll = enroll
-    app.state.introspection = introspection
-    app.state.provisioning_token = settings.provisioning_token
+    app.state.access = access
     refusals.install(app)
     return app
