@@ -183,6 +183,20 @@ class HintOut(BaseModel):
     hint: str | None
 
 
+class NewSupportOperator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: str = Field(min_length=1, max_length=254, description="半角英数字")
+
+
+class SupportOperatorOut(BaseModel):
+    user_id: str
+    login_id: str
+    initial_password: str | None = Field(
+        default=None, description="Shown once, in the answer that created the operator."
+    )
+
+
 class NewGroupReader(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

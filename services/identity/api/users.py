@@ -10,9 +10,11 @@ from services.identity.api.schemas import (
     BusinessUserView,
     NewBusinessUser,
     NewGroupReader,
+    NewSupportOperator,
     ProfileIn,
     ResetNote,
     StatusChange,
+    SupportOperatorOut,
 )
 from services.identity.domain.users import User
 from services.identity.usecases.accounts import LoginFactor
@@ -170,3 +172,65 @@ async def reset_login_factor(
     note = None if body is None else body.note
     await identity.accounts.reset_login_factor(policy, caller, org_id, user_id, factor, note)
     return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/lock",
+    status_code=204,
+    summary="Support locks an organisation's admin on purpose; its sessions end (ID-LOCK-04)",
+)
+async def lock(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    caller: Caller,
+    identity: IdentityDep,
+    body: ResetNote | None = None,
+) -> Response:
+    """``AccountLocked`` with the reason ``administrative``; the login refuses it at step 4
+    (ID-LOGIN-01) until it is unlocked. Locking a locked account changes nothing."""
+    note = None if body is None else body.note
+    await identity.accounts.lock(policy, caller, org_id, user_id, note)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/orgs/{org_id}/users/{user_id}/unlock",
+    status_code=204,
+    summary="ロック解除: unlocked, the password as it was (ID-LOCK-04)",
+)
+async def unlock(
+    policy: Realm,
+    org_id: OrgId,
+    user_id: UserId,
+    caller: Caller,
+    identity: IdentityDep,
+    body: ResetNote | None = None,
+) -> Response:
+    """``AccountUnlocked`` with the reason ``unlock``: support for an admin (an admin unlocks a
+    business user the same way). Unlocking an account that is not locked changes nothing."""
+    note = None if body is None else body.note
+    await identity.accounts.unlock(policy, caller, org_id, user_id, note)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/support-operators",
+    status_code=status.HTTP_201_CREATED,
+    summary="A support operator creates another of its realm (ID-USER-04)",
+)
+async def create_support_operator(
+    policy: Realm,
+    body: NewSupportOperator,
+    caller: Caller,
+    identity: IdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> SupportOperatorOut:
+    """The initial password is in this answer only (ID-PW-03), to be changed at the first
+    login. The first support operator of a realm is made on the command line
+    (``python -m services.identity create-support-operator``). A login ID already taken is
+    refused (``LOGIN_ID_TAKEN``) unless the ``Idempotency-Key`` names the same creation."""
+    created = await identity.users.create_support_operator(
+        policy, body.login_id, by=caller, idempotency_key=idempotency_key
+    )
+    return SupportOperatorOut.model_validate(created, from_attributes=True)

@@ -5,6 +5,8 @@
 - ``force_password``: the admin sets a new password (強制変更), with the same effects.
 - ``reset_password``: `nexi`'s reset, a new random password mailed to whoever passes it on.
 - ``change_profile`` and ``change_status``: the profile and 使用状態 (ID-USER-05, -06).
+- ``lock`` and ``unlock``: support locks an admin on purpose, or unlocks it and nothing else
+  (ID-LOCK-04), the password untouched.
 
 Each password operation, each change of an address that receives links or codes, and each
 deactivation also ends the user's sessions (ID-SESS-01, -03; ``credentials``): its event is in
@@ -18,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts import (
+    AccountLocked,
     AccountUnlocked,
     Actor,
     AuthEmailReset,
@@ -31,6 +34,7 @@ from contracts import (
 from contracts.common import UserProfile
 from contracts.envelope import Event
 from contracts.identity import (
+    LockReason,
     PasswordChangeMethod,
     ProfileField,
     RecipientRole,
@@ -167,3 +171,29 @@ def reset_auth_email(
     pending login's link goes with it."""
     reset = AuthEmailReset(**user.envelope(admin, correlation_id, now), note=note)
     return Decision.commit(True, user.but(auth_email=None, login_link=None), reset)
+
+
+def lock(
+    user: User, admin: Actor, correlation_id: str, now: datetime, note: str | None = None
+) -> Decision[User, bool]:
+    """An account locked on purpose (ID-LOCK-04): refused at the login's step 4 like a lock
+    of failures, until it is unlocked; its sessions end. Locking a locked one changes nothing."""
+    if user.locked:
+        return Decision.nothing(False)
+    event = AccountLocked(
+        **user.envelope(admin, correlation_id, now), reason=LockReason.ADMINISTRATIVE, note=note
+    )
+    return Decision.commit(True, user.but(locked=True), event)
+
+
+def unlock(
+    user: User, admin: Actor, correlation_id: str, now: datetime, note: str | None = None
+) -> Decision[User, bool]:
+    """ロック解除 (ID-LOCK-04): unlocked and the count reset, the password as it was. Unlocking
+    an account that is not locked changes nothing."""
+    if not user.locked:
+        return Decision.nothing(False)
+    event = AccountUnlocked(
+        **user.envelope(admin, correlation_id, now), reason=UnlockReason.UNLOCK, note=note
+    )
+    return Decision.commit(True, user.but(locked=False, failures=0), event)

@@ -145,6 +145,34 @@ class Accounts:
         await self._apply(realm, session, user_id, rule)
         await self._end_sessions(user_id)
 
+    async def lock(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str | None,
+        user_id: str,
+        note: str | None = None,
+    ) -> bool:
+        """ID-LOCK-04: support locks an admin (or a member) on purpose; its sessions end.
+        Answers whether it was unlocked before."""
+        session, user = await self._target(realm, caller, org_id, user_id)
+        await self._apply(realm, session, user_id, partial(accounts.lock, note=note))
+        await self._end_sessions(user_id)
+        return not user.locked
+
+    async def unlock(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        org_id: str | None,
+        user_id: str,
+        note: str | None = None,
+    ) -> bool:
+        """ID-LOCK-04: ロック解除, the password as it was. Answers whether it was locked."""
+        session, user = await self._target(realm, caller, org_id, user_id)
+        await self._apply(realm, session, user_id, partial(accounts.unlock, note=note))
+        return user.locked
+
     async def reset_login_factor(
         self,
         realm: RealmPolicy,

@@ -19,6 +19,7 @@ from services.identity.domain.organisations import IdRequest
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
     BusinessUserLimitReached,
+    LoginIdFormat,
     MissingContact,
     NotFound,
     NotPermitted,
@@ -185,18 +186,30 @@ class Users:
             readable_org_ids=tuple(org_ids),
         )
 
-    async def create_support_operator(self, realm: RealmPolicy, login_id: str) -> Created:
-        """Realm staff (サポートデスク, ID-USER-04), created by an operator on the command line."""
-        user_id = new_id(f"support:{realm.name}", login_id)
+    async def create_support_operator(
+        self,
+        realm: RealmPolicy,
+        login_id: str,
+        by: authz.Caller | None = None,
+        idempotency_key: str | None = None,
+    ) -> Created:
+        """Realm staff (サポートデスク, ID-USER-04): the first of a realm created by an operator
+        on the command line (``by`` None; the same ID again answers the same operator), the
+        others by a support operator of the realm (``by``: an ID already taken is refused
+        unless ``idempotency_key`` names the same creation). The initial password is answered
+        once."""
+        actor = Actor(kind=ActorKind.SERVICE, id="identity.cli")
+        key: str | None = login_id
+        if by is not None:
+            actor = actor_of(authz.support_desk(by, realm))
+            login_id, key = login_id.strip(), idempotency_key
+            inputs.require_half_width(login_id)
+            if len(login_id) > 64:
+                raise LoginIdFormat("login_id は64文字以内です")
+        user_id = new_id(f"support:{realm.name}", key)
         await self.context.claim_login_id(realm, login_id, user_id)
         return await self._create(
-            realm,
-            None,
-            user_id,
-            login_id,
-            Role.SUPPORT,
-            UserProfile(),
-            Actor(kind=ActorKind.SERVICE, id="identity.cli"),
+            realm, None, user_id, login_id, Role.SUPPORT, UserProfile(), actor
         )
 
     async def _create(
