@@ -21,6 +21,7 @@ from services.identity.domain.organisations import Organisation
 from services.identity.domain.users import User
 from services.identity.store import documents
 from services.identity.store.claims import LinkTokens, LoginIds
+from services.identity.store.directory import OrgDirectory
 from services.identity.store.sessions import SessionStore
 
 
@@ -50,6 +51,7 @@ class IdentityStore:
             versioned, documents.trusted_to_document, documents.trusted_from_document
         )
         self.login_ids = LoginIds(db, clock)
+        self.org_directory = OrgDirectory(db)
         self.link_tokens = LinkTokens(db, clock)
         self.sessions = SessionStore(db, clock, recent_sessions)
 

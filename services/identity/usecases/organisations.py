@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,13 +20,20 @@ from services.identity.domain.organisations import (
 )
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound
-from services.identity.domain.users import Charter, NewUser, user_aggregate_id
+from services.identity.domain.users import Charter, NewUser, User, user_aggregate_id
+from services.identity.store.directory import Entry
 from services.identity.usecases.context import Context, new_id
 
 log = get_logger(__name__)
 
 #: The back-office system that opens organisations when an application is accepted.
 PROVISIONING = Actor(kind=ActorKind.SERVICE, id="provisioning")
+
+
+#: At most this many organisations answer one search of the support console.
+SEARCH_LIMIT = 50
+
+_ORG_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class Organisations:
             ),
         )
         org = await self.read(realm, org_id)
+        await self.store.org_directory.record(
+            Entry(realm.name, org.org_id, org.name, org.admin_login_id, org.created_at)
+        )
         log.info("organisation opened", realm=realm.name, org_id=org_id, new=created)
         return Opened(org, password if created else None)
 
@@ -111,3 +123,44 @@ class Organisations:
         """For the back office, and for whoever may read the organisation's users."""
         authz.read_organisation(caller, realm, org_id)
         return await self.read(realm, org_id)
+
+    async def search(self, realm: RealmPolicy, caller: authz.Caller, text: str) -> list[Entry]:
+        """The support desk's search (WEB-04): an org id or an admin's login ID names one
+        organisation exactly, read directly; otherwise the organisations whose name holds
+        ``text``, the newest first (all of them, up to the limit, for an empty ``text``)."""
+        authz.support_desk(caller, realm)
+        text = text.strip()
+        exact: list[Entry] = []
+        named_id = await self._named_org_id(realm, text)
+        if named_id is not None:
+            with contextlib.suppress(NotFound):
+                org = await self.read(realm, named_id)
+                exact.append(
+                    Entry(realm.name, org.org_id, org.name, org.admin_login_id, org.created_at)
+                )
+        seen = {e.org_id for e in exact}
+        named = await self.store.org_directory.search(realm.name, text, SEARCH_LIMIT)
+        return (exact + [e for e in named if e.org_id not in seen])[:SEARCH_LIMIT]
+
+    async def _named_org_id(self, realm: RealmPolicy, text: str) -> str | None:
+        """The organisation ``text`` names exactly: its id, or its admin's login ID."""
+        if _ORG_ID.match(text):
+            return text
+        if not text or not inputs.is_half_width(text):
+            return None
+        owner = await self.store.login_ids.owner_of(realm.name, text)
+        user = None if owner is None else await self.context.user(realm, owner)
+        if user is None or user.role is not Role.ADMIN:
+            return None
+        return user.org_id
+
+    async def with_admin(
+        self, realm: RealmPolicy, caller: authz.Caller, org_id: str
+    ) -> tuple[Organisation, User]:
+        """One organisation and its admin as the support desk opens it (WEB-04)."""
+        authz.support_desk(caller, realm)
+        org = await self.read(realm, org_id)
+        admin = await self.context.user(realm, org.admin_user_id)
+        if admin is None:
+            raise NotFound()
+        return org, admin
