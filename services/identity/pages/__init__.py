@@ -18,6 +18,9 @@ from services.identity.pages import (
     mail_links,
     otp,
     permissions,
+    support_home,
+    support_operators,
+    support_orgs,
     waiting,
 )
 from webkit import assets
@@ -33,5 +36,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     otp.router,
     forgotten.router,
     account.router,
+    support_home.router,
+    support_orgs.router,
+    support_operators.router,
     assets.router,
 )

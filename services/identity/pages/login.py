@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from contracts.common import Role
 from domainkit.tokyo import TOKYO
 from servicekit.credentials import (
     REMEMBER_ID_COOKIE,
@@ -251,6 +252,8 @@ async def home(request: Request, policy: Realm, identity: IdentityDep) -> Respon
         return to_login(policy.name)
     if session.pending_steps:
         return go(next_page(policy.name, session.pending_steps))
+    if session.role is Role.SUPPORT and session.realm == policy.name:  # WEB-04
+        return go(f"/realms/{policy.name}/support/")
     previous = session.previous_login_at
     return PAGES.render(
         request,
