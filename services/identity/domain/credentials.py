@@ -7,7 +7,8 @@ password, the login ID, the addresses that receive links or codes (the registere
 temporary passwords and OTPs, the e-mail-authentication address of login links), and
 `dantai-net`'s registered browser, a factor of its login: an admin's reset of it (ID-BIND-03)
 ends the user's sessions as a reset of any factor does (ASVS 5.0 7.4.3). A deactivated
-user, and a user locked by a session guessing its password (ID-LOCK-05), keep no session either.
+user, a user locked by a session guessing its password (ID-LOCK-05), and one the support desk
+locks on purpose (ID-LOCK-04), keep no session either.
 
 Each such change announces itself with an event in its own commit; the session reaper that the
 outbox relay runs on published events ends the sessions from it, so a process that dies between
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts import (
+    AccountLocked,
     AuthEmailConfirmed,
     AuthEmailReset,
     BrowserBindingReset,
@@ -28,11 +30,12 @@ from contracts import (
     UserStatusChanged,
 )
 from contracts.envelope import Event
-from contracts.identity import ProfileField, UserStatus
+from contracts.identity import LockReason, ProfileField, UserStatus
 
 SESSION_ENDING_TYPES = frozenset(
     cls.__name__
     for cls in (
+        AccountLocked,
         UserStatusChanged,
         PasswordChanged,
         UserProfileChanged,
@@ -68,4 +71,6 @@ def sessions_ended_by(event: Event) -> SessionsEnd | None:
         return SessionsEnd(kept_ref=event.kept_session)
     if isinstance(event, CurrentPasswordRejected):
         return SessionsEnd() if event.locked else None
+    if isinstance(event, AccountLocked):  # support's lock on purpose (ID-LOCK-04)
+        return SessionsEnd() if event.reason is LockReason.ADMINISTRATIVE else None
     return None
