@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from domainkit.tokyo import TOKYO
 from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
@@ -81,6 +83,13 @@ ACTIONS = {
 }
 
 
+def when(moment: datetime, shape: str = "%Y/%m/%d %H:%M") -> str:
+    """A moment as the desk reads it: Tokyo's time (a stored moment without a zone is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TOKYO).strftime(shape)
+
+
 def actions_of(policy: RealmPolicy) -> dict[str, Action]:
     """The operations the realm has: nexi's reset only where the realm mails it."""
     return {
@@ -123,6 +132,7 @@ async def search(request: Request, policy: Realm, identity: IdentityDep) -> Resp
         title="団体管理",
         query=query,
         found=found,
+        when=when,
     )
 
 
@@ -290,6 +300,7 @@ async def _org_page(
         org=org,
         admin=admin,
         actions=actions_of(policy),
+        when=when,
         **values,
     )
 
