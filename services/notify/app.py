@@ -11,7 +11,7 @@ from servicekit.clock import Clock
 from servicekit.credentials import Introspection
 from servicekit.jobs import every
 from servicekit.runtime import Runtime
-from services.notify import api, handlers
+from services.notify import api, handlers, pages
 from services.notify.domain.realms import RealmDirectory
 from services.notify.settings import NotifySettings
 from services.notify.store import DeliveryLog
@@ -19,6 +19,7 @@ from services.notify.usecases import Deliveries, DeliveryLogReading, NotifyUseCa
 from services.notify.usecases.mail.letters import Composer
 from services.notify.usecases.mail.rendering import Renderer
 from services.notify.usecases.mail.smtp import Courier, SmtpPool
+from webkit.pages import problem_page
 
 
 def smtp_pool(settings: NotifySettings) -> SmtpPool:
@@ -68,8 +69,10 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     )
     app = runtime.app(
         title="Notify service",
-        description="Every event that needs a mail becomes one real SMTP mail, once.",
-        routers=api.ROUTERS,
+        description="Every event that needs a mail becomes one real SMTP mail, once; the "
+        "support desk's delivery log, as JSON and as the console's page.",
+        routers=[*api.ROUTERS, *pages.ROUTERS],
+        problem_page=problem_page,
     )
     app.state.notify = usecases
     app.state.introspection = introspection

@@ -5,14 +5,14 @@ No ``from __future__ import annotations``: FastAPI reads the annotations at defi
 """
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.notify.api.deps import Notify, SupportDesk
-from services.notify.domain.deliveries import Status
+from services.notify.domain.deliveries import DeliverySearch, Status
 
 router = APIRouter(prefix="/v1", tags=["delivery log"])
 
@@ -24,6 +24,7 @@ class Delivery(BaseModel):
     event_type: str
     template: str
     realm: str
+    org_id: str | None
     recipient: str
     message_id: str
     status: Status
@@ -47,6 +48,8 @@ async def deliveries(
     recipient: Annotated[str | None, Query(max_length=254)] = None,
     event_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Status | None = None,
+    org_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
+    day: Annotated[date | None, Query(description="A Tokyo date: the mails begun that day")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeliveryPage:
     """Whom mail went to and what became of it; never a body or a secret (X-02).
@@ -55,7 +58,6 @@ async def deliveries(
     with or without a session, is refused the same way whether the realm has mail or
     not (X-15), and sees no other realm's mail.
     """
-    entries = await usecases.delivery_log.search(
-        realm=realm, recipient=recipient, event_id=event_id, status=status, limit=limit
-    )
+    wanted = DeliverySearch(realm, recipient, event_id, status, org_id, day, limit=limit)
+    entries = await usecases.delivery_log.search(wanted)
     return DeliveryPage(items=[Delivery.model_validate(asdict(entry)) for entry in entries])

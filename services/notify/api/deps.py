@@ -1,41 +1,26 @@
-"""What notify's routes depend on: the use cases and identity's introspection, both read from
-``request.app.state`` (``app.py`` puts them there), and the realm whose support desk calls.
-``async def`` throughout: FastAPI runs a plain ``def`` dependency in a thread."""
+"""What notify's routes depend on: the use cases and identity's introspection (shared with the
+pages through ``web``), and the realm whose support desk calls."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends
 
-from servicekit.credentials import Introspection, session_token
-from services.notify.usecases import NotifyUseCases
+from domainkit.callers import Refusal
+from servicekit.credentials import refused, session_token
+from services.notify.web import Identity, Notify, RealmName, delivery_log_reader
 
-RealmName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", examples=["kencom"])]
 Token = Annotated[str, Depends(session_token)]
 
-
-async def notify(request: Request) -> NotifyUseCases:
-    found: NotifyUseCases = request.app.state.notify
-    return found
+__all__ = ["Notify", "RealmName", "SupportDesk", "Token"]
 
 
-Notify = Annotated[NotifyUseCases, Depends(notify)]
-
-
-async def introspection(request: Request) -> Introspection:
-    found: Introspection = request.app.state.introspection
-    return found
-
-
-async def support_desk(
-    realm: RealmName,
-    token: Token,
-    usecases: Notify,
-    identity: Annotated[Introspection, Depends(introspection)],
-) -> str:
+async def support_desk(realm: RealmName, token: Token, usecases: Notify, identity: Identity) -> str:
     """The realm whose support desk is calling, asked before anything is searched (X-15)."""
-    await identity.authorise(token, lambda caller: usecases.delivery_log.may_read(caller, realm))
+    found = await delivery_log_reader(identity, usecases, token, realm)
+    if isinstance(found, Refusal):
+        raise refused(found)
     return realm
 
 

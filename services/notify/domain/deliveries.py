@@ -8,12 +8,13 @@ The delivery log keeps each mail with a :class:`Status`, never its body or a sec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
 from contracts import Actor, ActorKind, Event, MailFailed, MailSent
+from domainkit.tokyo import TOKYO
 from services.notify.domain.mails import MailOrder
 
 _ANNOUNCEMENTS = UUID("6f1c7a52-4c3e-4f0e-9d55-0e8f1b0c7a11")
@@ -58,6 +59,7 @@ class DeliveryEntry:
     event_type: str
     template: str
     realm: str
+    org_id: str | None
     recipient: str
     message_id: str
     status: Status
@@ -65,6 +67,36 @@ class DeliveryEntry:
     reason: str | None
     created_at: datetime
     updated_at: datetime
+
+
+DEEPEST = 1000
+"""The most entries one search of the log reads, its page's offset and size together."""
+
+
+@dataclass(frozen=True)
+class DeliverySearch:
+    """What the support desk looks its realm's mails up by; every field narrows, none is needed.
+
+    ``day`` is a Tokyo date (X-04): the mails whose delivery began from its midnight to the
+    next, in Tokyo. ``offset`` and ``limit`` page the answer, newest first.
+    """
+
+    realm: str
+    recipient: str | None = None
+    event_id: str | None = None
+    status: Status | None = None
+    org_id: str | None = None
+    day: date | None = None
+    offset: int = 0
+    limit: int = 100
+
+    @property
+    def began(self) -> tuple[datetime, datetime] | None:
+        """The instants ``day`` covers in Tokyo, from its midnight (in) to the next (out)."""
+        if self.day is None:
+            return None
+        start = datetime.combine(self.day, time(), TOKYO)
+        return start, start + timedelta(days=1)
 
 
 def announcement(order: MailOrder, outcome: Outcome, message_id: str, now: datetime) -> Event:

@@ -1,7 +1,7 @@
-"""Notify's browser pages: none yet.
+"""Notify's browser pages: the support console's delivery log (WEB-04, X-15), beside the JSON
+API and through the same use case; their templates are in ``templates/``."""
 
-Notify answers mail, not browsers: its delivery log and template previews are JSON for the
-support desk's tools (``api/``). The folder is here so that every service has the same shape
-(``app > api | pages | handlers > usecases > store > domain``); the support desk's console
-puts its delivery-log page here, with its templates in ``pages/templates/``.
-"""
+from services.notify.pages import deliveries
+from webkit import assets
+
+ROUTERS = [deliveries.router, assets.router]

@@ -30,7 +30,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.store import gather_limited, insert_new
-from services.notify.domain.deliveries import DeliveryEntry, Outcome, Sent, Status
+from services.notify.domain.deliveries import DeliveryEntry, DeliverySearch, Outcome, Sent, Status
 from services.notify.domain.mails import MailOrder
 
 Document = dict[str, Any]
@@ -43,9 +43,12 @@ class DeliveryLog:
         self.retention = retention
 
     async def create_indexes(self) -> None:
-        """What operators search by (MongoDB uses them; FerretDB 1.x scans anyway)."""
+        """What operators search by (MongoDB uses them; FerretDB 1.x scans anyway): an address,
+        a status, an organisation or a day of the realm, each newest first."""
         for collection in (self.intents, self.outcomes):
             await collection.create_index([("recipient", 1), ("created_at", -1)])
+            await collection.create_index([("realm", 1), ("created_at", -1)])
+            await collection.create_index([("realm", 1), ("org_id", 1), ("created_at", -1)])
         await self.outcomes.create_index([("status", 1), ("created_at", -1)])
 
     async def begin(
@@ -97,30 +100,38 @@ class DeliveryLog:
         outcomes = await self.outcomes.delete_many(expired)
         return int(intents.deleted_count + outcomes.deleted_count)
 
-    async def search(
-        self,
-        *,
-        realm: str,
-        recipient: str | None,
-        event_id: str | None,
-        status: Status | None,
-        limit: int,
-    ) -> list[DeliveryEntry]:
-        """One realm's mails, newest first. Finished mails come from the outcomes; the rest
-        from the intents."""
-        query: Document = {"realm": realm}
-        if event_id is not None:
-            query["_id"] = event_id
-        if recipient is not None:
-            query["recipient"] = recipient
+    async def search(self, wanted: DeliverySearch) -> list[DeliveryEntry]:
+        """One realm's mails, newest first, ``wanted.offset`` of them skipped. Finished mails
+        come from the outcomes; the rest from the intents. The caller bounds the offset and the
+        limit (a page reads at most their sum)."""
+        query: Document = {"realm": wanted.realm}
+        if wanted.event_id is not None:
+            query["_id"] = wanted.event_id
+        if wanted.recipient is not None:
+            query["recipient"] = wanted.recipient
+        if wanted.org_id is not None:
+            query["org_id"] = wanted.org_id
+        if wanted.began is not None:
+            start, end = wanted.began
+            query["created_at"] = {"$gte": start, "$lt": end}
+        newest = [("created_at", -1), ("_id", -1)]
+        status, skip, limit = wanted.status, wanted.offset, wanted.limit
         if status in (Status.SENT, Status.FAILED):
-            cursor = self.outcomes.find({**query, "status": status})
-            return [_entry(d) for d in await cursor.sort("created_at", -1).limit(limit).to_list()]
+            cursor = self.outcomes.find({**query, "status": status}).sort(newest)
+            return [_entry(d) for d in await cursor.skip(skip).limit(limit).to_list()]
+        intents = self.intents.find(query).sort(newest)
+        if status is None:
+            # Every intent is shown (its outcome, if it has one): the skip is the store's.
+            intents, skip = intents.skip(skip), 0
         found: list[Document] = []
-        async for intent in self.intents.find(query).sort("created_at", -1):
+        async for intent in intents:
             outcome = await self.outcomes.find_one({"_id": intent["_id"]})
-            if status is None or outcome is None:
-                found.append(outcome or intent)
+            if status is not None and outcome is not None:
+                continue
+            if skip:
+                skip -= 1
+                continue
+            found.append(outcome or intent)
             if len(found) == limit:
                 break
         return [_entry(d) for d in found]
@@ -164,6 +175,7 @@ def _entry(doc: Document) -> DeliveryEntry:
         event_type=doc["event_type"],
         template=doc["template"],
         realm=doc["realm"],
+        org_id=doc.get("org_id"),
         recipient=doc["recipient"],
         message_id=doc["message_id"],
         status=Status(doc["status"]),
