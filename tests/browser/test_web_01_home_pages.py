@@ -252,3 +252,16 @@ def test_web_01_kihonet_top_page_links_the_certificate_screens(portal: Portal) -
     for path in ("certificate-renewal", "certificate-status", "certificate-issue"):
         assert f"/realms/{realm}/{path}" in hrefs
     assert f"/realms/{realm}/links/contracts" in hrefs
+
+
+async def test_web_04_the_support_desk_top_page_links_the_console(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    realm = "mypage"
+    desk = portal.support_operator(realm)
+    with chromium(portal.url, request.node.name) as browser:
+        browser.log_in(realm, desk["login_id"], desk["initial_password"], "forced-change")
+        browser.change_password(desk["initial_password"], PASSWORD, "top-page")
+        console = browser.driver.find_element(By.LINK_TEXT, "サポートコンソール")
+        assert console.get_attribute("href") == f"{portal.url}/realms/{realm}/support/"
+        menus_answer(browser, realm, Role.SUPPORT)
