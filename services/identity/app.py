@@ -67,6 +67,7 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
         challenges=challenge_policy(settings),
         enrolment_hold=timedelta(hours=settings.enrolment_hold_hours),
         introspection_trust=timedelta(seconds=settings.introspection_session_cache_seconds),
+        portal_links=settings.portal_links,
     )
     return Identity.of(context, tuning)
 

@@ -1,6 +1,7 @@
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from servicekit.settings import ServiceSettings
+from services.identity.domain.portal_menus import link_targets
 
 
 class IdentitySettings(ServiceSettings):
@@ -95,6 +96,26 @@ class IdentitySettings(ServiceSettings):
     )
     address_slots: int = Field(default=4096, ge=1, description="Client-address slots (X-14).")
     address_slot_capacity: int = Field(default=8, ge=1, description="Addresses one slot keeps.")
+
+    portal_links: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per realm, the https address of each business screen outside this platform "
+        'that the top page\'s menus link to, e.g. {"nexi": {"applications": "https://…"}}; a '
+        "screen without one links to a page that says whose screen it is (docs/identity/home.md).",
+    )
+
+    @field_validator("portal_links")
+    @classmethod
+    def _known_links(cls, links: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Only the realms' named screens, only https: a typo fails at start, not on a page."""
+        for realm, targets in links.items():
+            known = link_targets(realm)
+            for key, address in targets.items():
+                if key not in known:
+                    raise ValueError(f"{realm} has no business screen {key!r}: {sorted(known)}")
+                if not address.startswith("https://") or any(c.isspace() for c in address):
+                    raise ValueError(f"{realm} {key}: an https address, not {address!r}")
+        return links
 
     @property
     def realms_in_maintenance(self) -> frozenset[str]:

@@ -78,6 +78,7 @@ JUNK = {
         "user_id",
         "year",
         "branch_number",
+        "confirmed",
         "password_again",
         "signup_ref",
         "enabled",

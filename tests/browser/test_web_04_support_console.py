@@ -45,12 +45,20 @@ def _replaced(element: object) -> bool:
 
 def support_at_console(portal: Portal, browser: Browser, realm: str = REALM) -> dict[str, str]:
     """A support operator made on the command line, logged in from the login page: its first
-    login changes the initial password and lands on the console's home."""
+    login changes the initial password, lands on the portal's top page and follows its
+    サポートコンソール link to the console's home."""
     operator = portal.support_operator(realm)
     browser.log_in(realm, operator["login_id"], operator["initial_password"], "forced-change")
-    browser.change_password(operator["initial_password"], NEW_PASSWORD, "console-home")
-    assert browser.path == f"/realms/{realm}/support/", "a support operator's top is the console"
+    browser.change_password(operator["initial_password"], NEW_PASSWORD, "top-page")
+    to_console(browser, realm)
     return operator
+
+
+def to_console(browser: Browser, realm: str) -> None:
+    """From a support operator's top page to the console, by its menu's link."""
+    assert browser.path == f"/realms/{realm}/home", "a login ends on the portal's top page"
+    follow(browser, "サポートコンソール", "console-home")
+    assert browser.path == f"/realms/{realm}/support/"
 
 
 def admin_logs_in(admin: Browser, login_id: str, password: str, step: str) -> None:
@@ -158,8 +166,8 @@ def test_web_04_a_support_operator_creates_another_its_initial_password_shown_on
         assert password not in support.path
 
         newcomer.log_in(REALM, login_id, password, "newcomer-forced-change")
-        newcomer.change_password(password, NEW_PASSWORD, "newcomer-console")
-        assert newcomer.path == f"/realms/{REALM}/support/"
+        newcomer.change_password(password, NEW_PASSWORD, "newcomer-top-page")
+        to_console(newcomer, REALM)
 
 
 def test_web_04_x_15_the_console_refuses_everyone_but_the_realms_support(

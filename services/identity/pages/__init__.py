@@ -14,6 +14,7 @@ from services.identity.pages import (
     admin,
     admin_user,
     forgotten,
+    home,
     login,
     mail_links,
     otp,
@@ -28,6 +29,7 @@ from webkit import assets
 ROUTERS: tuple[APIRouter, ...] = (
     mail_links.router,
     login.router,
+    home.router,
     waiting.router,
     # before admin: their POST paths are also /admin/users/{user}/{action}
     permissions.router,

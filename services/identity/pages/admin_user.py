@@ -152,9 +152,25 @@ async def force_password(
 
 @router.post("/reset", dependencies=[CsrfChecked])
 async def reset(
-    request: Request, policy: Realm, user_id: UserId, identity: IdentityDep
+    request: Request,
+    policy: Realm,
+    user_id: UserId,
+    identity: IdentityDep,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """nexi's 「リセット」 (ID-PW-06): a new random password mailed to the admin; unlocks."""
+    """nexi's 「リセット」 (ID-PW-06): a new random password mailed to the admin; unlocks.
+    First the seed's question (004 4-7: パスワードをリセットします。よろしいですか？), then
+    「確定する」 resets (WEB-05)."""
+    if confirmed != "yes":
+        found = await admin_session(request, identity, policy.name)
+        if isinstance(found, Response):
+            return found
+        user = await business_user(identity, policy, found[0], user_id)
+        if user is None or not policy.password_reset_to_admin:
+            return go(f"/realms/{policy.name}/admin/users")
+        return PAGES.render(
+            request, "reset_confirm", realm=policy.name, title="パスワードリセット", user=user
+        )
 
     async def act(session: Session, org_id: str) -> None:
         await identity.accounts.reset_password(policy, session, org_id, user_id)

@@ -1,5 +1,6 @@
 """The login screens (WEB-01, ID-LOGIN-01..03, ID-PW-03): the login form with
-「次回ログインからIDの入力を省略」, the forced password change, the portal's top page and logout.
+「次回ログインからIDの入力を省略」, the forced password change and logout (the portal's top
+page is ``home``'s).
 
 Server-rendered and working without JavaScript; each form carries the CSRF token (X-12) and a
 refusal re-renders the form with section 7's words announced at its top.
@@ -14,8 +15,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from contracts.common import Role
-from domainkit.tokyo import TOKYO
 from servicekit.credentials import (
     REMEMBER_ID_COOKIE,
     browser_cookie_name,
@@ -61,10 +60,6 @@ _REFUSED = {
     LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
 }
 REMEMBER_LABEL = "次回ログインからIDの入力を省略"
-OTP_NOTES = {
-    "verified": "ワンタイムパスワードを認証しました。ログアウトまたはタイムアウトまで有効です",
-    "switched": "ワンタイムパスワード利用の設定を変更しました",
-}
 
 
 async def login_form(
@@ -242,29 +237,6 @@ async def change_password(
     answer = go(next_page(policy.name, after.pending_steps if after else ()))
     login_cookies(answer, rotated)
     return answer
-
-
-@router.get("/home")
-async def home(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    """The portal's top after a full login: whom it is, and the previous login (ID-LOGIN-04)."""
-    session = await page_session(request, identity)
-    if session is None:
-        return to_login(policy.name)
-    if session.pending_steps:
-        return go(next_page(policy.name, session.pending_steps))
-    if session.role is Role.SUPPORT and session.realm == policy.name:  # WEB-04
-        return go(f"/realms/{policy.name}/support/")
-    previous = session.previous_login_at
-    return PAGES.render(
-        request,
-        "home",
-        realm=policy.name,
-        title="ログインしました",
-        session=session,
-        previous=previous.astimezone(TOKYO).strftime("%Y年%m月%d日 %H:%M") if previous else None,
-        otp_step_up=policy.otp_step_up,
-        otp_note=OTP_NOTES.get(request.query_params.get("otp", "")),
-    )
 
 
 @router.post("/logout", dependencies=[CsrfChecked])

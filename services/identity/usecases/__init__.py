@@ -3,7 +3,8 @@ words. :class:`Identity` holds them all; ``app.py`` builds it once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.identity.domain.bot_defence import ChallengePolicy
@@ -12,6 +13,7 @@ from services.identity.usecases.authorisation import Authorisation
 from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
 from services.identity.usecases.enrolment import Enrolments
+from services.identity.usecases.home import PortalHome
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.organisations import Organisations
@@ -34,6 +36,9 @@ class Tuning:
     introspection_trust: timedelta = timedelta(0)
     """How long introspection trusts a session this process read (X-16: under a second, the
     longest another replica's logout or disabling is not yet seen here); 0: it always reads."""
+    portal_links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per realm, the addresses of the business screens outside this platform (the top page's
+    menus, ``PORTAL_LINKS``)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Identity:
     authorisation: Authorisation
     bot_defence: BotDefence
     enrolments: Enrolments
+    home: PortalHome
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -70,4 +76,5 @@ class Identity:
             authorisation=Authorisation(context, policies),
             bot_defence=bot_defence,
             enrolments=Enrolments(context, tuning.enrolment_hold),
+            home=PortalHome(context, tuning.portal_links),
         )
