@@ -21,7 +21,7 @@ import string
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +79,22 @@ class ClientCertificate:
 def issued(portal: Portal, folder: Path) -> ClientCertificate:
     """A notice recorded by the back office, and the certificate issued with it on the issue
     screen's API (a key made by the CA, answered as a PKCS#12)."""
+
+    def record(fields: dict[str, str]) -> httpx.Response:
+        return portal.call("POST", f"/v1/realms/{REALM}/notices", PROVISIONING_TOKEN, json=fields)
+
+    return issued_through(portal.url, portal.gateway.trust_file, record, folder)
+
+
+def issued_through(
+    url: str,
+    trust_file: Path,
+    record: Callable[[dict[str, str]], httpx.Response],
+    folder: Path,
+) -> ClientCertificate:
+    """:func:`issued` on the portals' server at ``url``, the notice recorded by ``record``."""
     fields = notice_fields()
-    notice = portal.call("POST", f"/v1/realms/{REALM}/notices", PROVISIONING_TOKEN, json=fields)
+    notice = record(fields)
     assert notice.status_code == 201, notice.text
     body = fields | {
         "year": str(notice.json()["year"]),
@@ -88,7 +102,7 @@ def issued(portal: Portal, folder: Path) -> ClientCertificate:
         "email": f"desk-{uuid.uuid4().hex[:8]}@example.jp",
         "password": P12_PASSWORD,
     }
-    answer = issue_pkcs12(portal, body)
+    answer = issue_pkcs12(url, trust_file, body)
     assert answer.status_code == 201, answer.text
     bundle = base64.b64decode(answer.json()["pkcs12"])
     key, cert, _ = pkcs12.load_key_and_certificates(bundle, P12_PASSWORD.encode())
@@ -104,12 +118,12 @@ def issued(portal: Portal, folder: Path) -> ClientCertificate:
     )
 
 
-def issue_pkcs12(portal: Portal, body: dict[str, str]) -> httpx.Response:
+def issue_pkcs12(url: str, trust_file: Path, body: dict[str, str]) -> httpx.Response:
     """The issue screen's API on the portals' server: the notice's fields are the credential."""
     return httpx.post(
-        f"{portal.url}/v1/realms/{REALM}/certificates/pkcs12",
+        f"{url}/v1/realms/{REALM}/certificates/pkcs12",
         json=body,
-        verify=ssl.create_default_context(cafile=str(portal.gateway.trust_file)),
+        verify=ssl.create_default_context(cafile=str(trust_file)),
         timeout=30,
     )
 

@@ -111,7 +111,7 @@ def test_web_04_ct_02_support_records_a_notice_and_is_shown_its_year(
         "email": "notice@example.jp",
         "password": "Notice-Pass-2026",
     }
-    answer = issue_pkcs12(portal, body)
+    answer = issue_pkcs12(portal.url, portal.gateway.trust_file, body)
     assert answer.status_code == 201, answer.text
 
     # A reissue notice from the holder's page: the next 枝番.
