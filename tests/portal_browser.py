@@ -8,6 +8,7 @@ installs them, and a browser test that skips proves nothing.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,10 +152,17 @@ def _stale(element: WebElement) -> bool:
 
 @contextmanager
 def chromium(
-    base_url: str, test_name: str, profile: str = "browser", javascript: bool = True
+    base_url: str,
+    test_name: str,
+    profile: str = "browser",
+    javascript: bool = True,
+    home: Path | None = None,
+    prefs: dict[str, Any] | None = None,
 ) -> Iterator[Browser]:
     """A fresh headless Chromium profile; its screenshots go to a folder named after the test.
-    ``javascript=False``: the pages' scripts do not run, nor can axe."""
+    ``javascript=False``: the pages' scripts do not run, nor can axe. ``home``: the browser's
+    home folder (its NSS database of client certificates, ``kihonet_desk``); ``prefs``: its
+    profile's preferences."""
     require_browser()
     folder = SCREENSHOTS / test_name / profile
     folder.mkdir(parents=True, exist_ok=True)
@@ -172,12 +180,14 @@ def chromium(
         "--disable-extensions",
     ):
         options.add_argument(argument)
+    chosen = dict(prefs or {})
     if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
+        chosen["profile.managed_default_content_settings.javascript"] = 2
+    if chosen:
+        options.add_experimental_option("prefs", chosen)
     options.accept_insecure_certs = True  # the gateway's CA is made per run
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    env = None if home is None else {**os.environ, "HOME": str(home)}
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER), env=env), options=options)
     driver.set_script_timeout(30)
     try:
         yield Browser(driver, base_url, folder, axe=javascript)

@@ -248,12 +248,14 @@ kill_kafka_install_job() {
 # when missing: the gateway's nginx (GW-01; deploy/local/gateway.py starts it with a
 # configuration and folder of its own, never the package's service), the browser tests' Chromium
 # and its driver with a Japanese font (WEB-03: without one every kanji in a screenshot is a box;
-# browsers cannot be downloaded at run time), and Prometheus (WEB-02, started by `make up`).
+# browsers cannot be downloaded at run time), NSS's tools that give Chromium a client certificate
+# for kihonet's server (GW-03; tests/kihonet_desk.py), and Prometheus (WEB-02, started by `make up`).
 # Each is "package:path that shows it is there".
 DEBIAN_PARTS=(
     nginx:/usr/sbin/nginx
     chromium:/usr/bin/chromium
     chromium-driver:/usr/bin/chromedriver
+    libnss3-tools:/usr/bin/pk12util
     fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
     prometheus:/usr/bin/prometheus
 )

@@ -1,5 +1,5 @@
-"""What both of certs' doors depend on: the use cases, the realm named in the path, and the
-client certificate the gateway forwarded.
+"""What both of certs' doors depend on: the use cases, who operates (``Access``), the realm
+named in the path, and the client certificate the gateway forwarded.
 
 The JSON API (``api``) and the screens (``pages``) share their dependencies here, never each
 other: each door's ``deps`` re-exports these, and the API adds who operates. ``async def``
@@ -14,6 +14,7 @@ from fastapi import Depends, Header, Path, Request
 
 from servicekit.problems import Problem, ProblemCode
 from services.certs.usecases import Certs
+from services.certs.usecases.access import Access
 from services.certs.usecases.gateway import forwarded_certificate
 
 
@@ -23,6 +24,15 @@ async def certs(request: Request) -> Certs:
 
 
 CertsDep = Annotated[Certs, Depends(certs)]
+
+
+async def access(request: Request) -> Access:
+    """Who operates the CA, as ``domain/authz`` decides (the API's and the console's)."""
+    found: Access = request.app.state.access
+    return found
+
+
+AccessDep = Annotated[Access, Depends(access)]
 
 
 async def realm(

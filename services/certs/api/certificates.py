@@ -28,7 +28,6 @@ from services.certs.api.schemas import (
     VerifyOut,
 )
 from services.certs.domain.calendar import tokyo_date
-from services.certs.domain.decisions import NoticeRequest
 from services.certs.domain.refusals import BadRequestData, NotPermitted, UnknownCertificate
 from services.certs.usecases.certificates import Issued, uid_of
 from services.certs.usecases.signing import pem, usable_public_key
@@ -44,16 +43,7 @@ async def register_notice(
     """The back office (provisioning token) or the realm's support desk records the notice it
     sends by post; a reissue notice (``reason``) takes the next 枝番."""
     ctx = certs.context(realm, actor)
-    notice = await certs.certificates.register_notice(
-        NoticeRequest(
-            kihonet_code=body.kihonet_code,
-            management_number=body.management_number,
-            user_id=body.user_id,
-            issued_on=body.issued_on or tokyo_date(ctx.now),
-            reason=body.reason,
-        ),
-        ctx,
-    )
+    notice = await certs.certificates.register_notice(body.request(tokyo_date(ctx.now)), ctx)
     return NoticeOut(
         kihonet_code=notice.kihonet_code,
         management_number=notice.management_number,

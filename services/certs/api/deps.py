@@ -8,21 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from contracts import Actor
 from servicekit.credentials import session_token
-from services.certs.usecases.access import Access
+from services.certs.web import AccessDep
 from services.certs.web import CertsDep as CertsDep
 from services.certs.web import GatewayCertificate as GatewayCertificate
 from services.certs.web import Realm as Realm
 
 
 async def operator(
-    request: Request, realm: Realm, token: Annotated[str, Depends(session_token)]
+    access: AccessDep, realm: Realm, token: Annotated[str, Depends(session_token)]
 ) -> Actor:
     """The back office or a support operator of the realm (``Access.operator``)."""
-    access: Access = request.app.state.access
     return await access.operator(token, realm)
 
 

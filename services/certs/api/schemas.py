@@ -3,7 +3,7 @@ are the use cases' (``usecases.inputs``), shared with the screens."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,12 +11,10 @@ from contracts.certs import ReissueReason, RevocationReason
 from services.certs.domain.holders import CertStatus
 from services.certs.usecases.inputs import (
     KeyMadeHere,
-    KihonetCode,
-    ManagementNumber,
+    NoticeFields,
     Pem,
     Pkcs12IssueIn,
     RequestFields,
-    UserId,
 )
 
 __all__ = [
@@ -35,8 +33,9 @@ __all__ = [
 ]
 
 
-class NoticeIn(BaseModel):
-    """A 「ユーザーIDのお知らせ」 as the back office or support records it."""
+class NoticeIn(NoticeFields):
+    """A 「ユーザーIDのお知らせ」 as the back office or support records it (the rules are
+    ``usecases.inputs.NoticeFields``, shared with the support console's form)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -49,18 +48,6 @@ class NoticeIn(BaseModel):
                 }
             ]
         },
-    )
-
-    kihonet_code: KihonetCode = Field(description="企保ネットコード (半角数字8桁)")
-    management_number: ManagementNumber = Field(description="管理番号 (半角英数10桁)")
-    user_id: UserId = Field(description="ユーザーID (半角英数7桁)")
-    issued_on: date | None = Field(
-        default=None,
-        description="The day the user ID was issued (Asia/Tokyo); default today. It decides "
-        "the notice's 年: the next year on December's last business day (CT-02).",
-    )
-    reason: ReissueReason | None = Field(
-        default=None, description="A reissue notice's reason; none for the first issue (枝番 001)"
     )
 
 

@@ -37,6 +37,24 @@ class CertStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class SearchBy(StrEnum):
+    """What the support desk finds a holder by (WEB-04): the notice's fields that name one."""
+
+    USER_ID = "user_id"
+    KIHONET_CODE = "kihonet_code"
+    MANAGEMENT_NUMBER = "management_number"
+
+
+class Standing(StrEnum):
+    """How the support desk sees a certificate (WEB-04): CT-08's answers, with ``expiring``
+    for a valid one inside its renewal window (CT-05)."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
 @dataclass(frozen=True)
 class Notice:
     """A 「ユーザーIDのお知らせ」 (first issue, 枝番 001) or a reissue notice (the next 枝番)."""
@@ -79,6 +97,13 @@ class Certificate:
             return CertStatus.EXPIRED
         return CertStatus.VALID
 
+    def standing(self, now: datetime) -> Standing:
+        """The status, and ``expiring`` once renewal has opened (30 days before expiry)."""
+        status = self.status(now)
+        if status is CertStatus.VALID and now >= self.not_after - RENEWAL_WINDOW:
+            return Standing.EXPIRING
+        return Standing(status.value)
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -96,6 +121,17 @@ class Holder:
 
     def certificate(self, serial_number: str) -> Certificate | None:
         return next((c for c in self.certificates if c.serial_number == serial_number), None)
+
+    def recorded_with(
+        self, *, kihonet_code: str | None = None, management_number: str | None = None
+    ) -> bool:
+        """Whether a notice of this holder carries that code or management number (the support
+        desk's search, WEB-04)."""
+        return any(
+            (kihonet_code is None or n.kihonet_code == kihonet_code)
+            and (management_number is None or n.management_number == management_number)
+            for n in self.notices
+        )
 
     def with_certificate(self, cert: Certificate) -> Holder:
         """This holder with ``cert`` added or replaced (by serial)."""

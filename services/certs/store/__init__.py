@@ -6,6 +6,10 @@ itself and its latest CRL.
   signed (a unique fact, X-13): it finds a serial's holder for OCSP, verification and
   revocation, and carries ``not_after`` for the reminder job. A serial whose certificate was
   never recorded (its request lost a race) leads to a holder without it: ``unknown``.
+- ``notice_keys``: one document per (user ID, 企保ネットコード, 管理番号) a notice was recorded
+  with, written before the notice's commit: how the support desk finds a holder by its code or
+  management number (WEB-04). A hint only: a notice whose commit was refused leaves a key to a
+  holder without it, so a search reads the holders it names and keeps those that match.
 - ``revocations``: one document per revoked serial, written by the handler of ``CertRevoked``
   (X-03: from the event, so a crash after the commit loses no entry); the CRL is made from it.
 - ``ca:<realm>`` and ``crl:<realm>`` are versioned too: the CA is made once however many
@@ -37,6 +41,7 @@ class CertsStore:
         )
         self.serials = db["serials"]
         self.revocations = db["revocations"]
+        self.notice_keys = db["notice_keys"]
 
     @staticmethod
     def holder_id(realm: str, user_id: str) -> str:
@@ -54,6 +59,41 @@ class CertsStore:
         await self.serials.insert_one(
             {"_id": serial, "realm": realm, "user_id": user_id, "not_after": not_after}
         )
+
+    async def index_notice(
+        self, realm: str, user_id: str, kihonet_code: str, management_number: str
+    ) -> None:
+        """The keys a holder is searched by; idempotent (the same notice again adds nothing)."""
+        await insert_new(
+            self.notice_keys,
+            [
+                {
+                    "_id": f"{realm}:{user_id}:{kihonet_code}:{management_number}",
+                    "realm": realm,
+                    "user_id": user_id,
+                    "kihonet_code": kihonet_code,
+                    "management_number": management_number,
+                }
+            ],
+        )
+
+    async def users_by_notice(
+        self, realm: str, *, kihonet_code: str | None, management_number: str | None, limit: int
+    ) -> list[str]:
+        """The user IDs notices were recorded for with that code or management number (a hint:
+        the caller reads each holder). A scan of a small collection, for the support desk."""
+        query: Document = {"realm": realm}
+        if kihonet_code is not None:
+            query["kihonet_code"] = kihonet_code
+        if management_number is not None:
+            query["management_number"] = management_number
+        cursor = self.notice_keys.find(query, {"user_id": 1}).limit(limit * 4)
+        found: list[str] = []
+        async for doc in cursor:
+            user_id = str(doc["user_id"])
+            if user_id not in found:
+                found.append(user_id)
+        return sorted(found)[:limit]
 
     async def holder_of(self, serial: str) -> tuple[str, str] | None:
         """The realm and user ID a serial was issued to, or ``None``."""

@@ -14,6 +14,7 @@ from functools import partial
 from pydantic import SecretStr
 
 from contracts import Actor, ActorKind
+from domainkit.callers import Refusal
 from servicekit.credentials import Introspection, is_provisioning_token
 from services.certs.domain import authz
 
@@ -31,6 +32,19 @@ class Access:
         if is_provisioning_token(token, self.provisioning_token):
             return BACK_OFFICE
         caller = await self.introspection.authorise(token, partial(authz.operate, realm=realm))
+        return Actor(kind=ActorKind.SUPPORT, id=caller.user_id)
+
+    async def page_operator(self, token: str | None, realm: str) -> Actor | Refusal:
+        """The support console's browser (WEB-04): a support operator of ``realm`` by its
+        session cookie, or why not (the page answers the refusal as a page)."""
+        if not token:
+            return Refusal.NO_SESSION
+        caller = await self.introspection.caller(token)
+        if isinstance(caller, Refusal):
+            return caller
+        refusal = authz.operate(caller, realm)
+        if refusal is not None:
+            return refusal
         return Actor(kind=ActorKind.SUPPORT, id=caller.user_id)
 
     async def close(self) -> None:

@@ -21,7 +21,14 @@ from servicekit.logs import get_logger
 from servicekit.publish import Publisher
 from services.certs.domain import decisions, refusals
 from services.certs.domain.decisions import Context, IssueRequest, NoticeRequest, Signed
-from services.certs.domain.holders import Certificate, CertStatus, Notice, validity
+from services.certs.domain.holders import (
+    Certificate,
+    CertStatus,
+    Holder,
+    Notice,
+    SearchBy,
+    validity,
+)
 from services.certs.store import CertsStore
 from services.certs.usecases.authority import AuthorityKeeper
 from services.certs.usecases.signing import (
@@ -67,10 +74,38 @@ class Certificates:
         return self.store.holder_id(self.realm, user_id)
 
     async def register_notice(self, request: NoticeRequest, ctx: Context) -> Notice:
-        """The back office or support records a notice; a reissue takes the next 枝番 (CT-06)."""
+        """The back office or support records a notice; a reissue takes the next 枝番 (CT-06).
+        Its keys are indexed first, so the support desk finds the holder by them (WEB-04)."""
+        await self.store.index_notice(
+            self.realm, request.user_id, request.kihonet_code, request.management_number
+        )
         return await self.store.holders.update(
             self._id(request.user_id), lambda h: decisions.register_notice(h, request, ctx)
         )
+
+    async def holder(self, user_id: str) -> Holder | None:
+        """One holder with its notices and certificates, for the support desk (WEB-04)."""
+        return await self.store.holders.get(self._id(user_id))
+
+    async def find_holders(self, by: SearchBy, value: str, limit: int = 20) -> list[Holder]:
+        """The holders the support desk looks for (WEB-04): by user ID, or by a notice's
+        企保ネットコード or 管理番号 (the index is a hint; each holder found is checked)."""
+        if by is SearchBy.USER_ID:
+            found = await self.holder(value)
+            return [] if found is None else [found]
+        keys = {by.value: value}
+        user_ids = await self.store.users_by_notice(
+            self.realm,
+            kihonet_code=keys.get(SearchBy.KIHONET_CODE.value),
+            management_number=keys.get(SearchBy.MANAGEMENT_NUMBER.value),
+            limit=limit,
+        )
+        holders = []
+        for user_id in user_ids:
+            holder = await self.holder(user_id)
+            if holder is not None and holder.recorded_with(**keys):
+                holders.append(holder)
+        return holders
 
     async def issue(
         self, request: IssueRequest, public_key: object, origin: KeyOrigin, ctx: Context

@@ -4,12 +4,14 @@ formats of its input table; a value of the wrong shape is a 422 before any notic
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from contracts.certs import ReissueReason
 from contracts.common import MAIL_ADDRESS
-from services.certs.domain.decisions import IssueRequest
+from services.certs.domain.decisions import IssueRequest, NoticeRequest
 from services.certs.usecases.signing import KeyAlgorithm
 
 KihonetCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
@@ -24,6 +26,35 @@ Email = Annotated[
 RFC822Name holds: ``cryptography`` refuses a comment or display name (``a(b)@c.jp``) only when it
 builds the certificate, after the notice was matched (X-05)."""
 Pem = Annotated[str, StringConstraints(min_length=1, max_length=16_384)]
+
+
+class NoticeFields(BaseModel):
+    """A 「ユーザーIDのお知らせ」 as the back office or support records it (CT-02, CT-06): the API's
+    body and the support console's form share these rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kihonet_code: KihonetCode = Field(description="企保ネットコード (半角数字8桁)")
+    management_number: ManagementNumber = Field(description="管理番号 (半角英数10桁)")
+    user_id: UserId = Field(description="ユーザーID (半角英数7桁)")
+    issued_on: date | None = Field(
+        default=None,
+        description="The day the user ID was issued (Asia/Tokyo); default today. It decides "
+        "the notice's 年: the next year on December's last business day (CT-02).",
+    )
+    reason: ReissueReason | None = Field(
+        default=None, description="A reissue notice's reason; none for the first issue (枝番 001)"
+    )
+
+    def request(self, today: date) -> NoticeRequest:
+        """The notice as the CA's rules record it; issued ``today`` (Tokyo) unless dated."""
+        return NoticeRequest(
+            kihonet_code=self.kihonet_code,
+            management_number=self.management_number,
+            user_id=self.user_id,
+            issued_on=self.issued_on or today,
+            reason=self.reason,
+        )
 
 
 class RequestFields(BaseModel):
