@@ -12,8 +12,10 @@ from services.identity.usecases.authorisation import Authorisation
 from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
 from services.identity.usecases.enrolment import Enrolments
+from services.identity.usecases.id_requests import IdRequests
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
+from services.identity.usecases.members import Members
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
 from services.identity.usecases.policies import Policies
@@ -50,6 +52,8 @@ class Identity:
     authorisation: Authorisation
     bot_defence: BotDefence
     enrolments: Enrolments
+    id_requests: IdRequests
+    members: Members
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -70,4 +74,6 @@ class Identity:
             authorisation=Authorisation(context, policies),
             bot_defence=bot_defence,
             enrolments=Enrolments(context, tuning.enrolment_hold),
+            id_requests=IdRequests(context, organisations),
+            members=Members(context),
         )
