@@ -12,12 +12,16 @@ from fastapi import APIRouter
 from services.identity.pages import (
     account,
     admin,
+    admin_id_requests,
     admin_user,
     forgotten,
     login,
     mail_links,
     otp,
     permissions,
+    support_id_requests,
+    support_members,
+    support_networks,
     waiting,
 )
 from webkit import assets
@@ -29,7 +33,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     # before admin: their POST paths are also /admin/users/{user}/{action}
     permissions.router,
     admin_user.router,
+    admin_id_requests.router,
     admin.router,
+    support_id_requests.router,
+    support_members.router,
+    support_networks.router,
     otp.router,
     forgotten.router,
     account.router,
