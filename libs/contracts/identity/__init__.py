@@ -22,6 +22,9 @@ Renamed from the issue's list:
 
 ``TrustedAddressesChanged`` came with the bot defence (issue 12): the realm's support desk
 replaced its list of trusted networks (ID-BOT-03), which audit must be able to show.
+``BusinessIdRequested`` and ``BusinessIdRequestRefused`` came with the support console (issue
+22): a `dantai-net` admin's request for a business ID and the support desk's refusal of it
+(ID-USER-10); module ``id_requests`` says why.
 
 The other names are the issue's. Where the issue listed a flow but the contract splits it,
 the split is deliberate: ``PasswordChanged`` records *that* the password changed (no secret),
@@ -31,6 +34,7 @@ the mail. A `nexi` reset (ID-PW-06) therefore emits ``PasswordChanged(method="re
 """
 
 from contracts.identity.enrolment import EnrolmentRefusal, MemberEnrolmentRefused
+from contracts.identity.id_requests import BusinessIdRequested, BusinessIdRequestRefused
 from contracts.identity.login import (
     AccountLocked,
     AccountUnlocked,
@@ -95,6 +99,8 @@ __all__ = [
     "AuthEmailReset",
     "BrowserBindingReset",
     "BrowserRegistered",
+    "BusinessIdRequestRefused",
+    "BusinessIdRequested",
     "CurrentPasswordRejected",
     "EmailChangeRequested",
     "EmailChanged",

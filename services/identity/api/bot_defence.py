@@ -3,6 +3,7 @@ the realm's trusted networks, kept by its support desk."""
 
 from fastapi import APIRouter, Response
 
+from contracts.identity import TrustedNetworkEntry
 from services.identity.api.access_schemas import (
     ChallengeOut,
     TrustedAddressesIn,
@@ -47,3 +48,33 @@ async def trust_addresses(
     entries = tuple(body.entries)
     await identity.bot_defence.trust(policy, caller, entries)
     return TrustedAddressesOut(entries=list(entries))
+
+
+async def _listed(policy: Realm, caller: Caller, identity: IdentityDep) -> TrustedAddressesOut:
+    found = await identity.bot_defence.trusted(policy, caller)
+    return TrustedAddressesOut(entries=list(found.entries))
+
+
+@router.post(
+    "/trusted-addresses/entries",
+    summary="The support desk adds one organisation's networks to the list (ID-BOT-03)",
+)
+async def add_trusted_entry(
+    policy: Realm, body: TrustedNetworkEntry, caller: Caller, identity: IdentityDep
+) -> TrustedAddressesOut:
+    """Decided on the latest list, so two desks adding at once both land; the same entry
+    again changes nothing. Answers the whole list."""
+    await identity.bot_defence.add_trusted(policy, caller, body)
+    return await _listed(policy, caller, identity)
+
+
+@router.post(
+    "/trusted-addresses/entries/remove",
+    summary="The support desk removes one entry from the list (ID-BOT-03)",
+)
+async def remove_trusted_entry(
+    policy: Realm, body: TrustedNetworkEntry, caller: Caller, identity: IdentityDep
+) -> TrustedAddressesOut:
+    """An entry no longer there changes nothing. Answers the whole list."""
+    await identity.bot_defence.remove_trusted(policy, caller, body)
+    return await _listed(policy, caller, identity)

@@ -1,7 +1,9 @@
 """Individual members (ID-USER-03, -08): registered by support; their own change screen, and
 the e-mail change every user makes for themselves (ID-EMAIL-01)."""
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from servicekit.credentials import login_cookies, presented_session_token
 from servicekit.problems import Problem, ProblemCode
@@ -17,6 +19,7 @@ from services.identity.api.links import MEMBER_REGISTERED, SESSION_ROTATED
 from services.identity.api.schemas import (
     Accepted,
     BusinessUserOut,
+    BusinessUserView,
     EmailChangeConfirmation,
     EmailChangeRequest,
     LoginIdChange,
@@ -45,6 +48,29 @@ async def register_member(
         policy, caller, body.login_id, body.profile.to_profile(), idempotency_key
     )
     return BusinessUserOut.model_validate(created, from_attributes=True)
+
+
+@router.get(
+    "/members",
+    summary="Support searches individual members by login ID, at most 50 (ID-USER-03)",
+)
+async def search_members(
+    policy: Realm,
+    caller: Caller,
+    identity: IdentityDep,
+    q: Annotated[str, Query(max_length=254, description="part of the login ID")] = "",
+) -> list[BusinessUserView]:
+    found = await identity.members.search(policy, caller, q)
+    return [
+        BusinessUserView(
+            user_id=u.user_id,
+            login_id=u.login_id,
+            status=u.status.value,
+            locked=u.locked,
+            profile=u.profile,
+        )
+        for u in found
+    ]
 
 
 @router.put(

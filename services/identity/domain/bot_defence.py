@@ -38,6 +38,10 @@ class ChallengeFailed(Refusal):
     """The challenge sent was not good: forged, expired, made elsewhere, wrong, or used."""
 
 
+class TrustedListFull(Refusal):
+    """The realm's list of trusted networks holds as many entries as an event may carry."""
+
+
 @dataclass(frozen=True)
 class ChallengePolicy:
     """The knobs of ID-BOT-02 and -03, from the settings (defaults: docs/identity/)."""
@@ -209,6 +213,10 @@ class TrustedAddresses:
         return any(ip in network for entry in self.entries for network in entry.networks)
 
 
+TRUSTED_ENTRIES_LIMIT = 100
+"""The most entries the list holds (``TrustedAddressesChanged`` carries them all)."""
+
+
 def trusted_aggregate_id(realm: str) -> str:
     return f"trusted:{realm}"
 
@@ -228,3 +236,38 @@ def trust(
         **envelope(realm, None, f"realm:{realm}", actor, correlation_id, now), entries=entries
     )
     return Decision.commit(True, TrustedAddresses(realm, entries), changed)
+
+
+def add_trusted(
+    current: TrustedAddresses | None,
+    realm: str,
+    entry: TrustedNetworkEntry,
+    actor: Actor,
+    correlation_id: str,
+    now: datetime,
+) -> Decision[TrustedAddresses, bool]:
+    """The support desk adds one organisation's networks to the latest list (a retry of the
+    same entry changes nothing); the event carries the whole new list."""
+    entries = () if current is None else current.entries
+    if entry in entries:
+        return Decision.nothing(False)
+    if len(entries) >= TRUSTED_ENTRIES_LIMIT:
+        raise TrustedListFull(f"登録できるのは{TRUSTED_ENTRIES_LIMIT}件までです")
+    return trust(current, realm, (*entries, entry), actor, correlation_id, now)
+
+
+def remove_trusted(
+    current: TrustedAddresses | None,
+    realm: str,
+    entry: TrustedNetworkEntry,
+    actor: Actor,
+    correlation_id: str,
+    now: datetime,
+) -> Decision[TrustedAddresses, bool]:
+    """The support desk removes one entry from the latest list; an entry already gone
+    changes nothing (and answers ``False``)."""
+    entries = () if current is None else current.entries
+    if entry not in entries:
+        return Decision.nothing(False)
+    rest = tuple(e for e in entries if e != entry)
+    return trust(current, realm, rest, actor, correlation_id, now)

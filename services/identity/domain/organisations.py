@@ -17,8 +17,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from contracts import Actor, ActorKind
 from contracts.common import UserProfile
-from domainkit.decision import Decision
+from contracts.identity import BusinessIdRequested, BusinessIdRequestRefused
+from domainkit.decision import Decision, envelope
 from services.identity.domain.refusals import BusinessUserLimitReached
 from services.identity.domain.users import User
 
@@ -79,17 +81,39 @@ def opened_by(admin: User) -> Organisation | None:
 
 
 def reserve_business_user(
-    org: Organisation, user_id: str, limit: int | None, request: IdRequest | None = None
+    org: Organisation,
+    user_id: str,
+    limit: int | None,
+    request: IdRequest | None = None,
+    correlation_id: str = "",
 ) -> Decision[Organisation, bool]:
     """Hold a slot for ``user_id`` within the realm's limit (ID-USER-01); with a ``request``
-    (ID-USER-10) the slot is held by a request awaiting support's approval."""
+    (ID-USER-10) the slot is held by a request awaiting support's approval, announced by
+    ``BusinessIdRequested``."""
     if user_id in org.business_user_ids:
         return Decision.nothing(True)  # a retry of the same creation
     if limit is not None and len(org.business_user_ids) >= limit:
         raise BusinessUserLimitReached()
-    requests = org.id_requests if request is None else (*org.id_requests, request)
-    new = replace(org, business_user_ids=(*org.business_user_ids, user_id), id_requests=requests)
-    return Decision.commit(True, new)
+    if request is None:
+        new = replace(org, business_user_ids=(*org.business_user_ids, user_id))
+        return Decision.commit(True, new)
+    new = replace(
+        org,
+        business_user_ids=(*org.business_user_ids, user_id),
+        id_requests=(*org.id_requests, request),
+    )
+    asked = BusinessIdRequested(
+        **envelope(
+            org.realm,
+            org.org_id,
+            user_id,
+            Actor(kind=ActorKind.ADMIN, id=request.requested_by),
+            correlation_id,
+            request.requested_at,
+        ),
+        login_id=request.login_id,
+    )
+    return Decision.commit(True, new, asked)
 
 
 def close_id_request(org: Organisation, user_id: str) -> Decision[Organisation, bool]:
@@ -98,6 +122,33 @@ def close_id_request(org: Organisation, user_id: str) -> Decision[Organisation, 
         return Decision.nothing(False)
     rest = tuple(r for r in org.id_requests if r.user_id != user_id)
     return Decision.commit(True, replace(org, id_requests=rest))
+
+
+def refuse_id_request(
+    org: Organisation,
+    user_id: str,
+    actor: Actor,
+    note: str | None,
+    correlation_id: str,
+    now: datetime,
+) -> Decision[Organisation, str | None]:
+    """The support desk refused the request (ID-USER-10): the request and its slot go, and
+    ``BusinessIdRequestRefused`` says who and why. Answers the login ID the request held (to
+    be released), or ``None`` when there is no such request (refused or approved already)."""
+    request = org.request_for(user_id)
+    if request is None:
+        return Decision.nothing(None)
+    new = replace(
+        org,
+        id_requests=tuple(r for r in org.id_requests if r.user_id != user_id),
+        business_user_ids=tuple(u for u in org.business_user_ids if u != user_id),
+    )
+    refused = BusinessIdRequestRefused(
+        **envelope(org.realm, org.org_id, user_id, actor, correlation_id, now),
+        login_id=request.login_id,
+        note=note or None,
+    )
+    return Decision.commit(request.login_id, new, refused)
 
 
 def free_slot(org: Organisation, user_id: str) -> Decision[Organisation, bool]:

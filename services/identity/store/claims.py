@@ -8,6 +8,7 @@ grace period, so no ID and no slot of an organisation's limit leaks (X-14).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,6 +58,34 @@ class LoginIds:
 
     async def owner_of(self, realm: str, login_id: str) -> str | None:
         return await self.facts.owner_of(login_id_fact(realm, login_id))
+
+    async def unsettle(self, realm: str, login_id: str, owner: str) -> None:
+        """Hand the claim back to the reaper before a change that may free it (a refused ID
+        request): a crash after that change leaves a claim the reaper finds dead and frees,
+        and one before it a claim the reaper finds live and settles again."""
+        await self.facts.collection.update_one(
+            {"_id": login_id_fact(realm, login_id), "owner": owner}, {"$set": {"settled": False}}
+        )
+
+    async def organisations_holding_ids(self, realm: str) -> set[str]:
+        """The organisations of ``realm`` whose business users or ID requests hold a login ID:
+        where the support desk looks for requests waiting (ID-USER-10). A scan of the realm's
+        claims, for a support page, never for a login."""
+        query = {"realm": realm, "org_id": {"$ne": None}}
+        return {doc["org_id"] async for doc in self.facts.collection.find(query, {"org_id": 1})}
+
+    async def matching(self, realm: str, text: str, limit: int) -> list[LoginIdClaim]:
+        """Up to ``limit`` settled claims of ``realm`` outside organisations whose login ID
+        contains ``text`` (ignoring case), in login-ID order: the support desk's search of
+        individual members (ID-USER-03). A scan of the realm's claims, for a support page."""
+        query: dict[str, Any] = {"realm": realm, "org_id": None, "settled": True}
+        if text:
+            query["login_id"] = {"$regex": re.escape(text), "$options": "i"}
+        found = self.facts.collection.find(query).sort("login_id", 1).limit(limit)
+        return [
+            LoginIdClaim(doc["realm"], doc["login_id"], doc["owner"], doc.get("org_id"))
+            async for doc in found
+        ]
 
     async def unsettled(self, claimed_before: datetime) -> AsyncIterator[LoginIdClaim]:
         """Claims nobody settled, older than ``claimed_before``; a scan, for a periodic job."""

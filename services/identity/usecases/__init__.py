@@ -14,8 +14,10 @@ from services.identity.usecases.bot_defence import BotDefence
 from services.identity.usecases.context import Context
 from services.identity.usecases.enrolment import Enrolments
 from services.identity.usecases.home import PortalHome
+from services.identity.usecases.id_requests import IdRequests
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
+from services.identity.usecases.members import Members
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
 from services.identity.usecases.policies import Policies
@@ -56,6 +58,8 @@ class Identity:
     bot_defence: BotDefence
     enrolments: Enrolments
     home: PortalHome
+    id_requests: IdRequests
+    members: Members
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -77,4 +81,6 @@ class Identity:
             bot_defence=bot_defence,
             enrolments=Enrolments(context, tuning.enrolment_hold),
             home=PortalHome(context, tuning.portal_links),
+            id_requests=IdRequests(context, organisations),
+            members=Members(context),
         )

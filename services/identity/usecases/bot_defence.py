@@ -9,12 +9,14 @@ login, stopped here or later, counts against the address it came from.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from prometheus_client import Counter
 
 from contracts.identity import TrustedNetworkEntry
+from domainkit.decision import Decision
 from servicekit.logs import current_correlation_id, get_logger
 from services.identity.domain import authz, bot_defence
 from services.identity.domain.bot_defence import (
@@ -151,6 +153,41 @@ class BotDefence:
                 bot_defence.trust,
                 realm=realm.name,
                 entries=entries,
+                actor=actor_of(session),
+                correlation_id=current_correlation_id(),
+                now=self.context.clock.now(),
+            ),
+        )
+
+    async def add_trusted(
+        self, realm: RealmPolicy, caller: authz.Caller, entry: TrustedNetworkEntry
+    ) -> bool:
+        """ID-BOT-03: the support desk adds the networks one organisation named, decided on
+        the latest list (two desks adding at once both land, X-13). Answers whether it is new."""
+        return await self._change_trusted(realm, caller, bot_defence.add_trusted, entry)
+
+    async def remove_trusted(
+        self, realm: RealmPolicy, caller: authz.Caller, entry: TrustedNetworkEntry
+    ) -> bool:
+        """The support desk removes one entry; answers whether it was there."""
+        return await self._change_trusted(realm, caller, bot_defence.remove_trusted, entry)
+
+    async def _change_trusted(
+        self,
+        realm: RealmPolicy,
+        caller: authz.Caller,
+        rule: Callable[..., Decision[TrustedAddresses, bool]],
+        entry: TrustedNetworkEntry,
+    ) -> bool:
+        session = authz.support_desk(caller, realm)
+        if not realm.bot_challenge:
+            raise NotFound()
+        return await self.store.trusted.update(
+            bot_defence.trusted_aggregate_id(realm.name),
+            partial(
+                rule,
+                realm=realm.name,
+                entry=entry,
                 actor=actor_of(session),
                 correlation_id=current_correlation_id(),
                 now=self.context.clock.now(),

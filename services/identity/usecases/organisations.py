@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from contracts import Actor, ActorKind
 from contracts.common import Role, UserProfile
@@ -25,6 +26,8 @@ from services.identity.store.directory import Entry
 from services.identity.usecases.context import Context, new_id
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 #: The back-office system that opens organisations when an application is accepted.
 PROVISIONING = Actor(kind=ActorKind.SERVICE, id="provisioning")
@@ -110,8 +113,8 @@ class Organisations:
         self,
         realm: RealmPolicy,
         org_id: str,
-        decide: Callable[[Organisation], Decided[Organisation, bool]],
-    ) -> bool:
+        decide: Callable[[Organisation], Decided[Organisation, T]],
+    ) -> T:
         """Decide on the organisation's latest version; its first change starts its aggregate
         from the charter (a pure fallback, so a retry decides again on the same grounds)."""
         opened = await self.read(realm, org_id)

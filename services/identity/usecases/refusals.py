@@ -26,6 +26,7 @@ PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     otp.TooManyCodes: ProblemCode.OTP_ISSUE_LIMIT,
     bot_defence.ChallengeRequired: ProblemCode.CHALLENGE_REQUIRED,
     bot_defence.ChallengeFailed: ProblemCode.CHALLENGE_FAILED,
+    bot_defence.TrustedListFull: ProblemCode.VALIDATION_ERROR,
 }
 
 

@@ -14,6 +14,7 @@ from contracts import Actor, ActorKind
 from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute
 from contracts.permissions import Permissions
+from servicekit.logs import current_correlation_id
 from services.identity.domain import authz, inputs, organisations, permissions
 from services.identity.domain.organisations import IdRequest
 from services.identity.domain.realms import RealmPolicy
@@ -75,6 +76,7 @@ class Users:
                     user_id=user_id,
                     limit=realm.business_user_limit,
                     request=request,
+                    correlation_id=current_correlation_id(),
                 ),
             )
         except BusinessUserLimitReached:

@@ -231,6 +231,19 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             mismatched_fields=["year"],
             suggest_next_year=True,
         ),
+        "BusinessIdRequested": _envelope(
+            subject_id="user-0077",
+            realm="dantai-net",
+            actor=Actor(kind=ActorKind.ADMIN, id="admin-0001"),
+            login_id="XA5000123",
+        ),
+        "BusinessIdRequestRefused": _envelope(
+            subject_id="user-0077",
+            realm="dantai-net",
+            actor=Actor(kind=ActorKind.SUPPORT, id="desk-1"),
+            login_id="XA5000123",
+            note="申込書の記載内容に不備があるため",
+        ),
         "MemberEnrolmentRefused": _envelope(
             subject_id="signup-5c1d",
             realm="kencom",

@@ -61,7 +61,12 @@ RENAMES = {"LinkIssued": "EmailLinkIssued", "LinkConsumed": "EmailLinkConsumed"}
 """The issue's names that the contracts renamed (each explained in identity.py's docstring)."""
 
 ADDITIONS = {
-    identity: ["MemberEnrolmentRefused", "TemporaryPasswordDeclined"],
+    identity: [
+        "MemberEnrolmentRefused",
+        "TemporaryPasswordDeclined",
+        "BusinessIdRequested",
+        "BusinessIdRequestRefused",
+    ],
     enroll: ["SignupAlreadyRegistered", "SecretAnswerUnlocked"],
     audit: ["AccessExportReady"],
 }
@@ -69,7 +74,8 @@ ADDITIONS = {
 (issue 14: the sign-up saga's compensation, and the mail to an address already registered;
 issue 16: a large export is ready, announced on audit's own low-volume topic; issue 20: a
 temporary-password request that mailed nothing, so that every request writes alike, and the
-support desk's unlock of a locked secret answer)."""
+support desk's unlock of a locked secret answer; issue 22: a `dantai-net` admin's request for a
+business ID, and the support desk's refusal of it)."""
 
 OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
 """Additions that travel apart from their producer's main topic, each saying why."""

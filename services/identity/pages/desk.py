@@ -1,0 +1,89 @@
+"""What the support desk's pages of members, business-ID requests and trusted networks share
+(WEB-04): the gate that lets only the realm's support operators in, the form's errors from a
+validation, and the confirmation step (確認する → 確定する, WEB-05).
+
+The gate refuses with a page, never JSON: without a session the browser goes to the login,
+with login steps still owed to them, and anyone else who is not the realm's support desk sees
+the refusal's words, the same whatever the page would have shown (X-15). The use cases ask
+``domain.authz`` again for every operation: the gate only keeps strangers off the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from contracts.common import Role
+from servicekit.credentials import Refusal
+from servicekit.problems import ProblemCode
+from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
+from services.identity.pages.kit import PAGES, next_page, page_session, to_login
+from services.identity.usecases import Identity
+from webkit.pages import FieldError
+
+#: The console's home, which another part of the console keeps (its menu links here).
+CONSOLE_HOME = "/realms/{realm}/support/"
+
+
+async def desk_session(
+    request: Request, identity: Identity, policy: RealmPolicy, available: bool = True
+) -> Session | Response:
+    """The page's browser's full session of the realm's support desk, or the page that
+    answers instead. ``available``: the realm has what the page is about (else 404, after
+    the gate, so a stranger learns nothing of the realm)."""
+    session = await page_session(request, identity)
+    if session is None:
+        return to_login(policy.name)
+    if session.pending_steps:
+        return RedirectResponse(next_page(policy.name, session.pending_steps), status_code=303)
+    if session.realm != policy.name or session.role is not Role.SUPPORT:
+        return PAGES.refused(request, policy.name, Refusal.NOT_PERMITTED)
+    if session.needs_otp:
+        return PAGES.refused(request, policy.name, Refusal.OTP_REQUIRED)
+    if not available:
+        return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
+    return session
+
+
+def invalid_fields(
+    invalid: ValidationError, ids: Mapping[str, str] | None = None
+) -> list[FieldError]:
+    """A validation's errors as the form's, each at its field (``ids`` maps a model field to
+    the form field's id where they differ)."""
+    found = []
+    for error in invalid.errors():
+        where = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        found.append(FieldError(message, (ids or {}).get(where, where) or None))
+    return found
+
+
+def confirm(
+    request: Request,
+    policy: RealmPolicy,
+    title: str,
+    rows: Sequence[tuple[str, str]],
+    action: str,
+    fields: Mapping[str, str],
+    back_href: str,
+    explanation: str = "以下の内容でよろしければ「確定する」を押してください。",
+    button: str = "確定する",
+) -> Response:
+    """The confirmation step: what will be done, shown before anything changes, with
+    「確定する」 posting the same values again and a way back."""
+    return PAGES.render(
+        request,
+        "desk_confirm",
+        realm=policy.name,
+        title=title,
+        rows=rows,
+        action=action,
+        fields={**fields, "step": "commit"},
+        back_href=back_href,
+        explanation=explanation,
+        button=button,
+    )
