@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
-from contracts.common import Role
-from servicekit.credentials import Refusal
 from servicekit.problems import ProblemCode
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
-from services.identity.pages.kit import PAGES, next_page, page_session, to_login
+from services.identity.pages.kit import PAGES
+from services.identity.pages.support_home import support_session
 from services.identity.usecases import Identity
 from webkit.pages import FieldError
 
@@ -32,21 +31,14 @@ CONSOLE_HOME = "/realms/{realm}/support/"
 async def desk_session(
     request: Request, identity: Identity, policy: RealmPolicy, available: bool = True
 ) -> Session | Response:
-    """The page's browser's full session of the realm's support desk, or the page that
-    answers instead. ``available``: the realm has what the page is about (else 404, after
-    the gate, so a stranger learns nothing of the realm)."""
-    session = await page_session(request, identity)
-    if session is None:
-        return to_login(policy.name)
-    if session.pending_steps:
-        return RedirectResponse(next_page(policy.name, session.pending_steps), status_code=303)
-    if session.realm != policy.name or session.role is not Role.SUPPORT:
-        return PAGES.refused(request, policy.name, Refusal.NOT_PERMITTED)
-    if session.needs_otp:
-        return PAGES.refused(request, policy.name, Refusal.OTP_REQUIRED)
-    if not available:
-        return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
-    return session
+    """The page's browser's full session of the realm's support desk (the console's one gate,
+    ``support_home.support_session``), or the page that answers instead. ``available``: the
+    realm has what the page is about (else 404, after the gate, so a stranger learns nothing
+    of the realm)."""
+    found = await support_session(request, identity, policy.name)
+    if isinstance(found, Response) or available:
+        return found
+    return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
 
 
 def invalid_fields(
