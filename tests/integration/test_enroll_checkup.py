@@ -14,6 +14,8 @@ from identity_client import bearer, create_support_operator, signed_in, token_of
 from kencom_signup import Kencom, Person, kencom, platform
 from kencom_signup import new_insurer as insurer
 
+from services.enroll.domain.refusals import NotFound
+
 pytestmark = pytest.mark.integration
 __all__ = ["kencom", "platform"]  # the module's fixtures
 
@@ -235,3 +237,21 @@ async def test_en_06_only_the_support_desk_unlocks_the_answer_and_its_event_name
     assert (event["realm"], event["subject_id"]) == ("kencom", user_id)
     assert "Sapporo" not in json.dumps(event)
     assert len(await unlocked_events(kencom, infra, user_id)) == 1
+
+
+async def test_web_04_en_06_support_finds_a_member_by_login_id_or_user_id(kencom: Kencom) -> None:
+    """The console's search (``Checkup.find``): the address in any case, or the user ID; a
+    stranger's address, a sign-up not registered and junk are one answer: not found."""
+    person = Person(insurer())
+    await kencom.roster(person.insurer_number, [person])
+    _, user_id = await kencom.enrolled(person)
+    checkup = kencom.app.state.enroll.checkup
+    for query in (person.email, person.email.upper(), f"  {user_id} "):
+        found = await checkup.find(query)
+        assert (found.user_id, found.login_id) == (user_id, person.email)
+        assert found.gate.code_issued is False and found.registered_at is not None
+    pending = Person(insurer())
+    await kencom.sign_up(pending.email, "pc")
+    for query in (pending.email, "nobody@example.jp", "0" * 32, "", "x" * 400, "\x00'\""):
+        with pytest.raises(NotFound):
+            await checkup.find(query)
