@@ -5,6 +5,7 @@ reissue that voids the old code; who may do what (X-15)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,8 @@ from harness import Infra, eventually, read_topic
 from identity_client import bearer, create_support_operator, signed_in, token_of
 from kencom_signup import Kencom, Person, kencom, platform
 from kencom_signup import new_insurer as insurer
+
+from services.enroll.domain.refusals import NotFound
 
 pytestmark = pytest.mark.integration
 __all__ = ["kencom", "platform"]  # the module's fixtures
@@ -235,3 +238,58 @@ async def test_en_06_only_the_support_desk_unlocks_the_answer_and_its_event_name
     assert (event["realm"], event["subject_id"]) == ("kencom", user_id)
     assert "Sapporo" not in json.dumps(event)
     assert len(await unlocked_events(kencom, infra, user_id)) == 1
+
+
+async def test_web_04_en_06_support_finds_a_member_by_login_id_or_user_id(kencom: Kencom) -> None:
+    """The console's search (``Checkup.find``): the address in any case, or the user ID; a
+    stranger's address, a sign-up not registered and junk are one answer: not found."""
+    person = Person(insurer())
+    await kencom.roster(person.insurer_number, [person])
+    _, user_id = await kencom.enrolled(person)
+    checkup = kencom.app.state.enroll.checkup
+    for query in (person.email, person.email.upper(), f"  {user_id} "):
+        found = await checkup.find(query)
+        assert (found.user_id, found.login_id) == (user_id, person.email)
+        assert found.gate.code_issued is False and found.registered_at is not None
+    pending = Person(insurer())
+    await kencom.sign_up(pending.email, "pc")
+    for query in (pending.email, "nobody@example.jp", "0" * 32, "", "x" * 400, "\x00'\""):
+        with pytest.raises(NotFound):
+            await checkup.find(query)
+
+
+async def test_web_04_en_06_the_consoles_code_page_issues_only_when_confirmed(
+    kencom: Kencom,
+) -> None:
+    """The console's 確認する → 確定する (WEB-05) on the API's use case: junk or no confirmation
+    shows the confirmation and changes nothing; 確定する answers the code once, which the
+    member's own gate then takes; a member's session is refused the console."""
+    user_id, member = await a_member(kencom)
+    token = support_desk(kencom)["Authorization"].removeprefix("Bearer ")
+    c = kencom.client
+    c.cookies.set("__Host-session", token)
+    page = f"/realms/kencom/support/checkup-codes/{user_id}"
+    form = await c.get(page)
+    assert form.status_code == 200 and "未発行" in form.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+    view = kencom.app.state.enroll.checkup.view
+    for junk in ("", "YES", "yes\x00", "ｙｅｓ" * 50):
+        shown = await c.post(
+            f"{page}/issue",
+            data={"csrf_token": csrf[1], "confirmed": junk},
+        )
+        assert shown.status_code == 200 and "確定する" in shown.text
+        assert (await view(user_id)).code_issued is False, "nothing issued before 確定する"
+    issued = await c.post(
+        f"{page}/issue",
+        data={"csrf_token": csrf[1], "confirmed": "yes"},
+    )
+    code = re.search(r'id="issued-code">([^<]+)<', issued.text)
+    assert code is not None and (await view(user_id)).code_issued is True
+    verified = await c.post(f"{GATE}/code", json={"code": code[1]}, headers=member)
+    assert verified.status_code == 200, verified.text
+    member_token = member["Authorization"].removeprefix("Bearer ")
+    c.cookies.set("__Host-session", member_token)
+    refused = await c.get(page)
+    assert refused.status_code == 403 and code[1] not in refused.text

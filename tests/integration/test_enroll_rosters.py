@@ -207,3 +207,99 @@ async def test_x_05_en_07_a_cr_only_file_as_old_mac_excel_writes_it_is_read_like
     refused = await enroll.upload(union, bad)
     assert (refused.status_code, refused.json()["code"]) == (422, "ROSTER_INVALID")
     assert (refused.json()["line"], refused.json()["field"]) == (1_234, "name_kana")
+
+
+async def test_en_07_a_refused_file_names_every_bad_line_and_the_api_lists_them(
+    enroll: Enroll, tmp_path: Path
+) -> None:
+    union = insurer()
+    bad = {12: (3, "ケンコム太郎"), 500: (5, "親"), 9_001: (4, "1980/13/40")}
+    path = write_roster(tmp_path / "bad.csv", union, 10_000, bad=bad)
+    refused = await enroll.upload(union, path)
+    body = refused.json()
+    assert (refused.status_code, body["line"], body["field"]) == (422, 12, "name_kana")
+    assert [(r["line"], r["field"]) for r in body["refused_lines"]] == [
+        (12, "name_kana"),
+        (500, "relationship"),
+        (9_001, "birth_date"),
+    ]
+    assert (body["refused_count"], body["lines_read"]) == (3, 10_000)
+    assert (await enroll.app.state.enroll.rosters.current(union)) is None, "nothing imported"
+
+
+async def test_web_04_en_07_a_console_import_reports_its_progress_then_its_outcome(
+    enroll: Enroll, tmp_path: Path, mongo: Mongo, ns: Namespace
+) -> None:
+    """The console's job runs the API's import: progress recorded while it reads and writes,
+    then the lines read and the roster in force; the same file again changes nothing."""
+    imports = enroll.app.state.enroll.imports
+    imports.report_every = 0.01
+    seen: list[tuple[str, int, int]] = []
+    save = imports.jobs.save
+
+    async def recorded(job: Any) -> None:
+        seen.append((job.phase.value, job.percent, job.lines))
+        await save(job)
+
+    imports.jobs.save = recorded
+    union = insurer()
+    path = write_roster(tmp_path / "big.csv", union, 200_000)
+    copy = tmp_path / "upload.csv"
+    copy.write_bytes(path.read_bytes())
+    job = await imports.start(union, copy, "auto", roster.Restrictions(), "operator-1")
+    await imports.finished(job.job_id)
+    done = await imports.get(job.job_id)
+    assert (done.phase.value, done.lines, done.rows, done.version, done.changed) == (
+        "done",
+        200_000,
+        200_000,
+        1,
+        True,
+    )
+    assert done.started_by == "operator-1" and done.percent == 100
+    running = [s for s in seen if s[0] in ("reading", "writing")]
+    assert running, "progress was recorded while the import ran"
+    assert [p for _, p, _ in running] == sorted(p for _, p, _ in running), "it only advances"
+    assert not copy.exists(), "the job deletes the upload"
+    stored = await mongo[ns.database("enroll")]["roster_jobs"].find_one({"_id": job.job_id})
+    assert stored is not None and "アイウ" not in str(stored), "no line's content is kept"
+
+    again = tmp_path / "again.csv"
+    again.write_bytes(path.read_bytes())
+    second = await imports.start(union, again, "cp932", roster.Restrictions(), "operator-1")
+    await imports.finished(second.job_id)
+    repeated = await imports.get(second.job_id)
+    assert (repeated.phase.value, repeated.version, repeated.changed) == ("done", 1, False)
+
+
+async def test_web_04_en_07_x_14_a_refused_console_import_keeps_its_bad_lines_bounded(
+    enroll: Enroll, tmp_path: Path
+) -> None:
+    """Every bad line up to the bound, with its column and reason; the count goes on; nothing
+    is in force; the job is gone a week after its last word (X-14)."""
+    imports = enroll.app.state.enroll.imports
+    union = insurer()
+    bad = {n: (3, "ケンコム太郎") for n in range(2, 1_502)}
+    path = write_roster(tmp_path / "bad.csv", union, 2_000, bad=bad)
+    job = await imports.start(union, path, "auto", roster.Restrictions(), "operator-1")
+    await imports.finished(job.job_id)
+    refused = await imports.get(job.job_id)
+    assert (refused.phase.value, refused.lines, refused.refused_count) == ("refused", 2_000, 1_500)
+    assert len(refused.refused) == 1_000
+    first = refused.refused[0]
+    assert (first.line, first.column, "「太」" in first.reason) == (2, "氏名カナ", True)
+    assert (await enroll.app.state.enroll.rosters.current(union)) is None
+
+    unreadable = tmp_path / "junk.csv"
+    unreadable.write_bytes(b"\x00\xff\xfe junk \x81")
+    junk = await imports.start(union, unreadable, "utf-8", roster.Restrictions(), "operator-1")
+    await imports.finished(junk.job_id)
+    assert (await imports.get(junk.job_id)).phase.value == "refused"
+
+    upkeep = enroll.app.state.enroll.upkeep
+    enroll.clock.advance(timedelta(days=6))
+    await upkeep.run_once()
+    assert await imports.get(job.job_id) is not None, "kept a week"
+    enroll.clock.advance(timedelta(days=1, seconds=1))
+    assert (await upkeep.run_once()).import_jobs >= 2
+    assert await imports.get(job.job_id) is None and await imports.get(junk.job_id) is None

@@ -5,6 +5,7 @@ Mailpit; every link is read from the real mail."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -80,6 +81,46 @@ async def test_en_02_an_app_sign_up_link_lasts_24_hours(kencom: Kencom) -> None:
     assert "24時間以内に「本登録」" in kencom.texts_to(person.email)[0]
     kencom.clock.advance(timedelta(hours=23, minutes=59))
     assert (await kencom.activate(token)).status_code == 200
+
+
+async def test_en_02_the_apps_sign_up_page_mails_the_apps_words_and_a_24_hour_link(
+    kencom: Kencom,
+) -> None:
+    """The app's 新規登録 opens the sign-up page as ``?channel=app``: the form carries it, the
+    mail-sent page and the mail speak of the app's 本登録 within 24 hours, and the link works
+    until then by the moved clock, then says to start again; a resend keeps the channel."""
+    person = Person(insurer())
+    form = await kencom.client.get("/realms/kencom/signup", params={"channel": "app"})
+    assert 'name="channel" value="app"' in form.text and "24時間" in form.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+    typed = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+    sent = await kencom.client.post(
+        "/realms/kencom/signup", data=typed | {"channel": "app", "csrf_token": csrf[1]}
+    )
+    assert sent.status_code == 202 and "24時間以内" in sent.text, sent.text[:500]
+    ref = re.search(r'name="signup_ref" value="([^"]+)"', sent.text)
+    assert ref is not None
+    again = await kencom.client.post(
+        "/realms/kencom/signup/resend", data={"signup_ref": ref[1], "csrf_token": csrf[1]}
+    )
+    assert again.status_code == 202 and "24時間以内" in again.text
+    first, second = await kencom.links(person.email, 2)
+    assert kencom.subjects_to(person.email) == ["【kencom】「本登録」手続きのお願い"] * 2
+    assert "24時間以内に「本登録」" in kencom.texts_to(person.email)[1]
+    kencom.clock.advance(timedelta(hours=24, seconds=1))
+    late = await kencom.activate(second)
+    assert (late.status_code, late.json()["code"]) == (410, "SIGNUP_EXPIRED")
+    assert (await kencom.activate(first)).json()["code"] == "LINK_INVALID", "voided by the resend"
+
+    pc = Person(insurer())
+    typed = {"email": pc.email, "email_confirmation": pc.email, "password": PASSWORD}
+    for junk in ("APP", "tablet", "ｘ" * 20):
+        refused = await kencom.client.post(
+            "/realms/kencom/signup", data=typed | {"channel": junk, "csrf_token": csrf[1]}
+        )
+        assert refused.status_code in (202, 422), "never a 500"
+    assert "1時間以内" in refused.text or refused.status_code == 422
 
 
 async def test_en_02_an_expired_link_says_to_start_again(kencom: Kencom) -> None:

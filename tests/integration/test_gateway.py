@@ -381,3 +381,27 @@ def test_gw_01_tls_is_mozillas_intermediate_profile_with_http2(stack: Stack, ser
     if server == "portals":
         status, _, body = curl(gw, f"{gw.url}/healthz", "--http2", "-w", "\n%{http_version}")
         assert status == 200 and body.endswith("\n2"), body
+
+
+def test_web_04_gw_02_kencoms_roster_and_code_console_goes_to_enroll_with_a_large_file(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The support console's roster import and 健診閲覧コード are enroll's (here the echo), behind
+    the session check; a roster file far over the 1 MB other bodies may be is streamed through,
+    and the console's other pages stay identity's."""
+    gw = stack.gateway
+    for path in ("/realms/kencom/support/rosters", "/realms/kencom/support/checkup-codes/x"):
+        status, headers, _ = curl(gw, f"{gw.url}{path}")
+        assert (status, headers.get("location")) == (303, "/realms/kencom/login"), path
+    token, _ = ready_admin(stack.identity.url)
+    session = ("-H", f"Authorization: Bearer {token}")
+    big = tmp_path / "roster.csv"
+    big.write_bytes(b"x" * (3 * 1024**2))
+    status, _, body = curl(
+        gw, f"{gw.url}/realms/kencom/support/rosters", *session, "--data-binary", f"@{big}"
+    )
+    assert status == 200 and json.loads(body)["content-length"] == str(3 * 1024**2), body[:200]
+    status, _, body = curl(gw, f"{gw.url}/realms/kencom/support/checkup-codes", *session)
+    assert status == 200 and "x-user-id" in json.loads(body)
+    status, _, body = curl(gw, f"{gw.url}/realms/kencom/support/members", *session)
+    assert "x-user-id" not in body, "identity's, not enroll's"

@@ -60,10 +60,12 @@ class CardRefused(Refusal):
 
 
 class RosterRefused(Refusal):
-    """A roster file that cannot be imported, naming the line and the field (EN-07)."""
+    """A roster file that cannot be imported, naming the line and the field (EN-07): the
+    first bad one; a whole file's refusal also lists the bad lines it kept (``refused_lines``:
+    line, field, detail each), how many there were, and how many lines were read."""
 
-    def __init__(self, line: int, field: str | None, detail: str) -> None:
-        super().__init__(detail, line=line, field=field)
+    def __init__(self, line: int, field: str | None, detail: str, **more: Any) -> None:
+        super().__init__(detail, line=line, field=field, **more)
         self.line = line
         self.field = field
 

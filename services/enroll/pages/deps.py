@@ -14,3 +14,9 @@ async def member(request: Request) -> Caller | Refusal:
     """The page's kencom member with a complete login, or why not (a refusal's page)."""
     access: Access = request.app.state.access
     return await access.page_member(browser_session_token(request))
+
+
+async def support(request: Request) -> Caller | Refusal:
+    """The console page's kencom support operator with a complete login, or why not (WEB-04)."""
+    access: Access = request.app.state.access
+    return await access.page_support(browser_session_token(request))

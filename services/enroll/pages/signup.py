@@ -49,7 +49,11 @@ def _refused(request: Request, refused: Refusal | Problem) -> HTMLResponse:
 
 
 def signup_form(
-    request: Request, email: str, errors: list[FieldError], status_code: int = 200
+    request: Request,
+    email: str,
+    errors: list[FieldError],
+    status_code: int = 200,
+    channel: SignupChannel = SignupChannel.PC,
 ) -> HTMLResponse:
     return PAGES.render(
         request,
@@ -59,12 +63,21 @@ def signup_form(
         errors=errors,
         title="新規登録",
         email=email,
+        channel=channel.value,
     )
 
 
+def _channel(given: str) -> SignupChannel:
+    """The app's 新規登録 opens this page as ``?channel=app`` (EN-02: its link lasts 24 hours,
+    its mail has the app's words); anything else is a PC browser's (1 hour)."""
+    return SignupChannel.APP if given == SignupChannel.APP.value else SignupChannel.PC
+
+
 @router.get("/signup")
-async def signup_page(request: Request, _: Realm) -> HTMLResponse:
-    return signup_form(request, "", [])
+async def signup_page(
+    request: Request, _: Realm, channel: Annotated[str, Query(max_length=10)] = "pc"
+) -> HTMLResponse:
+    return signup_form(request, "", [], channel=_channel(channel))
 
 
 @router.post("/signup", dependencies=[Depends(csrf.checked)])
@@ -75,10 +88,15 @@ async def sign_up(
     email: Typed = "",
     email_confirmation: Typed = "",
     password: Typed = "",
+    channel: Typed = "pc",
 ) -> HTMLResponse:
-    """新規登録 (EN-01): the same answer whether or not the address is registered."""
+    """新規登録 (EN-01): the same answer whether or not the address is registered; from the
+    app (EN-02) the link lasts 24 hours and the mail speaks of the app's 本登録."""
+    chosen = _channel(channel)
     try:
-        body = SignupIn(email=email, email_confirmation=email_confirmation, password=password)
+        body = SignupIn(
+            email=email, email_confirmation=email_confirmation, password=password, channel=chosen
+        )
     except ValidationError as invalid:
         errors = [
             FieldError(
@@ -89,16 +107,17 @@ async def sign_up(
             )
             for e in invalid.errors()
         ]
-        return signup_form(request, email, errors, 422)
+        return signup_form(request, email, errors, 422, chosen)
     try:
-        started = await enroll.signups.start(body.email, body.password, SignupChannel.PC)
+        started = await enroll.signups.start(body.email, body.password, body.channel)
     except Refusal as refused:
         code = PROBLEMS[type(refused)]
-        return signup_form(request, email, [FieldError(code.title, "email")], code.status)
+        return signup_form(request, email, [FieldError(code.title, "email")], code.status, chosen)
     except CredentialRefused as refused:
         code = PASSED_ON.get(refused.code, ProblemCode.VALIDATION_ERROR)
         message = f"{code.title}（{refused.detail}）" if refused.detail else code.title
-        return signup_form(request, email, [FieldError(message, "password")], code.status)
+        errors = [FieldError(message, "password")]
+        return signup_form(request, email, errors, code.status, chosen)
     return sent(request, started.signup_ref, started.channel)
 
 

@@ -20,6 +20,7 @@ from servicekit.store import VersionedStore, commit_id, insert_new
 from services.enroll.domain.checkup import Gate
 from services.enroll.domain.signups import Signup
 from services.enroll.store import documents
+from services.enroll.store.imports import ImportJobs
 from services.enroll.store.rosters import Rosters
 
 Document = dict[str, Any]
@@ -55,6 +56,10 @@ class Claims:
                 taken.append(facts[i])
         return taken
 
+    async def owner_of(self, fact: str) -> str | None:
+        found = await self.collection.find_one({"_id": fact})
+        return None if found is None else str(found["owner"])
+
     async def settle(self, fact: str, owner: str) -> None:
         await self.collection.update_one({"_id": fact, "owner": owner}, {"$set": {"settled": True}})
 
@@ -82,6 +87,8 @@ class EnrollStore:
             versioned, documents.gate_to_document, documents.gate_from_document
         )
         self.rosters = Rosters(db, versioned)
+        self.import_jobs = ImportJobs(db)
+        """The console's roster imports: their progress and outcome (WEB-04)."""
         self.claims = Claims(db, "claims", clock)
         self.expiries = db["signup_expiries"]
         """One small document per sign-up not yet registered: when it may be forgotten."""

@@ -9,6 +9,7 @@ from datetime import timedelta
 from services.enroll.usecases.checkup import Checkup
 from services.enroll.usecases.context import Context
 from services.enroll.usecases.eligibility import Eligibility
+from services.enroll.usecases.imports import RosterImportJobs
 from services.enroll.usecases.rosters import RosterImports
 from services.enroll.usecases.signups import Signups
 from services.enroll.usecases.upkeep import Upkeep
@@ -20,6 +21,7 @@ class Enroll:
     signups: Signups
     eligibility: Eligibility
     rosters: RosterImports
+    imports: RosterImportJobs
     checkup: Checkup
     upkeep: Upkeep
 
@@ -27,11 +29,13 @@ class Enroll:
     def of(cls, context: Context, claim_grace: timedelta, roster_ttl: float = 5.0) -> Enroll:
         eligibility = Eligibility(context, roster_ttl)
         rosters = RosterImports(context)
+        imports = RosterImportJobs(context, rosters)
         return cls(
             context=context,
             signups=Signups(context),
             eligibility=eligibility,
             rosters=rosters,
+            imports=imports,
             checkup=Checkup(context),
-            upkeep=Upkeep(context, eligibility, rosters, claim_grace),
+            upkeep=Upkeep(context, eligibility, rosters, claim_grace, imports),
         )

@@ -47,5 +47,15 @@ class Access:
             return found
         return authz.member(found) or found
 
+    async def page_support(self, token: str | None) -> Caller | Refusal:
+        """The console page's kencom support operator (WEB-04), or why not: a page answers a
+        refusal with a page, the same whatever the page would have shown (X-15)."""
+        if not token:
+            return Refusal.NO_SESSION
+        found = await self.introspection.caller(token)
+        if isinstance(found, Refusal):
+            return found
+        return authz.support(found) or found
+
     async def close(self) -> None:
         await self.introspection.close()

@@ -10,8 +10,10 @@ low-entropy secret, so a fast hash would give it away to whoever reads the datab
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from argon2 import PasswordHasher, Type
@@ -32,6 +34,9 @@ from services.enroll.domain.refusals import (
 from services.enroll.domain.signups import Status
 from services.enroll.store import gate_aggregate_id, signup_aggregate_id
 from services.enroll.usecases.context import Context
+from services.enroll.usecases.eligibility import address_fact
+
+_USER_ID = re.compile(r"^[0-9a-f]{32}$")
 
 log = get_logger(__name__)
 
@@ -62,6 +67,16 @@ class GateView:
     """Only the support desk unlocks it (EN-06)."""
 
 
+@dataclass(frozen=True)
+class MemberGate:
+    """A member as the support desk finds them: who, since when, and where their gate stands."""
+
+    user_id: str
+    login_id: str
+    registered_at: datetime | None
+    gate: GateView
+
+
 class Checkup:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -73,6 +88,20 @@ class Checkup:
         signup = await self.store.signups.get(signup_aggregate_id(user_id))
         if signup is None or signup.status is not Status.REGISTERED:
             raise NotFound()
+
+    async def find(self, query: str) -> MemberGate:
+        """The support desk finds an enrolled member by login ID (the address the member signed
+        up with, any case, as its claim holds it) or by user ID; ``NotFound`` otherwise, alike."""
+        typed = query.strip()
+        user_id = typed if _USER_ID.fullmatch(typed) else None
+        if user_id is None and 3 <= len(typed) <= 254:
+            user_id = await self.store.claims.owner_of(address_fact(typed))
+        if user_id is None:
+            raise NotFound()
+        signup = await self.store.signups.get(signup_aggregate_id(user_id))
+        if signup is None or signup.status is not Status.REGISTERED:
+            raise NotFound()
+        return MemberGate(user_id, signup.email, signup.registered_at, await self.view(user_id))
 
     async def issue_code(self, user_id: str) -> str:
         """Support issues (or reissues) the 健診閲覧コード; answered once, for the postcard."""

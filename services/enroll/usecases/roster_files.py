@@ -3,10 +3,14 @@
 A union sends CSV in ``cp932`` (Excel in Japan) or UTF-8, with a header line; its lines end in
 CRLF, LF or a lone CR (what Excel for Mac wrote until 2016), read alike: the decoder turns each
 into LF, so every later step, and every line number a refusal names, sees one kind. The file is
-read once, in blocks: each line is checked and normalised (a bad one refuses the file, naming its
-line number and field), hashed into the roster's digest and appended to the *partition* file of
-its bucket on disk. Then each partition, a few thousand lines, is grouped into its buckets'
-documents. Memory holds one block or one partition, whatever the file's size.
+read once, in blocks: each line is checked and normalised, hashed into the roster's digest and
+appended to the *partition* file of its bucket on disk. A bad line is noted with its line number,
+field and reason, and the reading goes on, so that the union is told every bad line at once (up
+to :data:`MAX_REFUSED_LINES`; the rest are counted); then the file is refused, naming the first.
+What cannot be read on (a header, bytes of another encoding, CSV that does not parse) refuses it
+at once. Then each partition, a few thousand lines, is grouped into its buckets' documents.
+Memory holds one block or one partition, whatever the file's size. A :class:`Tracker` follows
+the reading and the writing, for the console's progress bar.
 
 Most lines are plain (no quotes, the usual forms), and one regular expression built from the
 header checks and splits a whole block of them in C; a line it does not match (a quoted field,
@@ -39,6 +43,8 @@ log = get_logger(__name__)
 
 BLOCK = 1 << 20
 PROGRESS_EVERY = 100_000
+MAX_REFUSED_LINES = 1000
+"""Bad lines kept with their reasons (a file of bad lines costs no more than this, X-14)."""
 BUCKETS_PER_PARTITION = 64
 MAX_PARTITIONS = 512
 
@@ -67,6 +73,20 @@ class Spooled:
     buckets: int
     salt: int
     partitions: list[Path]
+
+
+@dataclass
+class Tracker:
+    """How far an import is: written by the thread that reads (plain assignments of numbers,
+    each whole), read by the loop that reports it. ``bytes_total`` is 0 for the API's rows."""
+
+    bytes_total: int = 0
+    bytes_read: int = 0
+    lines: int = 0
+    """Data lines read, good and bad."""
+    refused: int = 0
+    parts_total: int = 0
+    parts_written: int = 0
 
 
 def detect(path: Path, sample_bytes: int = 1 << 20) -> str:
@@ -101,6 +121,10 @@ class Spool:
     digest: Any = field(default_factory=hashlib.sha256)
     files: list[TextIO] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    refused: list[RosterRefused] = field(default_factory=list)
+    """The first :data:`MAX_REFUSED_LINES` bad lines, in the file's order."""
+    refused_count: int = 0
+    tracker: Tracker = field(default_factory=Tracker)
 
     def __post_init__(self) -> None:
         parts = min(MAX_PARTITIONS, -(-self.buckets // BUCKETS_PER_PARTITION))
@@ -128,18 +152,47 @@ class Spool:
                 f.write("".join(chunk))
         self.digest.update("\n".join(packed).encode() + b"\n")
         before, self.rows = self.rows, self.rows + len(packed)
+        self.tracker.lines = self.rows + self.refused_count
         if self.rows // PROGRESS_EVERY > before // PROGRESS_EVERY:
             log.info("roster import progress", insurer_number=self.insurer, rows=self.rows)
 
     def careful(self, rows: Iterable[tuple[int, Sequence[str]]], columns: dict[str, int]) -> None:
-        """Lines the domain checks one by one, naming the line and field of the first bad one."""
+        """Lines the domain checks one by one; a bad one is noted with its line and field."""
         checked = []
         for number, fields in rows:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
-            person = roster.row(fields, columns, number, self.insurer, self.today)
+            try:
+                person = roster.row(fields, columns, number, self.insurer, self.today)
+            except RosterRefused as refused:
+                self.refuse(refused)
+                continue
             checked.append((person.symbol, person.number, person.packed()))
         self.add(checked)
+
+    def refuse(self, refused: RosterRefused) -> None:
+        """A bad line: kept (the first :data:`MAX_REFUSED_LINES`) and counted."""
+        self.refused_count += 1
+        self.tracker.refused = self.refused_count
+        self.tracker.lines = self.rows + self.refused_count
+        if len(self.refused) < MAX_REFUSED_LINES:
+            self.refused.append(refused)
+
+    def verdict(self) -> None:
+        """Refuses the file if any line was bad: the first named, every kept one listed."""
+        if not self.refused:
+            return
+        first = self.refused[0]
+        raise RosterRefused(
+            first.line,
+            first.field,
+            first.detail or "",
+            refused_lines=[
+                {"line": r.line, "field": r.field, "detail": r.detail} for r in self.refused
+            ],
+            refused_count=self.refused_count,
+            lines_read=self.rows + self.refused_count,
+        )
 
     def close(self, restrictions: Restrictions) -> Spooled:
         for f in self.files:
@@ -164,8 +217,10 @@ class FileReader:
     def read(self) -> None:
         decoder = _universal(self.encoding)
         pending = ""
+        tracker = self.spool.tracker
         with self.path.open("rb") as f:
             while block := f.read(BLOCK):
+                tracker.bytes_read += len(block)
                 text = pending + self._decode(decoder, block, False)
                 cut = text.rfind("\n") + 1
                 pending = self._lines(text[:cut], final=False) + text[cut:]
@@ -327,10 +382,15 @@ def _undecodable_line(path: Path, encoding: str) -> int:
 
 
 def spool_file(path: Path, encoding: str, spool: Spool, restrictions: Restrictions) -> Spooled:
+    """The file read and checked; refused naming every bad line it kept (``verdict``), or at
+    once, after the bad lines before it, when it cannot be read on."""
     try:
         FileReader(path, encoding, spool).read()
+    except RosterRefused as fatal:
+        spool.refuse(fatal)
     finally:
         closed = spool.close(restrictions)
+    spool.verdict()
     return closed
 
 
@@ -345,6 +405,7 @@ def spool_rows(
         spool.careful(rows, columns)
     finally:
         closed = spool.close(restrictions)
+    spool.verdict()
     return closed
 
 

@@ -61,16 +61,24 @@ class RosterImports:
         return None if found.state is None else (found.state, found.version)
 
     async def import_file(
-        self, insurer_number: str, path: Path, encoding: str, restrictions: Restrictions
+        self,
+        insurer_number: str,
+        path: Path,
+        encoding: str,
+        restrictions: Restrictions,
+        tracker: roster_files.Tracker | None = None,
     ) -> Imported:
-        """A CSV file already on disk (the upload is spooled there as it arrives)."""
+        """A CSV file already on disk (the upload is spooled there as it arrives); ``tracker``
+        follows its reading and writing (the console's progress bar)."""
         chosen, size = await asyncio.to_thread(roster_files.probe, path, encoding)
+        tracker = tracker or roster_files.Tracker()
+        tracker.bytes_total = size
 
         def spooled(spool: roster_files.Spool) -> roster_files.Spooled:
             return roster_files.spool_file(path, chosen, spool, restrictions)
 
         estimated = size // self.policy.bytes_per_row
-        return await self._import(insurer_number, spooled, estimated, restrictions)
+        return await self._import(insurer_number, spooled, estimated, restrictions, tracker)
 
     async def import_rows(
         self,
@@ -86,7 +94,9 @@ class RosterImports:
         def spooled(spool: roster_files.Spool) -> roster_files.Spooled:
             return roster_files.spool_rows(lines, columns, spool, restrictions)
 
-        return await self._import(insurer_number, spooled, len(rows), restrictions)
+        return await self._import(
+            insurer_number, spooled, len(rows), restrictions, roster_files.Tracker()
+        )
 
     async def _import(
         self,
@@ -94,6 +104,7 @@ class RosterImports:
         read: Callable[[roster_files.Spool], roster_files.Spooled],
         estimated_rows: int,
         restrictions: Restrictions,
+        tracker: roster_files.Tracker,
     ) -> Imported:
         with tempfile.TemporaryDirectory(prefix="roster-") as tmp:
             spool = roster_files.Spool(
@@ -102,6 +113,7 @@ class RosterImports:
                 buckets=roster.bucket_count(estimated_rows, self.policy.rows_per_bucket),
                 salt=secrets.randbits(32),
                 directory=Path(tmp),
+                tracker=tracker,
             )
             spooled = await asyncio.to_thread(read, spool)
             in_force = await self.current(insurer_number)
@@ -111,7 +123,7 @@ class RosterImports:
             import_id = uuid.uuid4().hex
             collection = await self.rosters.begin(import_id, insurer_number)
             try:
-                await self._write(collection, spooled.partitions)
+                await self._write(collection, spooled.partitions, tracker)
             except BaseException:
                 await self.rosters.abandon(import_id, collection)
                 raise
@@ -140,15 +152,19 @@ class RosterImports:
         )
         return Imported(found[0], found[1], changed)
 
-    async def _write(self, collection: str, partitions: list[Path]) -> None:
+    async def _write(
+        self, collection: str, partitions: list[Path], tracker: roster_files.Tracker
+    ) -> None:
         """Each partition grouped into buckets (in a thread) while the last one is written."""
         written = 0
+        tracker.parts_total = len(partitions)
         pending: asyncio.Task[None] | None = None
         try:
             for path in partitions:
                 buckets = await asyncio.to_thread(roster_files.partition_buckets, path)
                 if pending is not None:
                     await pending
+                    tracker.parts_written += 1
                 pending = asyncio.create_task(self._insert(collection, buckets))
                 written += len(buckets)
         finally:  # never leave a write running behind a refusal: it would outlive the drop
@@ -156,6 +172,7 @@ class RosterImports:
                 await asyncio.gather(pending, return_exceptions=True)
         if pending is not None:
             pending.result()
+            tracker.parts_written += 1
         log.info("roster buckets written", collection=collection, buckets=written)
 
     async def _insert(self, collection: str, buckets: list[tuple[int, bytes]]) -> None:

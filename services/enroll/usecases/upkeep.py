@@ -5,6 +5,7 @@
 - Claims of a person or an address that a crash left unsettled are kept for an eligible
   sign-up and freed otherwise (after ``claim_grace``, far longer than any request).
 - Roster collections that no union's roster names are dropped (``RosterImports``).
+- The console's import jobs go a week after their last word (``RosterImportJobs``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.enroll.domain.signups import Status
 from services.enroll.store import signup_aggregate_id
 from services.enroll.usecases.context import Context
 from services.enroll.usecases.eligibility import Eligibility
+from services.enroll.usecases.imports import RosterImportJobs
 from services.enroll.usecases.rosters import RosterImports
 
 log = get_logger(__name__)
@@ -27,6 +29,7 @@ class Purged:
     signups: int
     claims: int
     rosters: int
+    import_jobs: int = 0
 
 
 class Upkeep:
@@ -36,20 +39,23 @@ class Upkeep:
         eligibility: Eligibility,
         rosters: RosterImports,
         claim_grace: timedelta,
+        imports: RosterImportJobs | None = None,
     ) -> None:
         self.context = context
         self.store = context.store
         self.eligibility = eligibility
         self.rosters = rosters
         self.claim_grace = claim_grace
+        self.imports = imports
 
     async def run_once(self) -> Purged:
         purged = Purged(
             signups=await self.forget_signups(),
             claims=await self.eligibility.reap_claims(self.claim_grace),
             rosters=await self.rosters.drop_unused(),
+            import_jobs=await self.imports.purge() if self.imports is not None else 0,
         )
-        if purged != Purged(0, 0, 0):
+        if purged != Purged(0, 0, 0, 0):
             log.info("enroll upkeep", **purged.__dict__)
         return purged
 

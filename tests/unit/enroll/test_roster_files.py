@@ -159,3 +159,39 @@ def test_en_07_blank_lines_before_the_header_are_counted_once_whatever_the_block
     with pytest.raises(RosterRefused) as refused:
         spooled(path, tmp_path)
     assert refused.value.line == 4
+
+
+def test_en_07_every_bad_line_is_named_up_to_the_bound_and_the_reading_is_tracked(
+    tmp_path: Path,
+) -> None:
+    """The reading goes on past a bad line: the first is the refusal's, every kept one is
+    listed (at most ``MAX_REFUSED_LINES``, X-14), all are counted; the tracker saw every byte
+    and line."""
+    bad = {n: (3, "ケンコム太郎") for n in range(3, 3 + roster_files.MAX_REFUSED_LINES + 5)}
+    bad[2_500] = (5, "親")
+    path = write_roster(tmp_path / "bad.csv", INSURER, 3_000, bad=bad)
+    spool = roster_files.Spool(INSURER, TODAY, 8, 1, tmp_path)
+    with pytest.raises(RosterRefused) as refused:
+        roster_files.spool_file(path, "cp932", spool, Restrictions())
+    found = refused.value
+    assert (found.line, found.field) == (3, "name_kana")
+    listed = found.extensions["refused_lines"]
+    assert len(listed) == roster_files.MAX_REFUSED_LINES
+    assert found.extensions["refused_count"] == roster_files.MAX_REFUSED_LINES + 6
+    assert found.extensions["lines_read"] == 3_000
+    assert spool.tracker.bytes_read == path.stat().st_size and spool.tracker.lines == 3_000
+
+
+def test_en_07_a_file_that_cannot_be_read_on_keeps_the_bad_lines_before_it(
+    tmp_path: Path,
+) -> None:
+    """(in an earlier block: a block is decoded whole before its lines are read)"""
+    path = write_roster(tmp_path / "r.csv", INSURER, 40_000, "utf-8", bad={10: (5, "親")})
+    assert path.stat().st_size > roster_files.BLOCK
+    with path.open("ab") as f:
+        f.write(b"\xff\xfe\r\n")
+    with pytest.raises(RosterRefused) as refused:
+        roster_files.spool_file(
+            path, "utf-8", roster_files.Spool(INSURER, TODAY, 8, 1, tmp_path), Restrictions()
+        )
+    assert [r["line"] for r in refused.value.extensions["refused_lines"]] == [10, 40_002]
