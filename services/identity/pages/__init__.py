@@ -20,6 +20,7 @@ from services.identity.pages import (
     mail_links,
     otp,
     permissions,
+    support_group_readers,
     support_home,
     support_id_requests,
     support_members,
@@ -49,5 +50,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     support_home.router,
     support_orgs.router,
     support_operators.router,
+    support_group_readers.router,
     assets.router,
 )
