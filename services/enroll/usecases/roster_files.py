@@ -20,7 +20,6 @@ what is wrong. Both ways write the same line (``tests/unit/enroll`` holds them t
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -38,10 +37,14 @@ from services.enroll.domain import roster
 from services.enroll.domain.card import NAME_MAX
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import RELATIONSHIP_CODES, RELATIONSHIPS, Restrictions
+from services.enroll.usecases.roster_encoding import (
+    BLOCK,
+    undecodable_line,
+    universal,
+)
 
 log = get_logger(__name__)
 
-BLOCK = 1 << 20
 PROGRESS_EVERY = 100_000
 MAX_REFUSED_LINES = 1000
 """Bad lines kept with their reasons (a file of bad lines costs no more than this, X-14)."""
@@ -63,7 +66,6 @@ katakana, one of the usual words), so that both ways agree on every line this ma
 _OTHER = r'[^,\r\n"]*'
 _CODES = {word: RELATIONSHIP_CODES[kind] for word, kind in RELATIONSHIPS.items()}
 _EARLIEST = "19000101"
-_AFTER_CR_OR_LF = re.compile(rb"(?<=[\r\n])")
 
 
 @dataclass(frozen=True)
@@ -87,25 +89,6 @@ class Tracker:
     refused: int = 0
     parts_total: int = 0
     parts_written: int = 0
-
-
-def detect(path: Path, sample_bytes: int = 1 << 20) -> str:
-    """``utf-8`` when the file starts with a BOM or its first MiB is valid UTF-8, else
-    ``cp932``: a Japanese cp932 file is almost never valid UTF-8."""
-    with path.open("rb") as f:
-        head = f.read(sample_bytes)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp932"
-    return "utf-8"
-
-
-def probe(path: Path, encoding: str) -> tuple[str, int]:
-    """The file's encoding (``auto``: detected) and its size in bytes."""
-    return (detect(path) if encoding == "auto" else encoding), path.stat().st_size
 
 
 @dataclass
@@ -215,7 +198,7 @@ class FileReader:
         self.today = f"{spool.today:%Y%m%d}"
 
     def read(self) -> None:
-        decoder = _universal(self.encoding)
+        decoder = universal(self.encoding)
         pending = ""
         tracker = self.spool.tracker
         with self.path.open("rb") as f:
@@ -234,7 +217,7 @@ class FileReader:
         try:
             return str(decoder.decode(block, final))
         except UnicodeDecodeError:
-            line = _undecodable_line(self.path, self.encoding)
+            line = undecodable_line(self.path, self.encoding)
             detail = f"{line}行目の文字を{self.encoding}として読めません"
             raise RosterRefused(line, None, detail) from None
 
@@ -342,43 +325,6 @@ def _line_pattern(header: Sequence[str], columns: dict[str, int]) -> re.Pattern[
     by_index = {i: column for column, i in columns.items()}
     parts = [_FAST[by_index[i]] if i in by_index else _OTHER for i in range(len(header))]
     return re.compile("^" + ",".join(parts) + r"\r?$", re.MULTILINE)
-
-
-def _universal(encoding: str) -> io.IncrementalNewlineDecoder:
-    """A decoder that ends a line at CRLF, LF or a lone CR (old Mac Excel's CSV), each read as
-    LF: every later step sees one kind of line end, and a CRLF cut between two blocks is still
-    one line end (the decoder keeps a block's last CR until it sees what follows)."""
-    return io.IncrementalNewlineDecoder(
-        codecs.getincrementaldecoder(encoding)(errors="strict"), translate=True
-    )
-
-
-def _undecodable_line(path: Path, encoding: str) -> int:
-    """The first line the encoding cannot read (only on the error path: a second reading,
-    block by block, counting line ends as the reader does: CRLF, LF, or a lone CR).
-
-    The bytes are decoded a line at a time to find the line; neither cp932 nor UTF-8 has a CR
-    or LF byte inside a character, so cutting the bytes there cuts no character in two.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line, after_cr = 1, False
-    with path.open("rb") as f:
-        while block := f.read(BLOCK):
-            for piece in _AFTER_CR_OR_LF.split(block):
-                if not piece:
-                    continue
-                try:
-                    decoder.decode(piece)
-                except UnicodeDecodeError:
-                    return line
-                crlf_end = piece == b"\n" and after_cr  # the LF of a CRLF: one line end
-                line += piece.endswith((b"\r", b"\n")) and not crlf_end
-                after_cr = piece.endswith(b"\r")
-    try:
-        decoder.decode(b"", True)
-    except UnicodeDecodeError:
-        return line
-    return 1
 
 
 def spool_file(path: Path, encoding: str, spool: Spool, restrictions: Restrictions) -> Spooled:

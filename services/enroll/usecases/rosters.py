@@ -27,7 +27,7 @@ from servicekit.logs import get_logger
 from services.enroll.domain import roster
 from services.enroll.domain.roster import Restrictions, Roster
 from services.enroll.store.rosters import roster_aggregate_id
-from services.enroll.usecases import roster_files
+from services.enroll.usecases import roster_encoding, roster_files
 from services.enroll.usecases.context import Context
 
 log = get_logger(__name__)
@@ -70,7 +70,7 @@ class RosterImports:
     ) -> Imported:
         """A CSV file already on disk (the upload is spooled there as it arrives); ``tracker``
         follows its reading and writing (the console's progress bar)."""
-        chosen, size = await asyncio.to_thread(roster_files.probe, path, encoding)
+        chosen, size = await asyncio.to_thread(roster_encoding.probe, path, encoding)
         tracker = tracker or roster_files.Tracker()
         tracker.bytes_total = size
 

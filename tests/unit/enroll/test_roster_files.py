@@ -14,7 +14,7 @@ from roster_maker import write_roster
 from services.enroll.domain import roster
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import Restrictions, RosterPerson
-from services.enroll.usecases import roster_files
+from services.enroll.usecases import roster_encoding, roster_files
 
 TODAY = date(2026, 4, 1)
 INSURER = "06123456"
@@ -23,7 +23,7 @@ INSURER = "06123456"
 def spooled(
     path: Path, tmp: Path, encoding: str = "auto"
 ) -> tuple[roster_files.Spooled, list[str]]:
-    chosen, _ = roster_files.probe(path, encoding)
+    chosen, _ = roster_encoding.probe(path, encoding)
     parts = tmp / "parts"
     parts.mkdir(exist_ok=True)
     spool = roster_files.Spool(INSURER, TODAY, 8, 12345, parts)
@@ -128,7 +128,7 @@ def test_en_07_a_file_without_a_header_or_a_column_is_refused(tmp_path: Path) ->
 def test_en_07_detects_cp932_and_utf_8(tmp_path: Path) -> None:
     for encoding, found in (("cp932", "cp932"), ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig")):
         path = write_roster(tmp_path / f"{encoding}.csv", INSURER, 10, encoding)
-        assert roster_files.detect(path) == found
+        assert roster_encoding.detect(path) == found
 
 
 @pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"])

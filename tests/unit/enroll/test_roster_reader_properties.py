@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import Restrictions
-from services.enroll.usecases import roster_files
+from services.enroll.usecases import roster_encoding, roster_files
 
 TODAY = date(2026, 4, 1)
 INSURER = "06123456"
@@ -53,7 +53,7 @@ def read(raw: bytes, encoding: str, block: int = roster_files.BLOCK) -> roster_f
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(roster_files, "BLOCK", block):
         path = Path(tmp) / "roster.csv"
         path.write_bytes(raw)
-        chosen, _ = roster_files.probe(path, encoding)
+        chosen, _ = roster_encoding.probe(path, encoding)
         parts = Path(tmp) / "parts"
         parts.mkdir()
         spool = roster_files.Spool(INSURER, TODAY, 8, 12345, parts)
