@@ -375,6 +375,9 @@ The platform is up. Log in to the demo realm in a browser:
   login ID {demo.get("login_id")}, {demo_password(demo)}
   The certificate is the local CA's {front.trust_file}: trust it, or accept the warning.
 
+A support operator for the demo realm's console (/realms/demo/support/, WEB-04), printed with
+its initial password: .venv/bin/python deploy/local/stack.py support-operator demo
+
 The walks (docs/walks/*.sh) read the addresses and the demo organisation from {written}.
 Everything else (the services, mail, {"Prometheus, " if prometheus else ""}logs): make status
 Stop everything with: make down"""
