@@ -1,4 +1,8 @@
-"""Operator commands: ``python -m services.identity create-support-operator REALM LOGIN_ID``.
+"""Operator commands of ``python -m services.identity``:
+
+- ``create-support-operator REALM LOGIN_ID``: a realm's first support operator;
+- ``backfill-org-directory [REALM ...]``: organisations opened before the support console's
+  directory existed, recorded in it so the console finds them by name (idempotent).
 
 Support operators (サポートデスク, ID-USER-04) are realm staff; there is nobody above them to
 create them through the API, so an operator with access to the deployment creates them here.
@@ -14,7 +18,7 @@ import json
 
 from servicekit.runtime import Runtime
 from services.identity.app import bootstrap
-from services.identity.domain.realms import realm_policy
+from services.identity.domain.realms import PRESETS, realm_policy
 from services.identity.settings import IdentitySettings
 
 
@@ -35,11 +39,36 @@ async def create_support_operator(realm_name: str, login_id: str) -> dict[str, s
     }
 
 
+async def backfill_org_directory(realm_names: list[str]) -> dict[str, int]:
+    """How many organisations of each realm were recorded in the console's directory."""
+    unknown = [name for name in realm_names if realm_policy(name) is None]
+    if unknown:
+        raise SystemExit(f"unknown realm {unknown[0]!r}")
+    settings = IdentitySettings()
+    runtime = Runtime(settings)
+    try:
+        organisations = bootstrap(settings, runtime).organisations
+        return {
+            name: await organisations.backfill_directory(PRESETS[name])
+            for name in realm_names or sorted(PRESETS)
+        }
+    finally:
+        await runtime.mongo.close()
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.identity")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-support-operator", help="create a support operator")
     create.add_argument("realm")
     create.add_argument("login_id")
+    backfill = commands.add_parser(
+        "backfill-org-directory",
+        help="record organisations opened before the console's directory (all realms by default)",
+    )
+    backfill.add_argument("realms", nargs="*")
     args = parser.parse_args(argv)
+    if args.command == "backfill-org-directory":
+        print(json.dumps(asyncio.run(backfill_org_directory(args.realms))))
+        return
     print(json.dumps(asyncio.run(create_support_operator(args.realm, args.login_id))))

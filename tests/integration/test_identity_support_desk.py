@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -18,6 +20,7 @@ from identity_client import (
     bearer,
     create_support_operator,
     create_user,
+    new_org,
     ready_admin,
     ready_dantai_admin,
     signed_in,
@@ -180,3 +183,44 @@ async def test_id_bot_03_the_desk_adds_and_removes_trusted_networks_one_entry_at
     changes = await aggregate_events(mongo, ns, "trusted:kencom")
     assert [c["type"] for c in changes][-3:] == ["TrustedAddressesChanged"] * 3
     assert changes[-1]["entries"] == [*before, two] and changes[-1]["actor"]["kind"] == "support"
+
+
+async def test_web_04_organisations_opened_before_the_directory_are_found_after_its_backfill(
+    identity: tuple[ServiceProcess, Namespace], mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    """An organisation whose directory entry is missing (opened before the console existed)
+    is recorded by the operator's backfill command, once however often it runs; members and
+    staff of the realm are not organisations."""
+    proc, ns = identity
+    directory = mongo[ns.database("identity")]["org_directory"]
+    older = new_org(proc.url, "nexi", str(uuid.uuid4().int)[:11])
+    create_support_operator(proc, f"SUP{uuid.uuid4().hex[:8]}", "nexi")  # staff, no organisation
+    entry_id = f"nexi:{older['org_id']}"
+    assert (await directory.delete_one({"_id": entry_id})).deleted_count == 1
+
+    def backfill(*realms: str) -> dict[str, int]:
+        out = subprocess.run(
+            [sys.executable, "-m", "services.identity", "backfill-org-directory", *realms],
+            env=proc.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+    first = backfill("nexi")
+    assert list(first) == ["nexi"] and first["nexi"] >= 1
+    entry = await directory.find_one({"_id": entry_id})
+    assert entry is not None
+    assert (entry["name"], entry["admin_login_id"]) == ("テスト団体", older["admin_login_id"])
+    assert backfill("nexi") == first, "idempotent: the same organisations again"
+    assert await directory.count_documents({"org_id": older["org_id"]}) == 1
+    everywhere = backfill()
+    assert everywhere["mypage"] == 0 and everywhere["nexi"] == first["nexi"]
+    refused = subprocess.run(
+        [sys.executable, "-m", "services.identity", "backfill-org-directory", "nowhere"],
+        env=proc.env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0 and "unknown realm" in refused.stderr

@@ -87,6 +87,24 @@ class LoginIds:
             async for doc in found
         ]
 
+    async def outside_organisations(
+        self, realm: str, batch: int = 1_000
+    ) -> AsyncIterator[LoginIdClaim]:
+        """Every settled claim of ``realm`` outside organisations' business slots (admins,
+        members, staff), paged by ``_id`` so memory stays bounded (X-14): for a one-shot
+        backfill, never for a request (a scan on FerretDB)."""
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"realm": realm, "org_id": None, "settled": True}
+            if after is not None:
+                query["_id"] = {"$gt": after}
+            page = await self.facts.collection.find(query).sort("_id", 1).limit(batch).to_list()
+            for doc in page:
+                yield LoginIdClaim(doc["realm"], doc["login_id"], doc["owner"], None)
+            if len(page) < batch:
+                return
+            after = str(page[-1]["_id"])
+
     async def unsettled(self, claimed_before: datetime) -> AsyncIterator[LoginIdClaim]:
         """Claims nobody settled, older than ``claimed_before``; a scan, for a periodic job."""
         query = {"settled": {"$ne": True}, "claimed_at": {"$lt": claimed_before}}

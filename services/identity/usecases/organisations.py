@@ -92,9 +92,7 @@ class Organisations:
             ),
         )
         org = await self.read(realm, org_id)
-        await self.store.org_directory.record(
-            Entry(realm.name, org.org_id, org.name, org.admin_login_id, org.created_at)
-        )
+        await self.store.org_directory.record(_entry(org))
         log.info("organisation opened", realm=realm.name, org_id=org_id, new=created)
         return Opened(org, password if created else None)
 
@@ -137,13 +135,28 @@ class Organisations:
         named_id = await self._named_org_id(realm, text)
         if named_id is not None:
             with contextlib.suppress(NotFound):
-                org = await self.read(realm, named_id)
-                exact.append(
-                    Entry(realm.name, org.org_id, org.name, org.admin_login_id, org.created_at)
-                )
+                exact.append(_entry(await self.read(realm, named_id)))
         seen = {e.org_id for e in exact}
         named = await self.store.org_directory.search(realm.name, text, SEARCH_LIMIT)
         return (exact + [e for e in named if e.org_id not in seen])[:SEARCH_LIMIT]
+
+    async def backfill_directory(self, realm: RealmPolicy) -> int:
+        """Organisations opened before the directory existed, recorded in it (WEB-04): the
+        console then finds them by name too. An operator's one-shot command, idempotent (an
+        entry is replaced by the same). A realm of organisations has no individual members, so
+        its login IDs outside organisations' slots are its admins and its staff: each admin
+        names its organisation. Answers how many organisations it recorded."""
+        if realm.members:
+            return 0
+        recorded = 0
+        async for claim in self.store.login_ids.outside_organisations(realm.name):
+            admin = await self.context.user(realm, claim.owner)
+            if admin is None or admin.role is not Role.ADMIN or admin.org_id is None:
+                continue
+            with contextlib.suppress(NotFound):
+                await self.store.org_directory.record(_entry(await self.read(realm, admin.org_id)))
+                recorded += 1
+        return recorded
 
     async def _named_org_id(self, realm: RealmPolicy, text: str) -> str | None:
         """The organisation ``text`` names exactly: its id, or its admin's login ID."""
@@ -167,3 +180,8 @@ class Organisations:
         if admin is None:
             raise NotFound()
         return org, admin
+
+
+def _entry(org: Organisation) -> Entry:
+    """The organisation as the directory lists it."""
+    return Entry(org.realm, org.org_id, org.name, org.admin_login_id, org.created_at)
