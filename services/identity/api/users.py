@@ -1,6 +1,8 @@
 """An organisation's users (ID-USER-01, -05..07, -09, -10): what its admin and support do."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 
 from services.identity.api.access_schemas import PermissionsIn
 from services.identity.api.deps import Caller, IdempotencyKey, IdentityDep, OrgId, Realm, UserId
@@ -20,6 +22,15 @@ from services.identity.domain.users import User
 from services.identity.usecases.accounts import LoginFactor
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["users"])
+
+
+async def operator_note(body: ResetNote | None = None) -> str | None:
+    """The optional reason an operator gives for a lock, an unlock or a reset: the event
+    records it (ID-LOCK-04), nothing else reads it."""
+    return None if body is None else body.note
+
+
+Note = Annotated[str | None, Depends(operator_note)]
 
 
 @router.post(
@@ -167,9 +178,8 @@ async def reset_login_factor(
     factor: LoginFactor,
     caller: Caller,
     identity: IdentityDep,
-    body: ResetNote | None = None,
+    note: Note,
 ) -> Response:
-    note = None if body is None else body.note
     await identity.accounts.reset_login_factor(policy, caller, org_id, user_id, factor, note)
     return Response(status_code=204)
 
@@ -185,11 +195,10 @@ async def lock(
     user_id: UserId,
     caller: Caller,
     identity: IdentityDep,
-    body: ResetNote | None = None,
+    note: Note,
 ) -> Response:
     """``AccountLocked`` with the reason ``administrative``; the login refuses it at step 4
     (ID-LOGIN-01) until it is unlocked. Locking a locked account changes nothing."""
-    note = None if body is None else body.note
     await identity.accounts.lock(policy, caller, org_id, user_id, note)
     return Response(status_code=204)
 
@@ -205,11 +214,10 @@ async def unlock(
     user_id: UserId,
     caller: Caller,
     identity: IdentityDep,
-    body: ResetNote | None = None,
+    note: Note,
 ) -> Response:
     """``AccountUnlocked`` with the reason ``unlock``: support for an admin (an admin unlocks a
     business user the same way). Unlocking an account that is not locked changes nothing."""
-    note = None if body is None else body.note
     await identity.accounts.unlock(policy, caller, org_id, user_id, note)
     return Response(status_code=204)
 
