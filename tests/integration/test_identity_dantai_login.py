@@ -321,6 +321,54 @@ async def test_id_mail_04_id_bind_03_the_admin_resets_a_business_users_address_a
     assert (reset["actor"]["kind"], reset["actor"]["id"]) == ("admin", org["admin_user_id"])
 
 
+async def test_id_perm_04_the_decision_api_keeps_the_admin_id_from_the_business_data(
+    portal: Portal, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    """Seed 000 Q3 through the decision API, with real sessions at the end of dantai-net's
+    login: the admin ID (XA3) manages IDs and is refused the organisation's business data; a
+    business ID (XA5) of the same organisation receives it; both see the schedule."""
+    async with portal.browser() as desk, portal.browser() as admin, portal.browser() as clerk:
+        await portal.support_desk(desk)
+        org = await portal.open_org(admin)
+        admin_contact = f"/v1/realms/{REALM}/orgs/{org['org_id']}/users/{org['admin_user_id']}"
+        contact = {"email": new_address("contact"), "phone": "03-1234-5678"}
+        assert (await desk.put(f"{admin_contact}/profile", json=contact)).status_code == 204
+        await portal.changed_initial_password(admin, org["admin_login_id"], org["initial_password"])
+        await portal.last_steps(admin, new_address("auth"))
+        asked = await admin.post(
+            f"/v1/realms/{REALM}/orgs/{org['org_id']}/users",
+            json={"login_id": f"XA5{uuid.uuid4().hex[:8]}"},
+        )
+        assert asked.status_code == 202, asked.text
+        user_id, login_id = asked.json()["user_id"], asked.json()["login_id"]
+        approve = f"/v1/realms/{REALM}/orgs/{org['org_id']}/id-requests/{user_id}/approve"
+        assert (await desk.post(approve)).status_code == 201
+        [notice] = await events(mongo, portal.ns, user_id, "InitialPasswordIssued")
+        initial = open_sealed(SealedSecret.from_wire(notice["sealed_password"]), PRIVATE_KEY)
+        await portal.changed_initial_password(clerk, login_id, initial)
+        await portal.last_steps(clerk, new_address("clerk"))
+
+        async def decide(who: Any, action: str) -> dict[str, Any]:
+            asked = {"action": action, "resource": {"org_id": org["org_id"]}, "protected": False}
+            answer = await who.post("/v1/authz/decisions", json=asked)
+            assert answer.status_code == 200, answer.text
+            return dict(answer.json())
+
+        for action in ("billing_data.receive", "billing_data.return", "year_end_data.receive"):
+            refused = await decide(admin, action)
+            assert (refused["allow"], refused["reason"], refused["rule"]) == (
+                False,
+                "ROLE_NOT_PERMITTED",
+                "ID-PERM-04",
+            )
+            assert refused["message"], "the person is told in Japanese"
+            allowed = await decide(clerk, action)
+            assert (allowed["allow"], allowed["rule"]) == (True, "ID-PERM-04")
+        for both in (admin, clerk):
+            assert (await decide(both, "schedule.read"))["allow"]
+        assert (await decide(clerk, "business_users.create"))["reason"] == "ADMIN_ONLY"
+
+
 async def test_x_02_no_link_token_session_or_binding_cookie_is_stored_published_or_logged(
     identity: tuple[ServiceProcess, Namespace],
     mongo: AsyncMongoClient[dict[str, Any]],

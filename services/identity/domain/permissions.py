@@ -82,6 +82,19 @@ class Action(StrEnum):
     """海外商社情報."""
     BUYER_REGISTER = "buyer.register"
     """海外商社登録等のお手続き."""
+    # dantai-net's own portal (seed 000 Q3): its data, for business IDs only (ID-PERM-04).
+    BILLING_DATA_RECEIVE = "billing_data.receive"
+    """保険料請求データを受け取る."""
+    BILLING_DATA_RETURN = "billing_data.return"
+    """保険料請求データを返却する."""
+    YEAR_END_DATA_RECEIVE = "year_end_data.receive"
+    """年末調整のデータを受け取る."""
+    CODE_DATA_RECEIVE = "code_data.receive"
+    """コードデータを受け取る."""
+    CODE_DATA_RETURN = "code_data.return"
+    """コードデータを返却する."""
+    SCHEDULE_READ = "schedule.read"
+    """スケジュールを確認する: the admin ID and business IDs alike."""
 
 
 ADMIN_ONLY = frozenset(
@@ -116,6 +129,19 @@ READS = frozenset(
     }
 )
 """What a group-wide read-only ID may do in its organisations (it changes nothing)."""
+BUSINESS_DATA = frozenset(
+    {
+        Action.BILLING_DATA_RECEIVE,
+        Action.BILLING_DATA_RETURN,
+        Action.YEAR_END_DATA_RECEIVE,
+        Action.CODE_DATA_RECEIVE,
+        Action.CODE_DATA_RETURN,
+    }
+)
+"""The data an organisation exchanges with the insurers through dantai-net: its business IDs
+see and process it, its admin ID manages IDs and never does (seed 000 Q3, ID-PERM-04)."""
+REALM_OWN = {action: "dantai-net" for action in (*BUSINESS_DATA, Action.SCHEDULE_READ)}
+"""Actions of one realm's own portal: anywhere else nobody declared them (ID-PERM-03)."""
 _KNOWN = frozenset(action.value for action in Action)
 
 
@@ -182,7 +208,7 @@ def decide(session: Session, action: str, resource: Resource, protected: bool) -
     not first sent to fetch a code."""
     if session.restricted:
         return _deny(Reason.LOGIN_INCOMPLETE, "ID-LOGIN-01")
-    if action not in _KNOWN:
+    if action not in _KNOWN or REALM_OWN.get(Action(action), session.realm) != session.realm:
         return _deny(Reason.UNKNOWN_ACTION, "ID-PERM-03")
     known = Action(action)
     refused = _organisation(session, resource) or _function(session, known)
@@ -197,6 +223,8 @@ def decide(session: Session, action: str, resource: Resource, protected: bool) -
         return allowed
     if known in ADMIN_ONLY:
         return Verdict(True, Reason.ALLOWED, "ID-PERM-02")
+    if known in BUSINESS_DATA:
+        return Verdict(True, Reason.ALLOWED, "ID-PERM-04")
     rule = "ID-USER-09" if session.role is Role.GROUP_READER else "ID-USER-01"
     return Verdict(True, Reason.ALLOWED, rule)
 
@@ -219,6 +247,8 @@ def _organisation(session: Session, resource: Resource) -> Verdict | None:
 def _function(session: Session, action: Action) -> Verdict | None:
     if session.role is Role.GROUP_READER and action not in READS:
         return _deny(Reason.READ_ONLY, "ID-USER-09")
+    if action in BUSINESS_DATA and session.role is not Role.BUSINESS:
+        return _deny(Reason.ROLE_NOT_PERMITTED, "ID-PERM-04")
     if action in ADMIN_ONLY and session.role is not Role.ADMIN:
         return _deny(Reason.ADMIN_ONLY, "ID-PERM-02")
     return None

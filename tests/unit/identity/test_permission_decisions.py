@@ -152,6 +152,31 @@ def test_id_perm_01_only_an_applicant_user_holds_a_matrix_of_its_own() -> None:
         permissions.change(user(Role.ADMIN), permissions.NOTHING, admin, "c1", NOW)
 
 
+def test_id_perm_04_dantai_nets_admin_id_never_sees_the_data_its_business_ids_process() -> None:
+    """Seed 000 Q3: 管理用IDでは、生保会社とやりとりするデータを確認・処理することはできません."""
+    admin = session(Role.ADMIN, realm="dantai-net")
+    clerk = session(Role.BUSINESS, realm="dantai-net")
+    here = Resource(org_id="o1")
+    for action in permissions.BUSINESS_DATA:
+        refused = permissions.decide(admin, action, here, protected=False)
+        assert (refused.allow, refused.reason, refused.rule) == (
+            False,
+            Reason.ROLE_NOT_PERMITTED,
+            "ID-PERM-04",
+        )
+        allowed = permissions.decide(clerk, action, here, protected=False)
+        assert (allowed.allow, allowed.rule) == (True, "ID-PERM-04")
+        other = permissions.decide(clerk, action, Resource(org_id="o2"), protected=False)
+        assert other.reason is Reason.OTHER_ORGANISATION
+        elsewhere = permissions.decide(session(Role.BUSINESS, realm="nexi"), action, here, False)
+        assert elsewhere.reason is Reason.UNKNOWN_ACTION, "not an action of nexi's portal"
+    for both in (admin, clerk):
+        assert permissions.decide(both, Action.SCHEDULE_READ, here, protected=False).allow
+    staff = session(Role.SUPPORT, None, realm="dantai-net")
+    desk = permissions.decide(staff, Action.BILLING_DATA_RECEIVE, here, protected=False)
+    assert desk.reason is Reason.ROLE_NOT_PERMITTED
+
+
 KNOWN = {action.value for action in Action}
 roles = st.sampled_from(list(Role))
 matrices = st.sampled_from([*ALL_MATRICES, None])
@@ -172,6 +197,7 @@ actions = st.sampled_from(sorted(KNOWN)) | st.text(max_size=40)
     otp_required=st.booleans(),
     otp_verified=st.booleans(),
     restricted=st.booleans(),
+    realm=st.sampled_from(["demo", "nexi", "dantai-net"]),
 )
 def test_id_perm_03_nothing_outside_the_table_is_ever_allowed(
     role: Role,
@@ -184,6 +210,7 @@ def test_id_perm_03_nothing_outside_the_table_is_ever_allowed(
     otp_required: bool,
     otp_verified: bool,
     restricted: bool,
+    realm: str,
 ) -> None:
     subject = session(
         role,
@@ -193,6 +220,7 @@ def test_id_perm_03_nothing_outside_the_table_is_ever_allowed(
         otp_required=otp_required,
         otp_verified=otp_verified,
         pending_steps=("password_change",) if restricted else (),
+        realm=realm,
     )
     resource = Resource(org_id=org_id, owner=owner, rider_code=rider)
     verdict = permissions.decide(subject, action, resource, protected)
@@ -201,6 +229,8 @@ def test_id_perm_03_nothing_outside_the_table_is_ever_allowed(
     assert action in KNOWN and not restricted
     assert not (protected and otp_required and not otp_verified)
     known = Action(action)
+    assert permissions.REALM_OWN.get(known, realm) == realm
+    assert known not in permissions.BUSINESS_DATA or role is Role.BUSINESS, "ID-PERM-04"
     if role is Role.GROUP_READER:
         assert org_id == "o2" and known in permissions.READS
         return
