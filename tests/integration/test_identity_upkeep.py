@@ -3,6 +3,7 @@ the real database with identity's use cases in this process and a clock the test
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -164,6 +165,36 @@ async def test_x_14_sessions_and_link_tokens_are_purged_after_their_last_possibl
     clocked.clock.advance(timedelta(hours=23, minutes=30))
     assert (await clocked.identity.upkeep.run_once()).link_tokens == 1, "the 24-hour link"
     assert await clocked.db["link_tokens"].count_documents({}) == 0
+
+
+async def test_id_sess_01_the_idle_timeout_and_the_lifetime_are_the_realms_policy(
+    clocked: Clocked,
+) -> None:
+    """A realm whose policy says 10 minutes idle and one hour in all: its sessions keep it,
+    by the moved clock; the purge waits for the longest realm's idle time (X-14)."""
+    brief = replace(DEMO, idle_timeout=timedelta(minutes=10), session_lifetime=timedelta(hours=1))
+    _, admin = await clocked.opened(brief)
+    token = clocked.tokens[admin.user_id]
+    assert admin.idle_timeout == timedelta(minutes=10)
+    started = await clocked.commits_of(f"user:demo:{admin.user_id}#")
+    [begun] = [e for c in started for e in c["events"] if e["type"] == "SessionStarted"][-1:]
+    assert json.loads(begun["json"])["idle_timeout_seconds"] == 600
+    clocked.clock.advance(timedelta(minutes=9, seconds=59))
+    assert await clocked.identity.login.introspect(token) is not None, "used: idle time restarts"
+    clocked.clock.advance(timedelta(minutes=9, seconds=59))
+    assert await clocked.identity.login.introspect(token) is not None
+    clocked.clock.advance(timedelta(minutes=10))
+    assert await clocked.identity.login.introspect(token) is None, "10 minutes idle, not 30"
+    assert (await clocked.identity.upkeep.run_once()).sessions == 0, "purged after the longest"
+
+    token, _ = await clocked.log_in(brief, admin.login_id, NEW_PASSWORD)
+    for _ in range(11):  # busy: used every five minutes, for 55 minutes
+        clocked.clock.advance(timedelta(minutes=5))
+        assert await clocked.identity.login.introspect(token) is not None
+    clocked.clock.advance(timedelta(minutes=5))
+    assert await clocked.identity.login.introspect(token) is None, "an hour in all, not 12"
+    presets = {p.idle_timeout for p in PRESETS.values()}
+    assert presets == {IDLE_TIMEOUT}, "the seeds name none: SPEC's 30 minutes everywhere"
 
 
 async def test_x_14_storage_stays_bounded_under_a_burst_of_random_unknown_ids(

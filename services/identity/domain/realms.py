@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from contracts.common import Role
+from services.identity.domain.sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT
 
 _ANY_LOGIN_ID = re.compile(r"^[\x21-\x7e]{1,254}$")
 _EMAIL_LOGIN_ID = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
@@ -80,6 +82,10 @@ class RealmPolicy:
     """Kinds of characters (letters, digits, symbols) a password must mix (ID-PW-02)."""
     password_guessable: tuple[str, ...] = ()
     """Easily guessed strings a password may not contain (ID-PW-02: kencom's 123, abc)."""
+    idle_timeout: timedelta = IDLE_TIMEOUT
+    """A session unused this long has ended (ID-SESS-01): セッション情報の取得に失敗しました."""
+    session_lifetime: timedelta = ABSOLUTE_LIFETIME
+    """A session ends this long after its login, however busy (ID-SESS-01)."""
 
     def login_id_format(self, role: Role) -> re.Pattern[str]:
         """The format of a login ID for ``role`` (ID-USER-02); staff IDs take the business one."""
@@ -158,3 +164,9 @@ FORGOTTEN_ID_GUIDANCE = {
         "ご本人様確認を実施した上でお調べいたします。"
     ),
 }
+
+
+def longest_idle_timeout() -> timedelta:
+    """The longest idle timeout of any realm: the purge of idle sessions waits this long, so it
+    never removes a session that its realm still counts as alive (X-14)."""
+    return max(policy.idle_timeout for policy in PRESETS.values())

@@ -20,11 +20,13 @@ from contracts.permissions import Permissions
 from services.identity.domain import tokens
 
 IDLE_TIMEOUT = timedelta(minutes=30)
+"""SPEC ID-SESS-01's default; each realm's policy says its own (``RealmPolicy.idle_timeout``)."""
 #: Use restarts the idle time at most this often: introspection runs on every request, and a
 #: write per request would cost more than the read. A session idle for 30 minutes may so end
 #: up to a minute early, never late.
 TOUCH_INTERVAL = timedelta(minutes=1)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
+"""The default absolute lifetime, a working day; a realm's policy says its own."""
 COOKIE = "__Host-session"
 
 
@@ -60,6 +62,9 @@ class Session:
     otp_required: bool = False
     """The organisation requires an OTP for protected operations (ID-OTP-01): resolved when
     read, like ``permissions``."""
+    idle_timeout: timedelta = IDLE_TIMEOUT
+    """The realm's idle timeout when the session began (ID-SESS-01: realm policy), kept with
+    the session so a policy change never shortens or lengthens one already open."""
 
     @property
     def restricted(self) -> bool:
@@ -67,7 +72,7 @@ class Session:
         return bool(self.pending_steps)
 
     def expired(self, now: datetime) -> bool:
-        return now >= self.expires_at or now - self.last_seen_at >= IDLE_TIMEOUT
+        return now >= self.expires_at or now - self.last_seen_at >= self.idle_timeout
 
     def needs_touch(self, now: datetime) -> bool:
         return now - self.last_seen_at >= TOUCH_INTERVAL

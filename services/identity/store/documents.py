@@ -7,7 +7,7 @@ their empty fields.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from contracts.common import Role, UserProfile
@@ -16,7 +16,7 @@ from contracts.permissions import Permissions
 from services.identity.domain.bot_defence import Activity, AddressSlot, TrustedAddresses
 from services.identity.domain.lockout import ShadowCount, ShadowSlot
 from services.identity.domain.organisations import IdRequest, Organisation
-from services.identity.domain.sessions import Session
+from services.identity.domain.sessions import IDLE_TIMEOUT, Session
 from services.identity.domain.users import (
     AuthEmail,
     Charter,
@@ -247,7 +247,14 @@ def session_to_document(key: str, session: Session) -> Document:
         "expires_at": session.expires_at,
         "readable_org_ids": list(session.readable_org_ids),
         "pending_steps": list(session.pending_steps),
+        "idle_timeout_seconds": int(session.idle_timeout.total_seconds()),
     }
+
+
+def _idle_timeout(doc: Document) -> timedelta:
+    """A session stored before idle timeouts were realm policy has the old constant's."""
+    seconds = doc.get("idle_timeout_seconds")
+    return IDLE_TIMEOUT if seconds is None else timedelta(seconds=int(seconds))
 
 
 def session_from_document(doc: Document) -> Session:
@@ -265,4 +272,5 @@ def session_from_document(doc: Document) -> Session:
         expires_at=doc["expires_at"],
         readable_org_ids=tuple(doc.get("readable_org_ids") or ()),
         pending_steps=tuple(doc.get("pending_steps") or ()),
+        idle_timeout=_idle_timeout(doc),
     )

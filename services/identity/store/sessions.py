@@ -17,7 +17,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import Clock
-from services.identity.domain.sessions import IDLE_TIMEOUT, Session, session_key
+from services.identity.domain.realms import longest_idle_timeout
+from services.identity.domain.sessions import Session, session_key
 from services.identity.store.documents import session_from_document, session_to_document
 from services.identity.store.recent import Recent
 
@@ -129,5 +130,6 @@ class SessionStore:
     async def purge_ended(self, now: datetime) -> int:
         """Sessions past their absolute lifetime or idle timeout (X-14): nobody can use them."""
         expired = await self.collection.delete_many({"expires_at": {"$lte": now}})
-        idle = await self.collection.delete_many({"last_seen_at": {"$lte": now - IDLE_TIMEOUT}})
+        idle_since = now - longest_idle_timeout()
+        idle = await self.collection.delete_many({"last_seen_at": {"$lte": idle_since}})
         return expired.deleted_count + idle.deleted_count

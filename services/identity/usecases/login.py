@@ -28,8 +28,6 @@ from services.identity.domain.attempts import (
 )
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import (
-    ABSOLUTE_LIFETIME,
-    IDLE_TIMEOUT,
     Session,
     session_ref,
 )
@@ -169,8 +167,8 @@ class Login:
             now=now,
             session=NewSession(
                 ref=session_ref(token),
-                idle_timeout_seconds=int(IDLE_TIMEOUT.total_seconds()),
-                expires_at=now + ABSOLUTE_LIFETIME,
+                idle_timeout_seconds=int(realm.idle_timeout.total_seconds()),
+                expires_at=now + realm.session_lifetime,
             ),
         )
         if state is None:
@@ -221,6 +219,7 @@ class Login:
                 expires_at=new.expires_at,
                 readable_org_ids=user.readable_org_ids,
                 pending_steps=tuple(step.value for step in result.pending),
+                idle_timeout=realm.idle_timeout,
             ),
         )
 

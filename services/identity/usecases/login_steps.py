@@ -14,8 +14,6 @@ from services.identity.domain.attempts import NewSession, PendingStep
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound, NotPermitted, SessionEnded, StepsPending
 from services.identity.domain.sessions import (
-    ABSOLUTE_LIFETIME,
-    IDLE_TIMEOUT,
     Session,
     session_ref,
 )
@@ -176,7 +174,9 @@ class LoginSteps:
         new_token = tokens.new_token()
         cookie = tokens.new_token() if PendingStep.BROWSER_REGISTRATION in steps else None
         started = NewSession(
-            session_ref(new_token), int(IDLE_TIMEOUT.total_seconds()), now + ABSOLUTE_LIFETIME
+            session_ref(new_token),
+            int(realm.idle_timeout.total_seconds()),
+            now + realm.session_lifetime,
         )
         await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
@@ -202,6 +202,7 @@ class LoginSteps:
             last_seen_at=now,
             expires_at=started.expires_at,
             readable_org_ids=session.readable_org_ids,
+            idle_timeout=realm.idle_timeout,
         )
         if not await self.store.sessions.replace(token, new_token, full):
             raise SessionEnded()
