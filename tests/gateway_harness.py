@@ -1,6 +1,7 @@
 """The gateway for the tests: real nginx from ``deploy/local/gateway.py`` on free ports and a
 folder of the test's own, real curl and openssl as clients, and an upstream that echoes the
-headers it receives, so a test can see exactly what a service would be told."""
+headers it receives, so a test can see exactly what a service would be told. Also kihonet's
+renewal screen behind it (``certs_behind_gateway``), which curl and Chromium both walk."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import httpx
-from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of
+import uvicorn
+from certs_portal import Holder, csr_of, new_key, new_user_id, pem_of, settings_for
 from cryptography.hazmat.primitives import serialization
-from harness import PROVISIONING, REPO, free_port
+from harness import PROVISIONING, REPO, Infra, free_port, running_service
+
+from servicekit.clock import ManualClock, SystemClock
+from services.certs.app import create_app
 
 GATEWAY_SECRET = "test-gateway-secret"
 
@@ -146,3 +153,63 @@ def issued_files(gateway: Any, certs_url: str, tmp: Path) -> tuple[dict[str, Any
         )
     )
     return issued, ["--cert", str(tmp / f"{name}.pem"), "--key", str(tmp / f"{name}.key")]
+
+
+@dataclass(frozen=True)
+class CertsBehindGateway:
+    """kihonet's renewal screen behind the real gateway (WEB-01, CT-05).
+
+    Certs runs twice on one namespace (one database, one CA): a process on the real time,
+    which the gateway asks for its client CA and OCSP, and an app in the test's process with a
+    clock the test moves into the renewal window (never sleeping), which the gateway routes the
+    pages to. Moving OCSP's clock years ahead would make nginx refuse its answers as not yet
+    valid."""
+
+    gateway: Any
+    certs_url: str
+    """The certs process (real time): notices are recorded there."""
+    screen_url: str
+    """The test's certs, whose clock the test moves."""
+    clock: ManualClock
+    app: Any
+    """The test's certs app, whose CA key a test may borrow (as only a thief could)."""
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` on a free port in a thread (its own event loop and lifespan); its host:port."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:  # waiting for a start, not for time to pass
+        assert thread.is_alive() and time.monotonic() < deadline, "certs did not start"
+        time.sleep(0.05)
+    try:
+        yield f"127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextmanager
+def certs_behind_gateway(infra: Infra, logs: Path) -> Iterator[CertsBehindGateway]:
+    """The two certs and the gateway before them, stopped afterwards."""
+    clock = ManualClock(SystemClock().now())
+    with ExitStack() as stack:
+        certs, ns = stack.enter_context(
+            running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
+        )
+        app = create_app(settings_for(infra, ns, gateway_secret=GATEWAY_SECRET), clock)
+        screen = stack.enter_context(served(app))
+        echo = stack.enter_context(echo_server())
+        # The portal's stylesheet is the same in every service: certs' own serves it here.
+        upstreams = {"certs": screen, "identity": screen} | dict.fromkeys(
+            ("notify", "audit", "enroll"), echo
+        )
+        gateway = stack.enter_context(
+            running_gateway(logs / "nginx", upstreams, ca_from=f"127.0.0.1:{certs.port}")
+        )
+        yield CertsBehindGateway(gateway, certs.url, f"http://{screen}", clock, app)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -298,6 +298,21 @@ class VersionedStore:
         commits = [DeleteOne({"_id": commit_id(a, 1)}) for a in aggregate_ids]
         await self.commits.bulk_write(commits, ordered=False)
         await self.heads.bulk_write([DeleteOne({"_id": a}) for a in aggregate_ids], ordered=False)
+
+    async def aggregate_ids(self, prefix: str, batch: int) -> AsyncIterator[list[str]]:
+        """The ids of the aggregates whose id starts with ``prefix``, ``batch`` at a time, read
+        from the head hints on one cursor: for one-shot tools (a backfill), never a request
+        (a scan on FerretDB). An aggregate whose very first hint was lost (a crash between its
+        first commit and the hint) is missed until its next commit writes one."""
+        wanted = {"_id": {"$gte": prefix, "$lt": prefix + "\U0010ffff"}}
+        chunk: list[str] = []
+        async for head in self.heads.find(wanted, {"_id": 1}).batch_size(batch):
+            chunk.append(str(head["_id"]))
+            if len(chunk) == batch:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     async def _advance_head(self, aggregate_id: str, version: int) -> None:
         """Best effort: a lost or stale hint costs ``load`` one probe more, never correctness."""

@@ -6,39 +6,32 @@ a PKCS#12 that opens with the password chosen. A browser without a certificate i
 
 Chromium holds the certificate as a person's PC does (``kihonet_desk``: an NSS database in its
 home, the site's certificate chosen by its profile's AutoSelectCertificateForUrls). Certs runs
-twice on one namespace, as in ``tests/integration/test_certs_renewal_page.py``: a process on
-the real time answers the gateway's OCSP, and this process's app, whose clock the test moves
-into the renewal window (never sleeping), serves the screen (and the portal's stylesheet).
+twice on one namespace (``gateway_harness.certs_behind_gateway``, as in
+``tests/integration/test_certs_renewal_page.py``): a process on the real time answers the
+gateway's OCSP, and this process's app, whose clock the test moves into the renewal window
+(never sleeping), serves the screen (and the portal's stylesheet).
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
 
 from __future__ import annotations
 
 import base64
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from certs_portal import settings_for
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
-from gateway_harness import GATEWAY_SECRET, echo_server, running_gateway
-from harness import PROVISIONING, Infra, free_port, running_service
+from gateway_harness import CertsBehindGateway, certs_behind_gateway
+from harness import PROVISIONING, Infra
 from kihonet_desk import REALM, ClientCertificate, issued_through, kihonet_browser
 from portal_browser import chromium
 from selenium.webdriver.common.by import By
 
-from servicekit.clock import ManualClock, SystemClock
+from servicekit.clock import SystemClock
 from servicekit.problems import ProblemCode
-from services.certs.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -46,54 +39,15 @@ PAGE = f"/realms/{REALM}/certificate-renewal"
 PASSWORD = "Koshin-Pass-2026"
 
 
-@dataclass(frozen=True)
-class Renewals:
-    gateway: Any
-    certs_url: str
-    clock: ManualClock
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """``app`` on a free port in a thread (its own event loop and lifespan); its host:port."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:  # waiting for a start, not for time to pass
-        assert thread.is_alive() and time.monotonic() < deadline, "certs did not start"
-        time.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def renewals(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Renewals]:
-    logs = tmp_path_factory.mktemp("renewal-browser")
-    clock = ManualClock(SystemClock().now())
-    with ExitStack() as stack:
-        certs, ns = stack.enter_context(
-            running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
-        )
-        app = create_app(settings_for(infra, ns, gateway_secret=GATEWAY_SECRET), clock)
-        screen = stack.enter_context(served(app))
-        echo = stack.enter_context(echo_server())
-        # The portal's stylesheet is the same in every service: certs' own serves it here.
-        upstreams = {"certs": screen, "identity": screen} | dict.fromkeys(
-            ("notify", "audit", "enroll"), echo
-        )
-        gateway = stack.enter_context(
-            running_gateway(logs / "nginx", upstreams, ca_from=f"127.0.0.1:{certs.port}")
-        )
-        yield Renewals(gateway, certs.url, clock)
+def renewals(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CertsBehindGateway]:
+    with certs_behind_gateway(infra, tmp_path_factory.mktemp("renewal-browser")) as renewals:
+        yield renewals
 
 
-def pc_certificate(renewals: Renewals, folder: Path) -> ClientCertificate:
+def pc_certificate(renewals: CertsBehindGateway, folder: Path) -> ClientCertificate:
     """A certificate issued now on the issue screen's API, its notice recorded at certs."""
 
     def record(fields: dict[str, str]) -> httpx.Response:
@@ -105,7 +59,7 @@ def pc_certificate(renewals: Renewals, folder: Path) -> ClientCertificate:
 
 
 def test_web_03_ct_09_without_a_client_certificate_the_renewal_page_is_refused(
-    renewals: Renewals, request: pytest.FixtureRequest
+    renewals: CertsBehindGateway, request: pytest.FixtureRequest
 ) -> None:
     """The portals' server tells the browser on a page that kihonet needs a certificate, with
     the way to its issue; kihonet's server refuses the browser before any page (GW-03)."""
@@ -122,7 +76,7 @@ def test_web_03_ct_09_without_a_client_certificate_the_renewal_page_is_refused(
 
 
 def test_web_03_ct_05_the_renewal_page_renews_the_certificate_chromium_presents(
-    renewals: Renewals, request: pytest.FixtureRequest, tmp_path: Path
+    renewals: CertsBehindGateway, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     renewals.clock.set(SystemClock().now())  # issued now, as nginx's clock sees it
     pc = pc_certificate(renewals, tmp_path / "pc")

@@ -2,10 +2,9 @@
 certificate to nginx's kihonet server, which verifies it and forwards it to certs with the
 shared secret; the screen knows who renews from nothing else.
 
-Certs runs twice on one namespace (one database, one CA): a process on the real time, which the
-gateway asks for its client CA and OCSP, and this process's app with a clock the test moves
-into the renewal window (never sleeping), which the gateway routes the screen to. Moving OCSP's
-clock years ahead would make nginx refuse its answers as not yet valid.
+Certs runs twice on one namespace (``gateway_harness.certs_behind_gateway``): a process on the
+real time answers the gateway's client CA and OCSP, and this process's app, whose clock the
+test moves into the renewal window (never sleeping), serves the screen.
 """
 
 from __future__ import annotations
@@ -13,84 +12,39 @@ from __future__ import annotations
 import base64
 import html
 import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import der
 import httpx
 import pytest
-import uvicorn
-from certs_portal import settings_for, with_subject_value
+from certs_portal import with_subject_value
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
-from gateway_harness import GATEWAY_SECRET, curl, echo_server, issued_files, running_gateway
-from harness import Infra, free_port, running_service
+from gateway_harness import (
+    GATEWAY_SECRET,
+    CertsBehindGateway,
+    certs_behind_gateway,
+    curl,
+    issued_files,
+)
+from harness import Infra
 
-from servicekit.clock import ManualClock, SystemClock
+from servicekit.clock import SystemClock
 from servicekit.problems import ProblemCode
-from services.certs.app import create_app
 
 pytestmark = pytest.mark.integration
 
 PAGE = "/realms/kihonet/certificate-renewal"
 
 
-@dataclass(frozen=True)
-class Renewals:
-    gateway: Any
-    certs_url: str
-    """The certs process (real time): notices are recorded there."""
-    screen_url: str
-    """This process's certs, whose clock the test moves."""
-    clock: ManualClock
-    app: Any
-    """This process's certs app, whose CA key a test may borrow (as only a thief could)."""
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """``app`` on a free port in a thread (its own event loop and lifespan); its URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:  # waiting for a start, not for time to pass
-        assert thread.is_alive() and time.monotonic() < deadline, "certs did not start"
-        time.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def renewals(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Renewals]:
-    logs = tmp_path_factory.mktemp("renewal-page")
-    clock = ManualClock(SystemClock().now())
-    with ExitStack() as stack:
-        certs, ns = stack.enter_context(
-            running_service("certs", infra, logs, gateway_secret=GATEWAY_SECRET)
-        )
-        settings = settings_for(infra, ns, gateway_secret=GATEWAY_SECRET)
-        app = create_app(settings, clock)
-        screen = stack.enter_context(served(app))
-        echo = stack.enter_context(echo_server())
-        upstreams = {"certs": screen} | dict.fromkeys(
-            ("identity", "notify", "audit", "enroll"), echo
-        )
-        gateway = stack.enter_context(
-            running_gateway(logs / "nginx", upstreams, ca_from=f"127.0.0.1:{certs.port}")
-        )
-        yield Renewals(gateway, certs.url, f"http://{screen}", clock, app)
+def renewals(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CertsBehindGateway]:
+    with certs_behind_gateway(infra, tmp_path_factory.mktemp("renewal-page")) as renewals:
+        yield renewals
 
 
 def token_of(page: str) -> str:
@@ -100,7 +54,7 @@ def token_of(page: str) -> str:
 
 
 def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presented_certificate(
-    renewals: Renewals, tmp_path: Path
+    renewals: CertsBehindGateway, tmp_path: Path
 ) -> None:
     gw, clock = renewals.gateway, renewals.clock
     issued, presented = issued_files(gw, renewals.certs_url, tmp_path)
@@ -167,7 +121,7 @@ def test_web_01_ct_05_kihonet_renewal_page_through_the_gateway_renews_the_presen
 
 
 def test_x_05_ct_05_a_certificate_of_the_ca_whose_subject_does_not_decode_is_not_renewed(
-    renewals: Renewals, tmp_path: Path
+    renewals: CertsBehindGateway, tmp_path: Path
 ) -> None:
     """The gateway passes on any certificate the CA signed. One whose subject ``cryptography``
     cannot read (a T61String byte that is not text: OpenSSL shows it, ``cryptography`` refuses

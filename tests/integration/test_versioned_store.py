@@ -201,3 +201,18 @@ async def test_x_03_one_bulk_insert_answers_which_documents_were_stored_already(
     assert await insert_new(processed, batch) == {1, 3}, "the indexes of the repeats"
     assert await insert_new(processed, []) == set()
     assert sorted([d["_id"] async for d in processed.find({})]) == ["e0", "e1", "e2", "e3"]
+
+
+async def test_x_13_aggregate_ids_walks_one_kind_of_aggregate_in_batches(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """A one-shot tool's walk (certs' backfill of notice keys): every aggregate under the prefix
+    once, ``batch`` at a time, none of another kind or of a longer prefix."""
+    store = VersionedStore(db, ManualClock())
+    wanted = [f"holder:kihonet:U00000{i}" for i in range(5)]
+    for aggregate_id in [*wanted, "holder:kihonet2:U000000", "ca:kihonet", "holder:kihone"]:
+        await store.update(aggregate_id, increment)
+    batches = [ids async for ids in store.aggregate_ids("holder:kihonet:", 2)]
+    assert [len(ids) for ids in batches] == [2, 2, 1]
+    assert sorted(i for ids in batches for i in ids) == wanted
+    assert [ids async for ids in store.aggregate_ids("nothing:", 2)] == []

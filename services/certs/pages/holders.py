@@ -14,6 +14,7 @@ nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -228,11 +229,17 @@ async def revoke_form(
 Reason = Annotated[str, Form(max_length=40)]
 
 
-@router.post(
-    "/holders/{user_id}/certificates/{serial}/revoke/confirm",
-    dependencies=[Depends(csrf.checked)],
-)
-async def revoke_confirm(
+@dataclass(frozen=True)
+class Revocation:
+    """A revocation as 確認する and 確定する post it: who asks, whose certificate, and why."""
+
+    actor: Actor
+    holder: Holder
+    cert: Certificate
+    reason: RevocationReason
+
+
+async def revocation_posted(
     request: Request,
     realm: Realm,
     user_id: UserId,
@@ -240,8 +247,9 @@ async def revoke_confirm(
     access: AccessDep,
     certs: CertsDep,
     reason: Reason = "",
-) -> Response:
-    """確認する: what will be revoked, and why; nothing is changed."""
+) -> Revocation | Response:
+    """Both steps' checks in one place: the console's gate, the certificate (not found, saying
+    no more), and a reason from the list (else the form again, its error in the summary)."""
     actor = await operator(request, realm, access)
     if isinstance(actor, Response):
         return actor
@@ -255,60 +263,50 @@ async def revoke_confirm(
             request, realm, holder, cert, certs, template="support_revoke_form",
             title="クライアント証明書の失効", status=422, errors=[error],
         )  # fmt: skip
+    return Revocation(actor, holder, cert, RevocationReason(reason))
+
+
+Posted = Annotated[Revocation | Response, Depends(revocation_posted)]
+
+
+@router.post(
+    "/holders/{user_id}/certificates/{serial}/revoke/confirm",
+    dependencies=[Depends(csrf.checked)],
+)
+async def revoke_confirm(
+    request: Request, realm: Realm, certs: CertsDep, asked: Posted
+) -> Response:
+    """確認する: what will be revoked, and why; nothing is changed."""
+    if isinstance(asked, Response):
+        return asked
     return revoke_page(
         request,
         realm,
-        holder,
-        cert,
+        asked.holder,
+        asked.cert,
         certs,
         template="support_revoke_confirm",
         title="クライアント証明書の失効（確認）",
-        reason=reason,
+        reason=asked.reason.value,
     )
 
 
 @router.post(
     "/holders/{user_id}/certificates/{serial}/revoke", dependencies=[Depends(csrf.checked)]
 )
-async def revoke(
-    request: Request,
-    realm: Realm,
-    user_id: UserId,
-    serial: Serial,
-    access: AccessDep,
-    certs: CertsDep,
-    reason: Reason = "",
-) -> Response:
+async def revoke(request: Request, realm: Realm, certs: CertsDep, asked: Posted) -> Response:
     """確定する: revoked by the use case the API's ``POST …/certificates/{serial}/revoke``
     calls; its ``CertRevoked`` reaches the CRL, and OCSP answers ``revoked``."""
-    actor = await operator(request, realm, access)
-    if isinstance(actor, Response):
-        return actor
-    found = await certificate_of(certs, user_id, serial)
-    if found is None:
-        return unknown(request, realm)
-    holder, cert = found
-    if reason not in REVOCATION_REASONS:
-        error = FieldError("失効の理由を選んでください", "reason")
-        return revoke_page(
-            request, realm, holder, cert, certs, template="support_revoke_form",
-            title="クライアント証明書の失効", status=422, errors=[error],
-        )  # fmt: skip
-    return await revoked(request, realm, certs, actor, holder, cert, RevocationReason(reason))
+    if isinstance(asked, Response):
+        return asked
+    return await revoked(request, realm, certs, asked)
 
 
-async def revoked(
-    request: Request,
-    realm: str,
-    certs: Certs,
-    actor: Actor,
-    holder: Holder,
-    cert: Certificate,
-    reason: RevocationReason,
-) -> Response:
+async def revoked(request: Request, realm: str, certs: Certs, asked: Revocation) -> Response:
+    holder, cert = asked.holder, asked.cert
     try:
         done = await certs.certificates.revoke(
-            cert.serial_number, reason, certs.context(realm, actor)
+            cert.serial_number, asked.reason, certs.context(realm, asked.actor)
         )
     except refusals.Refusal as refused:
         message, status = refusal_words(refused)
@@ -316,14 +314,13 @@ async def revoked(
             request, realm, holder, cert, certs, template="support_revoke_form",
             title="クライアント証明書の失効", status=status, errors=[FieldError(message)],
         )  # fmt: skip
-    now_holder = holder.with_certificate(done)
     return revoke_page(
         request,
         realm,
-        now_holder,
+        holder.with_certificate(done),
         done,
         certs,
         template="support_revoked",
         title="クライアント証明書を失効させました",
-        reason=(done.revocation_reason or reason).value,
+        reason=(done.revocation_reason or asked.reason).value,
     )

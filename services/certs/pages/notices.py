@@ -10,6 +10,7 @@ print. Both POSTs carry the page's CSRF token (X-12); the confirmation changes n
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -58,28 +59,63 @@ def notice_form(
     )
 
 
-def checked(typed: dict[str, str]) -> NoticeFields | list[FieldError]:
-    """The form's fields under the API's rules, or each field at fault by its label."""
-    try:
-        return NoticeFields.model_validate(
-            {k: v for k, v in typed.items() if v or k not in ("issued_on", "reason")}
-            | {"reason": typed["reason"] or None}
-        )
-    except ValidationError as invalid:
-        names = dict.fromkeys(str(e["loc"][0]) for e in invalid.errors() if e["loc"])
-        return [FieldError(f"{LABELS.get(n, n)}の形式が正しくありません", n) for n in names]
+@dataclass(frozen=True)
+class NoticeForm:
+    """The notice's five fields as typed (trimmed): the form shows them again, the
+    confirmation carries them on, and ``checked`` reads them under the API's rules."""
+
+    kihonet_code: str
+    management_number: str
+    user_id: str
+    issued_on: str
+    reason: str
+
+    @property
+    def typed(self) -> dict[str, str]:
+        return asdict(self)
+
+    def checked(self) -> NoticeFields | list[FieldError]:
+        """The fields under the API's rules, or each field at fault by its label."""
+        typed = self.typed
+        try:
+            return NoticeFields.model_validate(
+                {k: v for k, v in typed.items() if v or k not in ("issued_on", "reason")}
+                | {"reason": self.reason or None}
+            )
+        except ValidationError as invalid:
+            names = dict.fromkeys(str(e["loc"][0]) for e in invalid.errors() if e["loc"])
+            return [FieldError(f"{LABELS.get(n, n)}の形式が正しくありません", n) for n in names]
 
 
-def typed_of(
-    kihonet_code: str, management_number: str, user_id: str, issued_on: str, reason: str
-) -> dict[str, str]:
-    return {
-        "kihonet_code": kihonet_code.strip(),
-        "management_number": management_number.strip(),
-        "user_id": user_id.strip(),
-        "issued_on": issued_on.strip(),
-        "reason": reason.strip(),
-    }
+def trimmed(*fields: str) -> NoticeForm:
+    """The five fields in the notice's order, without the spaces a paste brings along."""
+    return NoticeForm(*(field.strip() for field in fields))
+
+
+async def typed_in_link(
+    kihonet_code: Typed = "",
+    management_number: Typed = "",
+    user_id: Typed = "",
+    issued_on: Typed = "",
+    reason: Typed = "",
+) -> NoticeForm:
+    """What 修正する brings back to the form, in its link's query."""
+    return trimmed(kihonet_code, management_number, user_id, issued_on, reason)
+
+
+async def typed_in_form(
+    kihonet_code: Text = "",
+    management_number: Text = "",
+    user_id: Text = "",
+    issued_on: Text = "",
+    reason: Text = "",
+) -> NoticeForm:
+    """What 確認する and 確定する post: the same five fields, the same limits."""
+    return trimmed(kihonet_code, management_number, user_id, issued_on, reason)
+
+
+Linked = Annotated[NoticeForm, Depends(typed_in_link)]
+Posted = Annotated[NoticeForm, Depends(typed_in_form)]
 
 
 @router.get("/notices")
@@ -88,17 +124,13 @@ async def notice_page(
     realm: Realm,
     access: AccessDep,
     certs: CertsDep,
-    kihonet_code: Typed = "",
-    management_number: Typed = "",
-    user_id: Typed = "",
-    issued_on: Typed = "",
-    reason: Typed = "",
+    form: Linked,
 ) -> Response:
     """The form; 修正する on the confirmation comes back here with what was typed."""
     actor = await operator(request, realm, access)
     if isinstance(actor, Response):
         return actor
-    typed = typed_of(kihonet_code, management_number, user_id, issued_on, reason)
+    typed = form.typed
     typed["issued_on"] = typed["issued_on"] or tokyo_date(certs.keeper.now()).isoformat()
     return notice_form(request, realm, typed, [], 200)
 
@@ -109,20 +141,15 @@ async def confirm(
     realm: Realm,
     access: AccessDep,
     certs: CertsDep,
-    kihonet_code: Text = "",
-    management_number: Text = "",
-    user_id: Text = "",
-    issued_on: Text = "",
-    reason: Text = "",
+    form: Posted,
 ) -> Response:
     """確認する: the notice as it will be recorded, its 年 and 枝番 shown; nothing is saved."""
     actor = await operator(request, realm, access)
     if isinstance(actor, Response):
         return actor
-    typed = typed_of(kihonet_code, management_number, user_id, issued_on, reason)
-    fields = checked(typed)
+    fields = form.checked()
     if isinstance(fields, list):
-        return notice_form(request, realm, typed, fields, 422)
+        return notice_form(request, realm, form.typed, fields, 422)
     notice = fields.request(tokyo_date(certs.keeper.now()))
     holder = await certs.certificates.holder(notice.user_id)
     return PAGES.render(
@@ -131,11 +158,11 @@ async def confirm(
         realm=realm,
         title="ユーザーIDのお知らせの登録（確認）",
         fields=FIELDS,
-        typed=typed | {"issued_on": notice.issued_on.isoformat()},
+        typed=form.typed | {"issued_on": notice.issued_on.isoformat()},
         issued_on=f"{notice.issued_on.year}年{notice.issued_on.month}月{notice.issued_on.day}日",
         year=notice_year(notice.issued_on),
         branch_number=FIRST_BRANCH if notice.reason is None else next_branch(holder),
-        reason=REISSUE_REASONS[typed["reason"]],
+        reason=REISSUE_REASONS[form.reason],
     )
 
 
@@ -145,26 +172,21 @@ async def record(
     realm: Realm,
     access: AccessDep,
     certs: CertsDep,
-    kihonet_code: Text = "",
-    management_number: Text = "",
-    user_id: Text = "",
-    issued_on: Text = "",
-    reason: Text = "",
+    form: Posted,
 ) -> Response:
     """確定する: recorded by the use case the API's ``POST …/notices`` calls."""
     actor = await operator(request, realm, access)
     if isinstance(actor, Response):
         return actor
-    typed = typed_of(kihonet_code, management_number, user_id, issued_on, reason)
-    fields = checked(typed)
+    fields = form.checked()
     if isinstance(fields, list):
-        return notice_form(request, realm, typed, fields, 422)
+        return notice_form(request, realm, form.typed, fields, 422)
     ctx = certs.context(realm, actor)
     try:
         notice = await certs.certificates.register_notice(fields.request(tokyo_date(ctx.now)), ctx)
     except refusals.Refusal as refused:
         message, status = refusal_words(refused)
-        return notice_form(request, realm, typed, [FieldError(message)], status)
+        return notice_form(request, realm, form.typed, [FieldError(message)], status)
     return PAGES.render(
         request,
         "support_notice_done",

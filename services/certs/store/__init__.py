@@ -10,6 +10,8 @@ itself and its latest CRL.
   with, written before the notice's commit: how the support desk finds a holder by its code or
   management number (WEB-04). A hint only: a notice whose commit was refused leaves a key to a
   holder without it, so a search reads the holders it names and keeps those that match.
+  Notices recorded before the index existed are added by ``python -m services.certs
+  backfill-notice-keys`` (``cli``), with the same writer.
 - ``revocations``: one document per revoked serial, written by the handler of ``CertRevoked``
   (X-03: from the event, so a crash after the commit loses no entry); the CRL is made from it.
 - ``ca:<realm>`` and ``crl:<realm>`` are versioned too: the CA is made once however many
@@ -18,7 +20,7 @@ itself and its latest CRL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +66,12 @@ class CertsStore:
         self, realm: str, user_id: str, kihonet_code: str, management_number: str
     ) -> None:
         """The keys a holder is searched by; idempotent (the same notice again adds nothing)."""
-        await insert_new(
+        await self.index_notices(realm, [(user_id, kihonet_code, management_number)])
+
+    async def index_notices(self, realm: str, keys: Sequence[tuple[str, str, str]]) -> int:
+        """Many notices' (user ID, 企保ネットコード, 管理番号) in one write, idempotent as
+        ``index_notice``: how many were not indexed yet."""
+        known = await insert_new(
             self.notice_keys,
             [
                 {
@@ -74,8 +81,14 @@ class CertsStore:
                     "kihonet_code": kihonet_code,
                     "management_number": management_number,
                 }
+                for user_id, kihonet_code, management_number in keys
             ],
         )
+        return len(keys) - len(known)
+
+    def holder_ids(self, realm: str, batch: int) -> AsyncIterator[list[str]]:
+        """Every holder aggregate's id in ``realm``, ``batch`` at a time (a one-shot walk)."""
+        return self.store.aggregate_ids(holder_id(realm, ""), batch)
 
     async def users_by_notice(
         self, realm: str, *, kihonet_code: str | None, management_number: str | None, limit: int

@@ -54,6 +54,15 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class NoticeKeysIndexed:
+    """What indexing the earlier notices did: holders read, their notices, keys added."""
+
+    holders: int
+    notices: int
+    added: int
+
+
+@dataclass(frozen=True)
 class Verified:
     status: CertStatus
     serial_number: str | None
@@ -106,6 +115,24 @@ class Certificates:
             if holder is not None and holder.recorded_with(**keys):
                 holders.append(holder)
         return holders
+
+    async def index_earlier_notices(self, batch: int = 200) -> NoticeKeysIndexed:
+        """Index the notices recorded before the index existed (issue 22), so the support desk
+        finds their holders by 企保ネットコード or 管理番号 too (WEB-04). Idempotent (a key
+        indexed already is not written again) and bounded: ``batch`` holders are read and
+        their keys written in one write at a time, whatever the number of holders."""
+        holders = notices = added = 0
+        async for ids in self.store.holder_ids(self.realm, batch):
+            keys: list[tuple[str, str, str]] = []
+            for aggregate_id in ids:
+                holder = await self.store.holders.get(aggregate_id)
+                if holder is None:
+                    continue
+                holders += 1
+                keys += [(n.user_id, n.kihonet_code, n.management_number) for n in holder.notices]
+            notices += len(keys)
+            added += await self.store.index_notices(self.realm, keys)
+        return NoticeKeysIndexed(holders, notices, added)
 
     async def issue(
         self, request: IssueRequest, public_key: object, origin: KeyOrigin, ctx: Context
