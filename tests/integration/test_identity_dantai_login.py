@@ -27,6 +27,7 @@ from mail_events import PRIVATE_KEY
 from pymongo import AsyncMongoClient
 
 from contracts import SealedSecret, open_sealed
+from services.identity.domain.realms import PRESETS
 
 pytestmark = pytest.mark.integration
 
@@ -319,6 +320,31 @@ async def test_id_mail_04_id_bind_03_the_admin_resets_a_business_users_address_a
         assert (await old_pc.log_in(login_id, NEW_PASSWORD)).json()["code"] == "BROWSER_MISMATCH"
     [reset] = await events(mongo, portal.ns, user_id, "AuthEmailReset")
     assert (reset["actor"]["kind"], reset["actor"]["id"]) == ("admin", org["admin_user_id"])
+
+
+async def test_web_05_id_sess_01_a_session_that_timed_out_is_told_on_the_login_page(
+    portal: Portal,
+) -> None:
+    """Seed 000 Q13: a browser whose session ended (idle past the realm's timeout, by the moved
+    clock) is sent from a page to the login, which says 「セッション情報の取得に失敗しました」
+    once and forgets the dead cookie; a browser that never logged in is not told so."""
+    async with portal.browser() as admin, portal.browser() as stranger:
+        org = await portal.open_org(admin)
+        assert (await admin.log_in(org["admin_login_id"], org["initial_password"])).is_success
+        home = f"/realms/{REALM}/home"
+        fresh = await stranger.get(f"/realms/{REALM}/login")
+        assert fresh.status_code == 200 and "セッション情報の取得に失敗しました" not in fresh.text
+        alive = await admin.get(f"/realms/{REALM}/login")
+        assert "セッション情報の取得に失敗しました" not in alive.text, "a live session is not told"
+        portal.clock.advance(PRESETS[REALM].idle_timeout + timedelta(seconds=1))
+        sent = await admin.get(home)
+        assert (sent.status_code, sent.headers["location"]) == (303, f"/realms/{REALM}/login")
+        told = await admin.get(sent.headers["location"])
+        assert told.status_code == 200 and 'id="session-ended"' in told.text
+        assert "セッション情報の取得に失敗しました" in told.text
+        assert admin.client.cookies.get("__Host-session") is None, "the dead cookie is forgotten"
+        again = await admin.get(f"/realms/{REALM}/login")
+        assert "セッション情報の取得に失敗しました" not in again.text, "said once"
 
 
 async def test_id_perm_04_the_decision_api_keeps_the_admin_id_from_the_business_data(

@@ -60,6 +60,9 @@ _REFUSED = {
     LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
 }
 REMEMBER_LABEL = "次回ログインからIDの入力を省略"
+#: What a browser whose session ended is told on the login page it is sent to (WEB-05, seed
+#: 000 Q13): section 7's title of ``SESSION_EXPIRED``.
+SESSION_ENDED = ProblemCode.SESSION_EXPIRED.title
 
 
 async def login_form(
@@ -70,9 +73,11 @@ async def login_form(
     remembered: bool,
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
+    notice: str | None = None,
 ) -> HTMLResponse:
     """The form; where the realm has the bot defence (ID-BOT-01), with a fresh challenge that
-    ``bot-challenge.js`` solves before the form is sent."""
+    ``bot-challenge.js`` solves before the form is sent. ``notice``: why the browser is here
+    (a session that ended, WEB-05)."""
     challenge = None
     if policy.bot_challenge:
         made = await identity.bot_defence.challenge(policy, await client_address(request))
@@ -88,6 +93,7 @@ async def login_form(
         remembered=remembered,
         remember_label=REMEMBER_LABEL,
         challenge=challenge,
+        notice=notice,
     )
 
 
@@ -95,7 +101,14 @@ async def login_form(
 async def login_page(request: Request, policy: Realm, identity: IdentityDep) -> HTMLResponse:
     """The login form; a remembered ID is filled in and the box stays ticked (ID-LOGIN-03)."""
     remembered = request.cookies.get(REMEMBER_ID_COOKIE, "")[:254]
-    return await login_form(request, policy, identity, remembered, bool(remembered))
+    ended = bool(browser_session_token(request)) and await page_session(request, identity) is None
+    notice = SESSION_ENDED if ended else None
+    answer = await login_form(
+        request, policy, identity, remembered, bool(remembered), notice=notice
+    )
+    if ended:
+        forget_cookie(answer)  # said once: the next visit is a plain login
+    return answer
 
 
 @router.post("/login", dependencies=[CsrfChecked])
