@@ -34,6 +34,7 @@ from services.identity.pages.deps import (
     Realm,
     client_address,
 )
+from services.identity.pages.guides import login_guides
 from services.identity.pages.kit import (
     PAGES,
     go,
@@ -94,6 +95,8 @@ async def login_form(
         remember_label=REMEMBER_LABEL,
         challenge=challenge,
         notice=notice,
+        guides=login_guides(policy.name),
+        signup_href=f"/realms/{policy.name}/signup" if policy.self_signup else None,
     )
 
 
