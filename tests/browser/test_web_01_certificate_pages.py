@@ -1,7 +1,10 @@
 """kihonet's 証明書発行 screen in a real browser behind the gateway (WEB-01, WEB-03; CT-01,
-CT-02, seed 001): the notice's fields typed with a wrong one answer 「入力情報エラー」 with its
-3420, focused; typed right, a certificate issued with a key made there, saved as a PKCS#12
-that opens with the password chosen and names the user; its status then checked (CT-08).
+CT-02, CT-12, seed 001): the notice's fields typed with a wrong one answer 「入力情報エラー」
+with its 3420, focused, after the e-mail's confirmation; typed right, a certificate issued with
+a key made there, saved as a PKCS#12 that opens with the password chosen and names the user;
+its status then checked (CT-08). The e-mail's confirmation (seed 001 ⑦): the address shown,
+修正する back to the form with everything typed, the corrected address confirmed and in the
+certificate.
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on every step."""
 
@@ -49,6 +52,7 @@ async def test_web_03_kihonet_certificate_issue_with_a_3420_first(
         browser.open(f"/realms/{REALM}/certificate-issue", "issue-form")
         for name, value in (typed | {"branch_number": "002"}).items():
             browser.fill(name, value)
+        browser.press("確認する", "email-confirmation")
         browser.fill("password", PASSWORD)
         browser.fill("password_again", PASSWORD)
         browser.press("証明書を発行する", "input-info-error-3420")
@@ -56,6 +60,7 @@ async def test_web_03_kihonet_certificate_issue_with_a_3420_first(
         assert browser.focused_id() == "error-summary"
 
         browser.fill("branch_number", typed["branch_number"])
+        browser.press("確認する", "email-confirmation-again")
         browser.fill("password", PASSWORD)
         browser.fill("password_again", PASSWORD)
         browser.press("証明書を発行する", "issued")
@@ -73,3 +78,59 @@ async def test_web_03_kihonet_certificate_issue_with_a_3420_first(
         browser.fill("certificate", cert.public_bytes(Encoding.PEM).decode())
         browser.press("状態を確認する", "status-valid")
         assert "この証明書は有効です" in browser.text
+
+
+async def test_ct_12_kihonet_issue_confirms_the_email_address_and_goes_back_to_correct_it(
+    portal: Portal, request: pytest.FixtureRequest
+) -> None:
+    fields = {
+        "kihonet_code": code(8),
+        "management_number": code(10, string.ascii_uppercase + string.digits),
+        "user_id": code(7, string.ascii_uppercase + string.digits),
+    }
+    notice = portal.call("POST", f"/v1/realms/{REALM}/notices", PROVISIONING_TOKEN, json=fields)
+    assert notice.status_code == 201, notice.text
+    meant = new_address("cert")
+    mistyped = meant.replace("@", "x@", 1)
+    typed = fields | {
+        "year": str(notice.json()["year"]),
+        "branch_number": notice.json()["branch_number"],
+        "email": mistyped,
+    }
+    with chromium(portal.url, request.node.name) as browser:
+        browser.open(f"/realms/{REALM}/certificate-issue", "issue-form")
+        browser.fill("email", "not-an-address")
+        browser.press("確認する", "email-format-refused")
+        assert "Eメールアドレスの形式が正しくありません" in browser.text
+        assert browser.focused_id() == "error-summary"
+
+        for name, value in typed.items():
+            browser.fill(name, value)
+        browser.press("確認する", "email-confirmation")
+        assert browser.driver.find_element(By.ID, "confirm-email").text == mistyped
+        assert "Eメールアドレスが正しければ" in browser.text
+
+        browser.press("修正する", "back-to-the-form")
+        for name, value in typed.items():
+            assert browser.driver.find_element(By.ID, name).get_attribute("value") == value
+        browser.fill("email", meant)
+        browser.press("確認する", "corrected-email-confirmation")
+        assert browser.driver.find_element(By.ID, "confirm-email").text == meant
+
+        browser.fill("password", PASSWORD)
+        browser.fill("password_again", "something-else")
+        browser.press("証明書を発行する", "passwords-differ")
+        assert "パスワードが確認用と一致しません" in browser.text
+        assert browser.driver.find_element(By.ID, "confirm-email").text == meant
+
+        browser.fill("password", PASSWORD)
+        browser.fill("password_again", PASSWORD)
+        browser.press("証明書を発行する", "issued")
+        link = browser.driver.find_element(By.ID, "bundle").get_attribute("href")
+        assert link is not None
+        _, cert, _ = pkcs12.load_key_and_certificates(
+            base64.b64decode(link.split(",", 1)[1]), PASSWORD.encode()
+        )
+        assert cert is not None
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.RFC822Name) == [meant]

@@ -12,6 +12,7 @@ import ssl
 
 import httpx
 import pytest
+from harness import PROVISIONING_TOKEN
 from portal_stack import Portal
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,8 @@ FORMS = [
     ("kencom", "/realms/kencom/checkup/code"),
     ("kencom", "/realms/kencom/checkup/question"),
     ("kencom", "/realms/kencom/checkup/answer"),
+    ("kihonet", "/realms/kihonet/certificate-issue/confirm"),
+    ("kihonet", "/realms/kihonet/certificate-issue/edit"),
     ("kihonet", "/realms/kihonet/certificate-issue"),
     ("kihonet", "/realms/kihonet/certificate-status"),
 ]
@@ -85,9 +88,13 @@ JUNK = {
         "remember_id",
         "altcha",
         "token",
+        "key",
     )
 }
 
+
+#: kihonet's page that sets the form token (its forms' own paths answer only a POST).
+KIHONET_FORM = "/realms/kihonet/certificate-status"
 
 #: Each client comes from an address of its own on loopback: these tests post dozens of
 #: credential forms, which the gateway limits per address (GW-04, ID-LOCK-05).
@@ -150,11 +157,59 @@ def test_x_05_junk_in_every_field_never_answers_500(
     portal: Portal, admins: dict[str, str], realm: str, path: str
 ) -> None:
     with client(portal, session_for(admins, realm, path)) as browser:
-        browser.get(f"/realms/{realm}/login" if realm != "kihonet" else path)
+        browser.get(f"/realms/{realm}/login" if realm != "kihonet" else KIHONET_FORM)
         token = browser.cookies.get("__Host-csrf")
         assert token, "every page sets the form token"
         answer = browser.post(path, data=JUNK | {"csrf_token": token})
     assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+
+
+def test_ct_12_junk_posted_to_the_issue_confirmation_issues_nothing(portal: Portal) -> None:
+    """The confirmation's 証明書を発行する with a real notice's fields and junk where the page
+    puts its key or the password: a page, never a 500, and the notice still unused (the API
+    then issues with it)."""
+    fields = {
+        "kihonet_code": str(random.randrange(10**7, 10**8)),
+        "management_number": f"JK{random.randrange(10**7, 10**8)}",
+        "user_id": f"J{random.randrange(10**5, 10**6)}",
+    }
+    notice = portal.call("POST", "/v1/realms/kihonet/notices", PROVISIONING_TOKEN, json=fields)
+    assert notice.status_code == 201, notice.text
+    typed = fields | {
+        "year": str(notice.json()["year"]),
+        "branch_number": notice.json()["branch_number"],
+        "email": "junk-check@example.jp",
+    }
+    good = {"key": "k" * 22, "password": PASSWORD, "password_again": PASSWORD}
+    junk = "ｘ" * 300 + "\x00<script>"
+    sent = [
+        good | {"key": junk},
+        good | {"key": ""},
+        good | {"key": "k" * 15},
+        good | {"password": junk, "password_again": junk},
+        good | {"password": "short", "password_again": "short"},
+        good | {"password_again": junk},
+        {"key": good["key"]},
+    ]
+    posts = [("", typed | extra) for extra in sent]
+    posts += [(path, typed | {"email": junk}) for path in ("/confirm", "/edit")]
+    for path, form in posts:
+        with client(portal) as browser:  # an address each: the form's limit (GW-04)
+            browser.get(KIHONET_FORM)
+            token = browser.cookies.get("__Host-csrf")
+            assert token
+            answer = browser.post(
+                f"/realms/kihonet/certificate-issue{path}", data=form | {"csrf_token": token}
+            )
+        assert 400 <= answer.status_code < 500 or path == "/edit", (path, form, answer.text[:300])
+        assert answer.status_code < 500
+    issued = portal.call(
+        "POST",
+        "/v1/realms/kihonet/certificates/pkcs12",
+        PROVISIONING_TOKEN,
+        json=typed | {"password": PASSWORD},
+    )
+    assert issued.status_code == 201, "nothing used the notice before: " + issued.text
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,7 @@ async def test_x_05_ct_02_any_issue_request_fields_get_a_certificate_or_a_proble
         answer = await portal.client.post(f"{BASE}/certificates/pkcs12", json=pkcs12)
     else:
         form = typed | {"password": "issue-pass-1", "password_again": "issue-pass-1"}
+        form["key"] = secrets.token_urlsafe(16)  # the confirmation's (CT-12)
         answer = await portal.client.post(
             "/realms/kihonet/certificate-issue",
             data=form | {"csrf_token": CSRF},

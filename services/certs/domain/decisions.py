@@ -77,6 +77,9 @@ class IssueRequest:
     year: int
     branch_number: str
     email: str
+    confirmation: str | None = None
+    """The issue screen's confirmation key (CT-12): the notice remembers it, so the same
+    confirmation sent twice issues one certificate. ``None`` from the API."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,25 @@ def matching_notice(holder: Holder | None, request: IssueRequest) -> Notice:
     return notice
 
 
+def issued_by_confirmation(holder: Holder | None, request: IssueRequest) -> Certificate | None:
+    """The certificate this very confirmation issued already (CT-12), if it did: the notice it
+    used carries its key, and every field typed matches (the e-mail too)."""
+    if holder is None or request.confirmation is None:
+        return None
+    notice = holder.notice(request.branch_number)
+    if notice is None or notice.used_by is None or notice.confirmation != request.confirmation:
+        return None
+    cert = holder.certificate(notice.used_by)
+    same = (
+        notice.kihonet_code == request.kihonet_code
+        and notice.management_number == request.management_number
+        and notice.year == request.year
+        and cert is not None
+        and cert.email == request.email
+    )
+    return cert if same else None
+
+
 def issue(
     holder: Holder | None, request: IssueRequest, signed: Signed, ctx: Context
 ) -> Decision[Holder, Certificate]:
@@ -162,7 +184,9 @@ def issue(
         not_before=signed.not_before,
         not_after=signed.not_after,
     )
-    state = holder.with_notice(replace(notice, used_by=cert.serial_number))
+    state = holder.with_notice(
+        replace(notice, used_by=cert.serial_number, confirmation=request.confirmation)
+    )
     facts = {
         "serial_number": cert.serial_number,
         "fingerprint_sha256": cert.fingerprint_sha256,

@@ -69,6 +69,9 @@ class Notice:
     registered_at: datetime
     used_by: str | None = None
     """The serial of the certificate issued with it: a notice issues one certificate."""
+    confirmation: str | None = None
+    """The key of the issue screen's confirmation that used it (CT-12): that confirmation sent
+    again answers this certificate, not a refusal, and signs nothing."""
 
 
 @dataclass(frozen=True)

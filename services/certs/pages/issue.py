@@ -1,16 +1,23 @@
-"""kihonet's 証明書発行 and 状態確認 screens (WEB-01, CT-01..04, CT-08, seed 001): the fields of the
-「ユーザーIDのお知らせ」 typed as on paper, a password for the file, and the certificate issued
-with a key made here as a PKCS#12 to save (the screen's way for a PC without CSR tools).
+"""kihonet's 証明書発行 and 状態確認 screens (WEB-01, CT-01..04, CT-08, CT-12, seed 001): the
+fields of the 「ユーザーIDのお知らせ」 typed as on paper with the e-mail address; 確認する shows
+the address to be confirmed (the seed's ⑦: the reminders of CT-07 go there), with 修正する back
+to the form; there the password of the file is set, and 証明書を発行する issues the certificate
+with a key made here, as a PKCS#12 to save (the screen's way for a PC without CSR tools).
 
-A mismatch with the notice is re-rendered with the seed's 「入力情報エラー」 and its 3420. The
-file is answered once, inside the page, and never kept (CT-11). The form carries the CSRF token
-(X-12); the gateway serves the screen without a client certificate, since it is how one gets
-the first (GW-03).
+Only the confirmation issues, once per confirmation: its idempotency key is remembered by the
+notice it used, so the same confirmation sent twice answers the certificate it issued. A
+mismatch with the notice is re-rendered on the form with the seed's 「入力情報エラー」 and its
+3420. The file is answered once, inside the page, and never kept (CT-11). Every form carries
+the CSRF token (X-12); the gateway serves the screen without a client certificate, since it is
+how one gets the first (GW-03).
 """
 
 from __future__ import annotations
 
 import base64
+import re
+import secrets
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,10 +29,10 @@ from pydantic import ValidationError
 
 from contracts import Actor, ActorKind
 from services.certs.domain import refusals
-from services.certs.domain.holders import CertStatus
+from services.certs.domain.holders import Certificate, CertStatus
 from services.certs.pages.deps import CertsDep, Realm
 from services.certs.usecases.certificates import Issued
-from services.certs.usecases.inputs import Pkcs12IssueIn
+from services.certs.usecases.inputs import Pkcs12IssueIn, RequestFields
 from services.certs.usecases.problems import problem_of
 from webkit import csrf
 from webkit.pages import FieldError, Pages
@@ -61,9 +68,91 @@ def issue_form(
     )
 
 
+@dataclass(frozen=True)
+class IssueForm:
+    """The notice's fields and the e-mail address as typed (trimmed): the form shows them again,
+    the confirmation shows and carries them on, and ``checked`` reads them under the API's
+    rules (``RequestFields``)."""
+
+    kihonet_code: str
+    management_number: str
+    user_id: str
+    year: str
+    branch_number: str
+    email: str
+
+    @property
+    def typed(self) -> dict[str, str]:
+        return asdict(self)
+
+    def checked(self) -> RequestFields | list[FieldError]:
+        try:
+            return RequestFields(**self.typed)
+        except ValidationError as invalid:
+            return format_errors(invalid)
+
+
+async def typed_in_form(
+    kihonet_code: Text = "",
+    management_number: Text = "",
+    user_id: Text = "",
+    year: Text = "",
+    branch_number: Text = "",
+    email: Text = "",
+) -> IssueForm:
+    """What 確認する, 修正する and 証明書を発行する post: the same six fields, the same limits."""
+    fields = (kihonet_code, management_number, user_id, year, branch_number, email)
+    return IssueForm(*(field.strip() for field in fields))
+
+
+Posted = Annotated[IssueForm, Depends(typed_in_form)]
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+"""The confirmation's idempotency key (CT-12): the notice it issues with remembers it, so a
+second 証明書を発行する of one confirmation issues no second certificate."""
+
+
+def confirmation(
+    request: Request,
+    realm: str,
+    form: IssueForm,
+    key: str,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    """The seed's ⑦ メールアドレスの確認画面: the address the reminders go to, the other fields,
+    and the file's password; 証明書を発行する issues, 修正する goes back to the form."""
+    return PAGES.render(
+        request,
+        "certificate_issue_confirm",
+        422 if errors else 200,
+        realm=realm,
+        errors=errors or [],
+        title="クライアント証明書の発行（メールアドレスの確認）",
+        fields=FIELDS,
+        typed=form.typed,
+        key=key,
+    )
+
+
 @router.get("/certificate-issue")
 async def issue_page(request: Request, realm: Realm) -> Response:
     return issue_form(request, realm, {}, [], 200)
+
+
+@router.post("/certificate-issue/confirm", dependencies=[Depends(csrf.checked)])
+async def confirm(request: Request, realm: Realm, form: Posted) -> Response:
+    """確認する: the fields' formats checked, the e-mail address shown to be confirmed (CT-12).
+    No notice is read yet: the match is the issue's, announced when refused (CT-11)."""
+    fields = form.checked()
+    if isinstance(fields, list):
+        return issue_form(request, realm, form.typed, fields, 422)
+    return confirmation(request, realm, form, secrets.token_urlsafe(16))
+
+
+@router.post("/certificate-issue/edit", dependencies=[Depends(csrf.checked)])
+async def edit(request: Request, realm: Realm, form: Posted) -> Response:
+    """修正する: the form again with what was typed (posted, so the address is in no URL)."""
+    return issue_form(request, realm, form.typed, [], 200)
 
 
 @router.post("/certificate-issue", dependencies=[Depends(csrf.checked)])
@@ -71,41 +160,37 @@ async def issue(
     request: Request,
     realm: Realm,
     certs: CertsDep,
-    kihonet_code: Text = "",
-    management_number: Text = "",
-    user_id: Text = "",
-    year: Text = "",
-    branch_number: Text = "",
-    email: Text = "",
+    form: Posted,
+    key: Text = "",
     password: Text = "",
     password_again: Text = "",
 ) -> Response:
-    typed = {
-        "kihonet_code": kihonet_code.strip(),
-        "management_number": management_number.strip(),
-        "user_id": user_id.strip(),
-        "year": year.strip(),
-        "branch_number": branch_number.strip(),
-        "email": email.strip(),
-    }
+    """証明書を発行する on the confirmation: the certificate, once per confirmation (CT-12)."""
+    fields = form.checked()
+    if isinstance(fields, list) or not _KEY.match(key):
+        errors = fields if isinstance(fields, list) else [START_AGAIN]
+        return issue_form(request, realm, form.typed, errors, 422)
     if password != password_again:
-        return issue_form(request, realm, typed, [PASSWORDS_DIFFER], 422)
+        return confirmation(request, realm, form, key, [PASSWORDS_DIFFER])
     try:
-        body = Pkcs12IssueIn(**typed, password=password)
+        body = Pkcs12IssueIn(**form.typed, password=password)
     except ValidationError as invalid:
-        return issue_form(request, realm, typed, format_errors(invalid), 422)
+        return confirmation(request, realm, form, key, format_errors(invalid))
     ctx = certs.context(realm, Actor(kind=ActorKind.USER, id=body.user_id))
     try:
-        issued = await certs.certificates.issue_pkcs12(
-            body.request(), body.key_algorithm, body.password, ctx
+        issued = await certs.certificates.issue_confirmed(
+            replace(body.request(), confirmation=key), body.key_algorithm, body.password, ctx
         )
     except refusals.Refusal as refused:
         message, status_code = refusal_words(refused)
-        return issue_form(request, realm, typed, [FieldError(message)], status_code)
+        return issue_form(request, realm, form.typed, [FieldError(message)], status_code)
+    if isinstance(issued, Certificate):
+        return issued_before(request, realm, issued)
     return issued_page(request, realm, issued, "クライアント証明書を発行しました")
 
 
 PASSWORDS_DIFFER = FieldError("パスワードが確認用と一致しません", "password_again")
+START_AGAIN = FieldError("確認画面からやり直してください")
 
 
 def format_errors(invalid: ValidationError) -> list[FieldError]:
@@ -129,6 +214,19 @@ def refusal_words(refused: refusals.Refusal) -> tuple[str, int]:
 
 def day(instant: datetime) -> str:
     return instant.strftime("%Y年%m月%d日")
+
+
+def issued_before(request: Request, realm: str, cert: Certificate) -> Response:
+    """The same confirmation sent again (CT-12): the certificate it issued, no second one; its
+    file went to the first answer only."""
+    return PAGES.render(
+        request,
+        "certificate_issued_before",
+        realm=realm,
+        title="この内容の証明書は発行済みです",
+        serial=cert.serial_number,
+        not_after=day(cert.not_after),
+    )
 
 
 def issued_page(request: Request, realm: str, issued: Issued, title: str) -> Response:

@@ -24,6 +24,7 @@ def notice_to_document(notice: Notice) -> Document:
         "reason": None if notice.reason is None else notice.reason.value,
         "registered_at": notice.registered_at,
         "used_by": notice.used_by,
+        "confirmation": notice.confirmation,
     }
 
 
@@ -37,6 +38,7 @@ def notice_from_document(doc: Document) -> Notice:
         reason=None if doc["reason"] is None else ReissueReason(doc["reason"]),
         registered_at=doc["registered_at"],
         used_by=doc.get("used_by"),
+        confirmation=doc.get("confirmation"),
     )
 
 

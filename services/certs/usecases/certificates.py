@@ -53,6 +53,19 @@ class Issued:
     pkcs12: bytes | None = None
 
 
+class IssuedAlready(Exception):
+    """The confirmation of this request issued ``certificate`` already (CT-12)."""
+
+    def __init__(self, certificate: Certificate) -> None:
+        super().__init__(certificate.serial_number)
+        self.certificate = certificate
+
+
+def _raise_if_issued(earlier: Certificate | None) -> None:
+    if earlier is not None:
+        raise IssuedAlready(earlier)
+
+
 @dataclass(frozen=True)
 class NoticeKeysIndexed:
     """What indexing the earlier notices did: holders read, their notices, keys added."""
@@ -140,6 +153,7 @@ class Certificates:
         """A certificate for a request that matches its notice (CT-01..04, CT-06)."""
         holder_id = self._id(request.user_id)
         current = await self.store.holders.load(holder_id)
+        _raise_if_issued(decisions.issued_by_confirmation(current.state, request))
         try:
             notice = decisions.matching_notice(current.state, request)
         except refusals.Refusal as refusal:
@@ -152,6 +166,7 @@ class Certificates:
                 holder_id, lambda h: decisions.issue(h, request, signed, ctx), known=current
             )
         except refusals.Refusal as refusal:  # another request used the notice meanwhile
+            _raise_if_issued(await self._issued_by_confirmation(request))  # its twin press
             await self._announce_refusal(request.user_id, refusal, ctx)
             raise
         log.info("certificate issued", serial=signed.serial_number, user_id=request.user_id)
@@ -164,6 +179,22 @@ class Certificates:
         key: PrivateKey = new_key(algorithm)
         issued = await self.issue(request, key.public_key(), KeyOrigin.GENERATED, ctx)
         return self._bundled(issued, key, password)
+
+    async def issue_confirmed(
+        self, request: IssueRequest, algorithm: KeyAlgorithm, password: str, ctx: Context
+    ) -> Issued | Certificate:
+        """The issue screen's confirmation (CT-12): ``issue_pkcs12``, once per confirmation
+        key. The same confirmation again (a double press, a resend) answers the certificate it
+        issued, without its file (the key was answered once and not kept, CT-11); nothing is
+        signed or announced for it."""
+        try:
+            return await self.issue_pkcs12(request, algorithm, password, ctx)
+        except IssuedAlready as earlier:
+            return earlier.certificate
+
+    async def _issued_by_confirmation(self, request: IssueRequest) -> Certificate | None:
+        holder = await self.store.holders.get(self._id(request.user_id))
+        return decisions.issued_by_confirmation(holder, request)
 
     async def renew_pkcs12(
         self, presented: x509.Certificate, algorithm: KeyAlgorithm, password: str, ctx: Context

@@ -130,3 +130,22 @@ def test_ct_07_each_reminder_once_and_the_30_day_one_skipped_when_late() -> None
     assert [e.days_before for e in late.events] == [7]  # type: ignore[attr-defined]
     assert late.state is not None
     assert decisions.remind(late.state, "AA", ctx(end - timedelta(days=2))).outcome == 0
+
+
+def test_ct_12_the_confirmation_that_issued_finds_its_certificate_and_no_other_does() -> None:
+    first = decisions.register_notice(None, notice_request(), ctx()).state
+    confirmed = request(confirmation="k" * 22)
+    issued = decisions.issue(first, confirmed, signed("AB"), ctx()).state
+    assert issued is not None and issued.notices[0].confirmation == "k" * 22
+    found = decisions.issued_by_confirmation(issued, confirmed)
+    assert found is not None and found.serial_number == "AB"
+    for other in (
+        request(),  # the API's: no confirmation
+        request(confirmation="j" * 22),  # another confirmation of the same notice
+        replace(confirmed, email="b@example.jp"),  # the same key, another address
+        replace(confirmed, year=2027),
+    ):
+        assert decisions.issued_by_confirmation(issued, other) is None
+    assert decisions.issued_by_confirmation(first, confirmed) is None, "nothing issued yet"
+    with pytest.raises(refusals.NoticeUsed):
+        decisions.matching_notice(issued, request(confirmation="j" * 22))
