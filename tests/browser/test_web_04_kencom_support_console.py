@@ -195,7 +195,16 @@ async def test_web_04_en_02_en_06_an_app_sign_up_then_support_issues_the_checkup
         member.fill("email", email)
         member.fill("email_confirmation", email)
         member.fill("password", MEMBER_PASSWORD)
-        member.press("仮登録する", "app-mail-sent")
+        member.press("確認画面へ", "app-signup-confirm")
+        assert "入力内容の確認" in member.text and "24時間" in member.text
+        assert member.driver.find_element(By.ID, "confirm-email").text == email
+        assert MEMBER_PASSWORD not in member.driver.page_source, "the password is never shown"
+        narrow(member, "app-signup-confirm-390px")
+        member.press("戻る", "app-signup-form-again")
+        assert member.driver.find_element(By.ID, "email").get_attribute("value") == email
+        member.fill("password", MEMBER_PASSWORD)
+        member.press("確認画面へ", "app-signup-confirm-again")
+        member.press("仮登録メールを送信する", "app-mail-sent")
         assert "24時間以内" in member.text
         [link] = await portal.links_to(email, 1)
         [mail] = portal.mail.mails_to(email)

@@ -11,6 +11,7 @@ from services.enroll.usecases.context import Context
 from services.enroll.usecases.eligibility import Eligibility
 from services.enroll.usecases.imports import RosterImportJobs
 from services.enroll.usecases.rosters import RosterImports
+from services.enroll.usecases.signup_drafts import SignupDrafts
 from services.enroll.usecases.signups import Signups
 from services.enroll.usecases.upkeep import Upkeep
 from services.enroll.usecases.uploads import RosterUploads
@@ -20,6 +21,7 @@ from services.enroll.usecases.uploads import RosterUploads
 class Enroll:
     context: Context
     signups: Signups
+    drafts: SignupDrafts
     eligibility: Eligibility
     rosters: RosterImports
     uploads: RosterUploads
@@ -36,6 +38,7 @@ class Enroll:
         return cls(
             context=context,
             signups=Signups(context),
+            drafts=SignupDrafts(context),
             eligibility=eligibility,
             rosters=rosters,
             uploads=uploads,
