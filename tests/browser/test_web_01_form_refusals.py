@@ -46,6 +46,8 @@ FORMS = [
     ("nexi", "/realms/nexi/email-change/confirm"),
     ("kencom", "/realms/kencom/activate"),
     ("kencom", "/realms/kencom/signup"),
+    ("kencom", "/realms/kencom/signup/send"),
+    ("kencom", "/realms/kencom/signup/back"),
     ("kencom", "/realms/kencom/signup/resend"),
     ("kencom", "/realms/kencom/checkup/code"),
     ("kencom", "/realms/kencom/checkup/question"),
@@ -89,6 +91,7 @@ JUNK = {
         "altcha",
         "token",
         "key",
+        "draft",
     )
 }
 

@@ -1,5 +1,6 @@
 """kencom's sign-up to the checkup question in a real browser behind the gateway (WEB-01,
-WEB-03; EN-01..06, ID-BOT-01, seed 003): 新規登録, the mail-sent page and 仮登録メールの再送信,
+WEB-03; EN-01..06, ID-BOT-01, seed 003): 新規登録 and its confirmation (戻る keeps the address,
+never the password), the mail-sent page and 仮登録メールの再送信,
 the last link's 本登録, the insurance card (a wrong number answered with the seed's guidance on
 the same form, then the right one) with its eligibility answer, the login that solves
 the bot defence's challenge in the page, then the 健診閲覧コード and the secret question
@@ -83,7 +84,15 @@ async def test_web_03_kencom_sign_up_to_the_checkup_question(
         browser.fill("email", email)
         browser.fill("email_confirmation", email)
         browser.fill("password", PASSWORD)
-        browser.press("仮登録する", "mail-sent")
+        browser.press("確認画面へ", "signup-confirm")
+        assert browser.driver.find_element("id", "confirm-email").text == email
+        assert PASSWORD not in browser.driver.page_source, "the password is never shown"
+        browser.press("戻る", "signup-form-again")
+        assert browser.driver.find_element("id", "email").get_attribute("value") == email
+        assert browser.driver.find_element("id", "password").get_attribute("value") == ""
+        browser.fill("password", PASSWORD)
+        browser.press("確認画面へ", "signup-confirm-again")
+        browser.press("仮登録メールを送信する", "mail-sent")
         assert "仮登録メールを送信しました" in browser.text
         browser.press("仮登録メールの再送信", "mail-sent-again")
 

@@ -2,7 +2,8 @@
 against what a stranger sends (X-05, X-12, X-15), through the gateway, no browser: without a
 session the gateway sends the browser to the login; with a session that is not kencom's support
 desk, a refused page; without the CSRF token, CSRF_CHECK_FAILED; with it, junk in every field
-is a page, never a 500 and never a change."""
+is a page, never a 500 and never a change; an upload waiting for its 確定する is the desk's
+alone."""
 
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ USER = "0" * 32
 CONSOLE = "/realms/kencom/support"
 FORMS = [
     f"{CONSOLE}/rosters",
+    f"{CONSOLE}/rosters/uploads/{USER}/confirm",
+    f"{CONSOLE}/rosters/uploads/{USER}/cancel",
     f"{CONSOLE}/checkup-codes",
     f"{CONSOLE}/checkup-codes/{USER}/issue",
     f"{CONSOLE}/checkup-codes/{USER}/unlock",
 ]
 PAGES = [
     f"{CONSOLE}/rosters",
+    f"{CONSOLE}/rosters/uploads/{USER}",
     f"{CONSOLE}/rosters/imports/{USER}",
     f"{CONSOLE}/rosters/imports/{USER}/refused.csv",
     f"{CONSOLE}/checkup-codes",
@@ -127,6 +131,46 @@ def test_x_05_junk_in_every_console_field_never_answers_500_nor_changes_anything
     assert multipart.status_code < 500 and multipart.status_code != 303, path
 
 
+def test_x_05_x_15_a_held_upload_is_the_desks_alone_and_junk_to_its_confirmation_changes_nothing(
+    portal: Portal, browser: httpx.Client, stranger: str
+) -> None:
+    """An upload waiting for its 確定する: another realm's session is refused its page and its
+    buttons; junk ids and junk fields are pages, never a 500; nothing is imported until the
+    desk's own 確定する, and 戻る forgets it."""
+    token = browser.cookies["__Host-csrf"]
+    insurer = "06" + str(uuid.uuid4().int)[:6]
+    form = {"csrf_token": token, "insurer_number": insurer, "encoding": "auto"}
+    body = "保険者番号,記号,番号,氏名カナ,生年月日,続柄\r\n".encode("cp932")
+    held = browser.post(
+        f"{CONSOLE}/rosters", data=form, files={"file": ("r.csv", body, "text/csv")}
+    )
+    assert held.status_code == 303 and "/rosters/uploads/" in held.headers["location"]
+    upload = held.headers["location"]
+    shown = browser.get(upload)
+    assert shown.status_code == 200 and "確定する" in shown.text and insurer in shown.text
+    with client(portal, stranger) as other:
+        other.get(f"{CONSOLE}/rosters")
+        theirs = {"csrf_token": other.cookies.get("__Host-csrf") or ""}
+        assert other.get(upload).status_code == 403
+        assert other.post(f"{upload}/confirm", data=theirs).status_code == 403
+        assert other.post(f"{upload}/cancel", data=theirs).status_code == 403
+    for path in (upload + "x", upload[:-1] + "Z", f"{CONSOLE}/rosters/uploads/..%2f.."):
+        for action in ("/confirm", "/cancel"):
+            for data in (JUNK, JUNK | form):
+                sent = browser.post(path + action, data=data)
+                assert sent.status_code < 500 and sent.status_code != 303, (path, sent.text[:300])
+    for junk in (JUNK, JUNK | form):
+        sent = browser.post(f"{upload}/confirm", data=junk | {"csrf_token": "forged"})
+        assert sent.status_code == 403, "without its token: nothing"
+    assert browser.get(upload).status_code == 200, "still waiting"
+    assert roster_of(portal, insurer) == 404, "nothing imported"
+    back = browser.post(f"{upload}/cancel", data={"csrf_token": token})
+    assert back.status_code == 200 and "名簿は取り込んでいません" in back.text
+    assert browser.get(upload).status_code == 404, "forgotten"
+    assert browser.post(f"{upload}/confirm", data={"csrf_token": token}).status_code == 404
+    assert roster_of(portal, insurer) == 404, "nothing imported"
+
+
 async def test_x_05_en_07_a_junk_roster_file_is_refused_by_its_job_and_nothing_is_in_force(
     portal: Portal, browser: httpx.Client
 ) -> None:
@@ -136,9 +180,12 @@ async def test_x_05_en_07_a_junk_roster_file_is_refused_by_its_job_and_nothing_i
     for body in (b"", b"\x00\xff" * 5000, JUNK_TEXT.encode("utf-8") * 50, b"a,b\r\n1,2\r\n"):
         insurer = "06" + str(uuid.uuid4().int)[:6]
         form = {"csrf_token": token, "insurer_number": insurer, "encoding": "auto"}
-        started = browser.post(
+        held = browser.post(
             f"{CONSOLE}/rosters", data=form, files={"file": ("r.csv", body, "text/csv")}
         )
+        assert held.status_code == 303, held.text[:300]
+        assert browser.get(held.headers["location"]).status_code == 200, "the confirmation"
+        started = browser.post(f"{held.headers['location']}/confirm", data={"csrf_token": token})
         assert started.status_code == 303, started.text[:300]
         job = started.headers["location"]
 

@@ -1,6 +1,7 @@
 """kencom's support console in a real browser behind the gateway (WEB-03, WEB-04; EN-02,
 EN-06, EN-07): the support operator, after the forced password change, imports a large union
-roster and watches its progress bar until the result, then a roster with bad lines whose
+roster (the confirmation shows what will be imported; 戻る imports nothing; 確定する starts it)
+and watches its progress bar until the result, then a roster with bad lines whose
 reasons are listed and downloaded as cp932 CSV; a member signs up from the app's sign-up page
 (the app's mail, its 24-hour link), and the operator finds the member and issues the
 健診閲覧コード through its confirmation, shown once. Every page is checked at 390 px too.
@@ -52,11 +53,21 @@ def narrow(browser: Browser, step: str) -> None:
     browser.driver.set_window_size(1200, 900)
 
 
-def upload(browser: Browser, union: str, path: Path, step: str) -> None:
+def choose(browser: Browser, union: str, path: Path, step: str) -> None:
+    """The form filled and 取り込む pressed: the confirmation of what will be imported."""
     browser.open(f"{CONSOLE}/rosters", "roster-form")
     browser.fill("insurer_number", union)
     browser.driver.find_element(By.ID, "file").send_keys(str(path))
-    browser.press("取り込む", step)
+    browser.press("取り込む", f"{step}-confirm")
+    assert browser.path.startswith(f"{CONSOLE}/rosters/uploads/"), browser.text[:300]
+    assert browser.driver.find_element(By.ID, "upload-insurer").text == union
+    assert browser.driver.find_element(By.ID, "upload-name").text == path.name
+
+
+def upload(browser: Browser, union: str, path: Path, step: str) -> None:
+    """Chosen, then 確定する on the confirmation: the import starts."""
+    choose(browser, union, path, step)
+    browser.press("確定する", step)
 
 
 def finished(browser: Browser, result: str, step: str) -> None:
@@ -94,6 +105,15 @@ def download(portal: Portal, browser: Browser, path: str) -> httpx.Response:
     )
 
 
+def _roster(portal: Portal, union: str) -> httpx.Response:
+    """The union's roster in force, as the API answers it."""
+    return httpx.get(
+        f"{portal.enroll.url}/v1/realms/{REALM}/rosters/{union}",
+        headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
+        timeout=30,
+    )
+
+
 async def test_web_04_en_07_kencom_support_imports_a_large_roster_then_one_with_bad_lines(
     portal: Portal, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -110,6 +130,18 @@ async def test_web_04_en_07_kencom_support_imports_a_large_roster_then_one_with_
             browser.text
         )
 
+        choose(browser, union, big, "import-chosen")
+        assert "置き換わります" not in browser.text, "no roster in force yet"
+        assert browser.driver.find_element(By.ID, "upload-encoding").text.startswith("cp932")
+        assert browser.driver.find_element(By.ID, "upload-lines").text == "100,001行"
+        preview = browser.driver.find_elements(By.CSS_SELECTOR, "#upload-preview tbody tr")
+        assert len(preview) == 5 and union in preview[0].text
+        narrow(browser, "import-confirm-390px")
+        browser.press("戻る", "import-discarded")
+        assert "名簿は取り込んでいません" in browser.text
+        assert browser.driver.find_element(By.ID, "insurer_number").get_attribute("value") == union
+        assert _roster(portal, union).status_code == 404, "戻る imported nothing"
+
         upload(browser, union, big, "import-progress")
         assert browser.path.startswith(f"{CONSOLE}/rosters/imports/")
         assert browser.driver.find_elements(By.ID, "import-progress"), "the progress bar"
@@ -119,7 +151,10 @@ async def test_web_04_en_07_kencom_support_imports_a_large_roster_then_one_with_
         assert browser.driver.find_element(By.ID, "lines-read").text == "100,000"
         narrow(browser, "import-done-390px")
 
-        upload(browser, union, wrong, "refused-import-progress")
+        choose(browser, union, wrong, "refused-import")
+        assert "置き換わります" in browser.text, "the roster in force will be replaced"
+        assert browser.driver.find_element(By.ID, "upload-encoding").text.startswith("UTF-8")
+        browser.press("確定する", "refused-import-progress")
         finished(browser, "取り込めませんでした", "import-refused")
         assert browser.driver.find_element(By.ID, "refused-count").text == "3"
         rows = browser.driver.find_elements(By.CSS_SELECTOR, "#job-actions tbody tr")
@@ -138,11 +173,7 @@ async def test_web_04_en_07_kencom_support_imports_a_large_roster_then_one_with_
         ]
         assert "「太」" in table[1][2]
 
-        in_force = httpx.get(
-            f"{portal.enroll.url}/v1/realms/{REALM}/rosters/{union}",
-            headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
-            timeout=30,
-        )
+        in_force = _roster(portal, union)
         assert (in_force.json()["version"], in_force.json()["rows"]) == (1, 100_000)
 
 
@@ -164,7 +195,16 @@ async def test_web_04_en_02_en_06_an_app_sign_up_then_support_issues_the_checkup
         member.fill("email", email)
         member.fill("email_confirmation", email)
         member.fill("password", MEMBER_PASSWORD)
-        member.press("仮登録する", "app-mail-sent")
+        member.press("確認画面へ", "app-signup-confirm")
+        assert "入力内容の確認" in member.text and "24時間" in member.text
+        assert member.driver.find_element(By.ID, "confirm-email").text == email
+        assert MEMBER_PASSWORD not in member.driver.page_source, "the password is never shown"
+        narrow(member, "app-signup-confirm-390px")
+        member.press("戻る", "app-signup-form-again")
+        assert member.driver.find_element(By.ID, "email").get_attribute("value") == email
+        member.fill("password", MEMBER_PASSWORD)
+        member.press("確認画面へ", "app-signup-confirm-again")
+        member.press("仮登録メールを送信する", "app-mail-sent")
         assert "24時間以内" in member.text
         [link] = await portal.links_to(email, 1)
         [mail] = portal.mail.mails_to(email)

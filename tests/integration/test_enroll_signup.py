@@ -95,8 +95,21 @@ async def test_en_02_the_apps_sign_up_page_mails_the_apps_words_and_a_24_hour_li
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert csrf is not None
     typed = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
-    sent = await kencom.client.post(
+    shown = await kencom.client.post(
         "/realms/kencom/signup", data=typed | {"channel": "app", "csrf_token": csrf[1]}
+    )
+    assert shown.status_code == 200 and "入力内容の確認" in shown.text, shown.text[:500]
+    assert person.email in shown.text and PASSWORD not in shown.text, "the password never shown"
+    assert "24時間" in shown.text and kencom.subjects_to(person.email) == [], "nothing sent yet"
+    draft = re.search(r'name="draft" value="([^"]+)"', shown.text)
+    assert draft is not None and PASSWORD not in draft[1], "sealed"
+    back = await kencom.client.post(
+        "/realms/kencom/signup/back", data={"draft": draft[1], "csrf_token": csrf[1]}
+    )
+    assert f'value="{person.email}"' in back.text and 'name="channel" value="app"' in back.text
+    assert PASSWORD not in back.text, "戻る keeps the address, never the password"
+    sent = await kencom.client.post(
+        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]}
     )
     assert sent.status_code == 202 and "24時間以内" in sent.text, sent.text[:500]
     ref = re.search(r'name="signup_ref" value="([^"]+)"', sent.text)
@@ -123,8 +136,45 @@ async def test_en_02_the_apps_sign_up_page_mails_the_apps_words_and_a_24_hour_li
         refused = await kencom.client.post(
             "/realms/kencom/signup", data=typed | {"channel": junk, "csrf_token": csrf[1]}
         )
-        assert refused.status_code in (202, 422), "never a 500"
-    assert "1時間以内" in refused.text or refused.status_code == 422
+        assert refused.status_code in (200, 422), "never a 500"
+    assert "1時間" in refused.text or refused.status_code == 422
+
+
+async def test_web_05_en_01_the_confirmation_sends_only_a_fresh_untouched_draft(
+    kencom: Kencom,
+) -> None:
+    """入力内容の確認 on a PC: nothing is sent before 仮登録メールを送信する; a draft that was
+    changed, or is over 30 minutes old by the moved clock, sends nothing and gives the form
+    back (the old draft's address kept); a fresh one sends."""
+    person = Person(insurer())
+    form = await kencom.client.get("/realms/kencom/signup")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None and "確認画面へ" in form.text
+    typed = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+    shown = await kencom.client.post("/realms/kencom/signup", data=typed | {"csrf_token": csrf[1]})
+    assert "1時間" in shown.text and "仮登録メールを送信する" in shown.text
+    draft = re.search(r'name="draft" value="([^"]+)"', shown.text)
+    assert draft is not None
+    flipped = draft[1][:-2] + ("A" if draft[1][-2] != "A" else "B") + draft[1][-1]
+    for junk in (flipped, "", "x" * 2000, "ｘ" * 40):
+        refused = await kencom.client.post(
+            "/realms/kencom/signup/send", data={"draft": junk, "csrf_token": csrf[1]}
+        )
+        assert refused.status_code == 422 and "有効期限" in refused.text, refused.text[:300]
+    kencom.clock.advance(timedelta(minutes=30, seconds=1))
+    late = await kencom.client.post(
+        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]}
+    )
+    assert late.status_code == 422 and f'value="{person.email}"' in late.text
+    assert kencom.subjects_to(person.email) == [], "nothing sent"
+    again = await kencom.client.post("/realms/kencom/signup", data=typed | {"csrf_token": csrf[1]})
+    fresh = re.search(r'name="draft" value="([^"]+)"', again.text)
+    assert fresh is not None
+    sent = await kencom.client.post(
+        "/realms/kencom/signup/send", data={"draft": fresh[1], "csrf_token": csrf[1]}
+    )
+    assert sent.status_code == 202 and "1時間以内" in sent.text
+    await kencom.links(person.email, 1)
 
 
 async def test_en_02_an_expired_link_says_to_start_again(kencom: Kencom) -> None:

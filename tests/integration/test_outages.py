@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import signal
 import uuid
@@ -301,9 +302,17 @@ async def test_x_05_identity_stopped_enrolls_sign_up_answers_503_to_the_api_and_
     assert_unavailable(api)
 
     csrf = secrets.token_urlsafe(32)
-    page = httpx.post(
+    shown = httpx.post(
         f"{enroll.url}/realms/kencom/signup",
         data=typed | {"csrf_token": csrf},
+        cookies={"__Host-csrf": csrf},
+        timeout=30,
+    )
+    draft = re.search(r'name="draft" value="([^"]+)"', shown.text)
+    assert shown.status_code == 200 and draft is not None, "入力内容の確認 asks nobody"
+    page = httpx.post(
+        f"{enroll.url}/realms/kencom/signup/send",
+        data={"draft": draft[1], "csrf_token": csrf},
         cookies={"__Host-csrf": csrf},
         timeout=30,
     )

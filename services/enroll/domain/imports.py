@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.enroll.domain import roster
+from services.enroll.domain.roster import Restrictions
 
 KEPT = timedelta(days=7)
 """How long a finished job (its counts and its refused lines) stays for the console."""
@@ -96,3 +97,36 @@ class ImportJob:
 
     def expired(self, now: datetime) -> bool:
         return now - self.updated_at > KEPT
+
+
+PENDING_KEPT = timedelta(hours=1)
+"""How long an upload waits for its 確定する before the upkeep deletes it (X-14)."""
+PREVIEW_LINES = 6
+"""The lines the confirmation shows: the header and the first five data lines."""
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A roster file uploaded from the console and not yet confirmed: what the confirmation
+    page shows, and what its import will need. The file's bytes are kept beside it, in
+    chunks, by the store; both go when it is confirmed, discarded or expired (X-14)."""
+
+    upload_id: str
+    """Unguessable (128 random bits): the confirmation's address, and its job's id."""
+    insurer_number: str
+    file_name: str
+    size: int
+    encoding: str
+    """As chosen on the form (``auto``, ``cp932``, ``utf-8``): the import reads it so."""
+    detected: str
+    """The encoding the file will be read as (``auto`` detected)."""
+    lines: int
+    """Lines in the file, the header among them (a quoted field's line break counts too)."""
+    preview: tuple[tuple[str, ...], ...]
+    restrictions: Restrictions
+    uploaded_by: str
+    uploaded_at: datetime
+    chunks: int
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.uploaded_at > PENDING_KEPT

@@ -4,11 +4,12 @@ their templates are in ``templates/``."""
 
 from fastapi import APIRouter
 
-from services.enroll.pages import checkup, checkup_codes, rosters, signup
+from services.enroll.pages import checkup, checkup_codes, roster_uploads, rosters, signup
 
 ROUTERS: tuple[APIRouter, ...] = (
     signup.router,
     checkup.router,
     rosters.router,
+    roster_uploads.router,
     checkup_codes.router,
 )

@@ -1,7 +1,8 @@
 """kencom's support console: 名簿取込 (WEB-04, EN-07), for kencom's support desk only.
 
 The operator uploads a union's roster file (CSV, cp932 or UTF-8, as the API's import takes it);
-the upload is spooled to disk as it arrives (constant memory, the gateway streams it), and the
+the upload is spooled to disk as it arrives (constant memory, the gateway streams it), kept until
+the operator confirms it (``roster_uploads``: what will be imported, 確定する or 戻る), and then the
 API's own import (``RosterImports.import_file``, all or nothing, the same file twice changes
 nothing) runs as a job of ``RosterImportJobs``, so the page answers at once and shows the
 import's progress: a progress bar in a live region, refreshed in place by ``export-progress.js``
@@ -58,6 +59,7 @@ def form_page(
     typed: dict[str, str] | None = None,
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
+    notice: str = "",
 ) -> Response:
     return PAGES.render(
         request,
@@ -68,10 +70,12 @@ def form_page(
         title="名簿取込",
         typed=typed or {},
         encodings=ENCODINGS,
+        notice=notice,
     )
 
 
-async def _operator(request: Request) -> Caller | Response:
+async def operator_of(request: Request) -> Caller | Response:
+    """kencom's support operator, or the refused page to answer instead."""
     found = await support(request)
     if isinstance(found, Refusal):
         return PAGES.refused(request, "kencom", found)
@@ -80,7 +84,7 @@ async def _operator(request: Request) -> Caller | Response:
 
 @router.get("")
 async def rosters(request: Request, _: Realm) -> Response:
-    caller = await _operator(request)
+    caller = await operator_of(request)
     if isinstance(caller, Response):
         return caller
     return form_page(request)
@@ -110,7 +114,7 @@ async def upload(
 ) -> Response:
     """The file is checked for what a form can tell (a union, ages, a file at all); the
     import's own checks come in its job."""
-    caller = await _operator(request)
+    caller = await operator_of(request)
     if isinstance(caller, Response):
         return caller
     typed = {
@@ -145,8 +149,10 @@ async def upload(
         message = f"ファイルが大きすぎます（{limit}MBまで）"
         return form_page(request, typed, [FieldError(message, "file")], 413)
     restrictions = Restrictions(insured_only == "on", low, high)
-    job = await enroll.imports.start(union, spooled, encoding, restrictions, caller.user_id)
-    return RedirectResponse(f"{HOME}/imports/{job.job_id}", status_code=303)
+    held = await enroll.uploads.hold(
+        union, spooled, file.filename or "", encoding, restrictions, caller.user_id
+    )
+    return RedirectResponse(f"{HOME}/uploads/{held.upload_id}", status_code=303)
 
 
 async def _spool(file: UploadFile, limit: int) -> Path | None:
@@ -169,7 +175,7 @@ async def _spool(file: UploadFile, limit: int) -> Path | None:
 
 
 async def _job(request: Request, enroll: Enroll, job_id: str) -> ImportJob | Response:
-    caller = await _operator(request)
+    caller = await operator_of(request)
     if isinstance(caller, Response):
         return caller
     job = await enroll.imports.get(job_id)

@@ -1,15 +1,16 @@
 """kencom's sign-up pages (WEB-01; EN-01..04, seed 003), in the portal's look, without
-JavaScript: 新規登録, the mail-sent page with 仮登録メールの再送信, the activation link's page
-(its GET consumes nothing, so a mail scanner that prefetches it uses nothing up), the
-insurance-card form and the eligibility answer with the seed's guidance.
+JavaScript: 新規登録 and its 入力内容の確認 (WEB-05), the mail-sent page with 仮登録メールの再送信,
+the activation link's page (its GET consumes nothing, so a mail scanner that prefetches it uses
+nothing up), the insurance-card form and the eligibility answer with the seed's guidance.
 
-The sign-up, resend and activation forms carry the CSRF token (X-12; the activation's since a
-cross-site page could otherwise make a browser follow a link of the page's own sign-up, X-02);
-the card's form is held by the step token it carries. Tokens are not logged (the gateway logs
-paths without their query string), the pages are not cached and tell referrers nothing.
+The sign-up, its confirmation, resend and activation forms carry the CSRF token (X-12; the
+activation's since a cross-site page could otherwise make a browser follow a link of the page's
+own sign-up, X-02); the card's form is held by the step token it carries. Tokens are not logged
+(the gateway logs paths without their query string), the pages are not cached and tell referrers
+nothing.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/realms/{realm}", tags=["pages"], include_in_schema=F
 LinkToken = Annotated[str, Query(min_length=20, max_length=100)]
 FormText = Annotated[str, Form(min_length=1, max_length=100)]
 Typed = Annotated[str, Form(max_length=300)]
+Draft = Annotated[str, Form(max_length=2000)]
+EXPIRED = "入力の有効期限が切れました。もう一度入力してください"
 
 
 def page(request: Request, title: str, lines: list[str], status_code: int = 200) -> HTMLResponse:
@@ -54,7 +57,10 @@ def signup_form(
     errors: list[FieldError],
     status_code: int = 200,
     channel: SignupChannel = SignupChannel.PC,
+    again: bool = False,
 ) -> HTMLResponse:
+    """新規登録's form; ``again``: back from the confirmation, the address kept (the password
+    is never put back into a page: it is typed again)."""
     return PAGES.render(
         request,
         "signup",
@@ -63,6 +69,7 @@ def signup_form(
         errors=errors,
         title="新規登録",
         email=email,
+        email_confirmation=email if again else "",
         channel=channel.value,
     )
 
@@ -81,7 +88,7 @@ async def signup_page(
 
 
 @router.post("/signup", dependencies=[Depends(csrf.checked)])
-async def sign_up(
+async def confirm(
     request: Request,
     _: Realm,
     enroll: EnrollDep,
@@ -90,8 +97,9 @@ async def sign_up(
     password: Typed = "",
     channel: Typed = "pc",
 ) -> HTMLResponse:
-    """新規登録 (EN-01): the same answer whether or not the address is registered; from the
-    app (EN-02) the link lasts 24 hours and the mail speaks of the app's 本登録."""
+    """確認画面へ: what was typed, checked as the API checks it, then 入力内容の確認 (seed 003:
+    the app's STEP1-2, the PC's STEP2): the address shown back, the password never; nothing is
+    sent yet. What was typed goes on sealed in the page (``SignupDrafts``)."""
     chosen = _channel(channel)
     try:
         body = SignupIn(
@@ -108,16 +116,55 @@ async def sign_up(
             for e in invalid.errors()
         ]
         return signup_form(request, email, errors, 422, chosen)
+    draft = await enroll.drafts.seal(body.email, body.password, body.channel)
+    return PAGES.render(
+        request,
+        "signup_confirm",
+        realm="kencom",
+        title="入力内容の確認",
+        email=body.email,
+        link_hours=_hours(enroll.context.signups.link_lifetime(chosen)),
+        draft=draft,
+    )
+
+
+def _hours(lifetime: timedelta) -> str:
+    return f"{lifetime / timedelta(hours=1):g}"
+
+
+@router.post("/signup/back", dependencies=[Depends(csrf.checked)])
+async def back(request: Request, _: Realm, enroll: EnrollDep, draft: Draft = "") -> HTMLResponse:
+    """戻る: the form again with the address typed (from the draft, even an old one)."""
+    opened = await enroll.drafts.open(draft, fresh=False)
+    if opened is None:
+        return signup_form(request, "", [])
+    return signup_form(request, opened.email, [], channel=opened.channel, again=True)
+
+
+@router.post("/signup/send", dependencies=[Depends(csrf.checked)])
+async def sign_up(request: Request, _: Realm, enroll: EnrollDep, draft: Draft = "") -> HTMLResponse:
+    """仮登録メールを送信する (EN-01): the same answer whether or not the address is registered;
+    from the app (EN-02) the link lasts 24 hours and the mail speaks of the app's 本登録. A
+    draft too old (or not one of ours) gives the form again, to type once more."""
+    opened = await enroll.drafts.open(draft)
+    if opened is None:
+        late = await enroll.drafts.open(draft, fresh=False)
+        errors = [FieldError(EXPIRED, "email")]
+        if late is None:
+            return signup_form(request, "", errors, 422)
+        return signup_form(request, late.email, errors, 422, late.channel)
+    chosen = opened.channel
     try:
-        started = await enroll.signups.start(body.email, body.password, body.channel)
+        started = await enroll.signups.start(opened.email, opened.password, chosen)
     except Refusal as refused:
         code = PROBLEMS[type(refused)]
-        return signup_form(request, email, [FieldError(code.title, "email")], code.status, chosen)
+        errors = [FieldError(code.title, "email")]
+        return signup_form(request, opened.email, errors, code.status, chosen)
     except CredentialRefused as refused:
         code = PASSED_ON.get(refused.code, ProblemCode.VALIDATION_ERROR)
         message = f"{code.title}（{refused.detail}）" if refused.detail else code.title
         errors = [FieldError(message, "password")]
-        return signup_form(request, email, errors, code.status, chosen)
+        return signup_form(request, opened.email, errors, code.status, chosen)
     return sent(request, started.signup_ref, started.channel)
 
 

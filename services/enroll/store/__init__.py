@@ -22,6 +22,7 @@ from services.enroll.domain.signups import Signup
 from services.enroll.store import documents
 from services.enroll.store.imports import ImportJobs
 from services.enroll.store.rosters import Rosters
+from services.enroll.store.uploads import PendingUploads
 
 Document = dict[str, Any]
 
@@ -89,6 +90,8 @@ class EnrollStore:
         self.rosters = Rosters(db, versioned)
         self.import_jobs = ImportJobs(db)
         """The console's roster imports: their progress and outcome (WEB-04)."""
+        self.uploads = PendingUploads(db)
+        """The console's roster files waiting for their 確定する (WEB-04)."""
         self.claims = Claims(db, "claims", clock)
         self.expiries = db["signup_expiries"]
         """One small document per sign-up not yet registered: when it may be forgotten."""

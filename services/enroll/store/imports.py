@@ -14,6 +14,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from servicekit.store import insert_new
 from services.enroll.domain.imports import ImportJob, Phase, RefusedLine
 
 Document = dict[str, Any]
@@ -57,6 +58,11 @@ class ImportJobs:
 
     async def add(self, job: ImportJob) -> None:
         await self.collection.insert_one(job_to_document(job))
+
+    async def add_once(self, job: ImportJob) -> bool:
+        """The job, unless one of its id is there: a second 確定する of one upload starts
+        nothing (X-13's insert, atomic on both databases). False: it was there."""
+        return not await insert_new(self.collection, [job_to_document(job)])
 
     async def save(self, job: ImportJob) -> None:
         """The job as its task knows it now (its one writer)."""

@@ -11,16 +11,20 @@ from services.enroll.usecases.context import Context
 from services.enroll.usecases.eligibility import Eligibility
 from services.enroll.usecases.imports import RosterImportJobs
 from services.enroll.usecases.rosters import RosterImports
+from services.enroll.usecases.signup_drafts import SignupDrafts
 from services.enroll.usecases.signups import Signups
 from services.enroll.usecases.upkeep import Upkeep
+from services.enroll.usecases.uploads import RosterUploads
 
 
 @dataclass(frozen=True)
 class Enroll:
     context: Context
     signups: Signups
+    drafts: SignupDrafts
     eligibility: Eligibility
     rosters: RosterImports
+    uploads: RosterUploads
     imports: RosterImportJobs
     checkup: Checkup
     upkeep: Upkeep
@@ -29,13 +33,16 @@ class Enroll:
     def of(cls, context: Context, claim_grace: timedelta, roster_ttl: float = 5.0) -> Enroll:
         eligibility = Eligibility(context, roster_ttl)
         rosters = RosterImports(context)
-        imports = RosterImportJobs(context, rosters)
+        uploads = RosterUploads(context)
+        imports = RosterImportJobs(context, rosters, uploads)
         return cls(
             context=context,
             signups=Signups(context),
+            drafts=SignupDrafts(context),
             eligibility=eligibility,
             rosters=rosters,
+            uploads=uploads,
             imports=imports,
             checkup=Checkup(context),
-            upkeep=Upkeep(context, eligibility, rosters, claim_grace, imports),
+            upkeep=Upkeep(context, eligibility, rosters, claim_grace, imports, uploads),
         )

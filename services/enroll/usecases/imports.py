@@ -15,17 +15,19 @@ import asyncio
 import contextlib
 import os
 import uuid
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from servicekit.logs import get_logger
-from services.enroll.domain.imports import KEPT, ImportJob, Phase, RefusedLine
+from services.enroll.domain.imports import KEPT, ImportJob, PendingUpload, Phase, RefusedLine
 from services.enroll.domain.refusals import RosterRefused
 from services.enroll.domain.roster import Restrictions
 from services.enroll.usecases.context import Context
 from services.enroll.usecases.roster_files import Tracker
 from services.enroll.usecases.rosters import RosterImports
+from services.enroll.usecases.uploads import RosterUploads
 
 log = get_logger(__name__)
 
@@ -45,10 +47,17 @@ def _delete(upload: Path) -> None:
 
 
 class RosterImportJobs:
-    def __init__(self, context: Context, rosters: RosterImports, report_every: float = 1.0) -> None:
+    def __init__(
+        self,
+        context: Context,
+        rosters: RosterImports,
+        uploads: RosterUploads | None = None,
+        report_every: float = 1.0,
+    ) -> None:
         self.context = context
         self.jobs = context.store.import_jobs
         self.rosters = rosters
+        self.uploads = uploads or RosterUploads(context)
         self.report_every = report_every
         self._running: dict[str, asyncio.Task[None]] = {}
 
@@ -76,11 +85,54 @@ class RosterImportJobs:
         except BaseException:
             _delete(upload)
             raise
-        task = asyncio.create_task(self._run(job, upload, encoding, restrictions))
-        self._running[job.job_id] = task
-        task.add_done_callback(lambda _: self._running.pop(job.job_id, None))
+        self._track(job, self._run(job, upload, encoding, restrictions))
         log.info("roster import started", job_id=job.job_id, insurer_number=insurer_number)
         return job
+
+    async def confirm(self, upload_id: str, confirmed_by: str) -> ImportJob | None:
+        """確定する: the held upload's import, as a job of the upload's id, in the background;
+        None when there is no such upload (expired, discarded, never). A second 確定する (a
+        double click, another operator, another replica) finds the job the first started:
+        the job's insert is the one atomic step (X-13), so one import runs."""
+        started = await self.jobs.get(upload_id)
+        if started is not None:
+            return started
+        upload = await self.uploads.get(upload_id)
+        if upload is None:
+            return None
+        now = self.context.clock.now()
+        job = ImportJob(
+            job_id=upload_id,
+            insurer_number=upload.insurer_number,
+            started_by=confirmed_by,
+            started_at=now,
+            updated_at=now,
+            bytes_total=upload.size,
+        )
+        if not await self.jobs.add_once(job):
+            return await self.jobs.get(upload_id)
+        self._track(job, self._confirmed(job, upload))
+        log.info("roster import confirmed", job_id=job.job_id, insurer_number=job.insurer_number)
+        return job
+
+    async def _confirmed(self, job: ImportJob, upload: PendingUpload) -> None:
+        """The held file back on this replica's disk, then the import; the upload is gone
+        either way (its job now tells what became of it)."""
+        try:
+            path = await self.uploads.file(upload)
+        except Exception:
+            log.exception("roster upload unreadable", job_id=job.job_id)
+            now = self.context.clock.now()
+            await self.jobs.save(replace(job, updated_at=now, phase=Phase.FAILED))
+            return
+        finally:
+            await self.uploads.discard(upload)
+        await self._run(job, path, upload.encoding, upload.restrictions)
+
+    def _track(self, job: ImportJob, running: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(running)
+        self._running[job.job_id] = task
+        task.add_done_callback(lambda _: self._running.pop(job.job_id, None))
 
     async def get(self, job_id: str) -> ImportJob | None:
         return await self.jobs.get(job_id)

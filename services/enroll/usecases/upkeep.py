@@ -5,7 +5,8 @@
 - Claims of a person or an address that a crash left unsettled are kept for an eligible
   sign-up and freed otherwise (after ``claim_grace``, far longer than any request).
 - Roster collections that no union's roster names are dropped (``RosterImports``).
-- The console's import jobs go a week after their last word (``RosterImportJobs``).
+- The console's import jobs go a week after their last word (``RosterImportJobs``), and its
+  uploads nobody confirmed an hour after they came (``RosterUploads``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from services.enroll.usecases.context import Context
 from services.enroll.usecases.eligibility import Eligibility
 from services.enroll.usecases.imports import RosterImportJobs
 from services.enroll.usecases.rosters import RosterImports
+from services.enroll.usecases.uploads import RosterUploads
 
 log = get_logger(__name__)
 
@@ -30,6 +32,7 @@ class Purged:
     claims: int
     rosters: int
     import_jobs: int = 0
+    uploads: int = 0
 
 
 class Upkeep:
@@ -40,6 +43,7 @@ class Upkeep:
         rosters: RosterImports,
         claim_grace: timedelta,
         imports: RosterImportJobs | None = None,
+        uploads: RosterUploads | None = None,
     ) -> None:
         self.context = context
         self.store = context.store
@@ -47,6 +51,7 @@ class Upkeep:
         self.rosters = rosters
         self.claim_grace = claim_grace
         self.imports = imports
+        self.uploads = uploads
 
     async def run_once(self) -> Purged:
         purged = Purged(
@@ -54,8 +59,9 @@ class Upkeep:
             claims=await self.eligibility.reap_claims(self.claim_grace),
             rosters=await self.rosters.drop_unused(),
             import_jobs=await self.imports.purge() if self.imports is not None else 0,
+            uploads=await self.uploads.purge() if self.uploads is not None else 0,
         )
-        if purged != Purged(0, 0, 0, 0):
+        if purged != Purged(0, 0, 0):
             log.info("enroll upkeep", **purged.__dict__)
         return purged
 
