@@ -94,6 +94,7 @@ async def login_form(
         remember_label=REMEMBER_LABEL,
         challenge=challenge,
         notice=notice,
+        reset_link=bool(policy.password_reset_roles),  # kencom's wording (seed 003 Q3)
     )
 
 
