@@ -49,6 +49,8 @@ FORMS = [
     ("kencom", "/realms/kencom/checkup/code"),
     ("kencom", "/realms/kencom/checkup/question"),
     ("kencom", "/realms/kencom/checkup/answer"),
+    ("kencom", "/realms/kencom/password-reset-request"),
+    ("kencom", "/realms/kencom/password-reset"),
     ("kihonet", "/realms/kihonet/certificate-issue"),
     ("kihonet", "/realms/kihonet/certificate-status"),
 ]
