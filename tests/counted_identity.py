@@ -56,6 +56,8 @@ class CountedIdentity:
     clock: ManualClock
     mongo: AsyncMongoClient[dict[str, Any]]
     ns: Namespace
+    app: Any = None
+    """The identity app itself, for what only an operator's command does (a support desk)."""
 
     async def commands_of(
         self, request: Callable[[], Awaitable[httpx.Response]]
@@ -162,6 +164,6 @@ async def counted_identity(
                 httpx.AsyncClient(transport=transport, base_url="https://identity.test", timeout=60)
             ) as client,
         ):
-            yield CountedIdentity(client, clock, mongo, ns)
+            yield CountedIdentity(client, clock, mongo, ns, app)
     finally:
         await mongo.close()

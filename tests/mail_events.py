@@ -180,6 +180,14 @@ def email_change_confirmation(to: str) -> Case:
     return replace(case, says=("24時間以内",))
 
 
+def password_reset_link(to: str) -> Case:
+    subject = "【kencom】パスワード再設定のご案内"
+    case = _link_case(to, LinkPurpose.PASSWORD_RESET, 60, "kencom", subject)
+    return replace(
+        case, says=("1時間以内", "2026年4月1日 10:00まで", "パスワードを忘れた方はこちら")
+    )
+
+
 def login_link_in_english(to: str) -> Case:
     case = _link_case(to, LinkPurpose.LOGIN, 10, "demo", "[Demo Portal] Your sign-in link")
     return replace(case, says=("valid for 10 minutes", "01 Apr 2026 09:10 (JST)"))
@@ -348,6 +356,7 @@ MAIL_TYPES: dict[str, Callable[[str], Case]] = {
         login_link,
         auth_email_confirmation,
         email_change_confirmation,
+        password_reset_link,
         login_link_in_english,
         otp,
         signup_activation,

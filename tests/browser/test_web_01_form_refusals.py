@@ -54,6 +54,8 @@ FORMS = [
     ("kencom", "/realms/kencom/checkup/answer"),
     ("kihonet", "/realms/kihonet/certificate-issue/confirm"),
     ("kihonet", "/realms/kihonet/certificate-issue/edit"),
+    ("kencom", "/realms/kencom/password-reset-request"),
+    ("kencom", "/realms/kencom/password-reset"),
     ("kihonet", "/realms/kihonet/certificate-issue"),
     ("kihonet", "/realms/kihonet/certificate-status"),
 ]

@@ -11,15 +11,19 @@ import pytest
 from contracts import (
     Actor,
     CertIssued,
+    EmailLinkIssued,
     LoginSucceeded,
     OperationPerformed,
     PasswordChanged,
     TemporaryPasswordDeclined,
     UserProfileChanged,
+    generate_keypair,
+    seal,
 )
 from contracts.certs import KeyOrigin
 from contracts.common import UserProfile
 from contracts.identity import (
+    LinkPurpose,
     PasswordChangeMethod,
     ProfileField,
     TemporaryPasswordDeclineReason,
@@ -69,6 +73,17 @@ def test_au_02_seed_004_codes_and_platform_events_map_onto_the_catalogue() -> No
         **ENVELOPE, login_id="x", reason=TemporaryPasswordDeclineReason.LIMIT_REACHED
     )
     assert operation_of(declined).shown == "[10-20]仮パスワード発行依頼（送信なし）"
+    link = EmailLinkIssued(
+        **ENVELOPE,
+        purpose=LinkPurpose.PASSWORD_RESET,
+        recipient_email="a@example.jp",
+        sealed_link=seal("/realms/kencom/password-reset?token=t", generate_keypair()[0]),
+        expires_at=T0,
+    )
+    assert operation_of(link).shown == "[10-24]パスワード再設定メール", "ID-PW-08's own"
+    assert operation_of(link.model_copy(update={"purpose": LinkPurpose.LOGIN})).code == "10-16"
+    by_link = own.model_copy(update={"method": PasswordChangeMethod.RESET_LINK})
+    assert operation_of(by_link).code == "10-10"
     reported = OperationPerformed(
         **ENVELOPE,
         source_system="apply",

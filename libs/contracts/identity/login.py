@@ -99,6 +99,8 @@ class UnlockReason(StrEnum):
     PASSWORD_INITIALISED = "password_initialised"  # noqa: S105
     PASSWORD_FORCE_CHANGED = "password_force_changed"  # noqa: S105
     PASSWORD_RESET = "password_reset"  # noqa: S105
+    PASSWORD_RESET_LINK = "password_reset_link"  # noqa: S105
+    """The user set a new password through a mailed reset link (ID-PW-08)."""
 
 
 class AccountUnlocked(IdentityEvent):

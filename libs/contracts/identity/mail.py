@@ -31,6 +31,8 @@ class LinkPurpose(StrEnum):
     """ID-MAIL-01: confirms a provisional e-mail-authentication address; 60 minutes."""
     EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
     """ID-EMAIL-01: confirms a new registered address; 24 hours."""
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - names a purpose, not a secret
+    """ID-PW-08: opens the page that sets a new password (kencom); 1 hour."""
 
 
 class EmailLinkIssued(IdentityEvent):

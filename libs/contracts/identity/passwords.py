@@ -1,5 +1,8 @@
 """Identity's events about passwords: changes, and the passwords mailed sealed.
 
+``PasswordResetDeclined`` came with issue 23 for the same reason: a request for a reset link
+(ID-PW-08) that mailed nothing commits one version with one event, as one that mailed does.
+
 ``TemporaryPasswordDeclined`` came with issue 20: a self-service request for a temporary
 password (ID-PW-05) that mailed nothing (an unknown ID, another address, a user the realm
 mails none to, or the user's three an hour used up) is recorded as such, so that every request
@@ -38,6 +41,8 @@ class PasswordChangeMethod(StrEnum):
     """A new random password was generated and mailed to the admin (`nexi`)."""
     TEMPORARY = "temporary"
     """A self-service temporary password replaced it (ID-PW-05)."""
+    RESET_LINK = "reset_link"
+    """The user chose a new one at the page of a mailed reset link (ID-PW-08, kencom)."""
 
 
 class PasswordChanged(IdentityEvent):
@@ -147,3 +152,27 @@ class TemporaryPasswordDeclined(IdentityEvent):
     version: Literal[1] = 1
     login_id: LoginId
     reason: TemporaryPasswordDeclineReason
+
+
+class PasswordResetDeclineReason(StrEnum):
+    """Why a request for a password-reset link mailed nothing (ID-PW-08). Never told to the
+    requester, who hears the same answer either way."""
+
+    UNKNOWN_LOGIN_ID = "unknown_login_id"
+    """No user has this login ID (kencom: the e-mail address) in the realm."""
+    NOT_OFFERED = "not_offered"
+    """The realm mails reset links to other roles only (kencom: members)."""
+    NO_ADDRESS = "no_address"
+    """The user has no registered address to mail the link to."""
+    LIMIT_REACHED = "limit_reached"
+    """The user was mailed three links within the hour already."""
+
+
+class PasswordResetDeclined(IdentityEvent):
+    """A reset link was asked for and none was mailed (ID-PW-08). Carries no typed address and
+    no secret; for an unknown ID the subject is its shadow slot's, as for its failed logins."""
+
+    type: Literal["PasswordResetDeclined"] = "PasswordResetDeclined"
+    version: Literal[1] = 1
+    login_id: LoginId
+    reason: PasswordResetDeclineReason

@@ -14,8 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from contracts import Event, OperationPerformed, PasswordChanged, SessionEnded
-from contracts.identity import PasswordChangeMethod, SessionEndReason
+from contracts import (
+    EmailLinkConsumed,
+    EmailLinkIssued,
+    Event,
+    OperationPerformed,
+    PasswordChanged,
+    SessionEnded,
+)
+from contracts.identity import LinkPurpose, PasswordChangeMethod, SessionEndReason
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ PLATFORM: Final[Mapping[str, str]] = {
     "10-21": "現在のパスワード確認の誤り",
     "10-22": "業務用ID追加申込",
     "10-23": "業務用ID追加申込の却下",
+    "10-24": "パスワード再設定メール",
+    "10-25": "パスワード再設定依頼（送信なし）",
     "11-1": "証明書発行",
     "11-2": "証明書更新",
     "11-3": "証明書再発行",
@@ -153,6 +162,7 @@ _BY_TYPE: Final[Mapping[str, str]] = {
     "CurrentPasswordRejected": "10-21",
     "BusinessIdRequested": "10-22",
     "BusinessIdRequestRefused": "10-23",
+    "PasswordResetDeclined": "10-25",
     "CertIssued": "11-1",
     "CertRenewed": "11-2",
     "CertReissued": "11-3",
@@ -185,7 +195,15 @@ def _session_ended(event: Event) -> str:
     return "10-4" if event.reason is SessionEndReason.LOGOUT else "10-5"
 
 
+def _email_link(event: Event) -> str:
+    """A mailed link is メール認証 (10-16), but kencom's reset link is its own (ID-PW-08)."""
+    assert isinstance(event, EmailLinkIssued | EmailLinkConsumed)
+    return "10-24" if event.purpose is LinkPurpose.PASSWORD_RESET else "10-16"
+
+
 _REFINED: Final[Mapping[str, Callable[[Event], str]]] = {
+    "EmailLinkIssued": _email_link,
+    "EmailLinkConsumed": _email_link,
     "PasswordChanged": _password_changed,
     "SessionEnded": _session_ended,
 }

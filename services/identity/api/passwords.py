@@ -4,6 +4,7 @@ admin (or support) does to a user's password."""
 from fastapi import APIRouter, Response
 
 from servicekit.credentials import login_cookies
+from servicekit.problems import Problem, ProblemCode
 from services.identity.api.deps import Caller, ClientDep, IdentityDep, OrgId, Realm, Token, UserId
 from services.identity.api.links import SESSION_ROTATED
 from services.identity.api.schemas import (
@@ -13,8 +14,12 @@ from services.identity.api.schemas import (
     HintOut,
     HintRequest,
     PasswordChange,
+    PasswordResetIn,
+    PasswordResetRequest,
     TemporaryPasswordRequest,
 )
+from services.identity.domain import password_reset
+from services.identity.domain.password_reset import Outcome
 
 router = APIRouter(prefix="/v1/realms/{realm}", tags=["passwords"])
 
@@ -55,6 +60,41 @@ async def temporary_password(
     or not the user's three temporary passwords of the hour were mailed already."""
     await identity.self_service.request_temporary_password(policy, body.login_id, body.email)
     return Accepted(message=MAIL_SENT_ANSWER)
+
+
+@router.post(
+    "/password-reset-requests",
+    status_code=202,
+    summary="Forgot the password: a reset link by mail to the registered address (ID-PW-08)",
+)
+async def request_password_reset(
+    policy: Realm, body: PasswordResetRequest, identity: IdentityDep
+) -> Accepted:
+    """kencom: always answers the same, whether or not the address is a member's login ID."""
+    await identity.password_resets.request(policy, body.email)
+    return Accepted(message=password_reset.MAIL_SENT_ANSWER)
+
+
+_RESET_PROBLEMS = {
+    Outcome.EXPIRED: ProblemCode.LINK_EXPIRED,
+    Outcome.INVALID: ProblemCode.LINK_INVALID,
+}
+
+
+@router.post(
+    "/password-resets",
+    status_code=204,
+    summary="Follow the reset link: the new password, every session ended (ID-PW-08)",
+    responses={404: {"description": "LINK_INVALID"}, 410: {"description": "LINK_EXPIRED"}},
+)
+async def reset_password_by_link(
+    policy: Realm, body: PasswordResetIn, identity: IdentityDep
+) -> Response:
+    """The link works once, within its hour; the password follows the realm's policy."""
+    outcome = await identity.password_resets.reset(policy, body.token, body.new_password)
+    if outcome in _RESET_PROBLEMS:
+        raise Problem(_RESET_PROBLEMS[outcome])
+    return Response(status_code=204)
 
 
 @router.post(

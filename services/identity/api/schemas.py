@@ -170,6 +170,23 @@ class Accepted(BaseModel):
     message: str
 
 
+class PasswordResetRequest(BaseModel):
+    """kencom's 「パスワードを忘れた方はこちら」: the address the member logs in with (ID-PW-08)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+
+
+class PasswordResetIn(BaseModel):
+    """The reset link's token and the new password (ID-PW-08, ID-PW-02)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=20, max_length=100, repr=False)
+    new_password: str = Field(min_length=1, max_length=128, repr=False)
+
+
 EmailChangeConfirmation = LinkTokenIn
 
 

@@ -52,6 +52,9 @@ class RealmPolicy:
     """Support may issue group-wide read-only IDs (nexi 全社閲覧用ID, ID-USER-09)."""
     temporary_password_roles: frozenset[Role] = frozenset()
     """Who may ask for a temporary password by mail with their ID and e-mail (ID-PW-05)."""
+    password_reset_roles: frozenset[Role] = frozenset()
+    """Who may ask for a password-reset link by mail with their login ID, an e-mail address
+    (ID-PW-08: kencom's 「パスワードを忘れた方はこちら」)."""
     members: bool = False
     """Individual members without an organisation live here (ID-USER-03: My Page, kencom)."""
     completion_notices: bool = False
@@ -125,6 +128,7 @@ PRESETS: dict[str, RealmPolicy] = {
             password_max_length=20,
             member_login_id=_EMAIL_LOGIN_ID,
             members=True,
+            password_reset_roles=frozenset({Role.MEMBER}),
             bot_challenge=True,
             self_signup=True,
             login_ids_ignore_case=True,

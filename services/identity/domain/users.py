@@ -52,6 +52,14 @@ class EmailChange:
 
 
 @dataclass(frozen=True)
+class PasswordReset:
+    """The reset link last mailed (ID-PW-08): only its token's SHA-256, until used or expired."""
+
+    token_hash: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class AuthEmail:
     """メール認証用アドレス (ID-MAIL-01): provisional until its 60-minute link is followed."""
 
@@ -132,6 +140,9 @@ class User:
     temporary_issued: tuple[datetime, ...] = ()
     """When temporary passwords were mailed within the last hour: three at most (ID-PW-05)."""
     email_change: EmailChange | None = None
+    password_reset: PasswordReset | None = None
+    reset_issued: tuple[datetime, ...] = ()
+    """When reset links were mailed within the last hour: three at most (ID-PW-08)."""
     charter: Charter | None = None
     browser_binding: str | None = None
     """The SHA-256 of the registered browser's binding cookie (ID-BIND-01)."""

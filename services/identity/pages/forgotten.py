@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from servicekit.problems import Problem
 from services.identity.domain import refusals
 from services.identity.domain.realms import FORGOTTEN_ID_GUIDANCE, RealmPolicy
 from services.identity.domain.temporary import MAIL_SENT_ANSWER
 from services.identity.pages.deps import IdentityDep, Realm
-from services.identity.pages.kit import PAGES, refusal_error, status_of
+from services.identity.pages.kit import PAGES, go, refusal_error, status_of
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -47,7 +47,10 @@ def forgotten_form(
 
 
 @router.get("/forgotten-password")
-async def forgotten_password(request: Request, policy: Realm) -> HTMLResponse:
+async def forgotten_password(request: Request, policy: Realm) -> Response:
+    """kencom's route is the reset link by mail (ID-PW-08): an old bookmark leads there."""
+    if policy.password_reset_roles:
+        return go(f"/realms/{policy.name}/password-reset-request")
     return forgotten_form(request, policy)
 
 

@@ -97,6 +97,7 @@ async def login_form(
         notice=notice,
         guides=login_guides(policy.name),
         signup_href=f"/realms/{policy.name}/signup" if policy.self_signup else None,
+        reset_link=bool(policy.password_reset_roles),  # kencom's wording (seed 003 Q3)
     )
 
 

@@ -23,6 +23,7 @@ from services.identity.domain.users import (
     EmailChange,
     LoginLink,
     OtpCode,
+    PasswordReset,
     PendingLogin,
     TemporaryPassword,
     User,
@@ -65,6 +66,8 @@ def user_to_document(user: User) -> Document:
             "new_email": change.new_email,
             "expires_at": change.expires_at,
         },
+        "password_reset": None if user.password_reset is None else asdict(user.password_reset),
+        "reset_issued": list(user.reset_issued),
         "charter": None
         if charter is None
         else {"org_name": charter.org_name, "opened_at": charter.opened_at},
@@ -109,6 +112,8 @@ def user_from_document(doc: Document) -> User:
         email_change=None
         if not change
         else EmailChange(change["token_hash"], change["new_email"], change["expires_at"]),
+        password_reset=_optional(PasswordReset, doc.get("password_reset")),
+        reset_issued=tuple(doc.get("reset_issued") or ()),
         charter=None if not charter else Charter(charter["org_name"], charter["opened_at"]),
         browser_binding=doc.get("browser_binding"),
         auth_email=_optional(AuthEmail, doc.get("auth_email")),

@@ -20,6 +20,7 @@ from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.members import Members
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
+from services.identity.usecases.password_resets import PasswordResets
 from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
 from services.identity.usecases.upkeep import Upkeep
@@ -52,6 +53,7 @@ class Identity:
     login: Login
     login_steps: LoginSteps
     self_service: SelfService
+    password_resets: PasswordResets
     upkeep: Upkeep
     otp: Otp
     authorisation: Authorisation
@@ -75,6 +77,7 @@ class Identity:
             login=login,
             login_steps=LoginSteps(context),
             self_service=SelfService(context),
+            password_resets=PasswordResets(context),
             upkeep=Upkeep(context, organisations, tuning.claim_grace),
             otp=Otp(context, organisations, policies),
             authorisation=Authorisation(context, policies),

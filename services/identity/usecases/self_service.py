@@ -35,7 +35,7 @@ from services.identity.domain.refusals import AccountLocked, LoginIdTaken, NotFo
 from services.identity.domain.self_service import Rotation
 from services.identity.domain.sessions import Session, session_ref
 from services.identity.domain.users import User, user_aggregate_id
-from services.identity.usecases import passwords
+from services.identity.usecases import lookups, passwords
 from services.identity.usecases.context import UNKNOWN_CLIENT, Client, Context, existing
 
 log = get_logger(__name__)
@@ -138,7 +138,7 @@ class SelfService:
 
         Whether they match is never told: the caller always hears the same, and the work is
         the same whoever the request names, so the answer's timing tells nothing either: one
-        read of the login ID, one load (see ``_user_named``), a password sealed and hashed, and
+        read of the login ID, one load (see ``lookups``), a password sealed and hashed, and
         one commit with one event, on the user or on the unknown ID's shadow slot.
         """
         if not realm.temporary_password_roles:
@@ -194,26 +194,12 @@ class SelfService:
         return user.state.password_hint if user.state.login_id == login_id else None
 
     async def _user_named(self, realm: RealmPolicy, login_id: str) -> Versioned[User] | None:
-        """The user a forgotten-password request names, in two reads after the login ID's:
-        the head hint and the version it names, trusted as the login trusts it (a commit on a
-        stale one only loses a race and decides again; a hint shown from it is the user's
-        own, a moment old). ``_shadow_of`` costs the same two reads, so an unknown ID takes
-        no less time. ``None``, or a missing state: nobody has the ID."""
-        owner = await self.store.login_ids.owner_of(realm.name, login_id)
-        if owner is None:
-            return None
-        return await self.store.users.load(user_aggregate_id(realm.name, owner), trust_hint=True)
+        return await lookups.user_named(self.context, realm, login_id)
 
     async def _shadow_of(
         self, realm: RealmPolicy, login_id: str
     ) -> tuple[lockout.ShadowId, Versioned[ShadowSlot]]:
-        """An unknown ID's shadow slot, the same one its failed logins count on (bounded in
-        number, X-14), loaded as ``_user_named`` loads a user: the head hint and the version it
-        names, or the one probe that finds a slot never written."""
-        shadows = self.context.shadows
-        shadow = lockout.shadow_id(self.context.shadow_key, realm.name, login_id, shadows.slots)
-        slot = await self.store.shadows.load(lockout.shadow_aggregate_id(shadow), trust_hint=True)
-        return shadow, slot
+        return await lookups.shadow_of(self.context, realm, login_id)
 
     async def request_email_change(
         self,

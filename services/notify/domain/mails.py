@@ -59,6 +59,8 @@ class Template(StrEnum):
     """メール認証用アドレスの本登録依頼 (ID-MAIL-01)."""
     EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
     """The link that confirms a new registered address (ID-EMAIL-01)."""
+    PASSWORD_RESET_LINK = "password_reset_link"  # noqa: S105 - a template name
+    """パスワード再設定のご案内: the link that sets a new password (ID-PW-08, kencom)."""
     OTP = "otp"
     """ワンタイムパスワード (ID-OTP-02)."""
     SIGNUP_ACTIVATION = "signup_activation"
@@ -136,6 +138,7 @@ _LINK_TEMPLATES = {
     LinkPurpose.LOGIN: Template.LOGIN_LINK,
     LinkPurpose.AUTH_EMAIL_CONFIRMATION: Template.AUTH_EMAIL_CONFIRMATION,
     LinkPurpose.EMAIL_CHANGE_CONFIRMATION: Template.EMAIL_CHANGE_CONFIRMATION,
+    LinkPurpose.PASSWORD_RESET: Template.PASSWORD_RESET_LINK,
 }
 
 

@@ -138,6 +138,9 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
         "TemporaryPasswordDeclined": _envelope(
             actor=Actor.system(), login_id="201234567890", reason="address_mismatch"
         ),
+        "PasswordResetDeclined": _envelope(
+            actor=Actor.system(), login_id="taro@example.co.jp", reason="limit_reached"
+        ),
         "EmailLinkIssued": _envelope(
             purpose="login",
             recipient_email="auth@example.co.jp",

@@ -66,6 +66,7 @@ ADDITIONS = {
         "TemporaryPasswordDeclined",
         "BusinessIdRequested",
         "BusinessIdRequestRefused",
+        "PasswordResetDeclined",
     ],
     enroll: ["SignupAlreadyRegistered", "SecretAnswerUnlocked"],
     audit: ["AccessExportReady"],
@@ -75,7 +76,8 @@ ADDITIONS = {
 issue 16: a large export is ready, announced on audit's own low-volume topic; issue 20: a
 temporary-password request that mailed nothing, so that every request writes alike, and the
 support desk's unlock of a locked secret answer; issue 22: a `dantai-net` admin's request for a
-business ID, and the support desk's refusal of it)."""
+business ID, and the support desk's refusal of it; issue 23: a request for a kencom reset link
+that mailed nothing, for the same reason as the temporary password's)."""
 
 OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
 """Additions that travel apart from their producer's main topic, each saying why."""
