@@ -25,6 +25,7 @@ from services.identity.pages.kit import (
     admin_session,
     go,
     refusal_error,
+    refused_page,
     status_of,
 )
 from services.identity.pages.permissions import PERMISSION_LABELS
@@ -63,13 +64,7 @@ async def _list(
     try:
         users = await identity.users.business_users(policy, session, session.org_id)
     except (Problem, refusals.Refusal) as refused:
-        return PAGES.render(
-            request,
-            "webkit/message",
-            status_of(refused),
-            realm=policy.name,
-            title=refusal_error(refused).message,
-        )
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "admin_users",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -27,8 +27,9 @@ from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
+from services.identity.pages import desk
 from services.identity.pages.deps import IdentityDep, Realm, UserId
-from services.identity.pages.kit import PAGES, go, refusal_error, status_of
+from services.identity.pages.kit import PAGES, go, refusal_error, refused_page, status_of
 from services.identity.pages.support_home import support_session
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
@@ -102,15 +103,10 @@ def actions_of(policy: RealmPolicy) -> dict[str, Action]:
 def _refused_page(
     request: Request, policy: RealmPolicy, refused: Problem | refusals.Refusal
 ) -> Response:
+    """An organisation the desk cannot find is the portal's 404 page, as an unknown address."""
     if isinstance(refused, refusals.NotFound):
         return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
-    return PAGES.render(
-        request,
-        "webkit/message",
-        status_of(refused),
-        realm=policy.name,
-        title=refusal_error(refused).message,
-    )
+    return refused_page(request, policy, refused)
 
 
 @router.get("")
@@ -224,13 +220,21 @@ async def confirm_open(
     _, errors = typed.checked()
     if errors:
         return _open_form(request, policy, typed, errors, 422)
-    return PAGES.render(
+    return desk.confirm(
         request,
-        "support_org_confirm",
-        realm=policy.name,
-        title="団体の開設（確認）",
-        typed=typed,
-        key=secrets.token_urlsafe(16),
+        policy,
+        "団体の開設（確認）",
+        [
+            ("団体名", typed.name),
+            ("管理用ID", typed.login_id),
+            ("管理者の氏名", typed.admin_name or "（なし）"),
+            ("管理者のメールアドレス", typed.email or "（なし）"),
+            ("管理者の電話番号", typed.phone or "（なし）"),
+        ],
+        f"/realms/{policy.name}/support/orgs/open",
+        {**asdict(typed), "key": secrets.token_urlsafe(16)},
+        f"/realms/{policy.name}/support/orgs/new",
+        "以下の内容で団体を開設します。よろしければ「確定する」を押してください。",
     )
 
 
