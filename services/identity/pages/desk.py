@@ -11,11 +11,13 @@ the refusal's words, the same whatever the page would have shown (X-15). The use
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from domainkit.tokyo import TOKYO
 from servicekit.problems import ProblemCode
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
@@ -39,6 +41,16 @@ async def desk_session(
     if isinstance(found, Response) or available:
         return found
     return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
+
+
+def when(moment: datetime | None, shape: str = "%Y/%m/%d %H:%M") -> str:
+    """A moment as the desk reads it: Tokyo's time (a stored moment without a zone is UTC);
+    "" for none."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TOKYO).strftime(shape)
 
 
 def invalid_fields(

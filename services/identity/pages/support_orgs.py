@@ -15,20 +15,19 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from domainkit.tokyo import TOKYO
 from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages import desk
 from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.desk import when
 from services.identity.pages.kit import PAGES, go, refusal_error, refused_page, status_of
 from services.identity.pages.support_home import support_session
 from services.identity.usecases import Identity
@@ -82,13 +81,6 @@ ACTIONS = {
         "パスワードをリセットしました。新しいパスワードは管理者のメールアドレスにお送りしました",
     ),
 }
-
-
-def when(moment: datetime, shape: str = "%Y/%m/%d %H:%M") -> str:
-    """A moment as the desk reads it: Tokyo's time (a stored moment without a zone is UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(TOKYO).strftime(shape)
 
 
 def actions_of(policy: RealmPolicy) -> dict[str, Action]:
