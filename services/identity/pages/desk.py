@@ -66,6 +66,11 @@ def invalid_fields(
     return found
 
 
+def admin_home(policy: RealmPolicy) -> tuple[str, str]:
+    """An admin's confirmation leads back to the portal's top page, not to the console."""
+    return ("トップ", f"/realms/{policy.name}/home")
+
+
 def confirm(
     request: Request,
     policy: RealmPolicy,
@@ -76,9 +81,12 @@ def confirm(
     back_href: str,
     explanation: str = "以下の内容でよろしければ「確定する」を押してください。",
     button: str = "確定する",
+    home: tuple[str, str] | None = None,
 ) -> Response:
     """The confirmation step: what will be done, shown before anything changes, with
-    「確定する」 posting the same values again and a way back."""
+    「確定する」 posting the same values again and a way back. ``home``: the menu's link
+    (label, address), the console's home unless the page is an admin's."""
+    label, href = home or ("サポートコンソール", CONSOLE_HOME.format(realm=policy.name))
     return PAGES.render(
         request,
         "desk_confirm",
@@ -90,4 +98,6 @@ def confirm(
         back_href=back_href,
         explanation=explanation,
         button=button,
+        home_label=label,
+        home_href=href,
     )
