@@ -92,6 +92,7 @@ def create_app(settings: IdentitySettings | None = None, clock: Clock | None = N
         context.use_challenge_secret(challenge)
 
     runtime.on_startup(server_keys)
+    runtime.on_startup(context.store.login_ids.create_indexes)
     runtime.after_relay(identity.upkeep.end_sessions)
     if settings.consumers:
         handlers.register(runtime.broker, settings, identity.enrolments)

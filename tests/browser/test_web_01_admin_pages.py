@@ -36,7 +36,10 @@ async def test_web_03_an_admin_unlocks_a_business_user_locked_by_three_wrong_pas
         admin.open(f"/realms/{REALM}/admin/users", "user-list-empty")
         admin.fill("new_login_id", business)
         admin.fill("new_name", "日本 太郎")
-        admin.press("作成する", "business-user-created")
+        admin.press("確認する", "business-user-confirm")
+        assert "業務用IDの作成（確認）" in admin.text, "nothing created before 確定する"
+        assert business in admin.text and "日本\u3000太郎" in admin.text, "as it will be kept"
+        admin.press("確定する", "business-user-created")
         initial = admin.driver.find_element(By.ID, "created-password").text
         assert business in admin.text and initial
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import ssl
+import uuid
 
 import httpx
 import pytest
@@ -243,3 +245,36 @@ def test_gw_02_x_15_pages_behind_the_gateway_send_a_stranger_to_the_login(
     with client(portal) as api:
         refused = api.get("/v1/realms/demo/orgs/0123/access-history/preview")
     assert (refused.status_code, refused.json()["code"]) == (401, "SESSION_EXPIRED")
+
+
+def test_web_05_x_05_the_admins_business_id_form_creates_only_from_its_confirmation_and_once(
+    portal: Portal, admins: dict[str, str]
+) -> None:
+    """業務用IDの作成 (ID-USER-01) asks 確認する first; 確定する without the confirmation's
+    key, or with junk in it, creates nothing; the same confirmation posted twice (a double
+    click, a reload) creates one user, the initial password shown on the first answer only."""
+    login_id = f"XA5{uuid.uuid4().hex[:8]}"
+    page = "/realms/demo/admin/users"
+    typed = {"login_id": login_id, "name": "日本 太郎"}
+    with client(portal, admins["demo"]) as browser:
+        browser.get(page)
+        token = {"csrf_token": browser.cookies["__Host-csrf"]}
+        for key in ({}, {"key": "ｘ" * 300 + "\x00<script>"}, {"key": "short"}):
+            refused = browser.post(page, data=typed | token | {"step": "commit"} | key)
+            assert refused.status_code == 422, (key, refused.text[:300])
+            assert "確認画面からやり直してください" in refused.text
+        junk = browser.post(page, data=JUNK | token | {"step": "commit", "key": "ｘ" * 401})
+        assert 400 <= junk.status_code < 500, junk.text[:300]
+        assert f">{login_id}<" not in browser.get(page).text, "nothing created"
+
+        asked = browser.post(page, data=typed | token | {"step": "confirm"})
+        assert asked.status_code == 200 and "業務用IDの作成（確認）" in asked.text
+        assert f">{login_id}<" not in browser.get(page).text, "nothing created before 確定する"
+        found = re.search(r'name="key" value="([A-Za-z0-9_-]+)"', asked.text)
+        assert found, "the confirmation carries its idempotency key"
+        commit = typed | token | {"step": "commit", "key": found[1]}
+        first, second = browser.post(page, data=commit), browser.post(page, data=commit)
+    assert first.status_code == 200 and 'id="created-password"' in first.text
+    assert second.status_code == 200 and "作成済みです" in second.text
+    assert 'id="created-password"' not in second.text, "the password shown once"
+    assert second.text.count(f">{login_id}</a>") == 1, "one user, listed once"

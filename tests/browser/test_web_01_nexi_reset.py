@@ -43,7 +43,9 @@ async def test_web_03_nexi_reset_mails_the_admin_a_new_password_and_unlocks(
         boss.fill("new_login_id", applicant)
         boss.fill("new_name", "貿易 花子")
         boss.fill("new_email", applicant_mail)
-        boss.press("作成する", "applicant-created")
+        boss.press("確認する", "applicant-confirm")
+        assert "管理者のメールアドレスへお送りします" in boss.text
+        boss.press("確定する", "applicant-created")
         initial = await portal.line_in_mail(admin_mail, "初期パスワード")
 
         user.log_in(REALM, applicant, initial, "applicant-forced-change")

@@ -3,8 +3,10 @@ behind the gateway, as a support operator starting from the login page: the cons
 and its menu; an organisation opened with its admin (the initial password shown once, on the
 result page only); the search by name, org id and admin's login ID; the admin's lock, unlock
 and password initialisation, each with its confirmation (確認する → 確定する), each felt by the
-admin at its next login; a support operator creating another. Anyone else is refused the
-console with the portal's page. axe on every step, and the console at a phone's 390 px.
+admin at its next login; a support operator creating another, then finding it in the realm's
+list of operators (the newest first, its last login once it has logged in). Anyone else is
+refused the console with the portal's page. axe on every step, and the console at a phone's
+390 px.
 
 Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``."""
 
@@ -152,8 +154,9 @@ def test_web_04_a_support_operator_creates_another_its_initial_password_shown_on
         chromium(portal.url, request.node.name, "support") as support,
         chromium(portal.url, request.node.name, "new-operator") as newcomer,
     ):
-        support_at_console(portal, support)
+        me = support_at_console(portal, support)
         follow(support, "サポート担当者", "operators")
+        assert me["login_id"] in operators_listed(support), "the realm's operators are listed"
         support.fill("login_id", "ＳＵＰ全角")
         support.press("確認する", "operator-refused")
         assert "半角英数字で入力してください" in support.text
@@ -165,9 +168,30 @@ def test_web_04_a_support_operator_creates_another_its_initial_password_shown_on
         password = support.driver.find_element(By.ID, "initial-password").text
         assert password not in support.path
 
+        follow(support, "サポート担当者", "operators-with-the-new-one")
+        listed = operators_listed(support)
+        assert next(iter(listed)) == login_id, "the newest first"
+        assert listed[login_id] == ["なし", "利用可"], "never logged in, not locked"
+        assert password not in support.text, "shown once, on the result page only"
+
         newcomer.log_in(REALM, login_id, password, "newcomer-forced-change")
         newcomer.change_password(password, NEW_PASSWORD, "newcomer-top-page")
         to_console(newcomer, REALM)
+        support.open(f"/realms/{REALM}/support/operators", "operators-after-its-login")
+        assert operators_listed(support)[login_id][0] != "なし", "its last login is shown"
+
+
+def operators_listed(browser: Browser) -> dict[str, list[str]]:
+    """The operators' table as the desk reads it: each login ID, then its 最終ログイン and
+    状態 (the 作成日時 between is the claim's moment)."""
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "#operators tbody tr")
+    found = {}
+    for row in rows:
+        login_id = row.find_element(By.TAG_NAME, "th").text
+        cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        assert cells[0], "its creation is dated"
+        found[login_id] = cells[1:]
+    return found
 
 
 def test_web_04_x_15_the_console_refuses_everyone_but_the_realms_support(

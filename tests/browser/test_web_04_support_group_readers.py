@@ -1,12 +1,13 @@
 """nexi's group-wide read-only IDs in the support console (WEB-04, WEB-05; ID-USER-09, 全社閲覧用ID)
 in a real Chromium behind the gateway: nexi's support operator, from the login page through the
 top page's サポートコンソール link, issues one ID reading two organisations (確認する → 確定する,
-the initial password shown once on the result page only); the reader logs in, changes the
-initial password, and reads both organisations through the API, a third one and any change
-refused. Anyone but nexi's support gets the portal's 403 page; junk to the form is a page,
-never a 500, and issues nothing. axe on every step; the support's walk at a phone's 390 px.
+the initial password shown once on the result page only), then finds it listed with both
+on the form's page (the newest first); the reader logs in, changes the initial password, and
+reads both organisations through the API, a third one and any change refused. Anyone but
+nexi's support gets the portal's 403 page; junk to the form is a page, never a 500, and
+issues nothing. axe on every step; the support's walk at a phone's 390 px.
 
-Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``."""
+Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png"""
 
 from __future__ import annotations
 
@@ -112,8 +113,18 @@ def test_web_04_id_user_09_nexi_support_issues_a_group_reader_who_reads_both_org
         assert password not in support.path, "never in an address"
         fits_390(support)
 
-        support.open(FORM, "form-again")
+        support.open(FORM, "form-with-the-reader-listed")
         assert password not in support.text, "shown once, on the result page only"
+        rows = support.driver.find_elements(By.CSS_SELECTOR, "#group-readers tbody tr")
+        assert rows, "the issued readers are listed"
+        newest = rows[0]
+        assert newest.find_element(By.TAG_NAME, "th").text == login_id, "the newest first"
+        orgs = [a.get_attribute("href") for a in newest.find_elements(By.CSS_SELECTOR, "td a")]
+        assert orgs == [
+            f"{support.base_url}/realms/{REALM}/support/orgs/{org['org_id']}"
+            for org in (org_a, org_b)
+        ], "with the organisations it reads, each linked to its page"
+        fits_390(support)
 
         reader.log_in(REALM, login_id, password, "reader-forced-change")
         assert reader.path == f"/realms/{REALM}/password-change"

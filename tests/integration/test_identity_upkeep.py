@@ -14,7 +14,7 @@ import pytest
 from identity_client import NEW_PASSWORD, NOTIFY_PUBLIC
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.common import UserProfile
+from contracts.common import Role, UserProfile
 from servicekit.clock import ManualClock, SystemClock
 from servicekit.compaction import Compaction
 from servicekit.store import VersionedStore
@@ -129,7 +129,7 @@ async def test_x_14_the_claim_reaper_frees_the_id_and_slot_of_a_creation_cut_sho
     login_id, user_id = f"XA5{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     # What a crash between the organisation's reservation and the user's commit leaves behind.
     store = clocked.identity.context.store
-    assert await store.login_ids.claim("demo", login_id, user_id, org_id)
+    assert await store.login_ids.claim("demo", login_id, user_id, org_id, Role.BUSINESS)
     await clocked.identity.organisations.change(
         one_slot, org_id, partial(organisations.reserve_business_user, user_id=user_id, limit=1)
     )

@@ -8,6 +8,8 @@ Who may do what is the use cases' rule (``domain.authz``), as for the API; a pag
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -15,16 +17,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from contracts.common import Role
 from servicekit.problems import Problem
-from services.identity.domain import refusals
+from services.identity.domain import inputs, refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.desk import admin_home, confirm, invalid_fields
 from services.identity.pages.kit import (
     PAGES,
     admin_session,
     go,
     refusal_error,
+    refused_page,
     status_of,
 )
 from services.identity.pages.permissions import PERMISSION_LABELS
@@ -38,6 +43,12 @@ router = APIRouter(prefix="/realms/{realm}/admin", tags=["pages"], include_in_sc
 
 CsrfChecked = Depends(csrf.checked)
 Text = Annotated[str, Form(max_length=400)]
+Step = Annotated[str, Form(max_length=20)]
+IDS = {"name": "new_name", "department": "new_department", "email": "new_email"}
+"""The create form's ids of the profile's fields (the user pages' own forms hold the others)."""
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+"""The idempotency key the confirmation page carries, so a second 確定する creates nothing."""
 
 #: What each action button does, and what the list then says it did.
 DONE = {
@@ -57,19 +68,14 @@ async def _list(
     session: Session,
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
+    typed: dict[str, str] | None = None,
     **shown: str | None,
 ) -> Response:
     assert session.org_id is not None
     try:
         users = await identity.users.business_users(policy, session, session.org_id)
     except (Problem, refusals.Refusal) as refused:
-        return PAGES.render(
-            request,
-            "webkit/message",
-            status_of(refused),
-            realm=policy.name,
-            title=refusal_error(refused).message,
-        )
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "admin_users",
@@ -81,6 +87,7 @@ async def _list(
         policy=policy,
         done=DONE.get(request.query_params.get("done", "")),
         labels=PERMISSION_LABELS,
+        typed=typed or {},
         **shown,
     )
 
@@ -93,39 +100,78 @@ async def users(request: Request, policy: Realm, identity: IdentityDep) -> Respo
     return await _list(request, policy, identity, found[0])
 
 
+def _after(policy: RealmPolicy) -> str:
+    """What 確定する does with the new ID's initial password, in the realm's way."""
+    if policy.business_id_requests:
+        return "業務用IDの発行を申請します。サポートデスクの承認後、パスワード通知をお送りします。"
+    if policy.business_password_to_admin:
+        return "業務用IDを作成し、初期パスワードを管理者のメールアドレスへお送りします。"
+    return "業務用IDを作成します。初期パスワードは、確定後の画面に一度だけ表示されます。"
+
+
 @router.post("/users", dependencies=[CsrfChecked])
 async def create(
     request: Request,
     policy: Realm,
     identity: IdentityDep,
+    step: Step = "",
     login_id: Text = "",
     name: Text = "",
     department: Text = "",
     email: Text = "",
+    key: Text = "",
 ) -> Response:
-    """ID-USER-01: the new user's initial password is shown on this answer only."""
+    """ID-USER-01: 確認する shows the new business ID, nothing stored yet; 確定する creates
+    it through the API's use case, once however often it is pressed (the confirmation's
+    idempotency key), the initial password shown on that answer only."""
     found = await admin_session(request, identity, policy.name)
     if isinstance(found, Response):
         return found
     session, org_id = found
+    typed = {"login_id": login_id, "name": name, "department": department, "email": email}
+    errors: list[FieldError] = []
     if not login_id.strip():
-        error = FieldError("ログインIDを入力してください", "new_login_id")
-        return await _list(request, policy, identity, session, [error], 422)
+        errors.append(FieldError("ログインIDを入力してください", "new_login_id"))
+    else:
+        try:  # the realm's format asked before the confirmation, not after it
+            inputs.login_id(policy, Role.BUSINESS, login_id)
+        except refusals.Refusal as refused:
+            errors.append(refusal_error(refused, "new_login_id"))
+    profile = None
     try:
         profile = ProfileIn(name=name or None, department=department or None, email=email or None)
     except ValidationError as invalid:
-        errors = [
-            FieldError(str(e["msg"]).removeprefix("Value error, "), f"new_{e['loc'][0]}")
-            for e in invalid.errors()
-        ]
-        return await _list(request, policy, identity, session, errors, 422)
+        errors.extend(invalid_fields(invalid, IDS))
+    if step == "commit" and not _KEY.match(key):
+        errors.append(FieldError("確認画面からやり直してください"))
+    if errors or profile is None:
+        return await _list(request, policy, identity, session, errors, 422, typed)
+    if step != "commit":
+        return confirm(
+            request,
+            policy,
+            "業務用IDの作成（確認）",
+            [
+                ("ログインID", login_id.strip()),
+                ("氏名", profile.name or "（未入力）"),
+                ("所属名", profile.department or "（未入力）"),
+                ("メールアドレス", profile.email or "（未入力）"),
+            ],
+            f"/realms/{policy.name}/admin/users",
+            {**typed, "key": secrets.token_urlsafe(16)},
+            f"/realms/{policy.name}/admin/users",
+            f"以下の内容で{_after(policy)}よろしければ「確定する」を押してください。",
+            home=admin_home(policy),
+        )
     try:
         created = await identity.users.create_business_user(
-            policy, session, org_id, login_id.strip(), profile.to_profile()
+            policy, session, org_id, login_id.strip(), profile.to_profile(), idempotency_key=key
         )
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused, "new_login_id")]
-        return await _list(request, policy, identity, session, errors, status_of(refused))
+        return await _list(request, policy, identity, session, errors, status_of(refused), typed)
+    mailed = policy.business_password_to_admin and not policy.business_id_requests
+    again = created.initial_password is None and not created.pending and not mailed
     return await _list(
         request,
         policy,
@@ -134,6 +180,7 @@ async def create(
         created_login_id=created.login_id,
         created_password=created.initial_password,
         created_pending="pending" if created.pending else None,
+        created_again="again" if again else None,
     )
 
 

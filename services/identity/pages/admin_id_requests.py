@@ -19,8 +19,8 @@ from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
-from services.identity.pages.desk import confirm, invalid_fields
-from services.identity.pages.kit import PAGES, admin_session, refusal_error, status_of
+from services.identity.pages.desk import admin_home, confirm, invalid_fields
+from services.identity.pages.kit import PAGES, admin_session, refusal_error, refused_page, status_of
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
 from webkit import csrf
@@ -48,13 +48,7 @@ async def _page(
     try:
         found = await identity.id_requests.of_organisation(policy, session, session.org_id)
     except (Problem, refusals.Refusal) as refused:
-        return PAGES.render(
-            request,
-            "webkit/message",
-            status_of(refused),
-            realm=policy.name,
-            title=refusal_error(refused).message,
-        )
+        return refused_page(request, policy, refused)
     requests = [
         (r, r.requested_at.astimezone(TOKYO).strftime("%Y年%m月%d日 %H:%M"))
         for r in found.organisation.id_requests
@@ -140,6 +134,7 @@ async def ask(
                 "以下の内容で業務用IDを追加申込します。サポートデスクの承認後、ID通知書を郵送し、"
                 "パスワード通知書を団体の窓口担当者へメールでお送りします。"
             ),
+            home=admin_home(policy),
         )
     try:
         await identity.users.create_business_user(

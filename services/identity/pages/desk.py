@@ -11,11 +11,13 @@ the refusal's words, the same whatever the page would have shown (X-15). The use
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from domainkit.tokyo import TOKYO
 from servicekit.problems import ProblemCode
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
@@ -41,6 +43,16 @@ async def desk_session(
     return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
 
 
+def when(moment: datetime | None, shape: str = "%Y/%m/%d %H:%M") -> str:
+    """A moment as the desk reads it: Tokyo's time (a stored moment without a zone is UTC);
+    "" for none."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TOKYO).strftime(shape)
+
+
 def invalid_fields(
     invalid: ValidationError, ids: Mapping[str, str] | None = None
 ) -> list[FieldError]:
@@ -54,6 +66,11 @@ def invalid_fields(
     return found
 
 
+def admin_home(policy: RealmPolicy) -> tuple[str, str]:
+    """An admin's confirmation leads back to the portal's top page, not to the console."""
+    return ("トップ", f"/realms/{policy.name}/home")
+
+
 def confirm(
     request: Request,
     policy: RealmPolicy,
@@ -64,9 +81,12 @@ def confirm(
     back_href: str,
     explanation: str = "以下の内容でよろしければ「確定する」を押してください。",
     button: str = "確定する",
+    home: tuple[str, str] | None = None,
 ) -> Response:
     """The confirmation step: what will be done, shown before anything changes, with
-    「確定する」 posting the same values again and a way back."""
+    「確定する」 posting the same values again and a way back. ``home``: the menu's link
+    (label, address), the console's home unless the page is an admin's."""
+    label, href = home or ("サポートコンソール", CONSOLE_HOME.format(realm=policy.name))
     return PAGES.render(
         request,
         "desk_confirm",
@@ -78,4 +98,6 @@ def confirm(
         back_href=back_href,
         explanation=explanation,
         button=button,
+        home_label=label,
+        home_href=href,
     )

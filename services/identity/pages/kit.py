@@ -124,3 +124,17 @@ def status_of(error: Problem | refusals.Refusal) -> int:
     if isinstance(error, Problem):
         return error.code.status
     return PROBLEMS[type(error)].status
+
+
+def refused_page(
+    request: Request, policy: RealmPolicy, refused: Problem | refusals.Refusal
+) -> Response:
+    """A page refused whole (a list the caller may not read, a realm without it): the
+    refusal's words as its title and its status, in the portal's look, never a form."""
+    return PAGES.render(
+        request,
+        "webkit/message",
+        status_of(refused),
+        realm=policy.name,
+        title=refusal_error(refused).message,
+    )

@@ -7,8 +7,8 @@ no mail carries it, ID-PW-03).
 
 The same use case as the API's ``POST /v1/realms/{realm}/group-readers``:
 ``Users.create_group_reader``, which commits the same ``UserCreated`` with the support
-operator as its actor. The use cases have no listing of a realm's group readers, so the page
-is the form and its result only.
+operator as its actor. Above the form, the realm's group readers already issued, each with the
+organisations it reads (``staff.group_readers``, the newest first, bounded).
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from contracts.common import Role
 from servicekit.problems import Problem
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
 from services.identity.pages.desk import desk_session
-from services.identity.pages.kit import PAGES, refusal_error, status_of
+from services.identity.pages.kit import PAGES, refusal_error, refused_page, status_of
+from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -68,21 +70,29 @@ def _checked(policy: RealmPolicy, login_id: str, org_ids: list[str]) -> list[Fie
     return errors
 
 
-def _form(
+async def _page(
     request: Request,
     policy: RealmPolicy,
+    identity: Identity,
+    session: Session,
     typed: dict[str, str] | None = None,
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
 ) -> Response:
+    """The realm's group readers and the form to issue another (with its errors, if any)."""
+    try:
+        listed = await identity.staff.group_readers(policy, session)
+    except (Problem, refusals.Refusal) as refused:
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "support_group_readers",
         status_code,
         realm=policy.name,
         errors=errors,
-        title="全社閲覧用IDの発行",
+        title="全社閲覧用ID",
         typed=typed or {},
+        readers=listed,
     )
 
 
@@ -91,7 +101,7 @@ async def form(request: Request, policy: Realm, identity: IdentityDep) -> Respon
     found = await desk_session(request, identity, policy, policy.group_readers)
     if isinstance(found, Response):
         return found
-    return _form(request, policy)
+    return await _page(request, policy, identity, found)
 
 
 @router.post("", dependencies=[CsrfChecked])
@@ -113,7 +123,7 @@ async def issue(
     orgs = org_ids_of(org_ids)
     errors = _checked(policy, login_id, orgs)
     if errors:
-        return _form(request, policy, typed, errors, 422)
+        return await _page(request, policy, identity, session, typed, errors, 422)
     names: list[str] = []
     try:
         for org_id in orgs:
@@ -121,9 +131,10 @@ async def issue(
     except refusals.NotFound:
         missing = orgs[len(names)]
         errors = [FieldError(f"団体ID {missing} の団体は見つかりません", "org_ids")]
-        return _form(request, policy, typed, errors, 422)
+        return await _page(request, policy, identity, session, typed, errors, 422)
     except (Problem, refusals.Refusal) as refused:
-        return _form(request, policy, typed, [refusal_error(refused)], status_of(refused))
+        errors = [refusal_error(refused)]
+        return await _page(request, policy, identity, session, typed, errors, status_of(refused))
     pairs = list(zip(names, orgs, strict=True))
     if step != "commit":
         return PAGES.render(
@@ -139,7 +150,7 @@ async def issue(
         created = await identity.users.create_group_reader(policy, session, login_id.strip(), orgs)
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused, "login_id")]
-        return _form(request, policy, typed, errors, status_of(refused))
+        return await _page(request, policy, identity, session, typed, errors, status_of(refused))
     return PAGES.render(
         request,
         "support_group_reader_created",

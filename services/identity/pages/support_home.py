@@ -86,7 +86,7 @@ def areas(policy: RealmPolicy) -> list[Area]:
             Area("証明書保有者", "support/holders", "保有者の検索、証明書の状態と失効"),
         ]
     found += [
-        Area("サポート担当者", "support/operators", "サポート担当者の作成"),
+        Area("サポート担当者", "support/operators", "サポート担当者の一覧と作成"),
         Area("配信ログ", "support/deliveries", "メールの配信記録（宛先・種類・日時・結果）"),
         Area("運用ダッシュボード", "ops/dashboard", "アクセス記録とカウンタ"),
     ]

@@ -21,7 +21,7 @@ from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm, UserId
 from services.identity.pages.desk import confirm, desk_session, invalid_fields
-from services.identity.pages.kit import PAGES, refusal_error, status_of
+from services.identity.pages.kit import PAGES, refusal_error, refused_page, status_of
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
 from webkit import csrf
@@ -59,13 +59,7 @@ async def _page(
     try:
         members = await identity.members.search(policy, session, query)
     except (Problem, refusals.Refusal) as refused:
-        return PAGES.render(
-            request,
-            "webkit/message",
-            status_of(refused),
-            realm=policy.name,
-            title=refusal_error(refused).message,
-        )
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "support_members",

@@ -22,7 +22,7 @@ from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
 from services.identity.pages.desk import confirm, desk_session
-from services.identity.pages.kit import PAGES, refusal_error, status_of
+from services.identity.pages.kit import PAGES, refusal_error, refused_page, status_of
 from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError
@@ -95,13 +95,7 @@ async def _page(
     try:
         found = await identity.bot_defence.trusted(policy, session)
     except (Problem, refusals.Refusal) as refused:
-        return PAGES.render(
-            request,
-            "webkit/message",
-            status_of(refused),
-            realm=policy.name,
-            title=refusal_error(refused).message,
-        )
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "support_networks",

@@ -1,5 +1,7 @@
-"""The support console's operators (WEB-04, ID-USER-04): a support operator creates another
-of its realm, the initial password shown once on the result page only.
+"""The support console's operators (WEB-04, ID-USER-04): the realm's support operators listed
+(login ID, created, last login, lock; ``staff.support_operators``, the newest first, bounded),
+and a support operator creates another of its realm, the initial password shown once on the
+result page only.
 
 The first support operator of a realm is made on the command line
 (``python -m services.identity create-support-operator REALM LOGIN_ID``); every other one here
@@ -19,9 +21,12 @@ from fastapi.responses import Response
 from servicekit.problems import Problem
 from services.identity.domain import inputs, refusals
 from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
-from services.identity.pages.kit import PAGES, refusal_error, status_of
+from services.identity.pages.desk import when
+from services.identity.pages.kit import PAGES, refusal_error, refused_page, status_of
 from services.identity.pages.support_home import support_session
+from services.identity.usecases import Identity
 from webkit import csrf
 from webkit.pages import FieldError
 
@@ -45,21 +50,30 @@ def _checked(login_id: str) -> list[FieldError]:
     return []
 
 
-def _form(
+async def _page(
     request: Request,
     policy: RealmPolicy,
+    identity: Identity,
+    session: Session,
     login_id: str = "",
     errors: list[FieldError] | tuple[()] = (),
     status_code: int = 200,
 ) -> Response:
+    """The realm's operators and the form to create another (with its errors, if any)."""
+    try:
+        listed = await identity.staff.support_operators(policy, session)
+    except (Problem, refusals.Refusal) as refused:
+        return refused_page(request, policy, refused)
     return PAGES.render(
         request,
         "support_operators",
         status_code,
         realm=policy.name,
         errors=errors,
-        title="サポート担当者の作成",
+        title="サポート担当者",
         login_id=login_id,
+        operators=listed,
+        when=when,
     )
 
 
@@ -68,7 +82,7 @@ async def operators(request: Request, policy: Realm, identity: IdentityDep) -> R
     session = await support_session(request, identity, policy.name)
     if isinstance(session, Response):
         return session
-    return _form(request, policy)
+    return await _page(request, policy, identity, session)
 
 
 @router.post("/new", dependencies=[CsrfChecked])
@@ -81,7 +95,7 @@ async def confirm(
         return session
     errors = _checked(login_id)
     if errors:
-        return _form(request, policy, login_id, errors, 422)
+        return await _page(request, policy, identity, session, login_id, errors, 422)
     return PAGES.render(
         request,
         "support_operator_confirm",
@@ -104,14 +118,14 @@ async def create(
     if not _KEY.match(key):
         errors.append(FieldError("確認画面からやり直してください"))
     if errors:
-        return _form(request, policy, login_id, errors, 422)
+        return await _page(request, policy, identity, session, login_id, errors, 422)
     try:
         created = await identity.users.create_support_operator(
             policy, login_id, by=session, idempotency_key=key
         )
     except (Problem, refusals.Refusal) as refused:
         errors = [refusal_error(refused, "login_id")]
-        return _form(request, policy, login_id, errors, status_of(refused))
+        return await _page(request, policy, identity, session, login_id, errors, status_of(refused))
     return PAGES.render(
         request,
         "support_operator_created",

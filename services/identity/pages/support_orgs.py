@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from domainkit.tokyo import TOKYO
 from servicekit.problems import Problem, ProblemCode
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
+from services.identity.pages import desk
 from services.identity.pages.deps import IdentityDep, Realm, UserId
-from services.identity.pages.kit import PAGES, go, refusal_error, status_of
+from services.identity.pages.desk import when
+from services.identity.pages.kit import PAGES, go, refusal_error, refused_page, status_of
 from services.identity.pages.support_home import support_session
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
@@ -83,13 +83,6 @@ ACTIONS = {
 }
 
 
-def when(moment: datetime, shape: str = "%Y/%m/%d %H:%M") -> str:
-    """A moment as the desk reads it: Tokyo's time (a stored moment without a zone is UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(TOKYO).strftime(shape)
-
-
 def actions_of(policy: RealmPolicy) -> dict[str, Action]:
     """The operations the realm has: nexi's reset only where the realm mails it."""
     return {
@@ -102,15 +95,10 @@ def actions_of(policy: RealmPolicy) -> dict[str, Action]:
 def _refused_page(
     request: Request, policy: RealmPolicy, refused: Problem | refusals.Refusal
 ) -> Response:
+    """An organisation the desk cannot find is the portal's 404 page, as an unknown address."""
     if isinstance(refused, refusals.NotFound):
         return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
-    return PAGES.render(
-        request,
-        "webkit/message",
-        status_of(refused),
-        realm=policy.name,
-        title=refusal_error(refused).message,
-    )
+    return refused_page(request, policy, refused)
 
 
 @router.get("")
@@ -224,13 +212,21 @@ async def confirm_open(
     _, errors = typed.checked()
     if errors:
         return _open_form(request, policy, typed, errors, 422)
-    return PAGES.render(
+    return desk.confirm(
         request,
-        "support_org_confirm",
-        realm=policy.name,
-        title="団体の開設（確認）",
-        typed=typed,
-        key=secrets.token_urlsafe(16),
+        policy,
+        "団体の開設（確認）",
+        [
+            ("団体名", typed.name),
+            ("管理用ID", typed.login_id),
+            ("管理者の氏名", typed.admin_name or "（なし）"),
+            ("管理者のメールアドレス", typed.email or "（なし）"),
+            ("管理者の電話番号", typed.phone or "（なし）"),
+        ],
+        f"/realms/{policy.name}/support/orgs/open",
+        {**asdict(typed), "key": secrets.token_urlsafe(16)},
+        f"/realms/{policy.name}/support/orgs/new",
+        "以下の内容で団体を開設します。よろしければ「確定する」を押してください。",
     )
 
 

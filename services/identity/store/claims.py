@@ -4,6 +4,12 @@ A command that creates a user claims the login ID first (a unique fact, X-13), t
 the claim is *settled* once the user it names exists with that ID. A claim left unsettled by a
 crash or a refusal is freed by the claim reaper (``usecases.upkeep``) once it is older than a
 grace period, so no ID and no slot of an organisation's limit leaks (X-14).
+
+A claim also records the role of the user it is for, so that the support console lists a
+realm's support operators and group-wide readers with one indexed query on
+``(realm, role, claimed_at)`` instead of reading every user of the realm. Claims made before the
+role was recorded get it from their user once, by ``python -m services.identity
+backfill-claim-roles`` (``usecases.staff``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts.common import Role
 from servicekit.clock import Clock
 from servicekit.store import UniqueFacts
 from services.identity.domain.users import login_id_fact
@@ -29,6 +36,21 @@ class LoginIdClaim:
     """The user id the login ID is for."""
     org_id: str | None
     """The organisation whose slot a business user's creation reserved, if any."""
+    role: Role | None = None
+    """The role of the user it is for; None on a claim made before roles were recorded."""
+    claimed_at: datetime | None = None
+
+
+def _claim_of(doc: dict[str, Any]) -> LoginIdClaim:
+    role = doc.get("role")
+    return LoginIdClaim(
+        doc["realm"],
+        doc["login_id"],
+        doc["owner"],
+        doc.get("org_id"),
+        Role(role) if role else None,
+        doc.get("claimed_at"),
+    )
 
 
 class LoginIds:
@@ -37,13 +59,20 @@ class LoginIds:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], clock: Clock) -> None:
         self.facts = UniqueFacts(db, "login_ids", clock)
 
-    async def claim(self, realm: str, login_id: str, owner: str, org_id: str | None) -> bool:
+    async def create_indexes(self) -> None:
+        """The console's lists of a realm's staff by role, the newest first."""
+        await self.facts.collection.create_index([("realm", 1), ("role", 1), ("claimed_at", -1)])
+
+    async def claim(
+        self, realm: str, login_id: str, owner: str, org_id: str | None, role: Role
+    ) -> bool:
         return await self.facts.claim(
             login_id_fact(realm, login_id),
             owner,
             realm=realm,
             login_id=login_id,
             org_id=org_id,
+            role=role.value,
             settled=False,
         )
 
@@ -82,10 +111,33 @@ class LoginIds:
         if text:
             query["login_id"] = {"$regex": re.escape(text), "$options": "i"}
         found = self.facts.collection.find(query).sort("login_id", 1).limit(limit)
-        return [
-            LoginIdClaim(doc["realm"], doc["login_id"], doc["owner"], doc.get("org_id"))
-            async for doc in found
-        ]
+        return [_claim_of(doc) async for doc in found]
+
+    async def of_role(self, realm: str, role: Role, limit: int) -> list[LoginIdClaim]:
+        """Up to ``limit`` settled claims of ``realm`` for users of ``role``, the newest first
+        (then by login ID): the support console's lists of the realm's staff (WEB-04). One
+        indexed query, whatever the number of the realm's members."""
+        query = {"realm": realm, "role": role.value, "settled": True}
+        order = [("claimed_at", -1), ("login_id", 1)]
+        found = self.facts.collection.find(query).sort(order).limit(limit)
+        return [_claim_of(doc) async for doc in found]
+
+    async def without_role(self, limit: int) -> list[LoginIdClaim]:
+        """Up to ``limit`` claims made before roles were recorded; a scan, for the one-shot
+        backfill only."""
+        found = self.facts.collection.find({"role": {"$exists": False}}).limit(limit)
+        return [_claim_of(doc) async for doc in found]
+
+    async def count_without_role(self) -> int:
+        return await self.facts.collection.count_documents({"role": {"$exists": False}})
+
+    async def record_role(self, realm: str, login_id: str, owner: str, role: Role) -> bool:
+        """The role of an older claim, read from its user; a claim that has one keeps it."""
+        done = await self.facts.collection.update_one(
+            {"_id": login_id_fact(realm, login_id), "owner": owner, "role": {"$exists": False}},
+            {"$set": {"role": role.value}},
+        )
+        return done.modified_count == 1
 
     async def outside_organisations(
         self, realm: str, batch: int = 1_000
@@ -109,7 +161,7 @@ class LoginIds:
         """Claims nobody settled, older than ``claimed_before``; a scan, for a periodic job."""
         query = {"settled": {"$ne": True}, "claimed_at": {"$lt": claimed_before}}
         async for doc in self.facts.collection.find(query):
-            yield LoginIdClaim(doc["realm"], doc["login_id"], doc["owner"], doc.get("org_id"))
+            yield _claim_of(doc)
 
 
 class LinkTokens:

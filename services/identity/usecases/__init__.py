@@ -23,6 +23,7 @@ from services.identity.usecases.otp import Otp
 from services.identity.usecases.password_resets import PasswordResets
 from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
+from services.identity.usecases.staff import Staff
 from services.identity.usecases.upkeep import Upkeep
 from services.identity.usecases.users import Users
 
@@ -62,6 +63,7 @@ class Identity:
     home: PortalHome
     id_requests: IdRequests
     members: Members
+    staff: Staff
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -86,4 +88,5 @@ class Identity:
             home=PortalHome(context, tuning.portal_links),
             id_requests=IdRequests(context, organisations),
             members=Members(context),
+            staff=Staff(context, organisations),
         )

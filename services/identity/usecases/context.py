@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from contracts import Actor, ActorKind, SealedSecret, seal
+from contracts.common import Role
 from contracts.identity import InitialPasswordRoute, PasswordCheckPurpose
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
@@ -158,11 +159,17 @@ class Context:
         )
 
     async def claim_login_id(
-        self, realm: RealmPolicy, login_id: str, user_id: str, org_id: str | None = None
+        self,
+        realm: RealmPolicy,
+        login_id: str,
+        user_id: str,
+        role: Role,
+        org_id: str | None = None,
     ) -> None:
         """Login IDs are unique in a realm (a unique fact, X-13); a retry by the same user is
-        fine. The claim is settled by ``create`` once the user exists."""
-        if not await self.store.login_ids.claim(realm.name, login_id, user_id, org_id):
+        fine. The claim is settled by ``create`` once the user exists. It records the user's
+        ``role``, by which the support console lists the realm's staff."""
+        if not await self.store.login_ids.claim(realm.name, login_id, user_id, org_id, role):
             raise LoginIdTaken()
 
     async def create(

@@ -85,7 +85,7 @@ class Enrolments:
             await self._refuse(realm, cmd, EnrolmentRefusal.CREDENTIAL_EXPIRED)
             return
         try:
-            await self.context.claim_login_id(realm, held.login_id, user_id)
+            await self.context.claim_login_id(realm, held.login_id, user_id, Role.MEMBER)
         except LoginIdTaken:
             await self._refuse(realm, cmd, EnrolmentRefusal.LOGIN_ID_TAKEN)
             return

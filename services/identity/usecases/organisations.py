@@ -74,7 +74,7 @@ class Organisations:
             if isinstance(caller, authz.BackOffice)
             else Actor(kind=ActorKind.SUPPORT, id=caller.user_id)
         )
-        await self.context.claim_login_id(realm, login_id, admin_id)
+        await self.context.claim_login_id(realm, login_id, admin_id, Role.ADMIN)
         charter = Charter(name, self.context.clock.now())
         created, password = await self.context.create(
             realm,

@@ -287,7 +287,9 @@ class SelfService:
         check = client.checking(PasswordCheckPurpose.LOGIN_ID_CHANGE, token)
         # The password first: whether an ID is taken is told only to the member themselves.
         user = await self._verified(realm, session, check, password)
-        if not await self.store.login_ids.claim(realm.name, login_id, session.user_id, None):
+        if not await self.store.login_ids.claim(
+            realm.name, login_id, session.user_id, None, Role.MEMBER
+        ):
             raise LoginIdTaken()
         while not await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),

@@ -62,7 +62,7 @@ class Users:
             admin_email = await self.context.email_of(realm, admin.user_id)
             notice = self.context.mailed(InitialPasswordRoute.MAIL_TO_ADMIN, admin_email)
         user_id = new_id(f"business:{org_id}", idempotency_key)
-        await self.context.claim_login_id(realm, login_id, user_id, org_id)
+        await self.context.claim_login_id(realm, login_id, user_id, Role.BUSINESS, org_id)
         request = None
         if realm.business_id_requests:
             now = self.context.clock.now()
@@ -159,7 +159,7 @@ class Users:
             raise MissingContact("会員のメールアドレスが登録されていません")
         notice = self.context.mailed(InitialPasswordRoute.MAIL_TO_USER, profile.email)
         user_id = new_id("member", idempotency_key)
-        await self.context.claim_login_id(realm, login_id, user_id)
+        await self.context.claim_login_id(realm, login_id, user_id, Role.MEMBER)
         return await self._create(
             realm, None, user_id, login_id, Role.MEMBER, profile, actor_of(support), notice
         )
@@ -176,7 +176,7 @@ class Users:
         for org_id in org_ids:
             await self.organisations.read(realm, org_id)  # NotFound for an unknown one
         user_id = new_id("group-reader", None)
-        await self.context.claim_login_id(realm, login_id, user_id)
+        await self.context.claim_login_id(realm, login_id, user_id, Role.GROUP_READER)
         return await self._create(
             realm,
             None,
@@ -209,7 +209,7 @@ class Users:
             if len(login_id) > 64:
                 raise LoginIdFormat("login_id は64文字以内です")
         user_id = new_id(f"support:{realm.name}", key)
-        await self.context.claim_login_id(realm, login_id, user_id)
+        await self.context.claim_login_id(realm, login_id, user_id, Role.SUPPORT)
         return await self._create(
             realm, None, user_id, login_id, Role.SUPPORT, UserProfile(), actor
         )
