@@ -24,7 +24,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from servicekit.logs import get_logger
-from servicekit.store import VersionedStore, commit_id
+from servicekit.store import COMPACTION_MARKS, VersionedStore, commit_id
 
 log = get_logger(__name__)
 
@@ -37,7 +37,7 @@ class Compaction:
     def __init__(self, store: VersionedStore, grace: timedelta) -> None:
         self.store = store
         self.grace = grace
-        self.marks = store.commits.database["compaction_marks"]
+        self.marks = store.commits.database[COMPACTION_MARKS]
 
     async def run_once(self) -> int:
         """One pass over every aggregate; answers how many versions it deleted."""

@@ -48,6 +48,8 @@ X = TypeVar("X")
 
 Document = dict[str, Any]
 
+COMPACTION_MARKS = "compaction_marks"  # per aggregate, below which compaction deleted all
+
 
 class Conflict(Exception):
     """Another writer committed this version first: reload and decide again."""
@@ -298,6 +300,15 @@ class VersionedStore:
         commits = [DeleteOne({"_id": commit_id(a, 1)}) for a in aggregate_ids]
         await self.commits.bulk_write(commits, ordered=False)
         await self.heads.bulk_write([DeleteOne({"_id": a}) for a in aggregate_ids], ordered=False)
+
+    async def drop_between(self, first: str, below: str) -> int:
+        """Delete aggregates with ids in ``[first, below)`` whole (versions, hint, compaction's
+        mark), for ones nothing writes any more (X-14); a job's scan on FerretDB."""
+        wanted = {"$gte": first, "$lt": below}
+        deleted = await self.commits.delete_many({"aggregate_id": wanted})
+        await self.heads.delete_many({"_id": wanted})
+        await self.commits.database[COMPACTION_MARKS].delete_many({"_id": wanted})
+        return int(deleted.deleted_count)
 
     async def aggregate_ids(self, prefix: str, batch: int) -> AsyncIterator[list[str]]:
         """The ids of the aggregates whose id starts with ``prefix``, ``batch`` at a time, read
