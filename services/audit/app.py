@@ -12,6 +12,7 @@ from servicekit.runtime import Runtime
 from services.audit import api, handlers, pages
 from services.audit.settings import AuditSettings
 from services.audit.store.export_jobs import ExportJobStore
+from services.audit.store.own_history import OwnHistories
 from services.audit.store.records import AccessRecords, ProfileHistories
 from services.audit.usecases import Audit
 from services.audit.usecases.access import Access
@@ -20,6 +21,7 @@ from services.audit.usecases.exports import Exports
 from services.audit.usecases.history import AccessHistory
 from services.audit.usecases.live import LiveStream
 from services.audit.usecases.live_tail import Tail
+from services.audit.usecases.own_history import OwnHistory
 from webkit import assets
 from webkit.pages import problem_page
 
@@ -31,7 +33,8 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
     profiles = ProfileHistories(runtime.store)
     runtime.on_startup(records.create_indexes)
     live = LiveStream(runtime.publisher)
-    history = AccessHistory(records, profiles, live, runtime.clock)
+    own = OwnHistories(runtime.store)
+    history = AccessHistory(records, profiles, live, runtime.clock, own)
     exports = Exports(records, profiles, runtime.clock, settings.export_spool_dir)
     jobs = ExportJobs(ExportJobStore(runtime.db, runtime.store), exports, runtime.clock, profiles)
     runtime.on_shutdown(jobs.stop)
@@ -52,5 +55,5 @@ def create_app(settings: AuditSettings | None = None, clock: Clock | None = None
         routers=[*api.ROUTERS, *pages.ROUTERS, assets.router],
         problem_page=problem_page,
     )
-    app.state.audit = Audit(history, exports, jobs, tail, access)
+    app.state.audit = Audit(history, exports, jobs, tail, access, OwnHistory(own, runtime.clock))
     return app

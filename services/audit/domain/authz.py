@@ -1,5 +1,5 @@
-"""Who may do what in audit: every authorisation rule of the service, pure (AU-03, WEB-02,
-ID-PERM-02, X-15).
+"""Who may do what in audit: every authorisation rule of the service, pure (AU-03, AU-07,
+WEB-02, ID-PERM-02, X-15).
 
 Until identity offers its authorisation API (ID-PERM-03), audit asks identity's session
 introspection (ID-SESS-02) who the caller is; the rules themselves are audit's own. Everyone a
@@ -26,6 +26,20 @@ def may_export(caller: Caller, realm: str, org_id: str) -> Refusal | None:
     if caller.role == Role.SUPPORT or (caller.role == Role.ADMIN and caller.org_id == org_id):
         return None
     return Refusal.NOT_PERMITTED
+
+
+def may_read_own(caller: Caller, realm: str) -> Refusal | None:
+    """AU-07: every user of the realm reads its own history, and nobody's else: the rule names
+    no user, since the only user it serves is the session's own. Support and admins read
+    others' through their own tools (the export, the console). Where the organisation requires
+    the OTP, only once the session has entered it, as the export (the rows name addresses)."""
+    if refusal := login_incomplete(caller):
+        return refusal
+    if caller.owes_otp:
+        return Refusal.OTP_REQUIRED
+    if caller.realm != realm or not keeps_history_of(realm):
+        return Refusal.NOT_PERMITTED
+    return None
 
 
 def may_watch(caller: Caller, realm: str) -> Refusal | None:

@@ -40,6 +40,14 @@ class Access:
         found = authz.org_read_by(caller, realm, org)
         return found if isinstance(found, Refusal) else (found, caller)
 
+    async def own_reader(self, token: str | None, realm: str) -> Caller | Refusal:
+        """The session's user, reading its own history (AU-07); whom it reads is the session's
+        own user, never one the request names."""
+        caller = await self._caller(token)
+        if isinstance(caller, Refusal):
+            return caller
+        return authz.may_read_own(caller, realm) or caller
+
     async def watcher(self, token: str | None, realm: str) -> Caller | Refusal:
         """An operator of the realm's ops dashboard (WEB-02)."""
         caller = await self._caller(token)

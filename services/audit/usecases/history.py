@@ -1,4 +1,5 @@
-"""Audit use cases: record every event (AU-01), publish it live (AU-05), purge old ones (AU-06)."""
+"""Audit use cases: record every event (AU-01), publish it live (AU-05), keep each user's own
+rows (AU-07), purge old ones (AU-06, X-14)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from contracts import Event, LoginFailed, UserCreated, UserProfileChanged
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
 from servicekit.store import gather_limited
+from services.audit.domain import own_history
+from services.audit.domain.own_history import OwnRow
 from services.audit.domain.period import retention_cutoff
 from services.audit.domain.profiles import ProfileVersion, as_of
 from services.audit.domain.records import AccessRecord
+from services.audit.store.own_history import OwnHistories
 from services.audit.store.records import AccessRecords, ProfileHistories
 from services.audit.usecases.live import LiveStream, count
 
@@ -32,10 +36,12 @@ class AccessHistory:
         profiles: ProfileHistories,
         live: LiveStream,
         clock: Clock,
+        own: OwnHistories,
     ) -> None:
         self.records = records
         self.profiles = profiles
         self.live = live
+        self.own = own
         self.clock = clock
         self._known: dict[tuple[str, str], tuple[ProfileVersion, ...]] = {}
         """Profile histories this process has seen, so the live stream names users without a
@@ -57,9 +63,12 @@ class AccessHistory:
                 event_id=r.event_id,
                 correlation_id=r.correlation_id,
             )
-        streamed = [r.streamed(await self._profile_at(r)) for r in records]
-        _, new = await asyncio.gather(
-            self.live.publish(streamed), self.records.add(records, self.clock.now())
+        profiles = [await self._profile_at(r) for r in records]
+        streamed = [r.streamed(p) for r, p in zip(records, profiles, strict=True)]
+        _, new, _ = await asyncio.gather(
+            self.live.publish(streamed),
+            self.records.add(records, self.clock.now()),
+            self._keep_own(records, [p is not None for p in profiles]),
         )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
         count([r for r in records if r.event_id in new], reasons)
@@ -70,10 +79,28 @@ class AccessHistory:
         return await self.records.latest(realm, org_id, limit)
 
     async def purge(self) -> int:
-        """AU-06: delete the records older than the retention period, by the injected clock."""
-        deleted = await self.records.purge_before(retention_cutoff(self.clock.now()))
-        log.info("access records purged", deleted=deleted)
+        """AU-06: delete the records older than the retention period, by the injected clock;
+        and the months of users' own histories no page shows any more (AU-07, X-14)."""
+        now = self.clock.now()
+        deleted = await self.records.purge_before(retention_cutoff(now))
+        buckets = await self.own.purge_before(own_history.oldest_kept(now))
+        log.info("access records purged", deleted=deleted, own_history_versions=buckets)
         return deleted
+
+    async def _keep_own(self, records: Sequence[AccessRecord], known: Sequence[bool]) -> None:
+        """Each known user's rows of the batch into its own history, one write per user and
+        month (AU-07); records of no known user, or already outside the window, stay out."""
+        now, by_user = self.clock.now(), dict[tuple[str, str], list[OwnRow]]()
+        for record, user_known in zip(records, known, strict=True):
+            if own_history.kept(record, user_known, now):
+                key = (record.realm, record.subject_id)
+                by_user.setdefault(key, []).append(OwnRow.of(record))
+
+        async def keep(user: tuple[tuple[str, str], list[OwnRow]]) -> None:
+            (realm, user_id), rows = user
+            await self.own.add(realm, user_id, rows)
+
+        await gather_limited(keep, list(by_user.items()))
 
     async def _remember_profiles(self, events: Sequence[Event]) -> None:
         """Each user's new profile versions in one commit per user: the users created in this
