@@ -59,6 +59,7 @@ class Portal:
 
 
 PASSWORD_CHANGE = MenuItem("パスワード変更", page="/password-change")
+MY_HISTORY = MenuItem("ログイン・操作履歴", page="/my-history")  # AU-07, seed 002
 ACCESS_HISTORY = MenuItem("アクセス履歴出力", page="/access-history", protected=True)
 BUSINESS_USERS = MenuItem("業務用IDの管理", page="/admin/users", protected=True)
 SUPPORT = (
@@ -149,6 +150,7 @@ _MYPAGE_MEMBER = (
                 "登録情報の変更", page="/account", note="ユーザーID・電話番号・メールアドレス"
             ),
             PASSWORD_CHANGE,
+            MY_HISTORY,
         ),
     ),
 )
@@ -164,7 +166,7 @@ _KENCOM_MEMBER = (
             MenuItem("ギフト券履歴", link="gift-cards"),
         ),
     ),
-    Menu("アカウント", (PASSWORD_CHANGE,)),
+    Menu("アカウント", (PASSWORD_CHANGE, MY_HISTORY)),
 )
 
 _NEXI_OWN = MenuItem("Webユーザー情報照会", link="web-user-info")
