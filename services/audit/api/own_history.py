@@ -20,7 +20,7 @@ class OwnRowOut(BaseModel):
     operation_code: str
     operation_label: str
     done_by: str | None
-    """Who did it when not the user itself (管理者 / サポート窓口 / システム連携)."""
+    """Who did it when another person did (管理者 / サポート窓口): their address is not shown."""
     ip: str | None
     user_agent: str | None
     browser: str | None

@@ -11,8 +11,7 @@ the few buckets that overlap the last :data:`WINDOW_DAYS` days and shows only th
 Only records about a known user enter a bucket (the consumer knows the user's profile): an
 unknown login ID's shadow subject, a sign-up not yet a member, an organisation's policy never
 make one, so what strangers send cannot grow storage (X-14). The address and browser are shown
-only where the user (or the platform on its behalf, a lock after failed logins) was at the
-keyboard; an admin's or the support desk's own address is theirs, not the member's.
+unless an admin or the support desk did it: their address is theirs, not the member's.
 """
 
 from __future__ import annotations
@@ -38,15 +37,13 @@ PAGE_SIZE: Final = 50
 
 NOTICE: Final = "身に覚えのない操作がある場合は、すぐにパスワードを変更してください"
 
-#: Who did it, where it was not the user itself: the operation's cell says so.
+#: Who did it, where another person did it: the operation's cell says so, and the address and
+#: browser (theirs) are not shown. The user, the platform (a lock after failed logins, a mail)
+#: and an outside system reporting the user's own operation show what the event names.
 DONE_BY: Final[Mapping[str, str]] = {
     ActorKind.ADMIN.value: "管理者による操作",
     ActorKind.SUPPORT.value: "サポート窓口による操作",
-    ActorKind.SERVICE.value: "システム連携による操作",
 }
-
-#: Where the address and the browser are the user's own (or the attempt's, for a lock).
-_OWN_DEVICE: Final = frozenset({ActorKind.USER.value, ActorKind.SYSTEM.value})
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ class OwnRow:
     @classmethod
     def of(cls, record: AccessRecord) -> OwnRow:
         kind = str(record.actor.get("kind", ActorKind.SYSTEM.value))
-        own_device = kind in _OWN_DEVICE
+        own_device = kind not in DONE_BY
         return cls(
             event_id=record.event_id,
             occurred_at=record.occurred_at,
@@ -85,10 +82,16 @@ class OwnRow:
         return browser_of(self.user_agent)
 
     @property
-    def shown_at(self) -> str:
-        """日時 as seed 002 writes times (2018/8/14 9:45), in Tokyo, with seconds."""
+    def shown_day(self) -> str:
+        """日時's day as seed 002 writes it (2018/8/14), in Tokyo."""
         t = self.occurred_at.astimezone(TOKYO)
-        return f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}:{t.second:02d}"
+        return f"{t.year}/{t.month}/{t.day}"
+
+    @property
+    def shown_time(self) -> str:
+        """日時's time as seed 002 writes it (9:45), in Tokyo, with seconds."""
+        t = self.occurred_at.astimezone(TOKYO)
+        return f"{t.hour}:{t.minute:02d}:{t.second:02d}"
 
     def to_document(self) -> dict[str, Any]:
         return dict(self.__dict__)
