@@ -27,6 +27,8 @@ FORMS = [
     ("dantai-net", "admin", "/realms/dantai-net/admin/id-requests"),
     ("dantai-net", "support", f"/realms/dantai-net/support/id-requests/{ID}/{ID}/approve"),
     ("dantai-net", "support", f"/realms/dantai-net/support/id-requests/{ID}/{ID}/refuse"),
+    ("dantai-net", "support", f"/realms/dantai-net/support/orgs/{ID}/admin/browser"),
+    ("dantai-net", "support", f"/realms/dantai-net/support/orgs/{ID}/admin/auth-email"),
     ("mypage", "support", "/realms/mypage/support/members"),
     ("mypage", "support", f"/realms/mypage/support/members/{ID}/initialise"),
     ("kencom", "support", "/realms/kencom/support/members"),
