@@ -154,6 +154,15 @@ def switch_otp(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
     return session
 
 
+def change_org_contact(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
+    """Only the organisation's admin changes its contact (ID-USER-11, seed 000 Q3): where its
+    password notices go, so protected."""
+    session = _protected(_person(caller, realm))
+    if session.role is not Role.ADMIN or session.org_id != org_id:
+        raise NotPermitted()
+    return session
+
+
 def own_member_details(caller: Caller, realm: RealmPolicy) -> Session:
     """Only individual members keep their own login ID and phone (ID-USER-08); an
     organisation's users have them maintained by their admin (ID-USER-06)."""

@@ -84,7 +84,7 @@ _DANTAI_ADMIN = (
             ),
             MenuItem("パスワード強制変更", page="/admin/users"),
             MenuItem("生保団体ネット利用情報変更", link="usage-change"),
-            MenuItem("団体情報の変更", link="org-info"),
+            MenuItem("団体情報の変更", page="/admin/org-info"),
         ),
     ),
     Menu(

@@ -18,6 +18,7 @@ from services.identity.usecases.id_requests import IdRequests
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.members import Members
+from services.identity.usecases.org_contact import OrgContacts
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
 from services.identity.usecases.password_resets import PasswordResets
@@ -64,6 +65,7 @@ class Identity:
     id_requests: IdRequests
     members: Members
     staff: Staff
+    org_contacts: OrgContacts
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -89,4 +91,5 @@ class Identity:
             id_requests=IdRequests(context, organisations),
             members=Members(context),
             staff=Staff(context, organisations),
+            org_contacts=OrgContacts(context, organisations),
         )

@@ -15,7 +15,7 @@ from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute
 from contracts.permissions import Permissions
 from servicekit.logs import current_correlation_id
-from services.identity.domain import authz, inputs, organisations, permissions
+from services.identity.domain import authz, inputs, org_contact, organisations, permissions
 from services.identity.domain.organisations import IdRequest
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
@@ -102,19 +102,16 @@ class Users:
     ) -> Created:
         """ID-USER-10: support approves an admin's request for a business ID. The ID notice goes
         by post (the operator reads it from this answer); the password notice by mail to the
-        organisation's contact, as an attachment opened with the contact's phone (NT-06)."""
+        organisation's contact (its own since the admin changed it, ID-USER-11), as an attachment
+        opened with the contact's phone (NT-06)."""
         support = authz.support_desk(caller, realm)
         org = await self.organisations.read(realm, org_id)
         request = org.request_for(user_id)
         if request is None:
             raise NotFound()
         admin = await self.context.user(realm, org.admin_user_id)
-        contact = admin.profile if admin is not None else UserProfile()
-        if not contact.email or not contact.phone:
-            raise MissingContact("団体の連絡先（メールアドレスと電話番号）が登録されていません")
-        notice = self.context.mailed(
-            InitialPasswordRoute.MAIL_TO_ORG_CONTACT, contact.email, contact.phone
-        )
+        email, phone = org_contact.for_notices(org, admin.profile if admin else UserProfile())
+        notice = self.context.mailed(InitialPasswordRoute.MAIL_TO_ORG_CONTACT, email, phone)
         created = await self._create(
             realm,
             org_id,

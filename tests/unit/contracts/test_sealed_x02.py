@@ -37,6 +37,7 @@ NOT_SECRETS = {
     "operation_code": "a public catalogue code of an operation, e.g. 1-2 (seed 004's list)",
     "status_code": "a public error number of the certificate seed (001), e.g. 3420",
     "rider_codes": "codes naming kinds of contract riders (特約) in the nexi permission matrix",
+    "postal_code": "郵便番号 of an organisation's contact address (ID-USER-11), e.g. 100-0001",
 }
 """Field names that contain a secret word but hold no secret, each with the reason."""
 
