@@ -19,6 +19,7 @@ from services.identity.api import (
     organisations,
     otp,
     passwords,
+    profile,
     sessions,
     users,
 )
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     otp.router,
     bot_defence.router,
     enrolment.router,
+    profile.router,
 )
 
 #: Answered before any router is matched (``front`` says why): mounted first by ``app.py``.

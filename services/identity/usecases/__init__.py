@@ -20,6 +20,7 @@ from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.members import Members
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
+from services.identity.usecases.own_profile import Profiles
 from services.identity.usecases.password_resets import PasswordResets
 from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
@@ -64,6 +65,7 @@ class Identity:
     id_requests: IdRequests
     members: Members
     staff: Staff
+    profiles: Profiles
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -71,6 +73,7 @@ class Identity:
         policies = Policies(context, organisations, tuning.policy_ttl)
         bot_defence = BotDefence(context, tuning.challenges)
         login = Login(context, bot_defence, policies, tuning.introspection_trust)
+        self_service = SelfService(context)
         return cls(
             context=context,
             organisations=organisations,
@@ -78,7 +81,7 @@ class Identity:
             accounts=Accounts(context, policies),
             login=login,
             login_steps=LoginSteps(context),
-            self_service=SelfService(context),
+            self_service=self_service,
             password_resets=PasswordResets(context),
             upkeep=Upkeep(context, organisations, tuning.claim_grace),
             otp=Otp(context, organisations, policies),
@@ -89,4 +92,5 @@ class Identity:
             id_requests=IdRequests(context, organisations),
             members=Members(context),
             staff=Staff(context, organisations),
+            profiles=Profiles(context, self_service),
         )
