@@ -57,9 +57,7 @@ async def test_web_03_nexi_otp_step_up_from_the_user_page(
         assert before and after and before["value"] != after["value"]
 
         # the permission matrix of an applicant the admin registers (ID-PERM-01)
-        applicant = str(random.randrange(10**10, 10**11)) + "1"
         browser.open(f"/realms/{REALM}/admin/users", "user-list")
-        browser.fill("new_login_id", applicant)
         browser.fill("new_email", new_address("applicant"))
         browser.press("確認する", "applicant-confirm")
         browser.press("確定する", "applicant-created")

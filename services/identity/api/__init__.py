@@ -20,6 +20,7 @@ from services.identity.api import (
     organisations,
     otp,
     passwords,
+    profile,
     sessions,
     users,
 )
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     otp.router,
     bot_defence.router,
     enrolment.router,
+    profile.router,
 )
 
 #: Answered before any router is matched (``front`` says why): mounted first by ``app.py``.

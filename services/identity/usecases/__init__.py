@@ -21,6 +21,7 @@ from services.identity.usecases.members import Members
 from services.identity.usecases.org_contact import OrgContacts
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
+from services.identity.usecases.own_profile import Profiles
 from services.identity.usecases.password_resets import PasswordResets
 from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
@@ -66,6 +67,7 @@ class Identity:
     members: Members
     staff: Staff
     org_contacts: OrgContacts
+    profiles: Profiles
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
@@ -73,6 +75,7 @@ class Identity:
         policies = Policies(context, organisations, tuning.policy_ttl)
         bot_defence = BotDefence(context, tuning.challenges)
         login = Login(context, bot_defence, policies, tuning.introspection_trust)
+        self_service = SelfService(context)
         return cls(
             context=context,
             organisations=organisations,
@@ -80,7 +83,7 @@ class Identity:
             accounts=Accounts(context, policies),
             login=login,
             login_steps=LoginSteps(context),
-            self_service=SelfService(context),
+            self_service=self_service,
             password_resets=PasswordResets(context),
             upkeep=Upkeep(context, organisations, tuning.claim_grace),
             otp=Otp(context, organisations, policies),
@@ -92,4 +95,5 @@ class Identity:
             members=Members(context),
             staff=Staff(context, organisations),
             org_contacts=OrgContacts(context, organisations),
+            profiles=Profiles(context, self_service),
         )
