@@ -25,6 +25,15 @@ class SignupOut(BaseModel):
     message: str
 
 
+class DocumentsOut(BaseModel):
+    """What STEP2 asks the person to accept (EN-09)."""
+
+    terms_version: str
+    terms_url: str
+    privacy_version: str
+    privacy_url: str
+
+
 class ResendIn(Strict):
     signup_ref: Token
 
