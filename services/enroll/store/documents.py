@@ -12,7 +12,7 @@ from typing import Any
 from contracts.enroll import SignupChannel
 from services.enroll.domain.checkup import Draft, Gate, Secret
 from services.enroll.domain.consent import Consent
-from services.enroll.domain.roster import Restrictions, Roster
+from services.enroll.domain.roster import Maintenance, Restrictions, Roster
 from services.enroll.domain.signups import Expiring, Signup, Status
 
 Document = dict[str, Any]
@@ -73,7 +73,12 @@ def roster_from_document(doc: Document) -> Roster:
         restrictions=Restrictions(**(doc.get("restrictions") or {})),
         imported_at=doc.get("imported_at"),
         salt=int(doc.get("salt", 0)),
+        maintenance=_maintenance(doc.get("maintenance")),
     )
+
+
+def _maintenance(doc: Document | None) -> Maintenance | None:
+    return None if not doc else Maintenance(doc["by"], doc["since"])
 
 
 def _secret(doc: Document | None) -> Secret | None:
