@@ -48,7 +48,7 @@ the tests solve as the widget does; the easiest one, however many logins the tes
 
 
 CONSENT = {"accept_terms": True, "accept_privacy": True}
-"""STEP2's consent to the 会員規約 and the プライバシーポリシー, which every sign-up needs (EN-09)."""
+"""STEP2's consent to the 会員規約 and the プライバシーポリシー: every sign-up needs it (EN-09)."""
 TICKED = {"accept_terms": "on", "accept_privacy": "on"}
 """The same consent as the confirmation page's two checkboxes send it."""
 

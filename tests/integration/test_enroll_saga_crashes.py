@@ -212,8 +212,7 @@ async def test_x_02_en_08_no_password_token_code_or_answer_in_clear(
     stack.roster([person])
     ref = stack.post(
         "/signups",
-        {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
-        | CONSENT,
+        {"email": person.email, "email_confirmation": person.email, "password": PASSWORD} | CONSENT,
     ).json()["signup_ref"]
     signup_id = ref.split(".")[0]
     link = await stack.link(signup_id)
