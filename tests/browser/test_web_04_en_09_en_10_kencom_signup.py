@@ -95,6 +95,8 @@ async def test_web_04_en_09_en_10_consent_at_step2_and_a_union_under_maintenance
         member.press("仮登録メールを送信する", "consent-missing")
         assert "kencom会員規約に同意してください" in member.text
         assert member.focused_id() == "error-summary"
+        member.driver.execute_script("document.getElementById('consent').scrollIntoView()")
+        member.step("consent-checkboxes-with-the-error")
         member.tick("accept_terms")
         member.press("仮登録メールを送信する", "privacy-consent-missing")
         assert "プライバシーポリシーに同意してください" in member.text
