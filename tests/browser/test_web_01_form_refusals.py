@@ -99,6 +99,12 @@ JUNK = {
         "token",
         "key",
         "draft",
+        "invitation_code",
+        "group_link_code",
+        "accept_terms",
+        "accept_privacy",
+        "terms_version",
+        "privacy_version",
     )
 }
 

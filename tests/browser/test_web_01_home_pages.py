@@ -142,6 +142,7 @@ async def signed_up_kencom_member(portal: Portal) -> str:
         assert listed.status_code in (200, 201), listed.text
         email = person.email
         body = {"email": email, "email_confirmation": email, "password": KENCOM_PASSWORD}
+        body |= {"accept_terms": True, "accept_privacy": True}
         started = await client.post(f"{enroll}/signups", json=body | {"channel": "pc"})
         assert started.status_code == 202, started.text
         link = (await portal.links_to(email, 1))[0]

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pydantic import SecretStr
+
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.usecases.accounts import Accounts
 from services.identity.usecases.authorisation import Authorisation
@@ -37,6 +39,8 @@ class Tuning:
     claim_grace: timedelta
     policy_ttl: timedelta
     challenges: ChallengePolicy
+    app_credential_digest: SecretStr = field(default_factory=lambda: SecretStr(""))
+    """SHA-256 of the kencom app's client credential (EN-09); empty: no app skips it."""
     enrolment_hold: timedelta = timedelta(hours=72)
     """How long a sign-up's credential is held, waiting for its eligibility (EN-05)."""
     introspection_trust: timedelta = timedelta(0)
@@ -73,7 +77,7 @@ class Identity:
     def of(cls, context: Context, tuning: Tuning) -> Identity:
         organisations = Organisations(context)
         policies = Policies(context, organisations, tuning.policy_ttl)
-        bot_defence = BotDefence(context, tuning.challenges)
+        bot_defence = BotDefence(context, tuning.challenges, tuning.app_credential_digest)
         login = Login(context, bot_defence, policies, tuning.introspection_trust)
         self_service = SelfService(context)
         return cls(
