@@ -219,6 +219,7 @@ def an_enrolled_member(identity_url: str, enroll_url: str, mailbox: Mailbox) -> 
     )
     assert imported.status_code == 200, imported.text
     body = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+    body |= {"accept_terms": True, "accept_privacy": True}
     started = httpx.post(f"{api}/signups", json=body, timeout=30)
     assert started.status_code == 202, started.text
     mailbox.receive(started.json()["signup_ref"])

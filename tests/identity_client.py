@@ -123,10 +123,13 @@ def ready_admin(
     return signed_in(url, realm, org["admin_login_id"], org["initial_password"]), org
 
 
-def create_user(url: str, realm: str, org_id: str, token: str, login_id: str) -> httpx.Response:
+def create_user(
+    url: str, realm: str, org_id: str, token: str, login_id: str | None
+) -> httpx.Response:
+    """A business user; ``login_id`` None where the realm assigns it (nexi, ID-USER-12)."""
     return httpx.post(
         f"{url}/v1/realms/{realm}/orgs/{org_id}/users",
-        json={"login_id": login_id},
+        json={} if login_id is None else {"login_id": login_id},
         headers=bearer(token),
         timeout=30,
     )

@@ -47,6 +47,12 @@ EASY_CHALLENGES = {
 the tests solve as the widget does; the easiest one, however many logins the tests make."""
 
 
+CONSENT = {"accept_terms": True, "accept_privacy": True}
+"""STEP2's consent to the 会員規約 and the プライバシーポリシー: every sign-up needs it (EN-09)."""
+TICKED = {"accept_terms": "on", "accept_privacy": "on"}
+"""The same consent as the confirmation page's two checkboxes send it."""
+
+
 def new_insurer() -> str:
     """An insurer number (保険者番号) no other test uses: 06 + 6 digits."""
     return "06" + str(uuid.uuid4().int)[:6]
@@ -115,7 +121,7 @@ class Kencom:
     async def sign_up(
         self, email: str, channel: str = "pc", password: str = PASSWORD, **more: Any
     ) -> httpx.Response:
-        body = {"email": email, "email_confirmation": email, "password": password}
+        body = {"email": email, "email_confirmation": email, "password": password} | CONSENT
         return await self.client.post(f"{API}/signups", json=body | {"channel": channel} | more)
 
     async def links(self, email: str, count: int) -> list[str]:

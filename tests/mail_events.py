@@ -31,8 +31,11 @@ from contracts.certs import KeyOrigin
 from contracts.common import UserProfile
 from contracts.enroll import SignupChannel
 from contracts.identity import (
+    ContactField,
     InitialPasswordRoute,
     LinkPurpose,
+    OrganisationContactChanged,
+    OrgContact,
     PasswordChangeMethod,
     ProfileField,
     RecipientRole,
@@ -283,6 +286,29 @@ def phone_change_completion(to: str) -> Case:
     return Case(event, "【県民共済 My Page】登録内容変更手続き完了のお知らせ", ("電話番号",))
 
 
+def org_contact_changed(to: str) -> Case:
+    """ID-USER-11: the completion of 団体情報変更, to the new contact, without the phone."""
+    contact = OrgContact(
+        name="日本　花子",
+        email=to,
+        phone="03-9876-5432",
+        postal_code="100-0001",
+        address="東京都千代田区千代田１－１",
+    )
+    event = OrganisationContactChanged(
+        **envelope("dantai-net", "org-1"),
+        contact=contact,
+        changed_fields=frozenset({ContactField.EMAIL, ContactField.ADDRESS}),
+        previous_email="taro@example.jp",
+        completion_notice_to=to,
+    )
+    return Case(
+        event,
+        "【生保団体ネット】団体情報変更完了のお知らせ",
+        ("日本　花子 様", "変更した項目：メールアドレス、住所", "パスワード通知書"),
+    )
+
+
 def cert_issued(to: str) -> Case:
     event = CertIssued(
         **envelope("kihonet"),
@@ -365,6 +391,7 @@ MAIL_TYPES: dict[str, Callable[[str], Case]] = {
         password_change_completion,
         email_change_completion,
         phone_change_completion,
+        org_contact_changed,
         cert_issued,
         cert_expiring_30_days,
         cert_expiring_7_days_after_renewal,

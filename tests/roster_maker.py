@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 
 HEADER = ["保険者番号", "記号", "番号", "氏名カナ", "生年月日", "続柄"]
+FORMER_HEADER = ["旧記号", "旧番号"]
+"""特例退職 (EN-10): the card a retired member held before, on the member's own line."""
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
 
 
@@ -34,11 +36,26 @@ def card(insurer: str, i: int) -> dict[str, str]:
     }
 
 
-def lines(insurer: str, rows: int) -> Iterator[list[str]]:
-    yield HEADER
+def former(i: int) -> tuple[str, str]:
+    """The card the i-th person held before 特例退職 (as printed: a hyphen, 8 digits)."""
+    return f"50-{2000 + i % 7000}", f"{90_000_000 + i:08d}"
+
+
+def former_card(insurer: str, i: int) -> dict[str, str]:
+    """The i-th person's former card as they would type it (EN-10: either card registers)."""
+    symbol, number = former(i)
+    return card(insurer, i) | {"symbol": symbol, "number": number}
+
+
+def lines(insurer: str, rows: int, retired: frozenset[int] | None = None) -> Iterator[list[str]]:
+    """``retired``: the people with a former card (the file then has its two columns)."""
+    yield HEADER if retired is None else HEADER + FORMER_HEADER
     for i in range(rows):
         symbol, number, name, born, relationship = person(i)
-        yield [insurer, symbol, number, name, born.strftime("%Y/%m/%d"), relationship]
+        line = [insurer, symbol, number, name, born.strftime("%Y/%m/%d"), relationship]
+        if retired is not None:
+            line += list(former(i)) if i in retired else ["", ""]
+        yield line
 
 
 def write_roster(
@@ -47,12 +64,13 @@ def write_roster(
     rows: int,
     encoding: str = "cp932",
     bad: dict[int, tuple[int, str]] | None = None,
+    retired: frozenset[int] | None = None,
 ) -> Path:
     """A roster file of ``rows`` people; ``bad`` puts a value in a field of a line (its line
     number in the file, 1 being the header: ``{5: (3, "健康太郎")}``)."""
     with path.open("w", encoding=encoding, newline="") as f:
         writer = csv.writer(f, lineterminator="\r\n")
-        for number, fields in enumerate(lines(insurer, rows), start=1):
+        for number, fields in enumerate(lines(insurer, rows, retired), start=1):
             if bad and number in bad:
                 column, value = bad[number]
                 fields[column] = value

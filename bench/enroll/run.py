@@ -133,7 +133,13 @@ async def activated(enroll: ServiceProcess, mongo: Any, ns: Namespace, count: in
         async with sem:
             started = await client.post(
                 f"{API}/signups",
-                json={"email": email, "email_confirmation": email, "password": "Kenko-Pass9"},
+                json={
+                    "email": email,
+                    "email_confirmation": email,
+                    "password": "Kenko-Pass9",
+                    "accept_terms": True,
+                    "accept_privacy": True,
+                },
             )
             signup_id = started.json()["signup_ref"].split(".")[0]
             commit = await commits.find_one({"_id": f"signup:{signup_id}#0000000001"})

@@ -24,7 +24,8 @@ api -X PUT "$EN/rosters/$UNION/file" -H "$PROV" -H 'content-type: text/csv' \
   --data-binary @roster.csv | jq -c '{version, rows, changed}'
 # 2. sign up from a PC; the answer is the same whether or not the address is registered
 api -X POST "$EN/signups" -H "$J" -d "{\"email\": \"$ADDR\", \"email_confirmation\": \"$ADDR\",
-  \"password\": \"$PASS\", \"channel\": \"pc\"}" | jq -r .message
+  \"password\": \"$PASS\", \"channel\": \"pc\", \"accept_terms\": true, \"accept_privacy\": true}" |
+  jq -r .message
 # 3. the link in the mail (valid 1 hour from a PC, 24 from the app) opens the card step
 for _ in $(seq 30); do
   MAIL=$(api -G "$MAILPIT_URL/api/v1/search" --data-urlencode "query=to:$ADDR" | jq -r '.messages[0].ID // ""')

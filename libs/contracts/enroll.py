@@ -11,7 +11,9 @@ Deliberately absent, and why:
   to identity by a direct call, never over the bus;
 * the insurance card's symbol and number (記号・番号) and the birth date: Japanese law restricts
   the use of health-insurance numbers, and no consumer needs them;
-* the invitation and group-link codes: what they resolve to travels (``invited``, ``group_id``);
+* the group-link code: what it resolves to travels (``group_id``). The invitation code does
+  travel, on ``MemberRegistered`` only (EN-09): it names no secret (a member hands it to a
+  friend) and resolves to nothing here, so the code itself is what the operator credits;
 * the checkup view code (健診閲覧コード) and the secret answer: kept hashed by enrol (X-02).
 
 All names are the issue's; none renamed. Two were added: ``SignupAlreadyRegistered``, the mail
@@ -33,10 +35,12 @@ from contracts.sealed import SealedSecret
 
 __all__ = [
     "CheckupCodeVerified",
+    "ConsentVersion",
     "EligibilityChecked",
     "EligibilityOutcome",
     "EligibilityRestriction",
     "InsurerNumber",
+    "InvitationCode",
     "MemberRegistered",
     "SecretAnswerUnlocked",
     "SecretQuestionSet",
@@ -48,6 +52,11 @@ __all__ = [
 
 InsurerNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,8}$")]
 """保険者番号: identifies the health-insurance union (public), 6 or 8 digits."""
+InvitationCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,32}$")]
+"""招待コード: a member's referral code (seed 003: 「すでにkencomをご利用の方からのご紹介」)."""
+ConsentVersion = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z._-]{1,40}$")]
+"""Which version of a document (会員規約, プライバシーポリシー) was accepted: the operator's
+label for it."""
 
 
 class SignupChannel(StrEnum):
@@ -154,6 +163,15 @@ class MemberRegistered(EnrollEvent):
     """The login ID (kencom members log in with their address)."""
     insurer_number: InsurerNumber
     group_id: Identifier | None = None
+    invitation_code: InvitationCode | None = None
+    """The 招待コード typed at sign-up (EN-09), recorded for the operator; nothing depends on it."""
+    terms_version: ConsentVersion | None = None
+    """The kencom 会員規約 the member accepted at STEP2 (EN-09); ``None`` only for a sign-up
+    begun before consent was asked."""
+    privacy_version: ConsentVersion | None = None
+    """The プライバシーポリシー the member accepted with it."""
+    consented_at: UtcDatetime | None = None
+    """When both were accepted (the sign-up's 仮登録)."""
 
 
 class SecretQuestionSet(EnrollEvent):

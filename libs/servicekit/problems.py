@@ -117,6 +117,9 @@ class ProblemCode(Enum):
     ELIGIBILITY_RESTRICTED = ProblemSpec(403, "ご所属の組合において利用制限があります")
     ELIGIBILITY_ALREADY_REGISTERED = ProblemSpec(409, "この保険証情報は既に照会されています")
     ELIGIBILITY_TRIES_EXHAUSTED = ProblemSpec(429, "保険証情報の照会回数が上限に達しました")
+    ELIGIBILITY_UNION_MAINTENANCE = ProblemSpec(
+        409, "ご所属の組合は現在kencomのメンテナンスを実施しています"
+    )
     ROSTER_INVALID = ProblemSpec(422, "名簿ファイルに誤りがあります")
     CHECKUP_CODE_INVALID = ProblemSpec(422, "健診閲覧コードが正しくありません")
     CHECKUP_CODE_LOCKED = ProblemSpec(

@@ -13,6 +13,7 @@ from servicekit.runtime import Runtime
 from services.enroll import api, handlers, pages
 from services.enroll.api import refusals
 from services.enroll.domain.checkup import GatePolicy
+from services.enroll.domain.consent import Documents
 from services.enroll.domain.signups import SignupPolicy
 from services.enroll.settings import EnrollSettings
 from services.enroll.store import EnrollStore
@@ -51,6 +52,12 @@ def bootstrap(
             max_file_bytes=settings.roster_max_file_megabytes * 1024**2,
         ),
         group_links={k.strip().upper(): v for k, v in settings.group_link_codes.items()},
+        documents=Documents(
+            settings.terms_version,
+            settings.terms_url,
+            settings.privacy_version,
+            settings.privacy_url,
+        ),
     )
     return Enroll.of(
         context, timedelta(seconds=settings.claim_grace_seconds), settings.roster_cache_seconds

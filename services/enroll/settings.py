@@ -22,6 +22,25 @@ class EnrollSettings(ServiceSettings):
         description='団体連携コード and the group each links to, as JSON: {"KENSHIN01": "g-1"}.',
     )
 
+    terms_version: str = Field(
+        default="1.0",
+        pattern=r"^[0-9A-Za-z._-]{1,40}$",
+        description="The kencom 会員規約 in force: its version, recorded with each sign-up's "
+        "consent (EN-09).",
+    )
+    terms_url: str = Field(
+        default="https://kencom.jp/terms", description="Where the 会員規約 is published."
+    )
+    privacy_version: str = Field(
+        default="1.0",
+        pattern=r"^[0-9A-Za-z._-]{1,40}$",
+        description="The プライバシーポリシー in force: its version (EN-09).",
+    )
+    privacy_url: str = Field(
+        default="https://kencom.jp/privacy_policy",
+        description="Where the プライバシーポリシー is published.",
+    )
+
     signup_app_link_hours: float = Field(default=24, gt=0, description="EN-02, app channel.")
     signup_pc_link_hours: float = Field(default=1, gt=0, description="EN-02, PC channel.")
     signup_step_hours: float = Field(

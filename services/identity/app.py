@@ -65,6 +65,7 @@ def bootstrap(settings: IdentitySettings, runtime: Runtime) -> Identity:
         claim_grace=timedelta(seconds=settings.claim_grace_seconds),
         policy_ttl=timedelta(seconds=settings.policy_cache_seconds),
         challenges=challenge_policy(settings),
+        app_credential_digest=settings.kencom_app_client_secret,
         enrolment_hold=timedelta(hours=settings.enrolment_hold_hours),
         introspection_trust=timedelta(seconds=settings.introspection_session_cache_seconds),
         portal_links=settings.portal_links,

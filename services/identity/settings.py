@@ -91,6 +91,12 @@ class IdentitySettings(ServiceSettings):
         default=3, ge=1, description="Failed logins within the window that add a step."
     )
     challenge_max_steps: int = Field(default=4, ge=0, le=8, description="The most steps.")
+    kencom_app_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="SHA-256 (hex) of the client credential the realm issued to the kencom app; "
+        "a JSON login that sends the credential in X-App-Client-Credential skips the challenge "
+        "(EN-09, seed 003 【参考】). Empty: no app is known, every login is challenged.",
+    )
     trusted_failure_limit: int = Field(
         default=5, ge=1, description="Failures a trusted address has before it is challenged."
     )

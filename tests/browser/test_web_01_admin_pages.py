@@ -64,10 +64,12 @@ async def test_web_03_an_admin_unlocks_a_business_user_locked_by_three_wrong_pas
         admin.driver.find_element(By.LINK_TEXT, business).click()
         admin.step("business-user-page")
         admin.fill("title", "課長㈱")
-        admin.press("変更する", "profile-refused")
+        admin.press("確認する", "profile-refused")
         assert "㈱" in admin.text and admin.focused_id() == "error-summary"
         admin.fill("title", "課長")
-        admin.press("変更する", "profile-changed")
+        admin.press("確認する", "profile-confirm")  # seed 004 4-6: 確認する → 確定する (WEB-05)
+        assert "課長" in admin.text and "登録情報を変更しました" not in admin.text
+        admin.press("確定する", "profile-changed")
         assert "登録情報を変更しました" in admin.text
         admin.fill("new_password", FORCED_PASSWORD)
         admin.fill("new_password_again", FORCED_PASSWORD)

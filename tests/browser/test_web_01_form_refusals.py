@@ -40,6 +40,7 @@ FORMS = [
     ("nexi", "/realms/nexi/admin/otp-policy"),
     ("nexi", "/realms/nexi/otp/issue"),
     ("nexi", "/realms/nexi/otp/verify"),
+    ("nexi", "/realms/nexi/profile/change"),
     ("dantai-net", "/realms/dantai-net/login/auth-email"),
     ("dantai-net", "/realms/dantai-net/login/reissue"),
     ("dantai-net", "/realms/dantai-net/login/complete"),
@@ -78,6 +79,8 @@ JUNK = {
         "question_id",
         "name",
         "department",
+        "title",
+        "step",
         "input_right",
         "contract_scope",
         "application_scope",
@@ -96,6 +99,12 @@ JUNK = {
         "token",
         "key",
         "draft",
+        "invitation_code",
+        "group_link_code",
+        "accept_terms",
+        "accept_privacy",
+        "terms_version",
+        "privacy_version",
     )
 }
 
@@ -128,7 +137,8 @@ def admins(portal: Portal) -> dict[str, str]:
     sessions: dict[str, str] = {}
     for realm in ("demo", "nexi"):
         login_id = str(random.randrange(10**10, 10**11)) + "0" if realm == "nexi" else None
-        org = portal.open_org(realm, **({"login_id": login_id} if login_id else {}))
+        nexi = {"login_id": login_id, "profile": {"email": "soumu@example.jp"}}
+        org = portal.open_org(realm, **(nexi if login_id else {}))
         with client(portal) as api:
             login = {"login_id": org["admin_login_id"], "password": org["initial_password"]}
             token = api.post(f"/v1/realms/{realm}/login", json=login).cookies["__Host-session"]
@@ -144,8 +154,9 @@ def admins(portal: Portal) -> dict[str, str]:
 
 
 def session_for(admins: dict[str, str], realm: str, path: str) -> str | None:
-    """The admin's session for the admin's forms; none for every other form."""
-    return admins[realm] if f"/realms/{realm}/admin/" in path else None
+    """The admin's session for the admin's forms (its own profile's too); none for the rest."""
+    admin_form = f"/realms/{realm}/admin/" in path or path.endswith("/profile/change")
+    return admins[realm] if admin_form else None
 
 
 @pytest.mark.parametrize(("realm", "path"), FORMS)
@@ -229,6 +240,8 @@ def test_ct_12_junk_posted_to_the_issue_confirmation_issues_nothing(portal: Port
         ("GET", "/realms/demo/admin/users"),
         ("POST", "/realms/demo/admin/users"),
         ("POST", "/realms/nexi/admin/otp-policy"),
+        ("GET", "/realms/nexi/profile/change"),
+        ("POST", "/realms/nexi/profile/change"),
     ],
 )
 def test_gw_02_x_15_pages_behind_the_gateway_send_a_stranger_to_the_login(
@@ -278,3 +291,34 @@ def test_web_05_x_05_the_admins_business_id_form_creates_only_from_its_confirmat
     assert second.status_code == 200 and "作成済みです" in second.text
     assert 'id="created-password"' not in second.text, "the password shown once"
     assert second.text.count(f">{login_id}</a>") == 1, "one user, listed once"
+
+
+def test_web_05_x_05_the_admins_own_profile_changes_only_at_its_confirmation(
+    portal: Portal, admins: dict[str, str]
+) -> None:
+    """Webユーザー（管理者）情報変更 (ID-USER-12): junk at every step is a page, never a 500 and
+    never a change; 確認する changes nothing; a new e-mail without the current password is
+    refused at 確定する and changes nothing either."""
+    page = "/realms/nexi/profile/change"
+
+    def post(form: dict[str, str]) -> httpx.Response:
+        with client(portal, admins["nexi"]) as browser:  # an address each (GW-04)
+            browser.get(page)
+            return browser.post(page, data=form | {"csrf_token": browser.cookies["__Host-csrf"]})
+
+    def profile() -> dict[str, str | None]:
+        with client(portal, admins["nexi"]) as api:
+            found: dict[str, str | None] = api.get("/v1/realms/nexi/me").json()["profile"]
+        return found
+
+    before = profile()
+    for step in ("", "confirm", "edit", "commit", "ｘ" * 30):
+        junk = post(JUNK | {"step": step})
+        assert junk.status_code < 500, (step, junk.text[:300])
+    typed = {"name": "変更 太郎", "email": str(before["email"]), "step": "confirm"}
+    asked = post(typed)
+    assert asked.status_code == 200 and "確定する" in asked.text
+    assert 'id="current_password"' not in asked.text, "the same e-mail: no password asked"
+    refused = post(typed | {"email": "moved@example.jp", "step": "commit"})
+    assert refused.status_code == 422 and "現在のパスワードが必要です" in refused.text
+    assert profile() == before, "nothing changed"

@@ -21,6 +21,7 @@ from harness import PROVISIONING_TOKEN, eventually
 from identity_client import new_org, signed_in
 from kencom_signup import Person
 from mail_catchers import new_address
+from mypage_members import registered_member
 from portal_browser import Browser, chromium
 from portal_stack import Portal
 from selenium.webdriver.common.by import By
@@ -109,16 +110,7 @@ async def test_web_01_mypage_top_page_greets_the_member_by_name(
     portal: Portal, request: pytest.FixtureRequest
 ) -> None:
     realm, email = "mypage", new_address("home")
-    desk = portal.support_operator(realm)
-    token = signed_in(portal.identity.url, realm, desk["login_id"], desk["initial_password"])
-    login_id = f"kyosai-{uuid.uuid4().hex[:8]}"
-    made = portal.call(
-        "POST",
-        f"/v1/realms/{realm}/members",
-        token,
-        json={"login_id": login_id, "profile": {"name": "共済 太郎", "email": email}},
-    )
-    assert made.status_code == 201, made.text
+    login_id = registered_member(portal, email)
     initial = await portal.line_in_mail(email, "初期パスワード")
     with chromium(portal.url, request.node.name) as browser:
         browser.log_in(realm, login_id, initial, "forced-change")
@@ -150,6 +142,7 @@ async def signed_up_kencom_member(portal: Portal) -> str:
         assert listed.status_code in (200, 201), listed.text
         email = person.email
         body = {"email": email, "email_confirmation": email, "password": KENCOM_PASSWORD}
+        body |= {"accept_terms": True, "accept_privacy": True}
         started = await client.post(f"{enroll}/signups", json=body | {"channel": "pc"})
         assert started.status_code == 202, started.text
         link = (await portal.links_to(email, 1))[0]

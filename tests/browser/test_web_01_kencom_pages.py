@@ -92,6 +92,8 @@ async def test_web_03_kencom_sign_up_to_the_checkup_question(
         assert browser.driver.find_element("id", "password").get_attribute("value") == ""
         browser.fill("password", PASSWORD)
         browser.press("確認画面へ", "signup-confirm-again")
+        browser.tick("accept_terms")
+        browser.tick("accept_privacy")
         browser.press("仮登録メールを送信する", "mail-sent")
         assert "仮登録メールを送信しました" in browser.text
         browser.press("仮登録メールの再送信", "mail-sent-again")

@@ -94,7 +94,7 @@ async def test_web_01_a_forgotten_password_is_replaced_by_a_mailed_temporary_one
     admin = org["admin_login_id"]
     with chromium(portal.url, request.node.name) as browser:
         browser.open("/realms/demo/login", "login-form")
-        browser.driver.find_element("link text", "パスワードをお忘れの方").click()
+        browser.driver.find_element("link text", "パスワードを忘れた方はこちら").click()
         browser.step("forgotten-password-form")
         browser.fill("login_id", admin)
         browser.fill("email", address)

@@ -32,7 +32,7 @@ async def test_web_03_nexi_reset_mails_the_admin_a_new_password_and_unlocks(
     portal: Portal, request: pytest.FixtureRequest
 ) -> None:
     admin, admin_mail = web_user_id("0"), new_address("nexi-admin")
-    applicant, applicant_mail = web_user_id("1"), new_address("nexi-applicant")
+    applicant_mail = new_address("nexi-applicant")
     org = portal.open_org(REALM, login_id=admin, profile={"email": admin_mail})
     name = request.node.name
     with chromium(portal.url, name, "admin") as boss, chromium(portal.url, name, "user") as user:
@@ -40,12 +40,12 @@ async def test_web_03_nexi_reset_mails_the_admin_a_new_password_and_unlocks(
         boss.change_password(org["initial_password"], ADMIN_PASSWORD, "user-page")
         boss.driver.find_element(By.LINK_TEXT, "Webユーザー（申込者）情報照会・追加・変更").click()
         boss.step("applicants")
-        boss.fill("new_login_id", applicant)
         boss.fill("new_name", "貿易 花子")
         boss.fill("new_email", applicant_mail)
         boss.press("確認する", "applicant-confirm")
         assert "管理者のメールアドレスへお送りします" in boss.text
         boss.press("確定する", "applicant-created")
+        applicant = boss.driver.find_element(By.ID, "created-login-id").text  # ID-USER-12
         initial = await portal.line_in_mail(admin_mail, "初期パスワード")
 
         user.log_in(REALM, applicant, initial, "applicant-forced-change")

@@ -57,9 +57,7 @@ async def test_web_03_nexi_otp_step_up_from_the_user_page(
         assert before and after and before["value"] != after["value"]
 
         # the permission matrix of an applicant the admin registers (ID-PERM-01)
-        applicant = str(random.randrange(10**10, 10**11)) + "1"
         browser.open(f"/realms/{REALM}/admin/users", "user-list")
-        browser.fill("new_login_id", applicant)
         browser.fill("new_email", new_address("applicant"))
         browser.press("確認する", "applicant-confirm")
         browser.press("確定する", "applicant-created")
@@ -68,9 +66,11 @@ async def test_web_03_nexi_otp_step_up_from_the_user_page(
         Select(browser.driver.find_element(By.ID, "input_right")).select_by_value("input")
         Select(browser.driver.find_element(By.ID, "contract_scope")).select_by_value("riders")
         Select(browser.driver.find_element(By.ID, "application_scope")).select_by_value("own")
-        browser.press("設定する", "riders-missing")
+        browser.press("確認する", "riders-missing")
         assert "特約コードを入力してください" in browser.text
         browser.fill("rider_codes", "999999901, 999999902")
-        browser.press("設定する", "permissions-set")
+        browser.press("確認する", "permissions-confirm")  # seed 004 4-6 (WEB-05)
+        assert "999999901、999999902" in browser.text and "権限を設定しました" not in browser.text
+        browser.press("確定する", "permissions-set")
         assert "権限を設定しました" in browser.text
         assert "対象特約のみ参照可能（999999901, 999999902）" in browser.text

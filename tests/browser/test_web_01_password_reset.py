@@ -91,7 +91,7 @@ async def test_id_pw_08_other_realms_keep_their_own_forgotten_password_route(
 ) -> None:
     with chromium(portal.url, request.node.name) as browser:
         browser.open("/realms/demo/login", "demo-login-form")
-        browser.driver.find_element("link text", "パスワードをお忘れの方").click()
+        browser.driver.find_element("link text", "パスワードを忘れた方はこちら").click()
         browser.step("demo-forgotten-password")
         assert browser.path == "/realms/demo/forgotten-password"
         browser.open("/realms/demo/password-reset-request", "no-reset-link-in-demo")

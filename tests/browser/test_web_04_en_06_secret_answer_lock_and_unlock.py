@@ -55,6 +55,7 @@ async def member_made(portal: Portal) -> str:
     assert imported.status_code in (200, 201), imported.text
     email = f"lock-{uuid.uuid4().hex[:12]}@example.jp"
     typed = {"email": email, "email_confirmation": email, "password": MEMBER_PASSWORD}
+    typed |= {"accept_terms": True, "accept_privacy": True}
     assert api(portal, "/signups", typed).status_code == 202
     [link] = await portal.links_to(email, 1)
     activated = api(portal, "/signups/activate", {"token": link.split("token=", 1)[1]})

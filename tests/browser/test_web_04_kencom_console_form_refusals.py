@@ -25,6 +25,8 @@ FORMS = [
     f"{CONSOLE}/rosters",
     f"{CONSOLE}/rosters/uploads/{USER}/confirm",
     f"{CONSOLE}/rosters/uploads/{USER}/cancel",
+    f"{CONSOLE}/rosters/maintenance",
+    f"{CONSOLE}/rosters/maintenance/confirm",
     f"{CONSOLE}/checkup-codes",
     f"{CONSOLE}/checkup-codes/{USER}/issue",
     f"{CONSOLE}/checkup-codes/{USER}/unlock",
@@ -49,6 +51,7 @@ JUNK = {
         "query",
         "confirmed",
         "file",
+        "under_maintenance",
     )
 }
 
@@ -196,3 +199,38 @@ async def test_x_05_en_07_a_junk_roster_file_is_refused_by_its_job_and_nothing_i
         page = await eventually(ended, timeout=60, interval=0.5)
         assert page.status_code == 200 and "取り込めませんでした" in page.text, page.text[:500]
         assert roster_of(portal, insurer) == 404, "nothing in force"
+
+
+def test_x_05_en_10_junk_to_the_maintenance_forms_marks_no_union(
+    portal: Portal, browser: httpx.Client
+) -> None:
+    """A union's roster, then junk in the maintenance forms' fields (and its own number with a
+    junk state): pages, never a 500, and the union is never marked under maintenance."""
+    insurer = "06" + str(uuid.uuid4().int)[:6]
+    line = {"symbol": "1", "number": "1", "name_kana": "ア", "birth_date": "1980-01-01"}
+    imported = httpx.put(
+        f"{portal.enroll.url}/v1/realms/kencom/rosters/{insurer}",
+        json={"members": [line | {"relationship": "本人"}]},
+        headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
+        timeout=30,
+    )
+    assert imported.status_code == 200, imported.text
+    token = browser.cookies["__Host-csrf"]
+    for action in ("", "/confirm"):
+        for data in (
+            JUNK,
+            JUNK | {"insurer_number": insurer},
+            {"insurer_number": insurer, "under_maintenance": "ON"},
+            {"insurer_number": "06" + "0" * 6, "under_maintenance": "on"},
+        ):
+            sent = browser.post(
+                f"{CONSOLE}/rosters/maintenance{action}", data=data | {"csrf_token": token}
+            )
+            assert 400 <= sent.status_code < 500, (action, data, sent.text[:300])
+            assert sent.headers["content-type"].startswith("text/html")
+    found = httpx.get(
+        f"{portal.enroll.url}/v1/realms/kencom/rosters/{insurer}",
+        headers={"Authorization": f"Bearer {PROVISIONING_TOKEN}"},
+        timeout=30,
+    )
+    assert found.json()["under_maintenance"] is False, "nothing marked"

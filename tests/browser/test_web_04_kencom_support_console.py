@@ -204,6 +204,8 @@ async def test_web_04_en_02_en_06_an_app_sign_up_then_support_issues_the_checkup
         assert member.driver.find_element(By.ID, "email").get_attribute("value") == email
         member.fill("password", MEMBER_PASSWORD)
         member.press("確認画面へ", "app-signup-confirm-again")
+        member.tick("accept_terms")
+        member.tick("accept_privacy")
         member.press("仮登録メールを送信する", "app-mail-sent")
         assert "24時間以内" in member.text
         [link] = await portal.links_to(email, 1)

@@ -1,8 +1,9 @@
 """The support console's forms of identity's members, business-ID requests and trusted networks
-against what a stranger sends (X-05, X-12, X-15), through the gateway, no browser: without the
-CSRF token each answers 403 CSRF_CHECK_FAILED as a page; with it, junk in every field (at the
-confirmation step and at 確定する) is a page, never a 500, and changes nothing; a session that
-is not the realm's support desk is refused with a page, never JSON, whatever it sends."""
+(and the dantai-net admin's forms of ID requests and 団体情報の変更) against what a stranger
+sends (X-05, X-12, X-15), through the gateway, no browser: without the CSRF token each answers
+403 CSRF_CHECK_FAILED as a page; with it, junk in every field (at the confirmation step and at
+確定する) is a page, never a 500, and changes nothing; a session that is not the realm's support
+desk is refused with a page, never JSON, whatever it sends."""
 
 from __future__ import annotations
 
@@ -25,8 +26,11 @@ ID = "0" * 32
 PASSWORD = "Kaisha-Pass-2026"
 FORMS = [
     ("dantai-net", "admin", "/realms/dantai-net/admin/id-requests"),
+    ("dantai-net", "admin", "/realms/dantai-net/admin/org-info"),
     ("dantai-net", "support", f"/realms/dantai-net/support/id-requests/{ID}/{ID}/approve"),
     ("dantai-net", "support", f"/realms/dantai-net/support/id-requests/{ID}/{ID}/refuse"),
+    ("dantai-net", "support", f"/realms/dantai-net/support/orgs/{ID}/admin/browser"),
+    ("dantai-net", "support", f"/realms/dantai-net/support/orgs/{ID}/admin/auth-email"),
     ("mypage", "support", "/realms/mypage/support/members"),
     ("mypage", "support", f"/realms/mypage/support/members/{ID}/initialise"),
     ("kencom", "support", "/realms/kencom/support/members"),
@@ -41,6 +45,8 @@ JUNK = {
         "department",
         "email",
         "phone",
+        "postal_code",
+        "address",
         "note",
         "organisation",
         "networks",

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually, read_topic
 from identity_client import bearer, create_support_operator, log_in, signed_in, token_of
-from kencom_signup import EASY_CHALLENGES, PASSWORD, Person
+from kencom_signup import CONSENT, EASY_CHALLENGES, PASSWORD, Person
 from kencom_signup import new_insurer as insurer
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
@@ -54,6 +54,7 @@ class Stack:
 
     def sign_up(self, person: Person) -> str:
         body = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+        body |= CONSENT
         answer = self.post("/signups", body)
         assert answer.status_code == 202, answer.text
         return str(answer.json()["signup_ref"]).split(".")[0]
@@ -193,6 +194,7 @@ async def test_en_05_identity_killed_while_holding_the_credential_the_person_sig
     stack.roster([person])
     stack.identity.kill(signal.SIGKILL)
     body = {"email": person.email, "email_confirmation": person.email, "password": PASSWORD}
+    body |= CONSENT
     down = stack.post("/signups", body)
     assert (down.status_code, down.json()["code"]) == (503, "SERVICE_UNAVAILABLE")
     stack.identity.start()
@@ -210,7 +212,7 @@ async def test_x_02_en_08_no_password_token_code_or_answer_in_clear(
     stack.roster([person])
     ref = stack.post(
         "/signups",
-        {"email": person.email, "email_confirmation": person.email, "password": PASSWORD},
+        {"email": person.email, "email_confirmation": person.email, "password": PASSWORD} | CONSENT,
     ).json()["signup_ref"]
     signup_id = ref.split(".")[0]
     link = await stack.link(signup_id)

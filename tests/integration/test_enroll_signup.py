@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 from harness import Namespace, eventually
-from kencom_signup import LINK, PASSWORD, Kencom, Person, kencom, new_email, platform
+from kencom_signup import (
+    LINK,
+    PASSWORD,
+    TICKED,
+    Kencom,
+    Person,
+    kencom,
+    new_email,
+    platform,
+)
 from kencom_signup import new_insurer as insurer
 from pymongo import AsyncMongoClient
 
@@ -104,12 +113,12 @@ async def test_en_02_the_apps_sign_up_page_mails_the_apps_words_and_a_24_hour_li
     draft = re.search(r'name="draft" value="([^"]+)"', shown.text)
     assert draft is not None and PASSWORD not in draft[1], "sealed"
     back = await kencom.client.post(
-        "/realms/kencom/signup/back", data={"draft": draft[1], "csrf_token": csrf[1]}
+        "/realms/kencom/signup/back", data={"draft": draft[1], "csrf_token": csrf[1]} | TICKED
     )
     assert f'value="{person.email}"' in back.text and 'name="channel" value="app"' in back.text
     assert PASSWORD not in back.text, "戻る keeps the address, never the password"
     sent = await kencom.client.post(
-        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]}
+        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]} | TICKED
     )
     assert sent.status_code == 202 and "24時間以内" in sent.text, sent.text[:500]
     ref = re.search(r'name="signup_ref" value="([^"]+)"', sent.text)
@@ -158,12 +167,12 @@ async def test_web_05_en_01_the_confirmation_sends_only_a_fresh_untouched_draft(
     flipped = draft[1][:-2] + ("A" if draft[1][-2] != "A" else "B") + draft[1][-1]
     for junk in (flipped, "", "x" * 2000, "ｘ" * 40):
         refused = await kencom.client.post(
-            "/realms/kencom/signup/send", data={"draft": junk, "csrf_token": csrf[1]}
+            "/realms/kencom/signup/send", data={"draft": junk, "csrf_token": csrf[1]} | TICKED
         )
         assert refused.status_code == 422 and "有効期限" in refused.text, refused.text[:300]
     kencom.clock.advance(timedelta(minutes=30, seconds=1))
     late = await kencom.client.post(
-        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]}
+        "/realms/kencom/signup/send", data={"draft": draft[1], "csrf_token": csrf[1]} | TICKED
     )
     assert late.status_code == 422 and f'value="{person.email}"' in late.text
     assert kencom.subjects_to(person.email) == [], "nothing sent"
@@ -171,7 +180,7 @@ async def test_web_05_en_01_the_confirmation_sends_only_a_fresh_untouched_draft(
     fresh = re.search(r'name="draft" value="([^"]+)"', again.text)
     assert fresh is not None
     sent = await kencom.client.post(
-        "/realms/kencom/signup/send", data={"draft": fresh[1], "csrf_token": csrf[1]}
+        "/realms/kencom/signup/send", data={"draft": fresh[1], "csrf_token": csrf[1]} | TICKED
     )
     assert sent.status_code == 202 and "1時間以内" in sent.text
     await kencom.links(person.email, 1)

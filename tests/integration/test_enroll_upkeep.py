@@ -49,7 +49,13 @@ async def enroll(infra: Infra, ns: Namespace) -> AsyncIterator[tuple[Any, Manual
 
 
 async def signed_up(client: httpx.AsyncClient, mongo: Mongo, ns: Namespace, email: str) -> str:
-    body = {"email": email, "email_confirmation": email, "password": PASSWORD}
+    body = {
+        "email": email,
+        "email_confirmation": email,
+        "password": PASSWORD,
+        "accept_terms": True,
+        "accept_privacy": True,
+    }
     started = await client.post(f"{API}/signups", json=body)
     signup_id = str(started.json()["signup_ref"]).split(".")[0]
     commit = await mongo[ns.database("enroll")]["commits"].find_one(

@@ -244,6 +244,7 @@ def typed_as_a_person_would(mailbox: Mailbox) -> Callable[[StepInput, Caller], N
         if label == "POST /v1/realms/{realm}/signups" and "email" in typed:
             address = f"sf-{uuid.uuid4().hex[:12]}@example.jp"
             typed |= {"email": address, "email_confirmation": address, "password": PASSWORD}
+            typed |= {"accept_terms": True, "accept_privacy": True}
         if label == "POST /v1/realms/{realm}/signups/activate" and step.transition is None:
             token = mailbox.follow()
             if token is not None:

@@ -332,9 +332,7 @@ def test_id_user_09_a_group_wide_id_reads_its_groups_organisations_and_changes_n
         for _ in range(3)
     ]
     (admin_a, org_a), (_, org_b), (_, org_c) = tokens_and_orgs
-    added = create_user(
-        proc.url, "nexi", org_a["org_id"], admin_a, f"{uuid.uuid4().int % 10**11:011d}"
-    )
+    added = create_user(proc.url, "nexi", org_a["org_id"], admin_a, None)
     assert added.status_code == 201, added.text
 
     readers = f"{proc.url}/v1/realms/nexi/group-readers"

@@ -5,6 +5,7 @@ ignored."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from typing import Any
 import altcha
 import httpx
 import pytest
-from harness import Infra, Namespace
+from harness import Infra, Namespace, eventually, read_topic
 from identity_client import identity_settings
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
 from pymongo import AsyncMongoClient
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.integration
 REALM = "kencom"
 NEW_PASSWORD = "Kaisha-Pass-2026"
 BASE = IdentitySettings().challenge_base_max_number
+APP_HEADER = "X-App-Client-Credential"
 
 
 @dataclass
@@ -121,10 +123,12 @@ class Kencom:
 
 
 @asynccontextmanager
-async def kencom(infra: Infra, ns: Namespace, trusted_proxies: str = "") -> AsyncIterator[Kencom]:
+async def kencom(
+    infra: Infra, ns: Namespace, trusted_proxies: str = "", **more: Any
+) -> AsyncIterator[Kencom]:
     clock = ManualClock(SystemClock().now())
     settings = identity_settings(
-        infra, ns, notify_public_key=PUBLIC_KEY, trusted_proxies=trusted_proxies
+        infra, ns, notify_public_key=PUBLIC_KEY, trusted_proxies=trusted_proxies, **more
     )
     app = create_app(settings, clock)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
@@ -268,3 +272,49 @@ async def test_x_14_used_challenges_and_quiet_addresses_go_with_the_clock(portal
     purged = await portal.app.state.identity.upkeep.run_once()
     assert purged.link_tokens == 1
     assert await db["link_tokens"].count_documents({"_id": {"$regex": "^challenge:"}}) == 0
+
+
+APP_CREDENTIAL = "kencom-app-" + "c" * 43
+"""The client credential the realm issued to the kencom app; the setting holds its SHA-256."""
+
+
+async def test_en_09_the_kencom_app_skips_the_challenge_and_its_logins_say_so(
+    infra: Infra, ns: Namespace
+) -> None:
+    digest = hashlib.sha256(APP_CREDENTIAL.encode()).hexdigest()
+    async with kencom(infra, ns, kencom_app_client_secret=digest) as portal:
+        user_id, login_id = await portal.member()
+        async with portal.browser("203.0.113.90") as app:
+            body = {"login_id": login_id, "password": NEW_PASSWORD}
+            for header in ({}, {APP_HEADER: "wrong-" + APP_CREDENTIAL}, {APP_HEADER: digest}):
+                refused = await app.post(f"/v1/realms/{REALM}/login", json=body, headers=header)
+                assert refused.json()["code"] == "CHALLENGE_REQUIRED", header
+            headers = {APP_HEADER: APP_CREDENTIAL}
+            wrong = await app.post(
+                f"/v1/realms/{REALM}/login", json=body | {"password": "x1!"}, headers=headers
+            )
+            assert wrong.json()["code"] == "INVALID_CREDENTIALS", "the app skips only the challenge"
+            ok = await app.post(f"/v1/realms/{REALM}/login", json=body, headers=headers)
+            assert ok.status_code == 200, ok.text
+        async with portal.browser("203.0.113.91") as page:
+            form = await page.get(f"/realms/{REALM}/login")
+            csrf = page.cookies.get("__Host-csrf") or ""
+            posted = await page.post(
+                f"/realms/{REALM}/login",
+                data={"login_id": login_id, "password": NEW_PASSWORD, "csrf_token": csrf},
+                headers=headers,
+            )
+            assert form.status_code == 200 and posted.status_code != 303
+            assert "画像認証" in posted.text, "a page login never skips the challenge"
+
+        async def announced() -> list[dict[str, Any]] | None:
+            topic = ns.topic_prefix + "identity.events"
+            records = await read_topic(infra.kafka_bootstrap_servers, topic, 10**6, timeout=2)
+            mine = [json.loads(r.value) for r in records]
+            mine = [e for e in mine if e["subject_id"] == user_id and e["type"].startswith("Login")]
+            return mine if len(mine) >= 3 else None
+
+        events = await eventually(announced, timeout=60, interval=0.5)
+        channels = [(e["type"], e.get("channel")) for e in events]
+        assert ("LoginFailed", "app") in channels and ("LoginSucceeded", "app") in channels
+        assert ("LoginSucceeded", "browser") in channels, "the member's own browser logins"

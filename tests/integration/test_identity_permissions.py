@@ -72,13 +72,12 @@ class Org:
         initial password mailed (sealed) to the admin, as the admin passes it on."""
         created = []
         for granted in matrices:
-            login_id = nexi_id()
-            body: dict[str, Any] = {"login_id": login_id, "profile": {"email": "a@example.jp"}}
+            body: dict[str, Any] = {"profile": {"email": "a@example.jp"}}
             if granted is not None:
                 body["permissions"] = granted.model_dump(mode="json")
             answer = self.http.post(self.url("/users"), json=body, headers=bearer(self.admin))
             assert answer.status_code == 201, answer.text
-            created.append((answer.json()["user_id"], login_id))
+            created.append((answer.json()["user_id"], answer.json()["login_id"]))
         passwords = asyncio.run(self.initial_passwords([user_id for user_id, _ in created]))
         return [
             (user_id, signed_in(self.proc.url, REALM, login_id, password))

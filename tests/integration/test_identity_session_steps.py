@@ -47,7 +47,7 @@ pytestmark = pytest.mark.integration
 LOGIN_IDS = {
     "demo": lambda: f"XA5{uuid.uuid4().hex[:8]}",
     "kihonet": lambda: uuid.uuid4().hex[:7],
-    "nexi": lambda: str(uuid.uuid4().int)[:12],
+    "nexi": lambda: None,  # the realm's next number (ID-USER-12)
 }
 
 
@@ -70,9 +70,9 @@ async def user_with_initial_password(
         admin_id = str(uuid.uuid4().int)[:11] if realm == "nexi" else None
         profile = {"email": "admin@example.jp"} if realm == "nexi" else None
         admin, org = ready_admin(proc.url, realm, login_id=admin_id, profile=profile)
-        login_id = LOGIN_IDS[realm]()
-        created = create_user(proc.url, realm, org["org_id"], admin, login_id)
+        created = create_user(proc.url, realm, org["org_id"], admin, LOGIN_IDS[realm]())
     assert created.status_code == 201, created.text
+    login_id = created.json()["login_id"]
     user_id = created.json()["user_id"]
     password = created.json().get("initial_password")
     if password is None:

@@ -145,10 +145,7 @@ class SessionsAndCredentials(RuleBasedStateMachine):
             "POST",
             f"/orgs/{self.admin.org_id}/users",
             token,
-            json={
-                "login_id": nexi_id(),
-                "profile": {"email": f"u-{uuid.uuid4().hex[:6]}@example.jp"},
-            },
+            json={"profile": {"email": f"u-{uuid.uuid4().hex[:6]}@example.jp"}},
         )
         assert created.status_code == 201, created.text
         user_id = created.json()["user_id"]

@@ -153,7 +153,13 @@ async def activation_link(portal: Portal, mongo: AsyncMongoClient[dict[str, Any]
     email = f"member-{uuid.uuid4().hex[:12]}@example.jp"
     started = httpx.post(
         f"{portal.enroll.url}/v1/realms/kencom/signups",
-        json={"email": email, "email_confirmation": email, "password": "Kenko-Pass9"},
+        json={
+            "email": email,
+            "email_confirmation": email,
+            "password": "Kenko-Pass9",
+            "accept_terms": True,
+            "accept_privacy": True,
+        },
         timeout=30,
     )
     assert started.status_code == 202, started.text

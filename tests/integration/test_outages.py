@@ -298,7 +298,8 @@ async def test_x_05_identity_stopped_enrolls_sign_up_answers_503_to_the_api_and_
     email = f"outage-{uuid.uuid4().hex[:8]}@example.jp"
     typed = {"email": email, "email_confirmation": email, "password": "Kencom-Pass-2026"}
 
-    api = httpx.post(f"{enroll.url}/v1/realms/kencom/signups", json=typed, timeout=30)
+    consent = {"accept_terms": True, "accept_privacy": True}
+    api = httpx.post(f"{enroll.url}/v1/realms/kencom/signups", json=typed | consent, timeout=30)
     assert_unavailable(api)
 
     csrf = secrets.token_urlsafe(32)
@@ -312,7 +313,7 @@ async def test_x_05_identity_stopped_enrolls_sign_up_answers_503_to_the_api_and_
     assert shown.status_code == 200 and draft is not None, "入力内容の確認 asks nobody"
     page = httpx.post(
         f"{enroll.url}/realms/kencom/signup/send",
-        data={"draft": draft[1], "csrf_token": csrf},
+        data={"draft": draft[1], "csrf_token": csrf, "accept_terms": "on", "accept_privacy": "on"},
         cookies={"__Host-csrf": csrf},
         timeout=30,
     )

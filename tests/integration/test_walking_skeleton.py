@@ -167,6 +167,24 @@ def test_x_03_a_retried_create_with_the_same_idempotency_key_creates_one_organis
     assert second.json() == first.json() | {"initial_password": None}
 
 
+def test_x_03_an_idempotency_key_reused_for_another_login_id_is_refused_and_takes_no_id(
+    services: Any,
+) -> None:
+    """The same key with another admin login ID is not a retry: 409, and that ID stays free
+    (before, it was claimed and settled for a user that never had it, and never freed)."""
+    identity = services("identity")
+    key = PROVISIONING | {"Idempotency-Key": uuid.uuid4().hex}
+    first, other = new_org(8), new_org(8)
+    made = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=first, headers=key)
+    assert made.status_code == 201, made.text
+    reused = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=other, headers=key)
+    assert (reused.status_code, reused.json()["code"]) == (409, "CONFLICT")
+    again = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=first, headers=key)
+    assert again.status_code == 201 and again.json()["org_id"] == made.json()["org_id"]
+    free = httpx.post(f"{identity.url}/v1/realms/demo/orgs", json=other, headers=PROVISIONING)
+    assert free.status_code == 201, "the other login ID was never kept"
+
+
 async def test_x_03_audit_consumer_killed_mid_burst_records_every_event_exactly_once(
     services: Any, mongo: AsyncMongoClient[dict[str, Any]], ns: Namespace
 ) -> None:

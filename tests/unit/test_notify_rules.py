@@ -7,7 +7,15 @@ from email.header import decode_header, make_header
 
 import pytest
 from mail_catchers import parse
-from mail_events import MAIL_TYPES, PRIVATE_KEY, PUBLIC_KEY, T0, login_link, otp
+from mail_events import (
+    MAIL_TYPES,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    T0,
+    login_link,
+    org_contact_changed,
+    otp,
+)
 
 from contracts import Actor, UserStatusChanged, seal
 from contracts.identity import UserStatus
@@ -131,3 +139,13 @@ def test_au_04_nt_01_an_export_ready_without_a_known_address_asks_for_no_mail() 
     assert order.recipient == "admin@example.jp"
     nobody = case.event.model_copy(update={"recipient_email": None})
     assert order_for(nobody) is None, "the job's page shows it; nothing to mail"
+
+
+def test_id_user_11_nt_06_the_completion_goes_to_the_new_contact_without_the_phone() -> None:
+    case = org_contact_changed("madoguchi@example.jp")
+    order = order_for(case.event)
+    assert order is not None and order.recipient == "madoguchi@example.jp"
+    mail = parse(COMPOSER.compose(order, T0).data)
+    body = str(mail.get_body(("plain",)).get_content())
+    assert "変更した項目：メールアドレス、住所" in body
+    assert "03-9876-5432" not in body and "0398765432" not in body, "the phone opens notices"

@@ -24,7 +24,8 @@ Renamed from the issue's list:
 replaced its list of trusted networks (ID-BOT-03), which audit must be able to show.
 ``BusinessIdRequested`` and ``BusinessIdRequestRefused`` came with the support console (issue
 22): a `dantai-net` admin's request for a business ID and the support desk's refusal of it
-(ID-USER-10); module ``id_requests`` says why.
+(ID-USER-10); module ``id_requests`` says why. ``OrganisationContactChanged`` came with
+団体情報変更 (issue 23, ID-USER-11); module ``organisations`` says why.
 
 The other names are the issue's. Where the issue listed a flow but the contract splits it,
 the split is deliberate: ``PasswordChanged`` records *that* the password changed (no secret),
@@ -42,6 +43,7 @@ from contracts.identity.login import (
     BrowserRegistered,
     CurrentPasswordRejected,
     LockReason,
+    LoginChannel,
     LoginFailed,
     LoginFailureReason,
     LoginSucceeded,
@@ -70,6 +72,11 @@ from contracts.identity.mail import (
 from contracts.identity.operations import (
     OperationCode,
     OperationPerformed,
+)
+from contracts.identity.organisations import (
+    ContactField,
+    OrganisationContactChanged,
+    OrgContact,
 )
 from contracts.identity.passwords import (
     InitialPasswordIssued,
@@ -103,6 +110,7 @@ __all__ = [
     "BrowserRegistered",
     "BusinessIdRequestRefused",
     "BusinessIdRequested",
+    "ContactField",
     "CurrentPasswordRejected",
     "EmailChangeRequested",
     "EmailChanged",
@@ -113,12 +121,15 @@ __all__ = [
     "InitialPasswordRoute",
     "LinkPurpose",
     "LockReason",
+    "LoginChannel",
     "LoginFailed",
     "LoginFailureReason",
     "LoginSucceeded",
     "MemberEnrolmentRefused",
     "OperationCode",
     "OperationPerformed",
+    "OrgContact",
+    "OrganisationContactChanged",
     "OtpIssued",
     "OtpPolicyChanged",
     "OtpVerified",

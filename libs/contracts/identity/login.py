@@ -39,6 +39,16 @@ class LoginFailureReason(StrEnum):
     CHALLENGE_FAILED = "challenge_failed"
 
 
+class LoginChannel(StrEnum):
+    """What a login came from, as identity could tell (EN-09)."""
+
+    BROWSER = "browser"
+    """A browser, or any client that did not prove to be the app: the challenge applies."""
+    APP = "app"
+    """The realm's app, proved by the client credential the realm issued to it (kencom: the
+    app skips the challenge, seed 003 【参考】)."""
+
+
 class LoginSucceeded(IdentityEvent):
     """A login completed and a session was issued (ID-LOGIN-01 step 10)."""
 
@@ -49,6 +59,8 @@ class LoginSucceeded(IdentityEvent):
     user_agent: UserAgent | None = None
     previous_login_at: UtcDatetime | None = None
     """The previous successful login (前回ログイン日時, ID-LOGIN-04); ``None`` on the first."""
+    channel: LoginChannel | None = None
+    """``app`` when the realm's app credential came with the login (EN-09)."""
 
 
 class LoginFailed(IdentityEvent):
@@ -66,6 +78,8 @@ class LoginFailed(IdentityEvent):
     """The lockout count after this attempt (0 when the reason does not count, e.g. browser)."""
     ip: IpAddress | None = None
     user_agent: UserAgent | None = None
+    channel: LoginChannel | None = None
+    """``app`` when the realm's app credential came with the login (EN-09)."""
 
 
 class LockReason(StrEnum):

@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from servicekit.problems import Problem, ProblemCode
 from services.enroll.api.deps import EnrollDep, RosterImporter
 from services.enroll.api.links import ROSTER_IMPORTED
-from services.enroll.api.schemas import RestrictionsIn, RosterIn, RosterOut
+from services.enroll.api.schemas import MaintenanceIn, RestrictionsIn, RosterIn, RosterOut
 from services.enroll.domain import card
 from services.enroll.domain.refusals import CardRefused, RosterRefused
 from services.enroll.domain.roster import Restrictions
@@ -45,6 +45,8 @@ def _out(imported: Imported) -> RosterOut:
         changed=imported.changed,
         restrictions=RestrictionsIn(**vars(found.restrictions)),
         imported_at=found.imported_at,
+        under_maintenance=found.under_maintenance,
+        maintenance_since=found.maintenance.since if found.maintenance else None,
     )
 
 
@@ -116,3 +118,16 @@ async def roster(_: RosterImporter, insurer_number: InsurerNumber, enroll: Enrol
     if found is None:
         raise Problem(ProblemCode.NO_DATA)
     return _out(Imported(found[0], found[1], changed=False))
+
+
+@router.put(
+    "/maintenance",
+    summary="kencom maintenance of the union, set or ended (EN-10): while it lasts, card checks "
+    "answer ELIGIBILITY_UNION_MAINTENANCE with the seed's guidance and count no try",
+)
+async def maintenance(
+    who: RosterImporter, insurer_number: InsurerNumber, body: MaintenanceIn, enroll: EnrollDep
+) -> RosterOut:
+    """``changed``: whether the mark changed (setting it twice changes nothing)."""
+    marked = await enroll.rosters.maintain(_insurer(insurer_number), body.under_maintenance, who)
+    return _out(marked)

@@ -25,6 +25,15 @@ class SignupOut(BaseModel):
     message: str
 
 
+class DocumentsOut(BaseModel):
+    """What STEP2 asks the person to accept (EN-09)."""
+
+    terms_version: str
+    terms_url: str
+    privacy_version: str
+    privacy_url: str
+
+
 class ResendIn(Strict):
     signup_ref: Token
 
@@ -90,6 +99,10 @@ class RosterMember(Strict):
     birth_date: Annotated[str, StringConstraints(max_length=20)]
     relationship: Annotated[str, StringConstraints(max_length=20)]
     """本人 or 家族 (insured or dependant)."""
+    former_symbol: Annotated[str, StringConstraints(max_length=60)] = ""
+    """特例退職 (EN-10): the 記号 of the card the person held before retiring, if any."""
+    former_number: Annotated[str, StringConstraints(max_length=60)] = ""
+    """特例退職 (EN-10): the 番号 of that card; given with ``former_symbol`` or not at all."""
 
 
 class RosterIn(Strict):
@@ -107,6 +120,15 @@ class RosterOut(BaseModel):
     changed: bool
     restrictions: RestrictionsIn
     imported_at: datetime | None
+    under_maintenance: bool = False
+    """The union is under kencom maintenance (EN-10): card checks answer the seed's guidance."""
+    maintenance_since: datetime | None = None
+
+
+class MaintenanceIn(Strict):
+    """kencom maintenance of a union (EN-10, seed 003 A3 原因③), set or ended by support."""
+
+    under_maintenance: bool
 
 
 class CodeIn(Strict):

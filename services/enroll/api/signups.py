@@ -12,6 +12,7 @@ from services.enroll.api.links import SIGNUP_ACTIVATED, SIGNUP_ELIGIBLE, SIGNUP_
 from services.enroll.api.schemas import (
     ActivatedOut,
     CardIn,
+    DocumentsOut,
     EligibleOut,
     ProgressOut,
     ResendIn,
@@ -19,6 +20,7 @@ from services.enroll.api.schemas import (
     StepIn,
     TokenIn,
 )
+from services.enroll.domain.consent import Ticked
 from services.enroll.domain.guidance import guidance, sent_message
 from services.enroll.domain.signups import Status
 from services.enroll.usecases.inputs import SignupIn
@@ -43,10 +45,29 @@ _PROGRESS = {
     responses={202: {"links": SIGNUP_SENT}},
 )
 async def sign_up(_: Realm, body: SignupIn, enroll: EnrollDep) -> SignupOut:
+    """STEP2's consent is required (EN-09): ``accept_terms`` and ``accept_privacy`` true; the
+    versions in force are recorded with the time (``MemberRegistered`` carries them)."""
+    shown = (body.terms_version, body.privacy_version)
+    ticked = Ticked(body.accept_terms, body.accept_privacy, *shown)
     started = await enroll.signups.start(
-        body.email, body.password, body.channel, body.invitation_code, body.group_link_code
+        body.email,
+        body.password,
+        body.channel,
+        body.invitation_code,
+        body.group_link_code,
+        ticked,
     )
     return _sent(started.signup_ref, started.channel, started.link_lifetime.total_seconds())
+
+
+@router.get(
+    "/documents",
+    summary="The kencom 会員規約 and プライバシーポリシー in force: where to read them and their "
+    "versions, which a sign-up accepts (EN-09)",
+)
+async def documents(_: Realm, enroll: EnrollDep) -> DocumentsOut:
+    found = enroll.context.documents
+    return DocumentsOut(**vars(found))
 
 
 def _sent(ref: str, channel: SignupChannel, seconds: float) -> SignupOut:

@@ -7,6 +7,9 @@ from contracts.enroll import EligibilityOutcome, EligibilityRestriction, SignupC
 
 TRIES_EXHAUSTED = "tries_exhausted"
 """Not an outcome of the roster: the sign-up has used its tries (the roster cannot be searched)."""
+UNION_MAINTENANCE = "union_maintenance"
+"""Not an outcome of the roster either: the union's roster is under kencom maintenance (EN-10,
+seed 003 A3 原因③); nothing was checked, and the try is not counted."""
 
 _CAUSES = (
     "健康保険証（被保険者証）の入力内容に誤りがある可能性があります。入力内容をご確認ください。",
@@ -39,6 +42,12 @@ GUIDANCE: dict[str, tuple[str, ...]] = {
         "パスワードの再設定をお願いします。",
         "以前設定したメールアドレスを忘れた方は、「ログインIDを忘れた方はこちら」から、"
         "お客様サポートへお問い合わせ下さい。ご本人様確認を実施した上でお調べいたします。",
+    ),
+    UNION_MAINTENANCE: (
+        "ご所属の健康保険組合様がkencomメンテナンスを実施しているため、現在、保険証情報を"
+        "照会できません。",
+        "まずはお客様サポートにお問い合わせ下さい。",
+        "この照会は、保険証情報を照会できる回数に数えていません。",
     ),
     TRIES_EXHAUSTED: (
         "この仮登録で保険証情報を照会できる回数の上限に達しました。",

@@ -14,13 +14,14 @@ import hmac
 import re
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from contracts.enroll import EligibilityOutcome, EligibilityRestriction
+from domainkit.decision import Decision
 from services.enroll.domain import card
 from services.enroll.domain.card import Card, Relationship
-from services.enroll.domain.refusals import CardRefused, RosterRefused
+from services.enroll.domain.refusals import CardRefused, NotFound, RosterRefused
 
 #: The columns of a roster file, by the names a header may give them (Japanese or English).
 COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -31,8 +32,12 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "relationship": ("続柄", "本人家族区分", "relationship"),
 }
 OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "insurer_number": ("保険者番号", "insurer_number")
+    "insurer_number": ("保険者番号", "insurer_number"),
+    "former_symbol": ("旧記号", "退職前記号", "former_symbol"),
+    "former_number": ("旧番号", "退職前番号", "former_number"),
 }
+"""``former_…``: 特例退職 (EN-10): the card a retired member held before, beside the new one on
+the same line, so that either card finds one person (one check per person still holds)."""
 
 RELATIONSHIPS = {
     "本人": Relationship.INSURED,
@@ -78,30 +83,65 @@ class RosterPerson:
     name_kana: str
     birth_date: date
     relationship: Relationship
+    former_symbol: str | None = None
+    """特例退職 (EN-10): the 記号 of the card held before retiring; the person's key (one check
+    per person) stays the current card's, whichever card is typed."""
+    former_number: str | None = None
+
+    @property
+    def former(self) -> tuple[str, str] | None:
+        if self.former_symbol is None or self.former_number is None:
+            return None
+        return self.former_symbol, self.former_number
 
     def packed(self) -> str:
-        """The line as a bucket keeps it: tab-separated, no field holds a tab or newline."""
-        return packed(
+        """The line as a bucket keeps it: tab-separated, no field holds a tab or newline; a
+        person with a former card carries it after the five fields."""
+        line = packed(
             self.symbol,
             self.number,
             self.name_kana,
             f"{self.birth_date:%Y%m%d}",
             RELATIONSHIP_CODES[self.relationship],
         )
+        return line if self.former is None else f"{line}\t{self.former[0]}\t{self.former[1]}"
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        """(記号, 番号, packed) for each card that finds this person: the current one, and the
+        former one (its entry keyed by that card, marked ``former``)."""
+        found = [(self.symbol, self.number, self.packed())]
+        if self.former is not None:
+            symbol, number = self.former
+            rest = f"{self.name_kana}\t{self.birth_date:%Y%m%d}"
+            rest += f"\t{RELATIONSHIP_CODES[self.relationship]}"
+            alias = f"{symbol}\t{number}\t{rest}\t{self.symbol}\t{self.number}\t{FORMER}"
+            found.append((symbol, number, alias))
+        return found
 
     @classmethod
     def unpacked(cls, line: str) -> RosterPerson:
-        symbol, number, name, born, rel = line.split("\t")
+        """A bucket's line: five fields; seven (with the former card); or eight (keyed by the
+        former card, the current one after it)."""
+        fields = line.split("\t")
+        symbol, number, name, born, rel = fields[:5]
+        former: tuple[str | None, str | None] = (None, None)
+        if len(fields) == 7:
+            former = (fields[5], fields[6])
+        elif len(fields) == 8:
+            former, (symbol, number) = (symbol, number), (fields[5], fields[6])
         return cls(
             symbol,
             number,
             name,
             date(int(born[:4]), int(born[4:6]), int(born[6:])),
             Relationship.INSURED if rel == "1" else Relationship.DEPENDANT,
+            *former,
         )
 
 
 RELATIONSHIP_CODES = {Relationship.INSURED: "1", Relationship.DEPENDANT: "2"}
+FORMER = "former"
+"""Marks a bucket's entry keyed by a 特例退職 member's former card."""
 
 
 def packed(symbol: str, number: str, name: str, born: str, relationship: str) -> str:
@@ -123,6 +163,40 @@ class Roster:
     imported_at: datetime | None = None
     salt: int = 0
     """Seeds the bucket hash: random per import, so no file can aim its lines at one bucket."""
+    maintenance: Maintenance | None = None
+    """Set while the union is under kencom maintenance (EN-10, seed 003 A3 原因③): its card
+    checks answer the seed's guidance and count no try. A new import keeps it."""
+
+    @property
+    def under_maintenance(self) -> bool:
+        return self.maintenance is not None
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """Who marked the union's roster under kencom maintenance, and since when."""
+
+    by: str
+    since: datetime
+
+
+def in_force(current: Roster | None, new: Roster) -> Decision[Roster, bool]:
+    """The new roster in force, unless the one in force is the same (EN-07: idempotent); the
+    union's maintenance mark stays with the union, whatever its roster (EN-10)."""
+    if current is not None and current.digest == new.digest:
+        return Decision.nothing(False)
+    kept = None if current is None else current.maintenance
+    return Decision.commit(True, replace(new, maintenance=kept))
+
+
+def maintain(current: Roster | None, on: bool, by: str, now: datetime) -> Decision[Roster, bool]:
+    """Support marks a union's roster under kencom maintenance, or ends it (EN-10); answers
+    whether anything changed. A union without a roster has nothing to maintain."""
+    if current is None:
+        raise NotFound("この保険者番号の名簿はありません")
+    if current.under_maintenance == on:
+        return Decision.nothing(False)
+    return Decision.commit(True, replace(current, maintenance=Maintenance(by, now) if on else None))
 
 
 def bucket_of(symbol: str, number: str, buckets: int, salt: int) -> int:
@@ -179,9 +253,35 @@ def row(
             birth_date=card.birth_date(_date(value("birth_date")), today),
             relationship=_relationship(value("relationship")),
         )
+        person = _with_former(person, fields, columns)
     except CardRefused as refused:
         raise RosterRefused(line, refused.field, f"{line}行目: {refused.detail}") from None
     return person
+
+
+def _with_former(
+    person: RosterPerson, fields: Sequence[str], columns: Mapping[str, int]
+) -> RosterPerson:
+    """特例退職 (EN-10): the former card's 記号 and 番号, both or neither; the same card as the
+    current one is no second card."""
+    names = ("former_symbol", "former_number")
+    typed = {c: fields[columns[c]].strip() for c in names if c in columns}
+    if not any(typed.values()):
+        return person
+    for column in names:
+        if not typed.get(column):
+            raise CardRefused(column, "旧記号と旧番号は両方を入力してください")
+    try:
+        former = card.symbol(typed["former_symbol"]), ""
+    except CardRefused as refused:
+        raise CardRefused("former_symbol", f"旧記号: {refused.detail}") from None
+    try:
+        former = former[0], card.number(typed["former_number"])
+    except CardRefused as refused:
+        raise CardRefused("former_number", f"旧番号: {refused.detail}") from None
+    if former == (person.symbol, person.number):
+        return person
+    return replace(person, former_symbol=former[0], former_number=former[1])
 
 
 def _date(text: str) -> date:

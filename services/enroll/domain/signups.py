@@ -32,6 +32,7 @@ from contracts.enroll import (
     SignupStarted,
 )
 from domainkit.decision import Decision
+from services.enroll.domain.consent import Consent
 from services.enroll.domain.guidance import TRIES_EXHAUSTED
 from services.enroll.domain.realm import envelope
 from services.enroll.domain.refusals import (
@@ -114,6 +115,10 @@ class Signup:
     tries: int = 0
     invited: bool = False
     group_id: str | None = None
+    invitation_code: str | None = None
+    """The 招待コード as typed (EN-09): recorded for the operator, nothing depends on it."""
+    consent: Consent | None = None
+    """The 会員規約 and プライバシーポリシー accepted at STEP2 (EN-09)."""
     insurer_number: str | None = None
     person_key: str | None = None
     """Whom the eligible check matched (a keyed digest): claimed once per person."""
@@ -142,6 +147,8 @@ class NewSignup:
     invited: bool
     group_id: str | None
     correlation_id: str
+    invitation_code: str | None = None
+    consent: Consent | None = None
 
 
 def token_hash(token: str) -> str:
@@ -176,6 +183,8 @@ def start(
         link=None if cmd.address_registered else Expiring(cmd.link.token_hash, expires_at),
         invited=cmd.invited,
         group_id=cmd.group_id,
+        invitation_code=cmd.invitation_code,
+        consent=cmd.consent,
     )
     return Decision.commit(None, signup, _mail(signup, cmd.link, cmd.correlation_id, now, False))
 
@@ -338,12 +347,17 @@ def registered(
         return Decision.nothing(False)
     assert current.insurer_number is not None, "an eligible sign-up knows its union"
     signup = current.but(status=Status.REGISTERED, registered_at=now)
+    consent = signup.consent
     done = MemberRegistered(
         **signup.envelope(correlation_id, now) | {"causation_id": causation_id},
         user_id=signup.signup_id,
         email=signup.email,
         insurer_number=current.insurer_number,
         group_id=signup.group_id,
+        invitation_code=signup.invitation_code,
+        terms_version=consent.terms_version if consent else None,
+        privacy_version=consent.privacy_version if consent else None,
+        consented_at=consent.accepted_at if consent else None,
     )
     return Decision.commit(True, signup, done)
 

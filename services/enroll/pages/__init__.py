@@ -4,12 +4,20 @@ their templates are in ``templates/``."""
 
 from fastapi import APIRouter
 
-from services.enroll.pages import checkup, checkup_codes, roster_uploads, rosters, signup
+from services.enroll.pages import (
+    checkup,
+    checkup_codes,
+    roster_maintenance,
+    roster_uploads,
+    rosters,
+    signup,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     signup.router,
     checkup.router,
     rosters.router,
     roster_uploads.router,
+    roster_maintenance.router,
     checkup_codes.router,
 )

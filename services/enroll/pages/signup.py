@@ -20,12 +20,15 @@ from pydantic import ValidationError
 
 from contracts.enroll import SignupChannel
 from servicekit.problems import Problem, ProblemCode
+from services.enroll.domain.consent import Ticked
 from services.enroll.domain.guidance import guidance, sent_message
-from services.enroll.domain.refusals import Refusal
+from services.enroll.domain.refusals import InputRefused, Refusal
 from services.enroll.pages.deps import EnrollDep, Realm
+from services.enroll.usecases import Enroll
 from services.enroll.usecases.identity_client import CredentialRefused
 from services.enroll.usecases.inputs import SignupIn
 from services.enroll.usecases.problems import PASSED_ON, PROBLEMS, ineligible
+from services.enroll.usecases.signup_drafts import Draft as SignupDraft
 from webkit import csrf
 from webkit.pages import FieldError, Pages
 
@@ -58,9 +61,11 @@ def signup_form(
     status_code: int = 200,
     channel: SignupChannel = SignupChannel.PC,
     again: bool = False,
+    codes: tuple[str, str] = ("", ""),
 ) -> HTMLResponse:
     """新規登録's form; ``again``: back from the confirmation, the address kept (the password
-    is never put back into a page: it is typed again)."""
+    is never put back into a page: it is typed again); ``codes``: the 招待コード and the
+    団体連携コード as typed (EN-09)."""
     return PAGES.render(
         request,
         "signup",
@@ -71,6 +76,8 @@ def signup_form(
         email=email,
         email_confirmation=email if again else "",
         channel=channel.value,
+        invitation_code=codes[0],
+        group_link_code=codes[1],
     )
 
 
@@ -96,15 +103,28 @@ async def confirm(
     email_confirmation: Typed = "",
     password: Typed = "",
     channel: Typed = "pc",
+    invitation_code: Typed = "",
+    group_link_code: Typed = "",
 ) -> HTMLResponse:
     """確認画面へ: what was typed, checked as the API checks it, then 入力内容の確認 (seed 003:
-    the app's STEP1-2, the PC's STEP2): the address shown back, the password never; nothing is
-    sent yet. What was typed goes on sealed in the page (``SignupDrafts``)."""
+    the app's STEP1-2, the PC's STEP2 登録情報・規約確認, where the terms are accepted): the
+    address and the codes shown back, the password never; nothing is sent yet. What was typed
+    goes on sealed in the page (``SignupDrafts``)."""
     chosen = _channel(channel)
+    codes = (invitation_code, group_link_code)
     try:
         body = SignupIn(
-            email=email, email_confirmation=email_confirmation, password=password, channel=chosen
+            email=email,
+            email_confirmation=email_confirmation,
+            password=password,
+            channel=chosen,
+            invitation_code=invitation_code.strip() or None,
+            group_link_code=group_link_code.strip() or None,
         )
+        enroll.signups.codes(body.invitation_code, body.group_link_code)
+    except InputRefused as refused:
+        errors = [FieldError(refused.detail or "入力内容を確認してください", refused.field)]
+        return signup_form(request, email, errors, 422, chosen, codes=codes)
     except ValidationError as invalid:
         errors = [
             FieldError(
@@ -115,16 +135,39 @@ async def confirm(
             )
             for e in invalid.errors()
         ]
-        return signup_form(request, email, errors, 422, chosen)
-    draft = await enroll.drafts.seal(body.email, body.password, body.channel)
+        return signup_form(request, email, errors, 422, chosen, codes=codes)
+    draft = await enroll.drafts.seal(
+        body.email, body.password, body.channel, body.invitation_code, body.group_link_code
+    )
+    opened = await enroll.drafts.open(draft)
+    assert opened is not None, "a draft just sealed opens"
+    return confirmation(request, enroll, draft, opened)
+
+
+def confirmation(
+    request: Request,
+    enroll: Enroll,
+    draft: str,
+    opened: SignupDraft,
+    errors: list[FieldError] | tuple[()] = (),
+    status_code: int = 200,
+) -> HTMLResponse:
+    """入力内容の確認 with STEP2's consent (EN-09): the 会員規約 and the プライバシーポリシー
+    linked, each to be ticked, their versions in force carried so that a newer one meanwhile
+    asks again."""
     return PAGES.render(
         request,
         "signup_confirm",
+        status_code,
         realm="kencom",
+        errors=errors,
         title="入力内容の確認",
-        email=body.email,
-        link_hours=_hours(enroll.context.signups.link_lifetime(chosen)),
+        email=opened.email,
+        invitation_code=opened.invitation_code,
+        group_link_code=opened.group_link_code,
+        link_hours=_hours(enroll.context.signups.link_lifetime(opened.channel)),
         draft=draft,
+        documents=enroll.context.documents,
     )
 
 
@@ -138,11 +181,21 @@ async def back(request: Request, _: Realm, enroll: EnrollDep, draft: Draft = "")
     opened = await enroll.drafts.open(draft, fresh=False)
     if opened is None:
         return signup_form(request, "", [])
-    return signup_form(request, opened.email, [], channel=opened.channel, again=True)
+    codes = (opened.invitation_code or "", opened.group_link_code or "")
+    return signup_form(request, opened.email, [], channel=opened.channel, again=True, codes=codes)
 
 
 @router.post("/signup/send", dependencies=[Depends(csrf.checked)])
-async def sign_up(request: Request, _: Realm, enroll: EnrollDep, draft: Draft = "") -> HTMLResponse:
+async def sign_up(
+    request: Request,
+    _: Realm,
+    enroll: EnrollDep,
+    draft: Draft = "",
+    accept_terms: Typed = "",
+    accept_privacy: Typed = "",
+    terms_version: Typed = "",
+    privacy_version: Typed = "",
+) -> HTMLResponse:
     """仮登録メールを送信する (EN-01): the same answer whether or not the address is registered;
     from the app (EN-02) the link lasts 24 hours and the mail speaks of the app's 本登録. A
     draft too old (or not one of ours) gives the form again, to type once more."""
@@ -154,8 +207,22 @@ async def sign_up(request: Request, _: Realm, enroll: EnrollDep, draft: Draft = 
             return signup_form(request, "", errors, 422)
         return signup_form(request, late.email, errors, 422, late.channel)
     chosen = opened.channel
+    shown = (terms_version or None, privacy_version or None)
+    ticked = Ticked(accept_terms == "on", accept_privacy == "on", *shown)
     try:
-        started = await enroll.signups.start(opened.email, opened.password, chosen)
+        started = await enroll.signups.start(
+            opened.email,
+            opened.password,
+            chosen,
+            opened.invitation_code,
+            opened.group_link_code,
+            ticked,
+        )
+    except InputRefused as refused:
+        error = FieldError(refused.detail or "入力内容を確認してください", refused.field)
+        if refused.field in ("accept_terms", "accept_privacy"):
+            return confirmation(request, enroll, draft, opened, [error], 422)
+        return signup_form(request, opened.email, [error], 422, chosen)
     except Refusal as refused:
         code = PROBLEMS[type(refused)]
         errors = [FieldError(code.title, "email")]

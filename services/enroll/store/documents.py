@@ -11,7 +11,8 @@ from typing import Any
 
 from contracts.enroll import SignupChannel
 from services.enroll.domain.checkup import Draft, Gate, Secret
-from services.enroll.domain.roster import Restrictions, Roster
+from services.enroll.domain.consent import Consent
+from services.enroll.domain.roster import Maintenance, Restrictions, Roster
 from services.enroll.domain.signups import Expiring, Signup, Status
 
 Document = dict[str, Any]
@@ -19,6 +20,13 @@ Document = dict[str, Any]
 
 def _expiring(doc: Document | None) -> Expiring | None:
     return None if not doc else Expiring(doc["token_hash"], doc["expires_at"])
+
+
+def _consent(doc: Document | None) -> Consent | None:
+    """A sign-up begun before consent was asked has none."""
+    if not doc:
+        return None
+    return Consent(doc["terms_version"], doc["privacy_version"], doc["accepted_at"])
 
 
 def signup_to_document(signup: Signup) -> Document:
@@ -42,6 +50,8 @@ def signup_from_document(doc: Document) -> Signup:
         tries=int(doc.get("tries", 0)),
         invited=bool(doc.get("invited")),
         group_id=doc.get("group_id"),
+        invitation_code=doc.get("invitation_code"),
+        consent=_consent(doc.get("consent")),
         insurer_number=doc.get("insurer_number"),
         person_key=doc.get("person_key"),
         registered_at=doc.get("registered_at"),
@@ -63,7 +73,12 @@ def roster_from_document(doc: Document) -> Roster:
         restrictions=Restrictions(**(doc.get("restrictions") or {})),
         imported_at=doc.get("imported_at"),
         salt=int(doc.get("salt", 0)),
+        maintenance=_maintenance(doc.get("maintenance")),
     )
+
+
+def _maintenance(doc: Document | None) -> Maintenance | None:
+    return None if not doc else Maintenance(doc["by"], doc["since"])
 
 
 def _secret(doc: Document | None) -> Secret | None:

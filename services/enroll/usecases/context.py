@@ -13,10 +13,14 @@ from contracts import SealedSecret, seal
 from domainkit.tokyo import TOKYO
 from servicekit.clock import Clock
 from services.enroll.domain.checkup import GatePolicy
+from services.enroll.domain.consent import Documents
 from services.enroll.domain.refusals import Unavailable
 from services.enroll.domain.signups import NewLink, SignupPolicy, token_hash
 from services.enroll.store import EnrollStore
 from services.enroll.usecases.identity_client import CredentialHolder
+
+DEFAULT_TERMS = "https://kencom.jp/terms"
+DEFAULT_PRIVACY = "https://kencom.jp/privacy_policy"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class Context:
     rosters: RosterPolicy = field(default_factory=RosterPolicy)
     group_links: Mapping[str, str] = field(default_factory=dict)
     """団体連携コード → the group it links to (a setting: codes are handed out by partners)."""
+    documents: Documents = field(
+        default_factory=lambda: Documents("1.0", DEFAULT_TERMS, "1.0", DEFAULT_PRIVACY)
+    )
+    """The kencom 会員規約 and プライバシーポリシー in force (EN-09; the operator's settings)."""
     person_key: bytes = b""
     """Keys the digest that names a person (set at start from the settings or the database)."""
 

@@ -20,6 +20,7 @@ from contracts.enroll import EligibilityOutcome
 from servicekit.logs import bind_correlation_id, current_correlation_id, get_logger
 from servicekit.repository import Versioned
 from services.enroll.domain import card, roster, signups
+from services.enroll.domain.guidance import UNION_MAINTENANCE
 from services.enroll.domain.realm import REALM
 from services.enroll.domain.signups import Answer, Checked, Signup, Status
 from services.enroll.store import signup_aggregate_id
@@ -77,15 +78,22 @@ class Eligibility:
             typed = card.card(
                 name_kana, birth_date, insurer_number, symbol, number, self.context.today()
             )
-            checked = await self._checked(signup, typed)
+            found = await self.rosters.current(typed.insurer_number)
+            if found is not None and found.under_maintenance:
+                # seed 003 A3 原因③: nothing is checked, nothing changes, no try is counted
+                log.info("eligibility: union under maintenance", signup_id=signup_id)
+                tries_left = policy.max_tries - signup.tries
+                return Answer(UNION_MAINTENANCE, None, tries_left, signup.status)
+            checked = await self._checked(signup, typed, found)
         answer = await self._commit(signup_id, step_hash, checked, loaded)
         if checked.person_key is not None and not answer.holds(checked.person_key):
             await self._free(signup_id, checked.person_key, signup.email)
         log.info("eligibility checked", signup_id=signup_id, outcome=answer.outcome)
         return answer
 
-    async def _checked(self, signup: Signup, typed: card.Card) -> Checked:
-        found = await self.rosters.current(typed.insurer_number)
+    async def _checked(
+        self, signup: Signup, typed: card.Card, found: roster.Roster | None
+    ) -> Checked:
         family: list[roster.RosterPerson] = []
         if found is not None:
             index = roster.bucket_of(typed.symbol, typed.number, found.buckets, found.salt)

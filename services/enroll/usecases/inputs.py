@@ -17,6 +17,9 @@ Email = Annotated[
 sign-up's link, and a comment in it (``a(b)@c.jp``) would send the link to ``a@c.jp``."""
 
 
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z._-]{1,40}$")]
+
+
 class Strict(BaseModel):
     """A body or form that names every field it takes, and never echoes what was typed."""
 
@@ -34,7 +37,17 @@ class SignupIn(Strict):
     channel: SignupChannel = SignupChannel.PC
     """``app``: the link is valid 24 hours; ``pc``: 1 hour (EN-02)."""
     invitation_code: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    """招待コード (optional; 4–32 letters and digits): a member's referral, recorded (EN-09)."""
     group_link_code: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    """団体連携コード (optional): one of ``GROUP_LINK_CODES``; the member's group is recorded."""
+    accept_terms: bool = False
+    """STEP2 (EN-09): the kencom 会員規約 is accepted; required."""
+    accept_privacy: bool = False
+    """STEP2 (EN-09): the プライバシーポリシー is accepted; required."""
+    terms_version: Version | None = None
+    """The 会員規約 version the client showed (``GET …/signups/documents``); a newer one in
+    force refuses the sign-up, so the person reads it first."""
+    privacy_version: Version | None = None
 
     @model_validator(mode="after")
     def _same_address(self) -> Self:

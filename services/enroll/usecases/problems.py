@@ -9,7 +9,7 @@ from typing import Any
 from contracts.enroll import EligibilityOutcome
 from servicekit.problems import Problem, ProblemCode
 from services.enroll.domain import refusals
-from services.enroll.domain.guidance import TRIES_EXHAUSTED, guidance
+from services.enroll.domain.guidance import TRIES_EXHAUSTED, UNION_MAINTENANCE, guidance
 from services.enroll.domain.signups import Answer
 
 PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
@@ -47,6 +47,7 @@ OUTCOME_PROBLEMS = {
     EligibilityOutcome.RESTRICTED: ProblemCode.ELIGIBILITY_RESTRICTED,
     EligibilityOutcome.ALREADY_REGISTERED: ProblemCode.ELIGIBILITY_ALREADY_REGISTERED,
     TRIES_EXHAUSTED: ProblemCode.ELIGIBILITY_TRIES_EXHAUSTED,
+    UNION_MAINTENANCE: ProblemCode.ELIGIBILITY_UNION_MAINTENANCE,
 }
 
 

@@ -60,9 +60,12 @@ _FAST = {
     "relationship": "(?P<rel>"
     + "|".join(re.escape(w) for w in sorted(RELATIONSHIPS, key=len, reverse=True))
     + ")",
+    "former_symbol": "",
+    "former_number": "",
 }
 """What a plain field is, per column: the forms the domain accepts unchanged (ASCII digits,
-katakana, one of the usual words), so that both ways agree on every line this matches."""
+katakana, one of the usual words), so that both ways agree on every line this matches. A 特例退職
+member's former card (EN-10) is plain only when empty: a line that has one goes the careful way."""
 _OTHER = r'[^,\r\n"]*'
 _CODES = {word: RELATIONSHIP_CODES[kind] for word, kind in RELATIONSHIPS.items()}
 _EARLIEST = "19000101"
@@ -114,10 +117,16 @@ class Spool:
         self.paths = [self.directory / f"part-{p:04d}" for p in range(parts)]
         self.files = [p.open("w", encoding="utf-8", buffering=1 << 16) for p in self.paths]
 
-    def add(self, lines: Sequence[tuple[str, str, str]]) -> None:
-        """(symbol, number, packed line) of checked lines, in the file's order."""
+    def add(
+        self,
+        lines: Sequence[tuple[str, str, str]],
+        former: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """(symbol, number, packed line) of checked lines, in the file's order; ``former``:
+        the entries of 特例退職 members' former cards (EN-10), routed to their own buckets but
+        neither lines of the file nor of the digest (their person's line holds the card)."""
         routed = self.routes()
-        for symbol, number, packed in lines:
+        for symbol, number, packed in (*lines, *former):
             bucket = roster.bucket_of(symbol, number, self.buckets, self.salt)
             routed[bucket % len(routed)].append(f"{bucket}\t{packed}\n")
         self.write(routed, [packed for _, _, packed in lines])
@@ -141,7 +150,7 @@ class Spool:
 
     def careful(self, rows: Iterable[tuple[int, Sequence[str]]], columns: dict[str, int]) -> None:
         """Lines the domain checks one by one; a bad one is noted with its line and field."""
-        checked = []
+        checked, former = [], []
         for number, fields in rows:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
@@ -150,8 +159,10 @@ class Spool:
             except RosterRefused as refused:
                 self.refuse(refused)
                 continue
-            checked.append((person.symbol, person.number, person.packed()))
-        self.add(checked)
+            first, *rest = person.entries()
+            checked.append(first)
+            former.extend(rest)
+        self.add(checked, former)
 
     def refuse(self, refused: RosterRefused) -> None:
         """A bad line: kept (the first :data:`MAX_REFUSED_LINES`) and counted."""

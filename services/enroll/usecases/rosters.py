@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from domainkit.decision import Decision
 from servicekit.logs import get_logger
 from services.enroll.domain import roster
 from services.enroll.domain.roster import Restrictions, Roster
@@ -41,13 +40,6 @@ class Imported:
     roster: Roster
     version: int
     changed: bool
-
-
-def _switch(current: Roster | None, new: Roster) -> Decision[Roster, bool]:
-    """The new roster in force, unless the one in force is the same (EN-07: idempotent)."""
-    if current is not None and current.digest == new.digest:
-        return Decision.nothing(False)
-    return Decision.commit(True, new)
 
 
 class RosterImports:
@@ -87,7 +79,7 @@ class RosterImports:
         restrictions: Restrictions,
     ) -> Imported:
         """The API's rows: the same checks, the n-th row named as line n."""
-        names = list(roster.COLUMNS)
+        names = [*roster.COLUMNS, "former_symbol", "former_number"]
         columns = {name: i for i, name in enumerate(names)}
         lines = ((i, [r.get(n, "") for n in names]) for i, r in enumerate(rows, start=1))
 
@@ -138,7 +130,7 @@ class RosterImports:
             salt=spooled.salt,
         )
         changed = await self.rosters.heads.update(
-            roster_aggregate_id(insurer_number), lambda current: _switch(current, new)
+            roster_aggregate_id(insurer_number), lambda current: roster.in_force(current, new)
         )
         if not changed:
             await self.rosters.abandon(import_id, collection)
@@ -178,6 +170,24 @@ class RosterImports:
     async def _insert(self, collection: str, buckets: list[tuple[int, bytes]]) -> None:
         for start in range(0, len(buckets), WRITE_BATCH):
             await self.rosters.write(collection, buckets[start : start + WRITE_BATCH])
+
+    async def maintain(self, insurer_number: str, on: bool, by: str) -> Imported:
+        """Support marks the union under kencom maintenance, or ends it (EN-10): its card
+        checks answer the seed's guidance within ``ROSTER_CACHE_SECONDS``."""
+        now = self.context.clock.now()
+        changed = await self.rosters.heads.update(
+            roster_aggregate_id(insurer_number),
+            lambda current: roster.maintain(current, on, by, now),
+        )
+        found = await self.current(insurer_number)
+        assert found is not None, "a union marked has a roster"
+        log.info(
+            "union maintenance" if on else "union maintenance ended",
+            insurer_number=insurer_number,
+            by=by,
+            changed=changed,
+        )
+        return Imported(found[0], found[1], changed)
 
     async def drop_unused(self) -> int:
         """The job that keeps one roster per union (X-14)."""

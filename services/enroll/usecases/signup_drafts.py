@@ -34,6 +34,8 @@ class Draft:
     password: str
     channel: SignupChannel
     sealed_at: datetime
+    invitation_code: str | None = None
+    group_link_code: str | None = None
 
     def __repr__(self) -> str:
         return f"Draft(email=<{len(self.email)} chars>, channel={self.channel.value})"
@@ -49,10 +51,24 @@ class SignupDrafts:
             self._box = SecretBox(await self.context.store.server_key("signup-draft"))
         return self._box
 
-    async def seal(self, email: str, password: str, channel: SignupChannel) -> str:
-        """What was typed, for the confirmation page's hidden field."""
+    async def seal(
+        self,
+        email: str,
+        password: str,
+        channel: SignupChannel,
+        invitation_code: str | None = None,
+        group_link_code: str | None = None,
+    ) -> str:
+        """What was typed, for the confirmation page's hidden field (the codes too, EN-09)."""
         now = self.context.clock.now()
-        plain = {"e": email, "p": password, "c": channel.value, "t": now.timestamp()}
+        plain = {
+            "e": email,
+            "p": password,
+            "c": channel.value,
+            "t": now.timestamp(),
+            "i": invitation_code,
+            "g": group_link_code,
+        }
         sealed = (await self.box()).encrypt(json.dumps(plain).encode())
         return base64.urlsafe_b64encode(bytes(sealed)).rstrip(b"=").decode()
 
@@ -67,9 +83,15 @@ class SignupDrafts:
                 password=str(plain["p"]),
                 channel=SignupChannel(plain["c"]),
                 sealed_at=datetime.fromtimestamp(float(plain["t"]), UTC),
+                invitation_code=_text(plain.get("i")),
+                group_link_code=_text(plain.get("g")),
             )
         except (binascii.Error, ValueError, CryptoError, KeyError, TypeError):
             return None
         if fresh and self.context.clock.now() - draft.sealed_at > DRAFT_LIFETIME:
             return None
         return draft
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

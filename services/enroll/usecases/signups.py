@@ -11,6 +11,7 @@ person, who got no answer, signs up again.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from functools import partial
 from contracts.enroll import SignupChannel
 from servicekit.logs import current_correlation_id, get_logger
 from services.enroll.domain import signups
+from services.enroll.domain.consent import Ticked, accept
 from services.enroll.domain.refusals import InputRefused, LinkInvalid, SignupNotFound
 from services.enroll.domain.signups import Activated, NewSignup, Signup, Status
 from services.enroll.store import signup_aggregate_id
@@ -27,6 +29,7 @@ from services.enroll.usecases.context import Context
 log = get_logger(__name__)
 
 _INVITATION = re.compile(r"^[A-Za-z0-9]{4,32}$")
+INVITATION_FORM = "招待コードは半角英数字4〜32文字で入力してください"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Started:
     """The handle for 仮登録メールの再送信; a secret of this browser."""
     channel: SignupChannel
     link_lifetime: timedelta
+
+
+@dataclass(frozen=True)
+class Codes:
+    invitation_code: str | None
+    group_id: str | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,21 @@ class Signups:
         self.context = context
         self.store = context.store
 
+    def codes(self, invitation_code: str | None, group_link_code: str | None) -> Codes:
+        """The optional codes of 新規登録 (EN-01, EN-09), checked: the 招待コード by its form (it
+        is recorded for the operator, nothing here depends on it), the 団体連携コード by the
+        partners' list (``GROUP_LINK_CODES``: it records the group the member came from)."""
+        invitation = _typed(invitation_code)
+        if invitation is not None and not _INVITATION.fullmatch(invitation):
+            raise InputRefused("invitation_code", INVITATION_FORM)
+        group_id = None
+        group = _typed(group_link_code)
+        if group is not None:
+            group_id = self.context.group_links.get(group.upper())
+            if group_id is None:
+                raise InputRefused("group_link_code", "団体連携コードが正しくありません")
+        return Codes(invitation, group_id)
+
     async def start(
         self,
         email: str,
@@ -68,16 +92,12 @@ class Signups:
         channel: SignupChannel,
         invitation_code: str | None = None,
         group_link_code: str | None = None,
+        ticked: Ticked | None = None,
     ) -> Started:
-        """仮登録 (EN-01, EN-02): everything is checked before identity is asked."""
-        invited = invitation_code is not None
-        if invitation_code is not None and not _INVITATION.fullmatch(invitation_code):
-            raise InputRefused("invitation_code", "招待コードが正しくありません")
-        group_id = None
-        if group_link_code is not None:
-            group_id = self.context.group_links.get(group_link_code.strip().upper())
-            if group_id is None:
-                raise InputRefused("group_link_code", "団体連携コードが正しくありません")
+        """仮登録 (EN-01, EN-02): everything is checked before identity is asked, the consent
+        of STEP2 too (EN-09: the versions in force, with the time)."""
+        codes = self.codes(invitation_code, group_link_code)
+        consent = accept(self.context.documents, ticked or Ticked(), self.context.clock.now())
         signup_id = uuid.uuid4().hex
         link = self.context.new_link(signup_id)  # refused here if nothing could be mailed
         held = await self.context.holder.hold(signup_id, email, password)
@@ -89,9 +109,11 @@ class Signups:
             address_registered=held.address_registered,
             ref_hash=ref_hash,
             link=link,
-            invited=invited,
-            group_id=group_id,
+            invited=codes.invitation_code is not None,
+            group_id=codes.group_id,
             correlation_id=current_correlation_id(),
+            invitation_code=codes.invitation_code,
+            consent=consent,
         )
         now = self.context.clock.now()
         policy = self.context.signups
@@ -166,6 +188,14 @@ class Signups:
         if found is None:
             raise SignupNotFound()
         return found
+
+
+def _typed(code: str | None) -> str | None:
+    """A code as typed: full-width letters and digits read as half-width, blank as none."""
+    if code is None:
+        return None
+    code = unicodedata.normalize("NFKC", code).strip()
+    return code or None
 
 
 def _named(token: str) -> str:

@@ -16,9 +16,11 @@ from services.identity.api import (
     login,
     login_steps,
     members,
+    org_contact,
     organisations,
     otp,
     passwords,
+    profile,
     sessions,
     users,
 )
@@ -31,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     decisions.router,
     sessions.router,
     organisations.router,
+    org_contact.router,
     login.router,
     login_steps.router,
     users.router,
@@ -40,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     otp.router,
     bot_defence.router,
     enrolment.router,
+    profile.router,
 )
 
 #: Answered before any router is matched (``front`` says why): mounted first by ``app.py``.

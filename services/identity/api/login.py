@@ -1,6 +1,8 @@
 """Logging in (ID-LOGIN-01..05): the login itself, and where to turn when the ID is forgotten."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
 
 from domainkit.tokyo import TOKYO
 from servicekit.credentials import browser_cookie_name, browser_session_token, login_cookies
@@ -42,6 +44,15 @@ async def log_in(
     body: Credentials,
     address: ClientAddress,
     identity: IdentityDep,
+    app_credential: Annotated[
+        str | None,
+        Header(
+            alias="X-App-Client-Credential",
+            max_length=200,
+            description="The kencom app's client credential (EN-09): the app skips the "
+            "challenge; a wrong or missing one changes nothing.",
+        ),
+    ] = None,
 ) -> LoginOut:
     """Checks in the order of ID-LOGIN-01. An unknown login ID is answered, timed and locked
     exactly like a wrong password. Success sets the opaque session cookie. Where the realm has
@@ -56,6 +67,7 @@ async def log_in(
         browser_cookie=browser,
         challenge=body.challenge,
         held=browser_session_token(request),
+        app_credential=app_credential,
     )
     result = outcome.result
     if result.answer in _REFUSED:

@@ -126,7 +126,14 @@ class ResetNote(BaseModel):
 class NewBusinessUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    login_id: str = Field(min_length=1, max_length=254, examples=["XA5000001"])
+    login_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=254,
+        examples=["XA5000001"],
+        description="The new user's login ID; none where the realm assigns it (nexi, "
+        "ID-USER-12: the realm's next number, 11 digits, answered in login_id)",
+    )
     profile: ProfileIn = Field(default_factory=ProfileIn)
     permissions: PermissionsIn | None = Field(
         default=None,

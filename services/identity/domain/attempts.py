@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum, StrEnum
 
 from contracts import SealedSecret
+from contracts.identity import LoginChannel
 from services.identity.domain.users import User
 
 
@@ -80,6 +81,8 @@ class LoginAttempt:
     """The SHA-256 of the browser's binding cookie for this realm, if it sent one."""
     login_link: NewLink | None = None
     """A login link ready to mail, should this login reach step 9 (ID-MAIL-02)."""
+    channel: LoginChannel = LoginChannel.BROWSER
+    """``app`` when the realm's app credential came with the login (EN-09)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.common import Role
+from services.identity.domain import permissions
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotPermitted, OtpRequired, StepsPending
 from services.identity.domain.sessions import Session
@@ -154,10 +155,42 @@ def switch_otp(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
     return session
 
 
+def change_org_contact(caller: Caller, realm: RealmPolicy, org_id: str) -> Session:
+    """Only the organisation's admin changes its contact (ID-USER-11, seed 000 Q3): where its
+    password notices go, so protected."""
+    session = _protected(_person(caller, realm))
+    if session.role is not Role.ADMIN or session.org_id != org_id:
+        raise NotPermitted()
+    return session
+
+
 def own_member_details(caller: Caller, realm: RealmPolicy) -> Session:
     """Only individual members keep their own login ID and phone (ID-USER-08); an
     organisation's users have them maintained by their admin (ID-USER-06)."""
     session = _person(caller, realm)
     if not realm.members or session.role is not Role.MEMBER:
+        raise NotPermitted()
+    return session
+
+
+def read_own_profile(caller: Caller, realm: RealmPolicy) -> Session:
+    """Every user reads its own profile (ID-USER-12, seed 004 3-3 Webユーザー情報照会): a free
+    menu, open before the OTP (seed 004 5-3 keeps it clickable)."""
+    return _person(caller, realm)
+
+
+def change_own_admin_profile(caller: Caller, realm: RealmPolicy) -> Session:
+    """The admin changes its own profile where the realm has the page (ID-USER-12, seed 004
+    4-2): the decision API's ``admin_profile.change`` on its own organisation, admin-only
+    (ID-PERM-02) and protected by the OTP where the organisation requires it (ID-OTP-04).
+    Its own rule, not :func:`manage`, which nobody passes for themselves."""
+    session = _person(caller, realm)
+    if not realm.own_admin_profile or session.org_id is None:
+        raise NotPermitted()
+    resource = permissions.Resource(org_id=session.org_id)
+    verdict = permissions.decide(session, permissions.Action.ADMIN_PROFILE_CHANGE, resource, True)
+    if verdict.reason is permissions.Reason.OTP_REQUIRED:
+        raise OtpRequired()
+    if not verdict.allow:
         raise NotPermitted()
     return session

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from contracts import Actor
-from contracts.identity import TrustedAddressesChanged, TrustedNetworkEntry
+from contracts.identity import LoginChannel, TrustedAddressesChanged, TrustedNetworkEntry
 from domainkit.decision import Decision, envelope
 from services.identity.domain.refusals import Refusal
 
@@ -190,6 +190,22 @@ def skips_challenge(
         return False
     failures = 0 if activity is None else len(activity.within(now, policy.window).failures)
     return failures < policy.trusted_failure_limit
+
+
+def app_credential_digest(credential: str) -> str:
+    """What the settings keep of the app's client credential (EN-09): its SHA-256, so that the
+    configuration holds nothing a client could send."""
+    return hashlib.sha256(credential.encode()).hexdigest()
+
+
+def login_channel(app_proved: bool) -> LoginChannel:
+    return LoginChannel.APP if app_proved else LoginChannel.BROWSER
+
+
+def challenged(realm_has_challenge: bool, channel: LoginChannel) -> bool:
+    """ID-BOT-01 and EN-09: a realm's logins pass the challenge, except the app's (seed 003
+    【参考】: the app stores' rules make that attack very hard); browsers always do."""
+    return realm_has_challenge and channel is not LoginChannel.APP
 
 
 # --- trusted addresses (ホワイトリスト) -----------------------------------------------------

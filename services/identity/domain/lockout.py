@@ -49,6 +49,7 @@ def failed(
         consecutive_failures=count,
         ip=attempt.ip,
         user_agent=attempt.user_agent,
+        channel=attempt.channel,
     )
 
 

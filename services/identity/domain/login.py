@@ -104,6 +104,7 @@ def _succeeded(
             ip=attempt.ip,
             user_agent=attempt.user_agent,
             previous_login_at=user.last_login_at,
+            channel=attempt.channel,
         )
     ]
     pending = pending_steps(new, policy)

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from contracts import Actor, ActorKind
 from contracts.common import UserProfile
-from contracts.identity import BusinessIdRequested, BusinessIdRequestRefused
+from contracts.identity import BusinessIdRequested, BusinessIdRequestRefused, OrgContact
 from domainkit.decision import Decision, envelope
 from services.identity.domain.refusals import BusinessUserLimitReached
 from services.identity.domain.users import User
@@ -61,6 +61,9 @@ class Organisation:
     otp_enabled: bool = False
     """ワンタイムパスワード利用 (ID-OTP-01): every user of it needs an OTP for protected
     operations; only its admin switches it."""
+    contact: OrgContact | None = None
+    """団体情報 (ID-USER-11): where its password notices go (NT-06), once its admin set it;
+    ``None`` before, when the admin's own profile stands in (:mod:`.org_contact`)."""
 
     def request_for(self, user_id: str) -> IdRequest | None:
         return next((r for r in self.id_requests if r.user_id == user_id), None)

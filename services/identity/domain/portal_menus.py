@@ -85,7 +85,7 @@ _DANTAI_ADMIN = (
             ),
             MenuItem("パスワード強制変更", page="/admin/users"),
             MenuItem("生保団体ネット利用情報変更", link="usage-change"),
-            MenuItem("団体情報の変更", link="org-info"),
+            MenuItem("団体情報の変更", page="/admin/org-info"),
         ),
     ),
     Menu(
@@ -169,7 +169,7 @@ _KENCOM_MEMBER = (
     Menu("アカウント", (PASSWORD_CHANGE, MY_HISTORY)),
 )
 
-_NEXI_OWN = MenuItem("Webユーザー情報照会", link="web-user-info")
+_NEXI_OWN = MenuItem("Webユーザー情報照会", page="/profile")
 _NEXI_BUSINESS = Menu(
     "保険の申込み・照会",
     (
@@ -193,7 +193,7 @@ _NEXI_USER = Menu(
 _NEXI_ADMIN = Menu(
     "管理項目",
     (
-        MenuItem("Webユーザー（管理者）情報変更", link="admin-info", protected=True),
+        MenuItem("Webユーザー（管理者）情報変更", page="/profile/change", protected=True),
         MenuItem("Webユーザー（申込者）情報照会・追加・変更", page="/admin/users", protected=True),
         MenuItem("口座情報照会・登録・変更", link="accounts-change", protected=True),
         MenuItem("保険利用者情報照会・変更", link="insured-change", protected=True),

@@ -91,13 +91,18 @@ def outside_jis_x_0208(text: str) -> list[str]:
 def checked_text(field: str, value: str) -> str:
     """A name, department or title as it is stored (full-width, in cp932's form), or
     :class:`ProfileRefused` naming the characters that have no JIS X 0208 form, or the length."""
+    return checked_full_width(value, FULL_WIDTH_LIMITS[field])
+
+
+def checked_full_width(value: str, limit: int) -> str:
+    """Any Japanese text of at most ``limit`` characters (an address too), as
+    :func:`checked_text` checks and stores it."""
     typed = full_width(value)
     bad = outside_jis_x_0208(typed)
     if bad:
         named = "".join(f"「{_shown(ch)}」" for ch in bad)
         raise ProfileRefused(f"{named}は使用できない文字です。別の文字で入力してください")
     stored = "".join(cp932_form(ch) or ch for ch in typed)
-    limit = FULL_WIDTH_LIMITS[field]
     if len(stored) > limit:
         raise ProfileRefused(f"{limit}文字以内で入力してください")
     return stored

@@ -40,6 +40,11 @@ class RealmPolicy:
     business_login_id: re.Pattern[str] = field(default=_ANY_LOGIN_ID)
     member_login_id: re.Pattern[str] = field(default=re.compile(r"^[\x21-\x7e]{6,64}$"))
     """Login-ID format of an individual member (ID-USER-03, -08)."""
+    assigned_business_ids: bool = False
+    """A business user's login ID is the realm's next number, 11 digits, assigned by the system
+    and never typed (ID-USER-12: nexi's 00000000001, …)."""
+    own_admin_profile: bool = False
+    """The admin changes its own profile on a page of its own (ID-USER-12: nexi's 4-2)."""
     business_user_limit: int | None = None
     """Business users an organisation may have; ``None`` is unlimited (ID-USER-01)."""
     password_min_length: int = 8
@@ -139,6 +144,8 @@ PRESETS: dict[str, RealmPolicy] = {
             "nexi",
             admin_login_id=re.compile(r"^[0-9]{11,12}$"),
             business_login_id=re.compile(r"^[0-9]{11,12}$"),
+            assigned_business_ids=True,
+            own_admin_profile=True,
             temporary_password_roles=frozenset({Role.ADMIN}),
             group_readers=True,
             business_password_to_admin=True,

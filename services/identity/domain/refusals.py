@@ -36,6 +36,11 @@ class LoginIdTaken(Refusal):
     """Another user of the realm has this login ID (ID-USER-02)."""
 
 
+class KeyNamesAnotherCreation(Refusal):
+    """A retried creation's idempotency key names a user made with another login ID: the
+    request is not a retry of that creation (X-03), and must not take a second ID."""
+
+
 class BusinessUserLimitReached(Refusal):
     """The realm's limit on an organisation's business users is reached (ID-USER-01)."""
 

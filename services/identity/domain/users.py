@@ -18,6 +18,7 @@ from contracts.identity import InitialPasswordRoute, UserStatus
 from contracts.permissions import Permissions
 from domainkit.decision import Decision, envelope
 from services.identity.domain.realms import realm_policy
+from services.identity.domain.refusals import KeyNamesAnotherCreation
 
 
 def user_aggregate_id(realm: str, user_id: str) -> str:
@@ -209,9 +210,12 @@ class NewUser:
 def create_user(current: User | None, cmd: NewUser, now: datetime) -> Decision[User, bool]:
     """A user with an initial password that must be changed at the first login (ID-PW-03).
 
-    Answers whether it is new: creating the same user again changes nothing.
+    Answers whether it is new: creating the same user again changes nothing. A retry whose
+    key named a user of another login ID is refused: it is another request under a reused key.
     """
     if current is not None:
+        if current.login_id != cmd.login_id:
+            raise KeyNamesAnotherCreation("Idempotency-Key は別の内容の作成に使われています")
         return Decision.nothing(False)
     user = User(
         user_id=cmd.user_id,

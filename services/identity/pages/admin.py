@@ -128,15 +128,10 @@ async def create(
     if isinstance(found, Response):
         return found
     session, org_id = found
+    assigned = policy.assigned_business_ids  # nexi: no ID typed, the next number given
+    login_id = "" if assigned else login_id
     typed = {"login_id": login_id, "name": name, "department": department, "email": email}
-    errors: list[FieldError] = []
-    if not login_id.strip():
-        errors.append(FieldError("ログインIDを入力してください", "new_login_id"))
-    else:
-        try:  # the realm's format asked before the confirmation, not after it
-            inputs.login_id(policy, Role.BUSINESS, login_id)
-        except refusals.Refusal as refused:
-            errors.append(refusal_error(refused, "new_login_id"))
+    errors: list[FieldError] = [] if assigned else _login_id_errors(policy, login_id)
     profile = None
     try:
         profile = ProfileIn(name=name or None, department=department or None, email=email or None)
@@ -152,7 +147,7 @@ async def create(
             policy,
             "業務用IDの作成（確認）",
             [
-                ("ログインID", login_id.strip()),
+                ("ログインID", login_id.strip() or "確定時にシステムが付与します"),
                 ("氏名", profile.name or "（未入力）"),
                 ("所属名", profile.department or "（未入力）"),
                 ("メールアドレス", profile.email or "（未入力）"),
@@ -165,10 +160,15 @@ async def create(
         )
     try:
         created = await identity.users.create_business_user(
-            policy, session, org_id, login_id.strip(), profile.to_profile(), idempotency_key=key
+            policy,
+            session,
+            org_id,
+            login_id.strip() or None,
+            profile.to_profile(),
+            idempotency_key=key,
         )
     except (Problem, refusals.Refusal) as refused:
-        errors = [refusal_error(refused, "new_login_id")]
+        errors = [refusal_error(refused, None if assigned else "new_login_id")]
         return await _list(request, policy, identity, session, errors, status_of(refused), typed)
     mailed = policy.business_password_to_admin and not policy.business_id_requests
     again = created.initial_password is None and not created.pending and not mailed
@@ -182,6 +182,17 @@ async def create(
         created_pending="pending" if created.pending else None,
         created_again="again" if again else None,
     )
+
+
+def _login_id_errors(policy: RealmPolicy, login_id: str) -> list[FieldError]:
+    """A typed ID in the realm's format, asked before the confirmation, not after it."""
+    if not login_id.strip():
+        return [FieldError("ログインIDを入力してください", "new_login_id")]
+    try:
+        inputs.login_id(policy, Role.BUSINESS, login_id)
+    except refusals.Refusal as refused:
+        return [refusal_error(refused, "new_login_id")]
+    return []
 
 
 def _action(

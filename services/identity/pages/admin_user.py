@@ -17,6 +17,7 @@ from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.desk import CHANGE_EXPLANATION, admin_home, confirm
 from services.identity.pages.kit import (
     PAGES,
     admin_session,
@@ -42,6 +43,13 @@ DONE = {
     "新しいパスワードは管理者のメールアドレスにお送りしました",
 }
 PROFILE_FIELDS = ("name", "department", "title", "email", "phone")
+PROFILE_LABELS = {
+    "name": "氏名",
+    "department": "所属名",
+    "title": "役職名",
+    "email": "メールアドレス",
+    "phone": "電話番号",
+}
 
 
 async def user_page(
@@ -117,9 +125,14 @@ async def change_profile(
     title: Text = "",
     email: Text = "",
     phone: Text = "",
+    step: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """ID-USER-06: the whole profile, each field checked as the API checks it (X-07)."""
+    """ID-USER-06: the whole profile, each field checked as the API checks it (X-07). First
+    「確認する」 shows the new profile (seed 004 4-6: Webユーザー（申込者）情報変更確認), then
+    「確定する」 changes it (WEB-05); nothing changes before."""
     typed = dict(zip(PROFILE_FIELDS, (name, department, title, email, phone), strict=True))
+    if step != "commit":
+        return await _confirm_profile(request, policy, identity, user_id, typed)
 
     async def act(session: Session, org_id: str) -> None:
         profile = ProfileIn(**{k: v.strip() or None for k, v in typed.items()})
@@ -128,6 +141,41 @@ async def change_profile(
         )
 
     return await _act(request, policy, identity, user_id, "profile", None, act)
+
+
+async def _confirm_profile(
+    request: Request, policy: RealmPolicy, identity: Identity, user_id: str, typed: dict[str, str]
+) -> Response:
+    """The confirmation of a profile change: the profile as it will be, checked first."""
+    found = await admin_session(request, identity, policy.name)
+    if isinstance(found, Response):
+        return found
+    session = found[0]
+    try:
+        ProfileIn(**{k: v.strip() or None for k, v in typed.items()})
+    except ValidationError as invalid:
+        errors = [
+            FieldError(str(e["msg"]).removeprefix("Value error, "), str(e["loc"][0]))
+            for e in invalid.errors()
+        ]
+        return await user_page(request, policy, identity, session, user_id, errors, 422)
+    user = await business_user(identity, policy, session, user_id)
+    if user is None:
+        return go(f"/realms/{policy.name}/admin/users")
+    rows = [("ログインID", user.login_id)] + [
+        (PROFILE_LABELS[k], typed[k].strip() or "（未入力）") for k in PROFILE_FIELDS
+    ]
+    return confirm(
+        request,
+        policy,
+        "業務用IDの変更（確認）",
+        rows,
+        f"/realms/{policy.name}/admin/users/{user_id}/profile",
+        {k: v.strip() for k, v in typed.items()},
+        f"/realms/{policy.name}/admin/users/{user_id}",
+        CHANGE_EXPLANATION,
+        home=admin_home(policy),
+    )
 
 
 @router.post("/password", dependencies=[CsrfChecked])

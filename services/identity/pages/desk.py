@@ -66,6 +66,12 @@ def invalid_fields(
     return found
 
 
+#: What a change's confirmation says (seed 004 4-6's 情報変更確認).
+CHANGE_EXPLANATION = (
+    "変更内容を確認し、「確定する」を押してください。修正する場合は「戻る」を押してください。"
+)
+
+
 def admin_home(policy: RealmPolicy) -> tuple[str, str]:
     """An admin's confirmation leads back to the portal's top page, not to the console."""
     return ("トップ", f"/realms/{policy.name}/home")

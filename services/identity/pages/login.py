@@ -61,6 +61,13 @@ _REFUSED = {
     LoginAnswer.BROWSER_MISMATCH: ProblemCode.BROWSER_MISMATCH,
 }
 REMEMBER_LABEL = "次回ログインからIDの入力を省略"
+#: The login page's link for a forgotten password, in each seed's words: 000 (Q6) and 002 (Q&A)
+#: write 「パスワードを忘れた方はこちら」, 004 (4-3) a sentence for the admin.
+FORGOTTEN_PASSWORD = "パスワードを忘れた方はこちら"  # noqa: S105 - a link's words
+FORGOTTEN_PASSWORD_LINKS = {
+    "nexi": "Webユーザー（管理者）がご自身のパスワードを忘れた場合は、"
+    "こちらからパスワードを再発行してください。",
+}
 #: What a browser whose session ended is told on the login page it is sent to (WEB-05, seed
 #: 000 Q13): section 7's title of ``SESSION_EXPIRED``.
 SESSION_ENDED = ProblemCode.SESSION_EXPIRED.title
@@ -98,6 +105,7 @@ async def login_form(
         guides=login_guides(policy.name),
         signup_href=f"/realms/{policy.name}/signup" if policy.self_signup else None,
         reset_link=bool(policy.password_reset_roles),  # kencom's wording (seed 003 Q3)
+        forgotten_password_label=FORGOTTEN_PASSWORD_LINKS.get(policy.name, FORGOTTEN_PASSWORD),
     )
 
 

@@ -17,6 +17,7 @@ from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm, UserId
+from services.identity.pages.desk import CHANGE_EXPLANATION, admin_home, confirm
 from services.identity.pages.kit import (
     PAGES,
     admin_session,
@@ -128,7 +129,10 @@ async def set_matrix(
     contract_scope: Choice = "",
     application_scope: Choice = "",
     rider_codes: Annotated[str, Form(max_length=1000)] = "",
+    step: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """The applicant's whole matrix: 「確認する」 shows it as it will be (seed 004 4-6), then
+    「確定する」 sets it (WEB-05); nothing changes before."""
     found = await _admin(request, identity, policy)
     if isinstance(found, Response):
         return found
@@ -157,6 +161,8 @@ async def set_matrix(
         )
         error = FieldError(message, "rider_codes")
         return await matrix_page(request, policy, identity, session, user_id, [error], 422, typed)
+    if step != "commit":
+        return _confirm(request, policy, user_id, granted, rider_codes)
     try:
         await identity.accounts.change_permissions(policy, session, org_id, user_id, granted)
     except (Problem, refusals.Refusal) as refused:
@@ -165,3 +171,34 @@ async def set_matrix(
             request, policy, identity, session, user_id, errors, status_of(refused)
         )
     return go(f"/realms/{policy.name}/admin/users?done=permissions")
+
+
+def _confirm(
+    request: Request, policy: RealmPolicy, user_id: str, granted: Permissions, rider_codes: str
+) -> Response:
+    """The matrix as it will be, in the form's words, with the values to post again."""
+    riders = "、".join(granted.rider_codes) or "（なし）"
+    rows = [
+        ("入力・申込権限", PERMISSION_LABELS["input"][granted.input_right.value]),
+        ("情報データ参照範囲", PERMISSION_LABELS["contract"][granted.contract_scope.value]),
+        ("対象特約コード", riders),
+        ("申込データ参照範囲", PERMISSION_LABELS["application"][granted.application_scope.value]),
+    ]
+    fields = {
+        "input_right": granted.input_right.value,
+        "contract_scope": granted.contract_scope.value,
+        "application_scope": granted.application_scope.value,
+        "rider_codes": rider_codes.strip(),
+    }
+    page = f"/realms/{policy.name}/admin/users/{user_id}/permissions"
+    return confirm(
+        request,
+        policy,
+        "権限の設定（確認）",
+        rows,
+        page,
+        fields,
+        page,
+        CHANGE_EXPLANATION,
+        home=admin_home(policy),
+    )

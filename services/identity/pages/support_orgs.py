@@ -1,7 +1,8 @@
 """The support console's organisations (WEB-04; ID-USER-01, -04, ID-PW-03, -06, ID-LOCK-04):
 search by name, org id or the admin's login ID; open one with its admin, the initial password
 shown once on the result page only; and the admin's lock, unlock, password initialisation
-(and nexi's reset, mailed to the admin).
+(and nexi's reset, mailed to the admin; dantai-net's resets of the registered browser and the
+e-mail-authentication address, ID-BIND-03, ID-MAIL-04): see ``org_admin_actions``.
 
 Each change is asked first (確認する) and done on a second press (確定する), through the same
 use case as identity's JSON API (``organisations.open``, ``accounts.lock`` / ``unlock`` /
@@ -29,6 +30,7 @@ from services.identity.pages import desk
 from services.identity.pages.deps import IdentityDep, Realm, UserId
 from services.identity.pages.desk import when
 from services.identity.pages.kit import PAGES, go, refusal_error, refused_page, status_of
+from services.identity.pages.org_admin_actions import FACTORS, actions_of
 from services.identity.pages.support_home import support_session
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
@@ -42,54 +44,6 @@ OrgId = UserId  # the same shape: 32 hex digits
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 """The idempotency key the confirmation page carries, so a second 確定する opens nothing new."""
-
-
-@dataclass(frozen=True)
-class Action:
-    """One of the admin's operations: its button, what the confirmation says, what is done."""
-
-    label: str
-    explanation: str
-    done: str
-    note: bool = False
-    """The operator may say why (the event's ``note``)."""
-
-
-ACTIONS = {
-    "lock": Action(
-        "ロックする",
-        "管理用IDをロックします。ロック中はログインできず、ログイン中のセッションも終了します。",
-        "管理用IDをロックしました",
-        note=True,
-    ),
-    "unlock": Action(
-        "ロックを解除する",
-        "管理用IDのロックを解除します。パスワードは変わりません。",
-        "管理用IDのロックを解除しました",
-        note=True,
-    ),
-    "initialise": Action(
-        "パスワードを初期化する",
-        "管理用IDのパスワードを初期パスワード（パスワード通知書に記載のもの）に戻します。"
-        "ロックも解除され、次回ログイン時にパスワードの変更が必要です。",
-        "パスワードを初期化しました（アカウントロックも解除されました）",
-    ),
-    "reset": Action(
-        "パスワードをリセットする",
-        "新しいパスワードを発行し、管理者のメールアドレスにお送りします。"
-        "ロックも解除され、次回ログイン時にパスワードの変更が必要です。",
-        "パスワードをリセットしました。新しいパスワードは管理者のメールアドレスにお送りしました",
-    ),
-}
-
-
-def actions_of(policy: RealmPolicy) -> dict[str, Action]:
-    """The operations the realm has: nexi's reset only where the realm mails it."""
-    return {
-        name: action
-        for name, action in ACTIONS.items()
-        if name != "reset" or policy.password_reset_to_admin
-    }
 
 
 def _refused_page(
@@ -369,6 +323,11 @@ async def act(
             await identity.accounts.unlock(policy, session, org_id, admin.user_id, why)
         elif action == "initialise":
             await identity.accounts.initialise_password(policy, session, org_id, admin.user_id)
+        elif action in FACTORS:
+            factor = FACTORS[action]
+            await identity.accounts.reset_login_factor(
+                policy, session, org_id, admin.user_id, factor, why
+            )
         else:
             await identity.accounts.reset_password(policy, session, org_id, admin.user_id)
     except (Problem, refusals.Refusal) as refused:

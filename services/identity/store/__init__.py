@@ -22,6 +22,7 @@ from services.identity.domain.users import User
 from services.identity.store import documents
 from services.identity.store.claims import LinkTokens, LoginIds
 from services.identity.store.directory import OrgDirectory
+from services.identity.store.numbers import login_numbers
 from services.identity.store.sessions import SessionStore
 
 
@@ -51,6 +52,7 @@ class IdentityStore:
             versioned, documents.trusted_to_document, documents.trusted_from_document
         )
         self.login_ids = LoginIds(db, clock)
+        self.login_numbers = login_numbers(versioned)
         self.org_directory = OrgDirectory(db)
         self.link_tokens = LinkTokens(db, clock)
         self.sessions = SessionStore(db, clock, recent_sessions)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from contracts.common import Role, UserProfile
-from contracts.identity import TrustedNetworkEntry, UserStatus
+from contracts.identity import OrgContact, TrustedNetworkEntry, UserStatus
 from contracts.permissions import Permissions
 from services.identity.domain.bot_defence import Activity, AddressSlot, TrustedAddresses
 from services.identity.domain.lockout import ShadowCount, ShadowSlot
@@ -151,6 +151,7 @@ def organisation_to_document(org: Organisation) -> Document:
             for r in org.id_requests
         ],
         "otp_enabled": org.otp_enabled,
+        "contact": None if org.contact is None else org.contact.model_dump(),
     }
 
 
@@ -174,6 +175,7 @@ def organisation_from_document(doc: Document) -> Organisation:
             for r in doc.get("id_requests") or ()
         ),
         otp_enabled=bool(doc.get("otp_enabled")),
+        contact=OrgContact.model_validate(doc["contact"]) if doc.get("contact") else None,
     )
 
 

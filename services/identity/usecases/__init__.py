@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pydantic import SecretStr
+
 from services.identity.domain.bot_defence import ChallengePolicy
 from services.identity.usecases.accounts import Accounts
 from services.identity.usecases.authorisation import Authorisation
@@ -18,8 +20,10 @@ from services.identity.usecases.id_requests import IdRequests
 from services.identity.usecases.login import Login
 from services.identity.usecases.login_steps import LoginSteps
 from services.identity.usecases.members import Members
+from services.identity.usecases.org_contact import OrgContacts
 from services.identity.usecases.organisations import Organisations
 from services.identity.usecases.otp import Otp
+from services.identity.usecases.own_profile import Profiles
 from services.identity.usecases.password_resets import PasswordResets
 from services.identity.usecases.policies import Policies
 from services.identity.usecases.self_service import SelfService
@@ -35,6 +39,8 @@ class Tuning:
     claim_grace: timedelta
     policy_ttl: timedelta
     challenges: ChallengePolicy
+    app_credential_digest: SecretStr = field(default_factory=lambda: SecretStr(""))
+    """SHA-256 of the kencom app's client credential (EN-09); empty: no app skips it."""
     enrolment_hold: timedelta = timedelta(hours=72)
     """How long a sign-up's credential is held, waiting for its eligibility (EN-05)."""
     introspection_trust: timedelta = timedelta(0)
@@ -64,13 +70,16 @@ class Identity:
     id_requests: IdRequests
     members: Members
     staff: Staff
+    org_contacts: OrgContacts
+    profiles: Profiles
 
     @classmethod
     def of(cls, context: Context, tuning: Tuning) -> Identity:
         organisations = Organisations(context)
         policies = Policies(context, organisations, tuning.policy_ttl)
-        bot_defence = BotDefence(context, tuning.challenges)
+        bot_defence = BotDefence(context, tuning.challenges, tuning.app_credential_digest)
         login = Login(context, bot_defence, policies, tuning.introspection_trust)
+        self_service = SelfService(context)
         return cls(
             context=context,
             organisations=organisations,
@@ -78,7 +87,7 @@ class Identity:
             accounts=Accounts(context, policies),
             login=login,
             login_steps=LoginSteps(context),
-            self_service=SelfService(context),
+            self_service=self_service,
             password_resets=PasswordResets(context),
             upkeep=Upkeep(context, organisations, tuning.claim_grace),
             otp=Otp(context, organisations, policies),
@@ -89,4 +98,6 @@ class Identity:
             id_requests=IdRequests(context, organisations),
             members=Members(context),
             staff=Staff(context, organisations),
+            org_contacts=OrgContacts(context, organisations),
+            profiles=Profiles(context, self_service),
         )

@@ -14,9 +14,11 @@ from functools import partial
 from typing import Any
 
 from prometheus_client import Counter
+from pydantic import SecretStr
 
-from contracts.identity import TrustedNetworkEntry
+from contracts.identity import LoginChannel, TrustedNetworkEntry
 from domainkit.decision import Decision
+from servicekit.credentials import matches_secret
 from servicekit.logs import current_correlation_id, get_logger
 from services.identity.domain import authz, bot_defence
 from services.identity.domain.bot_defence import (
@@ -52,11 +54,31 @@ _ANSWERS = {
 }
 
 
+def proves_app(credential: str | None, expected_digest: SecretStr) -> bool:
+    """The kencom app's client credential (EN-09): its SHA-256 is the setting, compared in
+    constant time; no credential, or no setting, proves nothing."""
+    if not credential:
+        return False
+    return matches_secret(bot_defence.app_credential_digest(credential), expected_digest)
+
+
 class BotDefence:
-    def __init__(self, context: Context, policy: ChallengePolicy) -> None:
+    def __init__(
+        self,
+        context: Context,
+        policy: ChallengePolicy,
+        app_credential_digest: SecretStr | None = None,
+    ) -> None:
         self.context = context
         self.store = context.store
         self.policy = policy
+        self.app_credential_digest = app_credential_digest or SecretStr("")
+
+    def channel(self, realm: RealmPolicy, app_credential: str | None) -> LoginChannel:
+        """What the login comes from: the app, where the realm has the bot defence and the
+        app's credential came with it; a browser otherwise (a page login never sends one)."""
+        app = realm.bot_challenge and proves_app(app_credential, self.app_credential_digest)
+        return bot_defence.login_channel(app)
 
     def _client(self, realm: RealmPolicy, address: str | None) -> ClientId:
         return bot_defence.client_id(
@@ -86,10 +108,16 @@ class BotDefence:
             expires_at,
         )
 
-    async def admit(self, realm: RealmPolicy, address: str | None, payload: str | None) -> None:
+    async def admit(
+        self,
+        realm: RealmPolicy,
+        address: str | None,
+        payload: str | None,
+        channel: LoginChannel = LoginChannel.BROWSER,
+    ) -> None:
         """Before the password (ID-BOT-01): a solved challenge, checked and spent once, or a
-        trusted address under its failure limit (ID-BOT-03)."""
-        if not realm.bot_challenge:
+        trusted address under its failure limit (ID-BOT-03), or the app (EN-09)."""
+        if not bot_defence.challenged(realm.bot_challenge, channel):
             return
         client = self._client(realm, address)
         if payload is None:

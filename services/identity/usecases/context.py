@@ -25,6 +25,7 @@ from services.identity.domain.lockout import SessionCheck, ShadowPolicy
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
     InMaintenance,
+    KeyNamesAnotherCreation,
     LoginIdTaken,
     MissingContact,
     NotFound,
@@ -187,10 +188,16 @@ class Context:
         if notice is not None:
             cmd = replace(cmd, delivery=notice(initial_password))
         now = self.clock.now()
-        created = await self.store.users.update(
-            users.user_aggregate_id(realm.name, cmd.user_id),
-            lambda current: users.create_user(current, cmd, now),
-        )
+        try:
+            created = await self.store.users.update(
+                users.user_aggregate_id(realm.name, cmd.user_id),
+                lambda current: users.create_user(current, cmd, now),
+            )
+        except KeyNamesAnotherCreation:
+            # the claim this request just made for its login ID is nobody's: free it at once,
+            # or the ID would stay taken by a user that never had it
+            await self.store.login_ids.release(realm.name, cmd.login_id, cmd.user_id)
+            raise
         await self.store.login_ids.settle(realm.name, cmd.login_id, cmd.user_id)
         return created, initial_password
 

@@ -14,6 +14,7 @@ from functools import partial
 
 from prometheus_client import Counter
 
+from contracts.identity import LoginChannel
 from domainkit.decision import Decision
 from servicekit.logs import current_correlation_id
 from servicekit.repository import Versioned
@@ -73,19 +74,24 @@ class Login:
         browser_cookie: str | None = None,
         challenge: str | None = None,
         held: str | None = None,
+        app_credential: str | None = None,
     ) -> LoggedIn:
         """ID-LOGIN-01 steps 1-10, in order; ``browser_cookie`` is the browser's binding cookie
         for this realm, if it sent one (ID-BIND). Where the realm has the bot defence, the
         ``challenge`` is checked after steps 1 and 2 and before anything of the login ID is
         read (ID-BOT-01); every failure then counts against the client address (ID-BOT-02).
         ``held`` is the session cookie the browser sent, if any: a successful login replaces
-        it, so that session ends."""
+        it, so that session ends. ``app_credential``: the kencom app's client credential, if
+        the client sent one (EN-09): the app skips the challenge, and its login says so."""
         login_id = given_login_id.strip()
         inputs.require_half_width(login_id)  # step 1: not counted (X-06)
         inputs.require_half_width_passwords(password)
         self.context.refuse_in_maintenance(realm)  # step 2
-        await self.bot_defence.admit(realm, ip, challenge)
-        logged_in = await self._log_in(realm, login_id, password, ip, user_agent, browser_cookie)
+        channel = self.bot_defence.channel(realm, app_credential)
+        await self.bot_defence.admit(realm, ip, challenge, channel)
+        logged_in = await self._log_in(
+            realm, login_id, password, ip, user_agent, browser_cookie, channel
+        )
         if logged_in.session_token is None:
             await self.bot_defence.failed(realm, ip)
         elif held:  # the browser's cookie is replaced: the session it named ends (ASVS 7.2.4)
@@ -100,6 +106,7 @@ class Login:
         ip: str | None,
         user_agent: str | None,
         browser_cookie: str | None,
+        channel: LoginChannel,
     ) -> LoggedIn:
         owner = await self.store.login_ids.owner_of(realm.name, login_id)  # step 3
         token = tokens.new_token()
@@ -116,6 +123,7 @@ class Login:
                 attempt,
                 browser=None if browser_cookie is None else tokens.digest(browser_cookie),
                 login_link=self._login_link(realm),
+                channel=channel,
             )
             if user is None or user.state is None:
                 return LoggedIn(await self._unknown(realm, attempt))

@@ -12,6 +12,7 @@ PROBLEMS: dict[type[refusals.Refusal], ProblemCode] = {
     refusals.NotFound: ProblemCode.NOT_FOUND,
     refusals.SessionEnded: ProblemCode.SESSION_EXPIRED,
     refusals.LoginIdTaken: ProblemCode.LOGIN_ID_TAKEN,
+    refusals.KeyNamesAnotherCreation: ProblemCode.CONFLICT,
     refusals.BusinessUserLimitReached: ProblemCode.BUSINESS_USER_LIMIT,
     refusals.WrongPassword: ProblemCode.INVALID_CREDENTIALS,
     refusals.AccountLocked: ProblemCode.ACCOUNT_LOCKED,

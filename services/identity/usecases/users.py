@@ -15,12 +15,20 @@ from contracts.common import Role, UserProfile
 from contracts.identity import InitialPasswordRoute
 from contracts.permissions import Permissions
 from servicekit.logs import current_correlation_id
-from services.identity.domain import authz, inputs, organisations, permissions
+from services.identity.domain import (
+    authz,
+    inputs,
+    login_numbers,
+    org_contact,
+    organisations,
+    permissions,
+)
 from services.identity.domain.organisations import IdRequest
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import (
     BusinessUserLimitReached,
     LoginIdFormat,
+    LoginIdTaken,
     MissingContact,
     NotFound,
     NotPermitted,
@@ -29,6 +37,9 @@ from services.identity.domain.refusals import (
 from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.usecases.context import Context, Created, actor_of, new_id
 from services.identity.usecases.organisations import Organisations
+
+_SKIPS = 1000
+"""Numbers tried before giving up, should that many in a row be held by typed IDs."""
 
 
 class Users:
@@ -42,7 +53,7 @@ class Users:
         realm: RealmPolicy,
         caller: authz.Caller,
         org_id: str,
-        given_login_id: str,
+        given_login_id: str | None,
         profile: UserProfile,
         idempotency_key: str | None = None,
         granted: Permissions | None = None,
@@ -50,9 +61,10 @@ class Users:
         """The admin adds a business user (ID-USER-01) within the realm's limit; the initial
         password is answered once to the admin, or mailed where the realm says (nexi). Where
         the realm has the matrix, the user holds ``granted``, or nothing until it is granted
-        (ID-PERM-01)."""
+        (ID-PERM-01). Where the realm assigns the IDs (nexi, ID-USER-12) none is typed: the
+        user gets the realm's next number."""
         admin = authz.add_business_users(caller, realm, org_id)
-        login_id = inputs.login_id(realm, Role.BUSINESS, given_login_id)
+        login_id = self._typed_login_id(realm, given_login_id)
         if granted is not None and not realm.permission_matrix:
             raise ProfileRefused("このサービスでは権限（permissions）を設定できません")
         if realm.permission_matrix:
@@ -62,7 +74,10 @@ class Users:
             admin_email = await self.context.email_of(realm, admin.user_id)
             notice = self.context.mailed(InitialPasswordRoute.MAIL_TO_ADMIN, admin_email)
         user_id = new_id(f"business:{org_id}", idempotency_key)
-        await self.context.claim_login_id(realm, login_id, user_id, Role.BUSINESS, org_id)
+        if login_id is None:
+            login_id = await self._assigned_login_id(realm, user_id, org_id)
+        else:
+            await self.context.claim_login_id(realm, login_id, user_id, Role.BUSINESS, org_id)
         request = None
         if realm.business_id_requests:
             now = self.context.clock.now()
@@ -97,24 +112,50 @@ class Users:
             granted=granted,
         )
 
+    @staticmethod
+    def _typed_login_id(realm: RealmPolicy, given: str | None) -> str | None:
+        """The typed ID in the realm's format, or ``None`` where the realm assigns it; a typed
+        one there is refused, so no client believes its ID was taken."""
+        if realm.assigned_business_ids:
+            if given:
+                raise LoginIdFormat("ログインIDはシステムが付与します（入力できません）")
+            return None
+        return inputs.login_id(realm, Role.BUSINESS, given or "")
+
+    async def _assigned_login_id(self, realm: RealmPolicy, user_id: str, org_id: str) -> str:
+        """The realm's next number as the user's login ID, claimed for it (ID-USER-12, X-13).
+        A retry of the same creation (its Idempotency-Key) answers the ID the user got; a
+        number whose ID someone holds already (an ID typed before the realm assigned them) is
+        skipped. A number is never given back: a refused creation leaves a gap."""
+        created = await self.context.user(realm, user_id)
+        if created is not None:
+            return created.login_id
+        aggregate_id = login_numbers.numbers_aggregate_id(realm.name)
+        take = partial(login_numbers.take_next, realm=realm.name)
+        for _ in range(_SKIPS):
+            number = await self.store.login_numbers.update(aggregate_id, take)
+            login_id = login_numbers.assigned_login_id(number)
+            if await self.store.login_ids.claim(
+                realm.name, login_id, user_id, org_id, Role.BUSINESS
+            ):
+                return login_id
+        raise LoginIdTaken()
+
     async def approve_id_request(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
     ) -> Created:
         """ID-USER-10: support approves an admin's request for a business ID. The ID notice goes
         by post (the operator reads it from this answer); the password notice by mail to the
-        organisation's contact, as an attachment opened with the contact's phone (NT-06)."""
+        organisation's contact (its own since the admin changed it, ID-USER-11), as an attachment
+        opened with the contact's phone (NT-06)."""
         support = authz.support_desk(caller, realm)
         org = await self.organisations.read(realm, org_id)
         request = org.request_for(user_id)
         if request is None:
             raise NotFound()
         admin = await self.context.user(realm, org.admin_user_id)
-        contact = admin.profile if admin is not None else UserProfile()
-        if not contact.email or not contact.phone:
-            raise MissingContact("団体の連絡先（メールアドレスと電話番号）が登録されていません")
-        notice = self.context.mailed(
-            InitialPasswordRoute.MAIL_TO_ORG_CONTACT, contact.email, contact.phone
-        )
+        email, phone = org_contact.for_notices(org, admin.profile if admin else UserProfile())
+        notice = self.context.mailed(InitialPasswordRoute.MAIL_TO_ORG_CONTACT, email, phone)
         created = await self._create(
             realm,
             org_id,

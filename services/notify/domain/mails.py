@@ -36,7 +36,13 @@ from contracts import (
     TemporaryPasswordIssued,
     UserProfileChanged,
 )
-from contracts.identity import InitialPasswordRoute, LinkPurpose, TemporaryPasswordReason
+from contracts.identity import (
+    ContactField,
+    InitialPasswordRoute,
+    LinkPurpose,
+    OrganisationContactChanged,
+    TemporaryPasswordReason,
+)
 from contracts.notify import mask_email
 
 
@@ -69,6 +75,8 @@ class Template(StrEnum):
     """A sign-up with an address already registered: its owner is told so (EN-01)."""
     CHANGE_COMPLETION = "change_completion"
     """手続き完了のメール after a change of password, e-mail or phone (ID-PW-07)."""
+    ORG_CONTACT_CHANGED = "org_contact_changed"
+    """団体情報変更完了のお知らせ, to the organisation's new contact (ID-USER-11)."""
     CERT_ISSUED = "cert_issued"
     """A client certificate was issued (CT-01)."""
     CERT_EXPIRING = "cert_expiring"
@@ -200,6 +208,15 @@ def _completion(event: Event, to: str | None, changes: list[str]) -> MailOrder |
     if to is None:
         return None  # the realm sends no completion notices
     return MailOrder(event, Template.CHANGE_COMPLETION, to, {"changes": changes})
+
+
+@order_for.register
+def _org_contact_changed(event: OrganisationContactChanged) -> MailOrder:
+    """To the new contact only (one mail per source event, NT-03); no phone in it, since the
+    phone opens the password notices that go to the same mailbox (NT-06)."""
+    changes = [f.value for f in ContactField if f in event.changed_fields]  # the form's order
+    facts = {"changes": changes, "contact_name": event.contact.name}
+    return MailOrder(event, Template.ORG_CONTACT_CHANGED, event.completion_notice_to, facts)
 
 
 @order_for.register

@@ -247,6 +247,21 @@ def _samples(public_key: str) -> dict[str, dict[str, Any]]:
             login_id="XA5000123",
             note="申込書の記載内容に不備があるため",
         ),
+        "OrganisationContactChanged": _envelope(
+            subject_id="org-42",
+            realm="dantai-net",
+            actor=admin,
+            contact={
+                "name": "日本　花子",
+                "email": "madoguchi@example.co.jp",
+                "phone": "03-1234-5678",
+                "postal_code": "100-0001",
+                "address": "東京都千代田区千代田１－１",
+            },
+            changed_fields=["email", "name"],
+            previous_email="taro@example.co.jp",
+            completion_notice_to="madoguchi@example.co.jp",
+        ),
         "MemberEnrolmentRefused": _envelope(
             subject_id="signup-5c1d",
             realm="kencom",

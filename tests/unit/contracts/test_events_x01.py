@@ -67,6 +67,7 @@ ADDITIONS = {
         "BusinessIdRequested",
         "BusinessIdRequestRefused",
         "PasswordResetDeclined",
+        "OrganisationContactChanged",
     ],
     enroll: ["SignupAlreadyRegistered", "SecretAnswerUnlocked"],
     audit: ["AccessExportReady"],
@@ -77,7 +78,8 @@ issue 16: a large export is ready, announced on audit's own low-volume topic; is
 temporary-password request that mailed nothing, so that every request writes alike, and the
 support desk's unlock of a locked secret answer; issue 22: a `dantai-net` admin's request for a
 business ID, and the support desk's refusal of it; issue 23: a request for a kencom reset link
-that mailed nothing, for the same reason as the temporary password's)."""
+that mailed nothing, for the same reason as the temporary password's, and a `dantai-net`
+admin's change of the organisation's contact, 団体情報変更)."""
 
 OWN_TOPIC = {"AccessExportReady": Topics.AUDIT_EXPORTS}
 """Additions that travel apart from their producer's main topic, each saying why."""

@@ -37,6 +37,9 @@ NOT_SECRETS = {
     "operation_code": "a public catalogue code of an operation, e.g. 1-2 (seed 004's list)",
     "status_code": "a public error number of the certificate seed (001), e.g. 3420",
     "rider_codes": "codes naming kinds of contract riders (特約) in the nexi permission matrix",
+    "postal_code": "郵便番号 of an organisation's contact address (ID-USER-11), e.g. 100-0001",
+    "invitation_code": "kencom's 招待コード: a member hands it to friends, and it opens nothing "
+    "(EN-09: recorded for the operator only)",
 }
 """Field names that contain a secret word but hold no secret, each with the reason."""
 

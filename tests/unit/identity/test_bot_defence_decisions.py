@@ -166,3 +166,23 @@ async def test_id_bot_02_the_forwarded_header_counts_only_through_a_trusted_prox
     assert await client_address(junk) == "10.0.0.5"
     nobody = request("10.0.0.5", ["198.51.100.20"], "")
     assert await client_address(nobody) == "10.0.0.5", "no proxy configured: no header believed"
+
+
+def test_en_09_the_kencom_app_skips_the_challenge_browsers_never_do() -> None:
+    from pydantic import SecretStr
+
+    from contracts.identity import LoginChannel
+    from services.identity.usecases.bot_defence import proves_app
+
+    credential = "app-credential-" + "x" * 40
+    setting = SecretStr(bot_defence.app_credential_digest(credential))
+    assert setting.get_secret_value() != credential, "the setting holds a hash"
+    assert proves_app(credential, setting)
+    for wrong in (None, "", credential + "y", setting.get_secret_value()):
+        assert not proves_app(wrong, setting), wrong
+    assert not proves_app(credential, SecretStr("")), "no app configured: nobody is one"
+    app, browser = bot_defence.login_channel(True), bot_defence.login_channel(False)
+    assert (app, browser) == (LoginChannel.APP, LoginChannel.BROWSER)
+    assert not bot_defence.challenged(True, app)
+    assert bot_defence.challenged(True, browser)
+    assert not bot_defence.challenged(False, browser), "a realm without the bot defence"
