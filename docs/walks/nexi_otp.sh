@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(mktemp -d)"
 ID=$IDENTITY_URL/v1/realms/nexi; DECIDE=$IDENTITY_URL/v1/authz/decisions
 J='content-type: application/json'; PROV="Authorization: Bearer $(cat "$PROVISIONING_TOKEN_FILE")"
-NEW=Kaisha-Pass-2026; ADMIN=$(date +%s)0; USER=$(date +%s)1
+NEW=Kaisha-Pass-2026; ADMIN=$(date +%s)0
 AMAIL=admin-$RANDOM$RANDOM@example.jp; UMAIL=user-$RANDOM$RANDOM@example.jp
 # a call that must succeed: its answer, or its error answer on stderr and the walk stops
 api() { local out; out=$(curl -sS --fail-with-body "$@") || { echo "$out" >&2; return 1; }
@@ -33,10 +33,13 @@ api -X POST "$ID/orgs" -H "$PROV" -H "$J" -d "{\"name\": \"サンプル商事\",
 ORG_ID=$(jq -r .org_id org.json); A=$(signed_in "$ADMIN" "$(jq -r .initial_password org.json)")
 # 2. an applicant who may input, read contracts of two riders and its own applications;
 #    its initial password is mailed to the admin, who passes it on
-api -X POST "$ID/orgs/$ORG_ID/users" -H "Authorization: Bearer $A" -H "$J" -d "{\"login_id\": \"$USER\",
+#    nexi assigns the applicant's login ID (00000000001, …: ID-USER-12)
+api -X POST "$ID/orgs/$ORG_ID/users" -H "Authorization: Bearer $A" -H "$J" -d "{
   \"profile\": {\"name\": \"申込 花子\", \"email\": \"$UMAIL\"}, \"permissions\": {\"input_right\": \"input\",
   \"contract_scope\": \"riders\", \"rider_codes\": [\"999999901\", \"999999902\"], \"application_scope\": \"own\"}}" \
-  | jq -c '{login_id, user_id}'
+  > applicant.json
+jq -c '{login_id, user_id}' applicant.json
+USER=$(jq -r .login_id applicant.json)
 U=$(signed_in "$USER" "$(mailed "$AMAIL" 初期パスワード)")
 # 3. the admin switches the OTP on (ワンタイムパスワード利用: 利用する)
 api -X PUT "$ID/orgs/$ORG_ID/otp-policy" -H "Authorization: Bearer $A" -H "$J" -d '{"enabled": true}' \

@@ -46,6 +46,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.generation.stateful.state_machine import StepInput
 from stateful_fuzzing import Caller, Tally, run, state_machine
 
+from services.identity.domain.realms import PRESETS
+
 pytestmark = pytest.mark.integration
 
 EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "50"))
@@ -185,8 +187,12 @@ def new_people_and_passwords(step: StepInput, caller: Caller) -> None:
     fresh = f"SF{uuid.uuid4().hex[:12]}"
     if label == "POST /v1/realms/{realm}/orgs" and isinstance(body.get("admin"), dict):
         body["admin"]["login_id"] = fresh
-    if label in NEW_PEOPLE and "login_id" in body:
-        body["login_id"] = fresh
+    if label in NEW_PEOPLE and _positive(case) and isinstance(case.body, dict):
+        realm = (case.path_parameters or {}).get("realm")
+        if realm in ASSIGNED_IDS:
+            body.pop("login_id", None)  # nexi assigns its applicants' IDs (ID-USER-12)
+        else:
+            body["login_id"] = fresh  # optional in the schema since nexi's: always one here
     if case.headers and "idempotency-key" in case.headers:
         case.headers["idempotency-key"] = fresh  # a repeat is one request retried, not another
     carried = (ParameterLocation.BODY, "current_password") in step.applied_parameters
@@ -200,6 +206,8 @@ def _positive(case: schemathesis.Case) -> bool:
 
 
 NEW_PEOPLE = {"POST /v1/realms/{realm}/orgs/{org_id}/users", "POST /v1/realms/{realm}/members"}
+ASSIGNED_IDS = {name for name, policy in PRESETS.items() if policy.assigned_business_ids}
+"""Realms whose business users' login IDs the realm assigns: a typed one is refused."""
 
 
 def test_x_05_x_15_identity_stateful_sequences_never_answer_500_nor_leak_across_roles(

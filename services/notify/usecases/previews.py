@@ -32,6 +32,7 @@ class Previews:
         as_attachment = template is Template.PASSWORD_NOTICE and mail.password_notice_as_attachment
         variables = {
             **SAMPLE,
+            **SAMPLE_FOR.get(template, {}),
             "link": f"{mail.base_url}/sample/link?token=SAMPLE",
             "as_attachment": as_attachment,
         }
@@ -62,5 +63,12 @@ SAMPLE: dict[str, Any] = {
     "first_day": date(2025, 4, 1),
     "last_day": date(2026, 3, 31),
     "page_path": "/realms/sample/access-history/exports/SAMPLE",
+    "contact_name": "窓口 花子",
 }
 """Stand-ins for every fact and secret a template may name (the preview's sample data)."""
+
+SAMPLE_FOR: dict[Template, dict[str, Any]] = {
+    Template.ORG_CONTACT_CHANGED: {"changes": ["email", "address"]},
+}
+"""Where one template's facts differ in kind from another's of the same name (the fields of a
+contact, not of a login)."""
