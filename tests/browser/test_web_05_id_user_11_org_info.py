@@ -8,6 +8,7 @@ Screenshots: ``artifacts/screenshots/<test>/<browser>/NN-step.png``; axe on ever
 from __future__ import annotations
 
 import pytest
+from dantai_browser import dantai_login
 from mail_catchers import new_address
 from portal_browser import Browser, _stale, chromium
 from portal_stack import Portal
@@ -17,26 +18,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 pytestmark = pytest.mark.integration
 
 REALM = "dantai-net"
-NEW_PASSWORD = "Kaisha-Pass-2026"
-
-
-async def dantai_login(
-    portal: Portal, browser: Browser, login_id: str, initial: str, address: str
-) -> None:
-    """`dantai-net`'s first login: the forced change, the e-mail authentication address and
-    the login link (ID-MAIL-01, -02)."""
-    browser.log_in(REALM, login_id, initial, "forced-change")
-    browser.change_password(initial, NEW_PASSWORD, "auth-email-form")
-    browser.fill("email", address)
-    browser.press("登録する", "auth-email-mailed")
-    browser.open((await portal.links_to(address, 1))[0], "auth-email-confirm-page")
-    browser.press("本登録する", "auth-email-confirmed")
-    browser.open((await portal.links_to(address, 2))[1], "login-link-page")
-    browser.press("ログインを完了する", "login-link-confirmed")
-    browser.open(f"/realms/{REALM}/login/waiting", "waiting-screen-ready")
-    if browser.path.endswith("/login/waiting"):
-        browser.press("ログインを完了する", "home")
-    assert "ログインしました" in browser.text, browser.text
 
 
 def follow_menu(browser: Browser, label: str, step: str) -> None:
