@@ -14,13 +14,19 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from domainkit.tokyo import TOKYO
-from servicekit.problems import Problem, ProblemCode
+from servicekit.problems import Problem
 from services.identity.domain import refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
 from services.identity.pages.desk import admin_home, confirm, invalid_fields
-from services.identity.pages.kit import PAGES, admin_session, refusal_error, refused_page, status_of
+from services.identity.pages.kit import (
+    PAGES,
+    feature_admin_session,
+    refusal_error,
+    refused_page,
+    status_of,
+)
 from services.identity.usecases import Identity
 from services.identity.usecases.inputs import ProfileIn
 from webkit import csrf
@@ -68,18 +74,9 @@ async def _page(
     )
 
 
-async def _admin(request: Request, identity: Identity, policy: RealmPolicy) -> Session | Response:
-    if not policy.business_id_requests:
-        return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
-    found = await admin_session(request, identity, policy.name)
-    if isinstance(found, Response):
-        return found
-    return found[0]
-
-
 @router.get("")
 async def requests(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    found = await _admin(request, identity, policy)
+    found = await feature_admin_session(request, identity, policy.name, policy.business_id_requests)
     if isinstance(found, Response):
         return found
     return await _page(request, policy, identity, found)
@@ -97,7 +94,7 @@ async def ask(
     email: Text = "",
 ) -> Response:
     """確認する shows what will be asked; 確定する asks (the support desk approves later)."""
-    found = await _admin(request, identity, policy)
+    found = await feature_admin_session(request, identity, policy.name, policy.business_id_requests)
     if isinstance(found, Response):
         return found
     session = found

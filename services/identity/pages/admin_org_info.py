@@ -12,13 +12,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from servicekit.problems import Problem, ProblemCode
+from servicekit.problems import Problem
 from services.identity.domain import org_contact, refusals
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import Session
 from services.identity.pages.deps import IdentityDep, Realm
 from services.identity.pages.desk import admin_home, confirm, invalid_fields
-from services.identity.pages.kit import PAGES, admin_session, refusal_error, refused_page, status_of
+from services.identity.pages.kit import (
+    PAGES,
+    feature_admin_session,
+    refusal_error,
+    refused_page,
+    status_of,
+)
 from services.identity.usecases import Identity
 from services.identity.usecases.org_contact import OrgContactIn
 from webkit import csrf
@@ -69,18 +75,9 @@ async def _page(
     )
 
 
-async def _admin(request: Request, identity: Identity, policy: RealmPolicy) -> Session | Response:
-    if not org_contact.kept_by(policy):
-        return PAGES.problem(request, policy.name, ProblemCode.NOT_FOUND)
-    found = await admin_session(request, identity, policy.name)
-    if isinstance(found, Response):
-        return found
-    return found[0]
-
-
 @router.get("")
 async def org_info(request: Request, policy: Realm, identity: IdentityDep) -> Response:
-    found = await _admin(request, identity, policy)
+    found = await feature_admin_session(request, identity, policy.name, org_contact.kept_by(policy))
     if isinstance(found, Response):
         return found
     return await _page(request, policy, identity, found)
@@ -99,7 +96,7 @@ async def change(
     address: Text = "",
 ) -> Response:
     """確認する shows the new contact; 確定する changes it and mails the new contact."""
-    found = await _admin(request, identity, policy)
+    found = await feature_admin_session(request, identity, policy.name, org_contact.kept_by(policy))
     if isinstance(found, Response):
         return found
     session = found

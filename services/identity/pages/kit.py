@@ -50,6 +50,18 @@ async def admin_session(
     return session, session.org_id
 
 
+async def feature_admin_session(
+    request: Request, identity: Identity, realm: str, available: bool
+) -> Session | Response:
+    """The admin's full session on a page of something only some realms have (``available``:
+    this realm has it): the portal's 404 page where it has not, asked first since the address
+    does not exist there; otherwise :func:`admin_session`'s answer."""
+    if not available:
+        return PAGES.problem(request, realm, ProblemCode.NOT_FOUND)
+    found = await admin_session(request, identity, realm)
+    return found if isinstance(found, Response) else found[0]
+
+
 def otp_required(request: Request, realm: str, status_code: int = 403) -> HTMLResponse:
     """ワンタイムパスワードにより保護されています (seed 004 5-3), with the button
     「ワンタイムパスワードの発行」, which mails the code and shows the entry screen."""
