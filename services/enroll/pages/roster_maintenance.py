@@ -40,6 +40,22 @@ def _refused(typed: dict[str, str], message: str, status_code: int, request: Req
     return form_page(request, typed, errors, status_code)
 
 
+def _asked(
+    request: Request, insurer_number: str, under_maintenance: str
+) -> tuple[str, bool, dict[str, str]] | Response:
+    """What both steps check of the form: the union's 保険者番号 and the state asked for, with
+    what was typed; or the form again with the error."""
+    typed = {"maintenance_insurer_number": insurer_number, "under_maintenance": under_maintenance}
+    try:
+        union = card.insurer_number(insurer_number)
+    except CardRefused as refused:
+        return _refused(typed, refused.detail or "保険者番号を確認してください", 422, request)
+    if under_maintenance not in STATES:
+        errors = [FieldError("メンテナンスの状態を選んでください", "under_maintenance")]
+        return form_page(request, typed, errors, 422)
+    return union, STATES[under_maintenance], typed
+
+
 @router.post("", dependencies=[Depends(csrf.checked)])
 async def confirm(
     request: Request,
@@ -52,14 +68,10 @@ async def confirm(
     caller = await operator_of(request)
     if isinstance(caller, Response):
         return caller
-    typed = {"maintenance_insurer_number": insurer_number, "under_maintenance": under_maintenance}
-    try:
-        union = card.insurer_number(insurer_number)
-    except CardRefused as refused:
-        return _refused(typed, refused.detail or "保険者番号を確認してください", 422, request)
-    if under_maintenance not in STATES:
-        errors = [FieldError("メンテナンスの状態を選んでください", "under_maintenance")]
-        return form_page(request, typed, errors, 422)
+    asked = _asked(request, insurer_number, under_maintenance)
+    if isinstance(asked, Response):
+        return asked
+    union, on, typed = asked
     found = await enroll.rosters.current(union)
     if found is None:
         return _refused(typed, NO_ROSTER, 404, request)
@@ -70,7 +82,7 @@ async def confirm(
         title="組合のkencomメンテナンスの確認",
         roster=found[0],
         version=found[1],
-        on=STATES[under_maintenance],
+        on=on,
         state=under_maintenance,
         home=HOME,
     )
@@ -88,15 +100,10 @@ async def confirmed(
     caller = await operator_of(request)
     if isinstance(caller, Response):
         return caller
-    typed = {"maintenance_insurer_number": insurer_number, "under_maintenance": under_maintenance}
-    try:
-        union = card.insurer_number(insurer_number)
-    except CardRefused as refused:
-        return _refused(typed, refused.detail or "保険者番号を確認してください", 422, request)
-    if under_maintenance not in STATES:
-        errors = [FieldError("メンテナンスの状態を選んでください", "under_maintenance")]
-        return form_page(request, typed, errors, 422)
-    on = STATES[under_maintenance]
+    asked = _asked(request, insurer_number, under_maintenance)
+    if isinstance(asked, Response):
+        return asked
+    union, on, typed = asked
     try:
         await enroll.rosters.maintain(union, on, caller.user_id)
     except NotFound:
