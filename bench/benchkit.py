@@ -107,6 +107,42 @@ async def consumed_by(service_url: str) -> float:
     )
 
 
+async def db_commands(*service_urls: str) -> float:
+    """Database commands the services' processes have sent so far (``servicekit.dbcommands``):
+    read before and after a run, the difference over the operations made is the commands an
+    operation costs, its background work (relay, consumers) included."""
+    total = 0.0
+    async with httpx.AsyncClient() as client:
+        for url in service_urls:
+            text = (await client.get(f"{url}/metrics")).text
+            total += sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                if family.name == "mongodb_commands"
+                for sample in family.samples
+                if sample.name == "mongodb_commands_total"
+            )
+    return total
+
+
+class CommandsPerOperation:
+    """``async with CommandsPerOperation(url) as counted: ...`` then ``counted.per(n)``."""
+
+    def __init__(self, *service_urls: str) -> None:
+        self.urls = service_urls
+        self.sent = 0.0
+
+    async def __aenter__(self) -> CommandsPerOperation:
+        self._before = await db_commands(*self.urls)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.sent = await db_commands(*self.urls) - self._before
+
+    def per(self, operations: int) -> float:
+        return self.sent / max(operations, 1)
+
+
 async def wait_consumed(service_url: str, n: int, timeout: float = 1800) -> None:
     deadline = time.monotonic() + timeout
     while (done := await consumed_by(service_url)) < n:

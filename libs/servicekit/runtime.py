@@ -34,6 +34,7 @@ from contracts.asyncapi import asyncapi_document
 from servicekit.bus import Inbox, make_broker
 from servicekit.clock import Clock, SystemClock
 from servicekit.compaction import Compaction
+from servicekit.dbcommands import COUNTER
 from servicekit.jobs import every
 from servicekit.logs import (
     bind_correlation_id,
@@ -73,10 +74,15 @@ Startup = Callable[[], Awaitable[None]]
 def mongo_client(uri: str, timeout_seconds: float = 5.0) -> AsyncMongoClient[dict[str, Any]]:
     """Timezone-aware (stored UTC comes back as aware datetimes) and quick to give up: an
     operation while the database is away fails within ``timeout_seconds``, and its request is
-    answered 503 (``servicekit.outages``) instead of waiting on."""
+    answered 503 (``servicekit.outages``) instead of waiting on. Every command it sends is
+    counted on ``/metrics`` (``servicekit.dbcommands``)."""
     milliseconds = int(timeout_seconds * 1000)
     return AsyncMongoClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=milliseconds, connectTimeoutMS=milliseconds
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=milliseconds,
+        connectTimeoutMS=milliseconds,
+        event_listeners=[COUNTER],
     )
 
 
