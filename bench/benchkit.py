@@ -6,6 +6,8 @@ Each benchmark runs as ``python bench/<name>/run.py`` and puts this folder on it
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import threading
 import time
 
@@ -13,6 +15,35 @@ import httpx
 import psutil
 from harness import Infra
 from prometheus_client.parser import text_string_to_metric_families
+
+
+def summarise(
+    bench: str,
+    figure: str,
+    ours: str,
+    *,
+    baseline: str = "",
+    ratio: float | None = None,
+    goal: str = "",
+    met: bool | None = None,
+) -> None:
+    """One row of ``make bench``'s summary table (``bench/summary.py`` prints and saves it):
+    appended to the file ``$BENCH_SUMMARY`` names, if any, so each bench stays runnable alone.
+    ``met`` is ``None`` where no goal is set (a diagnostic)."""
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    row = {
+        "bench": bench,
+        "figure": figure,
+        "ours": ours,
+        "baseline": baseline,
+        "ratio": ratio,
+        "goal": goal,
+        "met": met,
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 class PeakMemory:
@@ -107,39 +138,46 @@ async def consumed_by(service_url: str) -> float:
     )
 
 
-async def db_commands(*service_urls: str) -> float:
+def db_commands(*service_urls: str) -> float:
     """Database commands the services' processes have sent so far (``servicekit.dbcommands``):
     read before and after a run, the difference over the operations made is the commands an
     operation costs, its background work (relay, consumers) included."""
     total = 0.0
-    async with httpx.AsyncClient() as client:
-        for url in service_urls:
-            text = (await client.get(f"{url}/metrics")).text
-            total += sum(
-                sample.value
-                for family in text_string_to_metric_families(text)
-                if family.name == "mongodb_commands"
-                for sample in family.samples
-                if sample.name == "mongodb_commands_total"
-            )
+    for url in service_urls:
+        text = httpx.get(f"{url}/metrics").text
+        total += sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "mongodb_commands"
+            for sample in family.samples
+            if sample.name == "mongodb_commands_total"
+        )
     return total
 
 
 class CommandsPerOperation:
-    """``async with CommandsPerOperation(url) as counted: ...`` then ``counted.per(n)``."""
+    """``with`` (or ``async with``) ``CommandsPerOperation(url) as counted:`` around a run, then
+    ``counted.per(n)``: the commands the services sent meanwhile, per operation."""
 
     def __init__(self, *service_urls: str) -> None:
         self.urls = service_urls
         self.sent = 0.0
+        self._before = 0.0
 
-    async def __aenter__(self) -> CommandsPerOperation:
-        self._before = await db_commands(*self.urls)
+    def __enter__(self) -> CommandsPerOperation:
+        self._before = db_commands(*self.urls)
         return self
 
-    async def __aexit__(self, *_: object) -> None:
-        self.sent = await db_commands(*self.urls) - self._before
+    def __exit__(self, *_: object) -> None:
+        self.sent = db_commands(*self.urls) - self._before
 
-    def per(self, operations: int) -> float:
+    async def __aenter__(self) -> CommandsPerOperation:
+        return self.__enter__()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.__exit__()
+
+    def per(self, operations: float) -> float:
         return self.sent / max(operations, 1)
 
 

@@ -52,7 +52,13 @@ def wrk(
     if non_2xx:
         raise AssertionError(f"{non_2xx.group(1)} failed requests:\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"per_second": rate, "p50_ms": _ms(out, "50%"), "p99_ms": _ms(out, "99%")}
+    made = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {
+        "per_second": rate,
+        "p50_ms": _ms(out, "50%"),
+        "p99_ms": _ms(out, "99%"),
+        "requests": made,
+    }
 
 
 def _ms(out: str, percentile: str) -> float:

@@ -6,8 +6,9 @@ For each key type (ECDSA P-256, RSA-2048; the CA's key and the users' keys alike
 process runs with a CA of that type. The API figure covers everything an issue does: parse and
 check the CSR, read the holder, compare the notice, sign, claim the serial, commit the holder's
 next version (two inserts and a head update on FerretDB), relay ``CertIssued`` to Kafka, answer.
-The baseline, in the same run, parses and checks the same CSRs and signs the same certificates
-with the same code (``Authority.sign``) and nothing else. Goal: at least 0.5 of it.
+The baseline, in the same run, parses and checks the same CSRs, signs the same certificates with
+the same code (``Authority.sign``) and inserts each in one document, as many in flight: signing
+alone left the database out of the floor (issue 24). Goal: at least 0.5 of it.
 
     .venv/bin/python bench/certs/run.py [--certificates 300] [--pkcs12 60] [--revoked 100000]
 """
@@ -28,12 +29,13 @@ import httpx
 import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchkit import CpuTime, infra_processes  # noqa: E402
+from benchkit import CommandsPerOperation, CpuTime, infra_processes, summarise  # noqa: E402
 from harness import (  # noqa: E402
     CA_KEY_PASSPHRASE,
     PROVISIONING,
@@ -69,20 +71,33 @@ def csrs(algorithm: KeyAlgorithm, count: int) -> list[str]:
     return [text] * count
 
 
-def bare(algorithm: KeyAlgorithm, texts: list[str]) -> float:
-    """Certificates per second: parse and check each CSR, sign its certificate; nothing else."""
+async def bare(infra: Infra, algorithm: KeyAlgorithm, texts: list[str]) -> float:
+    """Certificates per second, ``CONCURRENCY`` in flight: parse and check each CSR, sign its
+    certificate, and insert it in one document: the least an issue that keeps what it issued
+    can do (signing alone would leave the database out of the floor, and an issue must store
+    the certificate before it hands it over)."""
     authority = Authority.create("Bench CA", algorithm, datetime.now(UTC), URLS)
     holding = Holding("U123456", "AB12345678", "bench@example.jp")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
+    issued = client[f"bench_{uuid.uuid4().hex[:8]}"]["certificates"]
+    queue = list(texts)
+
+    async def worker() -> None:
+        while queue:
+            csr = x509.load_pem_x509_csr(queue.pop().encode())
+            assert csr.is_signature_valid
+            usable_public_key(csr.public_key())
+            now = datetime.now(UTC)
+            serial = x509.random_serial_number()
+            der = authority.sign(csr.public_key(), holding, serial, now, now + timedelta(days=1095))
+            await issued.insert_one({"_id": format(serial, "X"), "der": der, "issued_at": now})
+
     started = time.perf_counter()
-    for text in texts:
-        csr = x509.load_pem_x509_csr(text.encode())
-        assert csr.is_signature_valid
-        usable_public_key(csr.public_key())
-        now = datetime.now(UTC)
-        authority.sign(
-            csr.public_key(), holding, x509.random_serial_number(), now, now + timedelta(days=1095)
-        )
-    return len(texts) / (time.perf_counter() - started)
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    rate = len(texts) / (time.perf_counter() - started)
+    await client.drop_database(issued.database.name)
+    await client.close()
+    return rate
 
 
 async def notices(client: httpx.AsyncClient, count: int) -> list[dict[str, str]]:
@@ -135,8 +150,10 @@ async def through_api(infra: Infra, algorithm: KeyAlgorithm, n: int, p12: int) -
                 | infra_processes(infra)
             )
             cpu.start()
-            rate = await issue_all(client, "/v1/realms/kihonet/certificates", bodies[10:])
-            spent = {name: 1000 * s / (n - 10) for name, s in cpu.stop().items()}
+            with CommandsPerOperation(certs.url) as counted:
+                rate = await issue_all(client, "/v1/realms/kihonet/certificates", bodies[10:])
+                spent = {name: 1000 * s / (n - 10) for name, s in cpu.stop().items()}
+                await asyncio.sleep(1)  # the relay publishes the last issues' events
             generated = [
                 f | {"password": "bench-password", "key_algorithm": algorithm.value}
                 for f in await notices(client, p12)
@@ -144,7 +161,9 @@ async def through_api(infra: Infra, algorithm: KeyAlgorithm, n: int, p12: int) -
             pkcs12 = await issue_all(client, "/v1/realms/kihonet/certificates/pkcs12", generated)
     finally:
         certs.stop()
-    return {"api": rate, "bare": bare(algorithm, texts[10:]), "pkcs12": pkcs12} | {
+    floor = await bare(infra, algorithm, texts[10:])
+    commands = counted.per(n - 10)
+    return {"api": rate, "bare": floor, "pkcs12": pkcs12, "commands": commands} | {
         f"cpu ms: {name}": ms for name, ms in spent.items()
     }
 
@@ -207,10 +226,21 @@ async def main() -> None:
         print(f"certs bench on {infra.source}; {CONCURRENCY} requests in flight")
         for algorithm in (KeyAlgorithm.EC_P256, KeyAlgorithm.RSA_2048):
             found = await through_api(infra, algorithm, args.certificates, args.pkcs12)
+            ratio = found["api"] / found["bare"]
             print(
-                f"{algorithm.value:9} CSR issue via API {found['api']:7.1f}/s   bare sign "
-                f"{found['bare']:7.1f}/s   ratio {found['api'] / found['bare']:.2f} (goal 0.5)   "
+                f"{algorithm.value:9} CSR issue via API {found['api']:7.1f}/s   sign + one insert "
+                f"{found['bare']:7.1f}/s   ratio {ratio:.2f} (goal 0.5)   "
                 f"PKCS#12 route {found['pkcs12']:6.1f}/s"
+            )
+            print(f"          database commands per issue, relay included: {found['commands']:.1f}")
+            summarise(
+                "certs",
+                f"CSR issues/s, {algorithm.value}",
+                f"{found['api']:.1f}/s; {found['commands']:.1f} commands an issue (goal ≤ 3)",
+                baseline=f"sign + one insert {found['bare']:.1f}/s",
+                ratio=ratio,
+                goal="≥ 0.50",
+                met=ratio >= 0.5,
             )
             where = ", ".join(
                 f"{k.removeprefix('cpu ms: ')} {v:.1f}" for k, v in found.items() if k[:3] == "cpu"

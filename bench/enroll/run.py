@@ -43,7 +43,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchkit import CpuTime, PeakMemory, infra_processes  # noqa: E402
+from benchkit import (  # noqa: E402
+    CommandsPerOperation,
+    CpuTime,
+    PeakMemory,
+    infra_processes,
+    summarise,
+)
 from harness import (  # noqa: E402
     PROVISIONING,
     Infra,
@@ -119,6 +125,15 @@ async def import_run(infra: Infra, enroll: ServiceProcess, rows: int, tmp: Path)
     print(f"  import    HTTP upload to the version in force: {rate:10,.0f} lines/s")
     print(f"  ratio     {rate / base:.2f}  (goal >= 0.50)")
     print(f"  enroll peak memory growth: {growth:.1f} MiB (goal < 100)")
+    summarise(
+        "enroll",
+        f"roster import, {rows:,} cp932 lines",
+        f"{rate:,.0f} lines/s; memory +{growth:.1f} MiB",
+        baseline=f"open + csv.reader {base:,.0f} lines/s",
+        ratio=rate / base,
+        goal="≥ 0.50; < 100 MiB",
+        met=rate / base >= 0.5 and growth < 100,
+    )
     per_line = ", ".join(f"{name} {1e6 * s / rows:.1f}" for name, s in spent.items() if s > 0)
     print(f"  CPU µs per line: {per_line}")
 
@@ -182,17 +197,28 @@ async def eligibility_run(
             outcomes[code] = outcomes.get(code, 0) + 1
 
     cpu.start()
-    started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=enroll.url, timeout=60) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
-    elapsed = time.perf_counter() - started
-    spent = cpu.stop()
+    with CommandsPerOperation(enroll.url) as counted:
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=enroll.url, timeout=60) as client:
+            await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+        spent = cpu.stop()
+        await asyncio.sleep(1)  # the relay publishes the last checks' events
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     print(f"(2) eligibility: {checks:,} checks against {rows:,} lines, {clients} clients")
     print(f"  {checks / elapsed:,.0f} checks/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal < 20)")
     print(f"  answers: {outcomes}")
+    commands = counted.per(checks)
+    print(f"  database commands per check, relay included: {commands:.1f} (goal <= 3)")
+    summarise(
+        "enroll",
+        f"eligibility checks, {clients} client{'s' if clients > 1 else ''}, {rows:,} lines",
+        f"{checks / elapsed:,.0f}/s, p99 {p99:.1f} ms; {commands:.1f} commands a check (goal ≤ 3)",
+        goal="p99 < 20 ms",
+        met=p99 < 20,
+    )
     per_check = ", ".join(f"{n} {1e3 * t / checks:.1f}" for n, t in spent.items() if t > 0)
     print(f"  CPU ms per check: {per_check}")
 

@@ -32,7 +32,9 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import summarise  # noqa: E402
 from harness import PROVISIONING, Namespace, ServiceProcess, provide_infra  # noqa: E402
 
 from contracts import generate_keypair  # noqa: E402
@@ -148,6 +150,17 @@ async def main() -> None:
                     f"  ({percentile(values, 0.1):5.2f}-{percentile(values, 0.9):5.2f})"
                     f"  {median - baseline:+6.2f} ms"
                 )
+                unknown = samples[f"{route}: an unknown ID"]
+                spread = percentile(unknown, 0.9) - percentile(unknown, 0.1)
+                if not name.endswith("an unknown ID"):
+                    summarise(
+                        "forgotten",
+                        f"{name}: median beside an unknown ID's",
+                        f"{median:.2f} ms ({median - baseline:+.2f} ms)",
+                        baseline=f"an unknown ID {baseline:.2f} ms, p10-p90 spread {spread:.2f}",
+                        goal="difference within the spread",
+                        met=abs(median - baseline) <= spread,
+                    )
 
 
 if __name__ == "__main__":

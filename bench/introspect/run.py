@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import CommandsPerOperation, summarise  # noqa: E402
 from harness import PROVISIONING, Namespace, ServiceProcess, provide_infra  # noqa: E402
 from wrkload import CONNECTIONS, start_bare, wrk  # noqa: E402
 
@@ -61,7 +62,8 @@ def main() -> None:
             token = login.headers["set-cookie"].split(";")[0].split("=", 1)[1]
             headers = {"Authorization": f"Bearer {token}"}
             wrk(f"{identity.url}/v1/sessions/current", 2, headers=headers)  # warm-up
-            ours = wrk(f"{identity.url}/v1/sessions/current", args.seconds, headers=headers)
+            with CommandsPerOperation(identity.url) as counted:
+                ours = wrk(f"{identity.url}/v1/sessions/current", args.seconds, headers=headers)
         finally:
             identity.stop()
     for label, r in (("bare FastAPI endpoint", bare), ("identity introspection", ours)):
@@ -69,9 +71,18 @@ def main() -> None:
             f"{label:24} {r['per_second']:8.0f}/s"
             f"  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
         )
-    print(
-        f"ratio {ours['per_second'] / bare['per_second']:.2f} (goal >= 0.50); "
-        f"p99 {ours['p99_ms']:.2f} ms (goal < 5 ms)"
+    ratio = ours["per_second"] / bare["per_second"]
+    commands = counted.per(ours["requests"])
+    print(f"ratio {ratio:.2f} (goal >= 0.75); p99 {ours['p99_ms']:.2f} ms (goal < 5 ms)")
+    print(f"database commands per introspection: {commands:.3f}")
+    summarise(
+        "introspect",
+        "introspections/s (wrk, 4 connections)",
+        f"{ours['per_second']:,.0f}/s, p99 {ours['p99_ms']:.2f} ms; {commands:.3f} commands each",
+        baseline=f"bare FastAPI endpoint {bare['per_second']:,.0f}/s",
+        ratio=ratio,
+        goal="≥ 0.75; p99 < 5 ms",
+        met=ratio >= 0.75 and ours["p99_ms"] < 5,
     )
 
 

@@ -1,5 +1,6 @@
 """bench/latency: p99 from an event's commit to its mail in Mailpit and to its record in audit,
-under a steady load of half the pipeline's capacity, measured in the same run (goal: < 1 s).
+under a steady load of half the pipeline's capacity, measured in the same run (goals: the mail's
+p99 < 500 ms, the record's < 1 s).
 
 The producer is this process: a ``VersionedStore`` whose commits wake servicekit's
 ``OutboxRelay`` at once, as identity's do in identity. Each commit announces one
@@ -32,7 +33,9 @@ from pymongo import AsyncMongoClient
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
+sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import summarise  # noqa: E402
 from harness import Infra, Namespace, ServiceProcess, provide_infra  # noqa: E402
 from mail_catchers import MailWatch  # noqa: E402
 
@@ -42,7 +45,8 @@ from servicekit.publish import Publisher  # noqa: E402
 from servicekit.relay import OutboxRelay  # noqa: E402
 from servicekit.store import Change, Loaded, VersionedStore  # noqa: E402
 
-GOAL_SECONDS = 1.0
+GOAL_SECONDS = {"mail": 0.5, "audit": 1.0}
+"""p99 goals; the mail's was 1 s until issue 24 raised it (804 ms then)."""
 
 
 class Producer:
@@ -172,10 +176,18 @@ async def run(infra: Infra, burst: int, seconds: float, log_dir: Path) -> None:
         f" {results['count']:,} events"
     )
     for name, label in (("mail", "event -> mail in Mailpit"), ("audit", "event -> audit record")):
-        values = results[name]
+        values, goal = results[name], GOAL_SECONDS[name]
         print(
             f"{label:26} p50 {p(values, 50) * 1000:6.0f} ms  p99 {p(values, 99) * 1000:6.0f} ms"
-            f"  max {max(values) * 1000:6.0f} ms   (goal p99 < {GOAL_SECONDS * 1000:.0f} ms)"
+            f"  max {max(values) * 1000:6.0f} ms   (goal p99 < {goal * 1000:.0f} ms)"
+        )
+        summarise(
+            "latency",
+            f"{label.replace('->', '→')}, p99 at half the capacity",
+            f"p50 {p(values, 50) * 1000:.0f} ms, p99 {p(values, 99) * 1000:.0f} ms",
+            baseline=f"capacity {results['capacity']:,.0f} events/s",
+            goal=f"p99 < {goal * 1000:.0f} ms",
+            met=p(values, 99) < goal,
         )
 
 

@@ -25,7 +25,9 @@ from faststream.kafka import KafkaBroker
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery
+sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import summarise  # noqa: E402
 from harness import provide_infra  # noqa: E402
 
 from contracts import AccessRecorded, Actor  # noqa: E402
@@ -142,6 +144,13 @@ async def main() -> None:
     floor = best["bare aiokafka (floor)"][0]
     ratio = floor / best["servicekit Publisher"][0]
     print(f"ratio     {ratio:.2f} of the floor's CPU per record (goal: none set; a diagnostic)")
+    summarise(
+        "publish",
+        "CPU µs per published record",
+        f"servicekit Publisher {best['servicekit Publisher'][0]:.1f} µs",
+        baseline=f"bare aiokafka {floor:.1f} µs",
+        ratio=ratio,
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "bench" / "scale"))
 
+from benchkit import summarise  # noqa: E402
 from harness import Infra, Namespace, provide_infra  # noqa: E402
 from scalekit import Area, Figure, Sizes, growth  # noqa: E402
 
@@ -94,6 +95,16 @@ def table(steps: list[float], results: dict[float, list[Figure]]) -> str:
         lines.append(
             f"| {operation} | {figure.unit} | {' | '.join(values)} | {factor}{met} | {commands} |"
         )
+        if end is not None:
+            summarise(
+                "scale",
+                f"{operation}: growth {steps[0]:g} × → {steps[-1]:g} × of the sizes",
+                f"{end.value:,.2f} {end.unit}" + (f"; {commands} commands" if commands else ""),
+                baseline=f"{figure.value:,.2f} {figure.unit} at {steps[0]:g} ×",
+                ratio=growth(figure, end),
+                goal=f"growth ≤ {GOAL}",
+                met=growth(figure, end) <= GOAL,
+            )
     return "\n".join(lines)
 
 

@@ -29,7 +29,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery
+sys.path.insert(0, str(REPO / "bench"))
 
+from benchkit import summarise  # noqa: E402
 from harness import provide_infra  # noqa: E402
 
 Collection = AsyncCollection[dict[str, Any]]
@@ -113,6 +115,7 @@ async def main() -> None:
                 print(f"collection of {2 * n:,} documents (ms per document, wall):")
                 for what, ms in (await price(db[f"c{n}"], n)).items():
                     print(f"  {what:40s} {ms:7.3f}")
+                    summarise("store", f"{what}, {2 * n:,} in the collection", f"{ms:.3f} ms")
         finally:
             await client.drop_database(db.name)
             await client.close()

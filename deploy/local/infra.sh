@@ -9,6 +9,7 @@
 #   deploy/local/infra.sh status [--run-dir DIR]  exit 0 if all running, 3 otherwise
 #   deploy/local/infra.sh clean  [--run-dir DIR]  stop, then delete data, config and logs
 #
+# INFRA_BENCH_TOOLS=1 also installs what `make bench` needs beside them (wrk).
 # Install cache: ${INFRA_CACHE:-<repo>/.cache/infra} (kafka/libs, bin/, stamps/, logs/).
 # Run dir:       ${INFRA_RUN:-<repo>/.cache/run}: <name>.pid, <name>.log, conf/, data/,
 #                and `env`, the connection settings (KEY=VALUE lines).
@@ -259,6 +260,11 @@ DEBIAN_PARTS=(
     fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
     prometheus:/usr/bin/prometheus
 )
+# `make bench` adds the HTTP load generator its HTTP benches drive (bench/wrkload.py): wrk is C,
+# so the load is not the bottleneck a Python client would be.
+if [[ ${INFRA_BENCH_TOOLS:-0} == 1 ]]; then
+    DEBIAN_PARTS+=(wrk:/usr/bin/wrk)
+fi
 
 missing_debian_packages() {
     local part
