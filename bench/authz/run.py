@@ -59,12 +59,13 @@ def signed_in(url: str, login_id: str, initial: str) -> str:
         f"{url}/v1/realms/nexi/login", json={"login_id": login_id, "password": initial}
     )
     token = login.headers["set-cookie"].split(";")[0].split("=", 1)[1]
-    httpx.post(
+    changed = httpx.post(
         f"{url}/v1/realms/nexi/password",
         json={"current_password": initial, "new_password": PASSWORD},
         headers={"Authorization": f"Bearer {token}"},
-    ).raise_for_status()
-    return token
+    )
+    changed.raise_for_status()
+    return changed.headers["set-cookie"].split(";")[0].split("=", 1)[1]  # rotated (ID-SESS-03)
 
 
 async def initial_password(infra: Infra, ns: Namespace, user_id: str) -> str:
@@ -93,11 +94,9 @@ def applicant(identity: ServiceProcess, infra: Infra, ns: Namespace) -> tuple[st
         headers=PROVISIONING,
     ).json()
     admin = signed_in(url, org["admin_login_id"], org["initial_password"])
-    login_id = nexi_id()
-    created = httpx.post(
+    answer = httpx.post(
         f"{url}/v1/realms/nexi/orgs/{org['org_id']}/users",
         json={
-            "login_id": login_id,
             "profile": {"email": "applicant@example.jp"},
             "permissions": {
                 "input_right": "input",
@@ -107,9 +106,11 @@ def applicant(identity: ServiceProcess, infra: Infra, ns: Namespace) -> tuple[st
             },
         },
         headers={"Authorization": f"Bearer {admin}"},
-    ).json()
+    )
+    assert answer.status_code == 201, answer.text
+    created = answer.json()  # the login ID is nexi's next number (ID-USER-12)
     initial = asyncio.run(initial_password(infra, ns, created["user_id"]))
-    return signed_in(url, login_id, initial), org["org_id"]
+    return signed_in(url, created["login_id"], initial), org["org_id"]
 
 
 def identity_run(infra: Infra, tmp: str, seconds: int, cache_seconds: str) -> dict[str, float]:
