@@ -89,7 +89,8 @@ async def bare(infra: Infra, algorithm: KeyAlgorithm, texts: list[str]) -> float
             usable_public_key(csr.public_key())
             now = datetime.now(UTC)
             serial = x509.random_serial_number()
-            made = authority.sign(csr.public_key(), holding, serial, now, now + timedelta(days=1095))
+            until = now + timedelta(days=1095)
+            made = authority.sign(csr.public_key(), holding, serial, now, until)
             der = made.public_bytes(serialization.Encoding.DER)
             await issued.insert_one({"_id": format(serial, "X"), "der": der, "issued_at": now})
 
