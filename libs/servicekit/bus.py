@@ -39,9 +39,9 @@ from pymongo.errors import ConnectionFailure
 from contracts import Event, parse_event
 from contracts.envelope import Topics
 from servicekit.clock import Clock
+from servicekit.facts import insert_new
 from servicekit.logs import bind_correlation_id, get_logger
 from servicekit.settings import ServiceSettings
-from servicekit.store import insert_new
 
 log = get_logger(__name__)
 

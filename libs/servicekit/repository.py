@@ -63,8 +63,12 @@ class Repository(Generic[A]):
     def _state(self, loaded: Loaded) -> A | None:
         return None if loaded.state is None else self._from_document(loaded.state)
 
-    async def load(self, aggregate_id: str, *, trust_hint: bool = False) -> Versioned[A]:
-        loaded = await self.store.load(aggregate_id, trust_hint=trust_hint)
+    async def load(
+        self, aggregate_id: str, *, trust_hint: bool = False, remembered: bool = False
+    ) -> Versioned[A]:
+        """The latest version (``VersionedStore.load``: ``trust_hint`` and ``remembered`` are
+        for a caller that decides through ``update(known=…)``, where a commit proves it)."""
+        loaded = await self.store.load(aggregate_id, trust_hint=trust_hint, remembered=remembered)
         return Versioned(self._state(loaded), loaded)
 
     async def get(self, aggregate_id: str) -> A | None:

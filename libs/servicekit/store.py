@@ -10,6 +10,14 @@ for the same ``_id``, exactly one wins, and the loser reloads and decides again.
 The commit document carries the new state *and* the events that announce it, so a state change
 and its events are written together (X-03); the relay publishes them from there.
 
+Why a process remembers the versions it last saw (issue 24): each database command costs
+0.45-1.1 ms on FerretDB, and reading an aggregate before changing it costs two or three. The
+store keeps the latest version it committed or read of the aggregates used lately, and
+``update`` decides on that copy without reading. The copy is never trusted for an answer: a
+decision on it counts only if the insert of its next version succeeds, which proves the copy
+was the latest (another replica's newer commit makes that insert fail, and the loser reads and
+decides again), and a decision that commits nothing is made again on a version read now.
+
 Why only ``_id`` lookups: FerretDB 1.24 on SQLite pushes down no filter but ``_id`` equality
 (measured with ``explain``: ``{aggregate_id: x}`` scans the collection, ``{_id: x}`` does not).
 So nothing on a hot path filters by another field:
@@ -28,17 +36,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts import Event
 from servicekit.clock import Clock
+from servicekit.facts import insert_new
 from servicekit.logs import get_logger
 
 log = get_logger(__name__)
@@ -49,6 +60,9 @@ X = TypeVar("X")
 Document = dict[str, Any]
 
 COMPACTION_MARKS = "compaction_marks"  # per aggregate, below which compaction deleted all
+
+REMEMBERED_VERSIONS = 10_000
+"""Aggregates whose latest version a process keeps at most (X-14): a few kB each."""
 
 
 class Conflict(Exception):
@@ -143,16 +157,47 @@ class VersionedStore:
         self.outbox = db["outbox"]
         self.clock = clock
         self._on_commit: Callable[[Document], None] = lambda commit: None
+        self._latest: OrderedDict[str, Loaded] = OrderedDict()
+        """The latest version this process committed or read of the aggregates used lately,
+        least recently used first; a copy that may be stale, for ``update`` to prove."""
 
     def notify_on_commit(self, callback: Callable[[Document], None]) -> None:
         """Called with each successful commit that has events to relay: the relay wakes, and
         need not read back from the database a commit it saw written."""
         self._on_commit = callback
 
-    async def load(self, aggregate_id: str, *, trust_hint: bool = False) -> Loaded:
+    def remembered(self, aggregate_id: str) -> Loaded | None:
+        """The version this process last committed or read, if it still keeps it: a copy that
+        may be stale, to decide on only where a commit proves it (``update(known=…)``)."""
+        seen = self._latest.get(aggregate_id)
+        if seen is None:
+            return None
+        self._latest.move_to_end(aggregate_id)
+        return Loaded(seen.aggregate_id, seen.version, copy.deepcopy(seen.state))
+
+    def _remember(self, loaded: Loaded) -> None:
+        if not loaded.exists:
+            return
+        state = copy.deepcopy(loaded.state)  # the caller's dict may change; ours must not
+        self._latest[loaded.aggregate_id] = Loaded(loaded.aggregate_id, loaded.version, state)
+        self._latest.move_to_end(loaded.aggregate_id)
+        while len(self._latest) > REMEMBERED_VERSIONS:
+            self._latest.popitem(last=False)
+
+    async def load(
+        self, aggregate_id: str, *, trust_hint: bool = False, remembered: bool = False
+    ) -> Loaded:
         """The latest version. ``trust_hint`` takes the head hint's version without checking
         for a newer one: one read less, for a caller that goes on to ``update(known=…)``, where
-        a stale version only loses a race and is read again."""
+        a stale version only loses a race and is read again. ``remembered`` goes further for
+        such a caller: the version this process keeps, if any, and no read at all."""
+        if remembered and (seen := self.remembered(aggregate_id)) is not None:
+            return seen
+        loaded = await self._read(aggregate_id, trust_hint)
+        self._remember(loaded)
+        return loaded
+
+    async def _read(self, aggregate_id: str, trust_hint: bool) -> Loaded:
         head = await self.heads.find_one({"_id": aggregate_id})
         version = int(head["version"]) if head else 0
         doc = (
@@ -204,9 +249,11 @@ class VersionedStore:
         try:
             await self.commits.insert_one(commit)
         except DuplicateKeyError:
+            self._latest.pop(aggregate_id, None)  # stale: the next load reads
             if marker is not None:
                 await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
+        self._remember(Loaded(aggregate_id, version, state))
         await self._advance_head(aggregate_id, version)
         if marker is not None:
             self._on_commit(commit)
@@ -254,17 +301,19 @@ class VersionedStore:
         run whose commit wins counts. That is what makes the retry safe.
 
         ``known`` is a version the caller has just loaded (a login reads the user before it
-        hashes): the first decision is made on it without reading again. A stale ``known``
-        costs nothing but a lost race, because the commit of its next version already exists.
-        A decision that commits nothing is made on the latest version only, since it answers.
+        hashes), and without one the version this process remembers: the first decision is
+        made on it without reading. A stale one costs nothing but a lost race, because the
+        commit of its next version already exists. A decision that commits nothing is made on
+        the latest version only, since it answers.
         """
-        loaded = known
+        tentative = known if known is not None else self.remembered(aggregate_id)
+        loaded = tentative
         for attempt in range(max_attempts):
             if loaded is None:
                 loaded = await self.load(aggregate_id)
             change = decide(loaded)
             if change.state is None:
-                if loaded is known:
+                if loaded is tentative:
                     loaded = None  # answer from the latest version, not a possibly stale one
                     continue
                 return change.outcome
@@ -297,6 +346,8 @@ class VersionedStore:
         :meth:`relayed` first, so no event is lost (X-14)."""
         if not aggregate_ids:
             return
+        for aggregate_id in aggregate_ids:
+            self._latest.pop(aggregate_id, None)
         commits = [DeleteOne({"_id": commit_id(a, 1)}) for a in aggregate_ids]
         await self.commits.bulk_write(commits, ordered=False)
         await self.heads.bulk_write([DeleteOne({"_id": a}) for a in aggregate_ids], ordered=False)
@@ -305,6 +356,8 @@ class VersionedStore:
         """Delete aggregates with ids in ``[first, below)`` whole (versions, hint, compaction's
         mark), for ones nothing writes any more (X-14); a job's scan on FerretDB."""
         wanted = {"$gte": first, "$lt": below}
+        for aggregate_id in [a for a in self._latest if first <= a < below]:
+            del self._latest[aggregate_id]
         deleted = await self.commits.delete_many({"aggregate_id": wanted})
         await self.heads.delete_many({"_id": wanted})
         await self.commits.database[COMPACTION_MARKS].delete_many({"_id": wanted})
@@ -332,58 +385,6 @@ class VersionedStore:
             await self.heads.update_one(
                 {"_id": aggregate_id}, {"$max": {"version": version}}, upsert=True
             )
-
-
-async def insert_new(collection: Any, docs: Sequence[Document]) -> set[int]:
-    """Insert every document whose ``_id`` is not stored yet, in one unordered bulk write.
-
-    The idempotent write of X-03 and X-13: a repeated ``_id`` (a redelivered event, a fact
-    claimed before) is not an error but an answer. Returns the indexes in ``docs`` of the
-    documents that were stored already, so the caller knows which ones were new. Any error
-    other than a duplicate ``_id`` (E11000) is raised as :class:`OperationFailure`.
-    """
-    if not docs:
-        return set()
-    try:
-        await collection.insert_many(list(docs), ordered=False)
-    except BulkWriteError as err:
-        errors = err.details.get("writeErrors", [])
-        others = [e for e in errors if e.get("code") != 11000]
-        others += err.details.get("writeConcernErrors", [])
-        if others:
-            raise OperationFailure(str(others[:3])) from err
-        return {int(e["index"]) for e in errors}
-    return set()
-
-
-class UniqueFacts:
-    """Facts that may exist once (a login ID, a used token, a processed event), keyed by ``_id``.
-
-    ``claim`` is the atomic check-and-set of X-13: an insert that fails with E11000 when the fact
-    exists. Claiming again for the same owner succeeds, so a retried request stays idempotent.
-    """
-
-    def __init__(self, db: AsyncDatabase[Document], name: str, clock: Clock) -> None:
-        self.collection = db[name]
-        self.clock = clock
-
-    async def claim(self, fact: str, owner: str, **data: Any) -> bool:
-        try:
-            await self.collection.insert_one(
-                {"_id": fact, "owner": owner, "claimed_at": self.clock.now(), **data}
-            )
-        except DuplicateKeyError:
-            existing = await self.collection.find_one({"_id": fact})
-            return existing is not None and existing.get("owner") == owner
-        return True
-
-    async def release(self, fact: str, owner: str) -> None:
-        """Give a fact back when the change that claimed it was refused."""
-        await self.collection.delete_one({"_id": fact, "owner": owner})
-
-    async def owner_of(self, fact: str) -> str | None:
-        doc = await self.collection.find_one({"_id": fact})
-        return None if doc is None else str(doc["owner"])
 
 
 async def gather_limited(

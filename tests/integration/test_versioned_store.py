@@ -13,15 +13,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import ManualClock
-from servicekit.store import (
-    Change,
-    Conflict,
-    Loaded,
-    UniqueFacts,
-    VersionedStore,
-    commit_id,
-    insert_new,
-)
+from servicekit.facts import UniqueFacts, insert_new
+from servicekit.store import Change, Conflict, Loaded, VersionedStore, commit_id
 
 pytestmark = pytest.mark.integration
 

@@ -22,14 +22,10 @@ from services.audit.domain.own_history import OwnRow, by_bucket, with_rows
 
 PREFIX: Final = "own:"
 
-#: Buckets whose latest version this process remembers: a few KiB each at most.
-_REMEMBERED: Final = 20_000
-
 
 class OwnHistories:
     def __init__(self, store: VersionedStore) -> None:
         self.store = store
-        self._last: dict[str, Loaded] = {}
 
     async def add(self, realm: str, user_id: str, rows: Sequence[OwnRow]) -> None:
         """The user's new rows, into their months' buckets; rows there already change nothing."""
@@ -51,18 +47,16 @@ class OwnHistories:
         return await self.store.drop_between(PREFIX, f"{PREFIX}{month}")
 
     async def _add(self, aggregate_id: str, rows: list[OwnRow]) -> None:
-        def decide(loaded: Loaded) -> Change[Loaded | None]:
+        """A bucket's next version; the store decides on the version it remembers (a busy
+        user's bucket is written often), and a stale one only loses the race (X-13)."""
+
+        def decide(loaded: Loaded) -> Change[None]:
             merged = with_rows(_rows(loaded), rows)
             if merged is None:
                 return Change.nothing(None)
-            state = {"rows": [r.to_document() for r in merged]}
-            return Change(Loaded(aggregate_id, loaded.version + 1, state), state)
+            return Change(None, {"rows": [r.to_document() for r in merged]})
 
-        written = await self.store.update(aggregate_id, decide, known=self._last.get(aggregate_id))
-        if written is not None:
-            if aggregate_id not in self._last and len(self._last) >= _REMEMBERED:
-                self._last.clear()
-            self._last[aggregate_id] = written
+        await self.store.update(aggregate_id, decide)
 
 
 def bucket_id(month: str, realm: str, user_id: str) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from servicekit.store import Change, Loaded, VersionedStore, insert_new
+from servicekit.facts import insert_new
+from servicekit.store import Change, Loaded, VersionedStore
 from services.audit.domain.profiles import ProfileVersion, with_versions
 from services.audit.domain.records import AccessRecord
 

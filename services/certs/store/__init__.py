@@ -27,8 +27,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.certs import RevocationReason
+from servicekit.facts import insert_new
 from servicekit.repository import Repository
-from servicekit.store import Change, Loaded, VersionedStore, insert_new
+from servicekit.store import Change, Loaded, VersionedStore
 from services.certs.domain.holders import Holder
 from services.certs.store.documents import holder_from_document, holder_id, holder_to_document
 

@@ -15,8 +15,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from servicekit.clock import Clock
+from servicekit.facts import insert_new
 from servicekit.repository import Repository
-from servicekit.store import VersionedStore, commit_id, insert_new
+from servicekit.store import VersionedStore, commit_id
 from services.enroll.domain.checkup import Gate
 from services.enroll.domain.signups import Signup
 from services.enroll.store import documents

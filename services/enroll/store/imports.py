@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from servicekit.store import insert_new
+from servicekit.facts import insert_new
 from services.enroll.domain.imports import ImportJob, Phase, RefusedLine
 
 Document = dict[str, Any]

@@ -24,9 +24,10 @@ from typing import Any
 from bson import Binary
 from pymongo.asynchronous.database import AsyncDatabase
 
+from servicekit.facts import insert_new
 from servicekit.logs import get_logger
 from servicekit.repository import Repository
-from servicekit.store import VersionedStore, insert_new
+from servicekit.store import VersionedStore
 from services.enroll.domain.roster import Roster
 from services.enroll.store import documents
 

@@ -24,7 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.common import Role
 from servicekit.clock import Clock
-from servicekit.store import UniqueFacts
+from servicekit.facts import UniqueFacts
 from services.identity.domain.users import login_id_fact
 
 

@@ -113,9 +113,10 @@ class Login:
         first = True
         while True:
             user = None
-            if owner is not None:  # the head hint is trusted once: a retry reads the latest
+            if owner is not None:  # the version this process keeps (or the head hint) is
+                # trusted once: the commit proves it, and a retry reads the latest
                 user = await self.store.users.load(
-                    user_aggregate_id(realm.name, owner), trust_hint=first
+                    user_aggregate_id(realm.name, owner), trust_hint=first, remembered=first
                 )
             first = False
             attempt = await self._checked(realm, login_id, password, user, ip, user_agent, token)

@@ -29,7 +29,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from servicekit.store import gather_limited, insert_new
+from servicekit.facts import insert_new
+from servicekit.store import gather_limited
 from services.notify.domain.deliveries import DeliveryEntry, DeliverySearch, Outcome, Sent, Status
 from services.notify.domain.mails import MailOrder
 
