@@ -1,0 +1,275 @@
+"""Identity's hot operations as its data grows: login, introspection, a decision, a user's
+sessions ended, compaction's pass and the session purge (issue 24).
+
+The data (``identity_seed``) is written in bulk through identity's own document mapping. The
+first three operations go through an identity process started against the namespace, with the
+database commands it sent per operation (its ``mongodb_commands_total``, relay included); the
+last three are jobs and rare admin paths, run here in process against the same database with
+identity's own classes, their commands counted by this process's client the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from benchkit import CommandsPerOperation
+from harness import Infra, Namespace, ServiceProcess, no_cookie_jar
+from identity_seed import (
+    PASSWORD,
+    IdentitySeed,
+    SeedUser,
+    admin_of,
+    org_realm,
+    seeded_user,
+    session_document,
+    session_of,
+    session_token,
+)
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from scalekit import Figure, Sizes
+
+from servicekit.clock import SystemClock
+from servicekit.compaction import Compaction
+from servicekit.dbcommands import COMMANDS, COUNTER
+from servicekit.store import VersionedStore
+from services.identity.domain.sessions import session_key
+from services.identity.store.sessions import SessionStore
+from services.identity.usecases import passwords
+
+LOGINS = 40
+LOGIN_CLIENTS = 4
+REQUESTS = 1000
+"""Introspections per session, and decisions, each step: enough for a p99 of ten slowest."""
+LOGIN_REALMS = frozenset({"kihonet", "nexi", "demo", "mypage"})
+"""Realms whose password login ends in one answer: ``dantai-net`` mails a login link and binds
+the browser (steps a seeded user would owe), ``kencom`` asks a proof-of-work challenge first."""
+COMPACTION_GRACE = timedelta(seconds=3600)
+"""The service's default ``COMPACTION_GRACE_SECONDS``."""
+RELAY_WAIT = 1.0
+"""Seconds for the relay (polling every 0.2 s in the harness) to publish before counting."""
+
+Document = dict[str, Any]
+
+
+def local_commands() -> float:
+    """Commands this process's counted client has sent (``servicekit.dbcommands``)."""
+    return sum(
+        sample.value
+        for metric in COMMANDS.collect()
+        for sample in metric.samples
+        if sample.name == "mongodb_commands_total"
+    )
+
+
+async def timed_in_process(run: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """Seconds ``run`` took and the database commands it sent from this process."""
+    before = local_commands()
+    started = time.perf_counter()
+    await run()
+    return time.perf_counter() - started, local_commands() - before
+
+
+def login_users(users: int, orgs: int, n: int) -> list[SeedUser]:
+    """``n`` distinct users spread over the whole seeded range, each of a realm whose login
+    succeeds in one answer. Each logs in once a step with the right password, so no lock-out
+    count or pending step ever stops one."""
+    chosen: list[SeedUser] = []
+    taken: set[int] = set()
+    for j in range(n):
+        i = j * users // n
+        while i < users and (i in taken or seeded_user(i, orgs).realm not in LOGIN_REALMS):
+            i += 1
+        if i < users:
+            taken.add(i)
+            chosen.append(seeded_user(i, orgs))
+    return chosen
+
+
+def decision_user(orgs: int) -> SeedUser:
+    """The admin of the first ``nexi`` organisation (a realm with the matrix and the OTP step-up,
+    so a decision reads the organisation's switch): seeded at every step."""
+    org = next(k for k in range(orgs) if org_realm(k) == "nexi")
+    return admin_of(org, orgs)
+
+
+class IdentityArea:
+    name = "identity"
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC).replace(microsecond=0)
+        self.sizes = Sizes(users=0, sessions=0)
+        self.step = 0
+
+    async def start(self, infra: Infra, ns: Namespace, log_dir: Path) -> None:
+        self.client: AsyncMongoClient[Document] = AsyncMongoClient(
+            infra.mongodb_uri, tz_aware=True, event_listeners=[COUNTER]
+        )
+        self.db: AsyncDatabase[Document] = self.client[ns.database("identity")]
+        # the service's own argon2id parameters (passwords' defaults are the settings' defaults)
+        self.seed = IdentitySeed(self.db, passwords.HASHER.hash(PASSWORD), self.at)
+        self.identity = ServiceProcess("identity", infra, ns, log_dir, log_level="WARNING")
+        self.identity.start()
+        self.http = no_cookie_jar(httpx.AsyncClient(base_url=self.identity.url, timeout=120))
+
+    async def grow(self, sizes: Sizes) -> None:
+        await self.seed.grow_users(sizes.users, sizes.orgs)
+        await self.seed.grow_sessions(sizes.sessions, sizes.users, sizes.orgs)
+        self.sizes = sizes
+
+    async def measure(self) -> list[Figure]:
+        self.step += 1
+        return [
+            await self._login(),
+            await self._introspection("early", "0"),
+            await self._introspection("last", str(self.sizes.sessions - 1)),
+            await self._decision(),
+            await self._sessions_ended(),
+            await self._compaction(),
+            await self._purge(),
+        ]
+
+    async def stop(self) -> None:
+        if hasattr(self, "http"):
+            await self.http.aclose()
+        if hasattr(self, "identity"):
+            self.identity.stop()
+        if hasattr(self, "client"):
+            await self.client.close()
+
+    async def _login(self) -> Figure:
+        """Logins per second from a few concurrent clients, each answer checked 200."""
+        chosen = login_users(self.sizes.users, self.sizes.orgs, LOGINS + 1)
+        await self._log_in(chosen[-1])  # warm-up, outside the count
+        queue = list(chosen[:-1])
+
+        async def client() -> None:
+            while queue:
+                await self._log_in(queue.pop())
+
+        async with CommandsPerOperation(self.identity.url) as counted:
+            started = time.perf_counter()
+            await asyncio.gather(*(client() for _ in range(LOGIN_CLIENTS)))
+            elapsed = time.perf_counter() - started
+            await asyncio.sleep(RELAY_WAIT)
+        n = len(chosen) - 1
+        return Figure("identity: login", "logins/s", n / elapsed, counted.per(n), True)
+
+    async def _log_in(self, who: SeedUser) -> None:
+        body = {"login_id": who.login_id, "password": PASSWORD}
+        answer = await self.http.post(f"/v1/realms/{who.realm}/login", json=body)
+        assert answer.status_code == 200, (who, answer.text)
+        assert not answer.json()["pending_steps"], (who, answer.text)
+
+    async def _introspection(self, which: str, number: str) -> Figure:
+        """p50 of ``/v1/sessions/current`` on one seeded session, kept alive for the
+        measurement (its idle time restarted, as its own use would)."""
+        token = session_token(number)
+        await self.db["sessions"].update_one(
+            {"_id": session_key(token)}, {"$set": {"last_seen_at": datetime.now(UTC)}}
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        latencies = await self._requests(
+            lambda: self.http.get("/v1/sessions/current", headers=headers), 20
+        )
+        async with CommandsPerOperation(self.identity.url) as counted:
+            latencies = await self._requests(
+                lambda: self.http.get("/v1/sessions/current", headers=headers), REQUESTS
+            )
+        return Figure(
+            f"identity: introspection ({which} session)",
+            "ms p50",
+            statistics.median(latencies) * 1000,
+            counted.per(REQUESTS),
+        )
+
+    async def _decision(self) -> Figure:
+        """p99 of bench/authz's question (read a rider's contract, a protected operation) asked
+        by a fresh session of a ``nexi`` admin."""
+        who = decision_user(self.sizes.orgs)
+        token = session_token(f"decision-{self.step}")
+        now = datetime.now(UTC)
+        await self.db["sessions"].insert_one(session_document(token, session_of(who, now)))
+        body = {
+            "action": "contract.read",
+            "resource": {"org_id": who.org_id, "rider_code": "999999901"},
+            "protected": True,
+        }
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def ask() -> Awaitable[httpx.Response]:
+            return self.http.post("/v1/authz/decisions", json=body, headers=headers)
+
+        first = await ask()
+        assert first.status_code == 200, first.text
+        assert first.json()["allow"], first.text
+        await self._requests(ask, 20)
+        async with CommandsPerOperation(self.identity.url) as counted:
+            latencies = sorted(await self._requests(ask, REQUESTS))
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        return Figure("identity: decision", "ms p99", p99, counted.per(REQUESTS))
+
+    async def _requests(self, send: Callable[[], Awaitable[httpx.Response]], n: int) -> list[float]:
+        latencies = []
+        for _ in range(n):
+            started = time.perf_counter()
+            answer = await send()
+            latencies.append(time.perf_counter() - started)
+            assert answer.status_code == 200, answer.text
+        return latencies
+
+    async def _sessions_ended(self) -> Figure:
+        """``SessionStore.end_all`` (a credential change or an admin ends them, ID-SESS-03) for a
+        user with a few sessions, in process; the median of three users."""
+        store = SessionStore(self.db, SystemClock())
+        now = datetime.now(UTC)
+        runs: list[tuple[float, float]] = []
+        for rep in range(3):
+            who = seeded_user(self.sizes.users // 2 + rep, self.sizes.orgs)
+            docs = [
+                session_document(
+                    session_token(f"ended-{self.step}-{rep}-{k}"), session_of(who, now)
+                )
+                for k in range(3)
+            ]
+            await self.db["sessions"].insert_many(docs)
+            runs.append(await timed_in_process(partial(store.end_all, who.user_id)))
+        seconds, commands = sorted(runs)[1]
+        return Figure("identity: a user's sessions ended", "ms", seconds * 1000, commands)
+
+    async def _compaction(self) -> Figure:
+        """One pass of compaction (X-14) over every aggregate, in process."""
+        compaction = Compaction(VersionedStore(self.db, SystemClock()), COMPACTION_GRACE)
+        seconds, commands = await timed_in_process(compaction.run_once)
+        return Figure("identity: compaction pass", "s", seconds, commands)
+
+    async def _purge(self) -> Figure:
+        """``SessionStore.purge_ended`` with a few ended sessions present, at the seed's moment
+        (every seeded session is alive then, so only the ended ones go)."""
+        expired_at = self.at - timedelta(hours=13)
+        who = seeded_user(0, self.sizes.orgs)
+        docs = [
+            session_document(session_token(f"expired-{self.step}-{k}"), session_of(who, expired_at))
+            for k in range(5)
+        ]
+        await self.db["sessions"].insert_many(docs)
+        store = SessionStore(self.db, SystemClock())
+        result: list[int] = []
+
+        async def purge() -> None:
+            result.append(await store.purge_ended(self.at + timedelta(minutes=1)))
+
+        seconds, commands = await timed_in_process(purge)
+        assert result[0] >= len(docs), result
+        return Figure("identity: session purge", "s", seconds, commands)
+
+
+AREA = IdentityArea()
