@@ -10,13 +10,12 @@ for the same ``_id``, exactly one wins, and the loser reloads and decides again.
 The commit document carries the new state *and* the events that announce it, so a state change
 and its events are written together (X-03); the relay publishes them from there.
 
-Why a process remembers the versions it last saw (issue 24): each database command costs
-0.45-1.1 ms on FerretDB, and reading an aggregate before changing it costs two or three. The
-store keeps the latest version it committed or read of the aggregates used lately, and
-``update`` decides on that copy without reading. The copy is never trusted for an answer: a
-decision on it counts only if the insert of its next version succeeds, which proves the copy
-was the latest (another replica's newer commit makes that insert fail, and the loser reads and
-decides again), and a decision that commits nothing is made again on a version read now.
+Why a process remembers the versions it last saw (issue 24): a command costs 0.45-1.1 ms on
+FerretDB, and reading an aggregate costs two or three. ``update`` decides on the latest version
+this process committed or read, unread. It is never trusted for an answer: a decision on it
+counts only if the insert of its next version succeeds, which proves it was the latest (after
+another replica's commit that insert fails, and the loser reads and decides again), and a
+decision that commits nothing is made again on a version read now.
 
 Why only ``_id`` lookups: FerretDB 1.24 on SQLite pushes down no filter but ``_id`` equality
 (measured with ``explain``: ``{aggregate_id: x}`` scans the collection, ``{_id: x}`` does not).
@@ -60,9 +59,8 @@ X = TypeVar("X")
 Document = dict[str, Any]
 
 COMPACTION_MARKS = "compaction_marks"  # per aggregate, below which compaction deleted all
-
-REMEMBERED_VERSIONS = 10_000
-"""Aggregates whose latest version a process keeps at most (X-14): a few kB each."""
+REMEMBERED_VERSIONS = 10_000  # latest versions a process keeps at most (X-14): a few kB each
+CHANGED_KEPT = 100_000  # changed aggregates noted for compaction between passes at most (X-14)
 
 
 class Conflict(Exception):
@@ -157,9 +155,9 @@ class VersionedStore:
         self.outbox = db["outbox"]
         self.clock = clock
         self._on_commit: Callable[[Document], None] = lambda commit: None
+        self.changed: set[str] = set()  # committed since compaction last took them (bounded)
         self._latest: OrderedDict[str, Loaded] = OrderedDict()
-        """The latest version this process committed or read of the aggregates used lately,
-        least recently used first; a copy that may be stale, for ``update`` to prove."""
+        """What ``remembered`` answers, least recently used first."""
 
     def notify_on_commit(self, callback: Callable[[Document], None]) -> None:
         """Called with each successful commit that has events to relay: the relay wakes, and
@@ -167,8 +165,8 @@ class VersionedStore:
         self._on_commit = callback
 
     def remembered(self, aggregate_id: str) -> Loaded | None:
-        """The version this process last committed or read, if it still keeps it: a copy that
-        may be stale, to decide on only where a commit proves it (``update(known=…)``)."""
+        """The version this process last committed or read, if kept: a copy that may be stale,
+        to decide on only where a commit proves it (``update(known=…)``)."""
         seen = self._latest.get(aggregate_id)
         if seen is None:
             return None
@@ -254,6 +252,8 @@ class VersionedStore:
                 await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
         self._remember(Loaded(aggregate_id, version, state))
+        if len(self.changed) < CHANGED_KEPT:  # beyond, compaction's sweep finds them
+            self.changed.add(aggregate_id)
         await self._advance_head(aggregate_id, version)
         if marker is not None:
             self._on_commit(commit)
