@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery a
 sys.path.insert(0, str(REPO / "bench"))
 
 from audit_events import User, publish  # noqa: E402
+from audit_seed import insert_records, record_documents, start_profiles  # noqa: E402
 from benchkit import (  # noqa: E402
     CommandsPerOperation,
     PeakMemory,
@@ -51,10 +52,7 @@ from harness import Infra, Namespace, ServiceProcess, free_port, provide_infra  
 
 from contracts import Event, UserCreated, parse_event  # noqa: E402
 from servicekit.clock import SystemClock  # noqa: E402
-from servicekit.store import VersionedStore  # noqa: E402
-from services.audit.domain.profiles import ProfileVersion  # noqa: E402
-from services.audit.domain.records import AccessRecord  # noqa: E402
-from services.audit.store.records import EXPORTED_FIELDS, ProfileHistories  # noqa: E402
+from services.audit.store.records import EXPORTED_FIELDS  # noqa: E402
 
 ORG = "bench-org"
 USERS = 100
@@ -116,12 +114,8 @@ async def ingest_baseline(infra: Infra, events: list[Event]) -> float:
     stored = 1
     while stored < len(events):
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        docs = [
-            AccessRecord.of(event).to_document(datetime.now(UTC))
-            for part in batches.values()
-            for r in part
-            if (event := parse_event(r.value)) is not None
-        ]
+        parsed = [parse_event(r.value) for part in batches.values() for r in part]
+        docs = record_documents([e for e in parsed if e is not None], datetime.now(UTC))
         if docs:
             await records.insert_many(docs, ordered=False)
             stored += len(docs)
@@ -138,17 +132,10 @@ async def seed_history(infra: Infra, ns: Namespace, rows: int) -> None:
     """``rows`` records of one organisation in audit's database, as its consumer stores them."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
     db = client[ns.database("audit")]
-    start = SystemClock().now() - timedelta(days=364)
-    events = story(rows, start)
-    histories = ProfileHistories(VersionedStore(db, SystemClock()))
-    for event in events[:USERS]:
-        assert isinstance(event, UserCreated)
-        await histories.add("demo", event.subject_id, [ProfileVersion.of(event)])
-    now = datetime.now(UTC)
-    operations = events[USERS:]
-    for i in range(0, len(operations), CHUNK):
-        docs = [AccessRecord.of(e).to_document(now) for e in operations[i : i + CHUNK]]
-        await db["access_records"].insert_many(docs, ordered=False)
+    events = story(rows, SystemClock().now() - timedelta(days=364))
+    created = [e for e in events[:USERS] if isinstance(e, UserCreated)]
+    await start_profiles(db, created)
+    await insert_records(db, events[USERS:], CHUNK)
     await client.close()
 
 
