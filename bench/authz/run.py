@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # the tests' infrastructure discovery and process harness
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchkit import summarise  # noqa: E402
+from benchkit import CommandsPerOperation, summarise  # noqa: E402
 from harness import (  # noqa: E402
     PROVISIONING,
     Infra,
@@ -135,7 +135,9 @@ def identity_run(infra: Infra, tmp: str, seconds: int, cache_seconds: str) -> di
         answer = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"}).json()
         assert answer["allow"], answer
         wrk(url, 2, body=body, headers={"Authorization": f"Bearer {token}"})  # warm-up
-        return wrk(url, seconds, body=body, headers={"Authorization": f"Bearer {token}"})
+        with CommandsPerOperation(identity.url) as counted:
+            found = wrk(url, seconds, body=body, headers={"Authorization": f"Bearer {token}"})
+        return found | {"commands": counted.per(found["requests"])}
     finally:
         identity.stop()
 
@@ -173,10 +175,12 @@ def main() -> None:
     for label, r in (("defaults", cached), ("no cache", uncached)):
         ratio = r["per_second"] / bare["per_second"]
         print(f"{label}: ratio {ratio:.2f} (goal >= 0.50); p99 {r['p99_ms']:.2f} ms (goal < 1 ms)")
+        print(f"{label}: database commands per decision {r['commands']:.3f}")
         summarise(
             "authz",
             f"decisions/s, {label}",
-            f"{r['per_second']:,.0f}/s, p99 {r['p99_ms']:.2f} ms",
+            f"{r['per_second']:,.0f}/s, p99 {r['p99_ms']:.2f} ms; "
+            f"{r['commands']:.3f} commands each",
             baseline=f"bare endpoint {bare['per_second']:,.0f}/s, p99 {bare['p99_ms']:.2f} ms",
             ratio=ratio,
             goal="≥ 0.50; p99 < 1 ms",
