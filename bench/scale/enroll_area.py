@@ -104,6 +104,8 @@ class EnrollArea:
         self.signups = 0
         self.rng = random.Random(24)
         self.import_id: str | None = None
+        self.superseded: tuple[str, str] | None = None
+        """The import and collection of the roster the last step replaced."""
 
     async def start(self, infra: Infra, ns: Namespace, log_dir: Path) -> None:
         self.enroll = ServiceProcess(
@@ -148,9 +150,17 @@ class EnrollArea:
         state = documents.roster_to_document(new)
         await self.versioned.append(aggregate, current.version, state, [])
         if self.import_id is not None and current.state is not None:
-            await asyncio.sleep(ROSTER_CACHE_SECONDS)  # no check reads the old head any more
-            await rosters.abandon(self.import_id, current.state["collection"])
+            self.superseded = (self.import_id, str(current.state["collection"]))
         self.import_id, self.lines = import_id, lines
+
+    async def _in_force(self) -> None:
+        """Wait until enroll reads the new roster's head (its cache lasts
+        ``ROSTER_CACHE_SECONDS``), then drop the one it replaced, as ``drop_unused`` would:
+        waiting here, not in ``grow``, keeps the wait out of the seeding time."""
+        if self.superseded is not None:
+            await asyncio.sleep(ROSTER_CACHE_SECONDS)
+            await self.store.rosters.abandon(*self.superseded)
+            self.superseded = None
 
     async def _signups(self, count: int) -> list[str]:
         """``count`` activated sign-ups: their step tokens."""
@@ -173,6 +183,7 @@ class EnrollArea:
         return self.rng.sample(range(self.lines), count)
 
     async def measure(self) -> list[Figure]:
+        await self._in_force()
         figures: list[Figure] = []
         async with httpx.AsyncClient(base_url=self.enroll.url, timeout=60) as http:
             for clients in CLIENTS:
