@@ -116,10 +116,10 @@ async def main() -> None:
     parser.add_argument("--steps", default="0.01,0.1,1", help="fractions of the sizes measured")
     parser.add_argument("--areas", default="identity,audit,enroll,certs,notify")
     parser.add_argument("--out", type=Path, help="also write the table (Markdown) here")
-    for f in fields(Sizes):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=f.default)
+    for size in fields(Sizes):
+        parser.add_argument(f"--{size.name.replace('_', '-')}", type=int, default=size.default)
     args = parser.parse_args()
-    full = Sizes(**{f.name: getattr(args, f.name) for f in fields(Sizes)}).scaled(args.size)
+    full = Sizes(**{n.name: getattr(args, n.name) for n in fields(Sizes)}).scaled(args.size)
     full = Sizes(**{**full.__dict__, "orgs": args.orgs, "months": args.months})
     steps = [float(s) for s in args.steps.split(",")]
     chosen = areas(args.areas.split(","))
