@@ -55,7 +55,6 @@ log = get_logger(__name__)
 
 T = TypeVar("T")
 X = TypeVar("X")
-
 Document = dict[str, Any]
 
 COMPACTION_MARKS = "compaction_marks"  # per aggregate, below which compaction deleted all
@@ -164,19 +163,20 @@ class VersionedStore:
         need not read back from the database a commit it saw written."""
         self._on_commit = callback
 
-    def remembered(self, aggregate_id: str) -> Loaded | None:
-        """The version this process last committed or read, if kept: a copy that may be stale,
-        to decide on only where a commit proves it (``update(known=…)``)."""
+    def remembered(self, aggregate_id: str, *, copied: bool = True) -> Loaded | None:
+        """The version last committed or read here, if kept: a copy that may be stale, for a
+        commit to prove (``update(known=…)``); uncopied for ``update``, whose decisions are pure."""
         seen = self._latest.get(aggregate_id)
         if seen is None:
             return None
         self._latest.move_to_end(aggregate_id)
-        return Loaded(seen.aggregate_id, seen.version, copy.deepcopy(seen.state))
+        state = copy.deepcopy(seen.state) if copied else seen.state
+        return Loaded(seen.aggregate_id, seen.version, state)
 
-    def _remember(self, loaded: Loaded) -> None:
+    def _remember(self, loaded: Loaded, *, copied: bool = True) -> None:
         if not loaded.exists:
             return
-        state = copy.deepcopy(loaded.state)  # the caller's dict may change; ours must not
+        state = copy.deepcopy(loaded.state) if copied else loaded.state
         self._latest[loaded.aggregate_id] = Loaded(loaded.aggregate_id, loaded.version, state)
         self._latest.move_to_end(loaded.aggregate_id)
         while len(self._latest) > REMEMBERED_VERSIONS:
@@ -251,7 +251,7 @@ class VersionedStore:
             if marker is not None:
                 await self.outbox.delete_one({"_id": marker})
             raise Conflict(cid) from None
-        self._remember(Loaded(aggregate_id, version, state))
+        self._remember(Loaded(aggregate_id, version, state), copied=False)
         if len(self.changed) < CHANGED_KEPT:  # beyond, compaction's sweep finds them
             self.changed.add(aggregate_id)
         await self._advance_head(aggregate_id, version)
@@ -306,7 +306,7 @@ class VersionedStore:
         commit of its next version already exists. A decision that commits nothing is made on
         the latest version only, since it answers.
         """
-        tentative = known if known is not None else self.remembered(aggregate_id)
+        tentative = known if known is not None else self.remembered(aggregate_id, copied=False)
         loaded = tentative
         for attempt in range(max_attempts):
             if loaded is None:
