@@ -28,8 +28,8 @@ from identity_seed import (
     SeedUser,
     admin_of,
     org_realm,
+    seeded_session,
     seeded_user,
-    session_document,
     session_of,
     session_token,
 )
@@ -37,11 +37,16 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from scalekit import Figure, Sizes
 
+from domainkit.decision import Decision
 from servicekit.clock import SystemClock
 from servicekit.compaction import DUE, Compaction
 from servicekit.dbcommands import COMMANDS, COUNTER
+from servicekit.repository import Repository
 from servicekit.store import Change, VersionedStore
-from services.identity.domain.sessions import session_key
+from services.identity.domain.session_lists import Listed
+from services.identity.domain.sessions import expiry_hour, session_key
+from services.identity.domain.users import User
+from services.identity.store.documents import user_from_document, user_to_document
 from services.identity.store.sessions import SessionStore
 from services.identity.usecases import passwords
 
@@ -118,12 +123,17 @@ class IdentityArea:
         self.db: AsyncDatabase[Document] = self.client[ns.database("identity")]
         # the service's own argon2id parameters (passwords' defaults are the settings' defaults)
         self.seed = IdentitySeed(self.db, passwords.HASHER.hash(PASSWORD), self.at)
+        clock = SystemClock()
+        self.sessions = SessionStore(self.db, clock)
+        self.users: Repository[User] = Repository(
+            VersionedStore(self.db, clock), user_to_document, user_from_document
+        )
         self.identity = ServiceProcess("identity", infra, ns, log_dir, log_level="WARNING")
         self.identity.start()
         self.http = no_cookie_jar(httpx.AsyncClient(base_url=self.identity.url, timeout=120))
 
     async def grow(self, sizes: Sizes) -> None:
-        await self.seed.grow_users(sizes.users, sizes.orgs)
+        await self.seed.grow_users(sizes.users, sizes.orgs, sizes.sessions)
         await self.seed.grow_sessions(sizes.sessions, sizes.users, sizes.orgs)
         self.sizes = sizes
 
@@ -131,8 +141,8 @@ class IdentityArea:
         self.step += 1
         return [
             await self._login(),
-            await self._introspection("early", "0"),
-            await self._introspection("last", str(self.sizes.sessions - 1)),
+            await self._introspection("early", 0),
+            await self._introspection("last", self.sizes.sessions - 1),
             await self._decision(),
             await self._sessions_ended(),
             *await self._compaction(),
@@ -171,13 +181,11 @@ class IdentityArea:
         assert answer.status_code == 200, (who, answer.text)
         assert not answer.json()["pending_steps"], (who, answer.text)
 
-    async def _introspection(self, which: str, number: str) -> Figure:
+    async def _introspection(self, which: str, number: int) -> Figure:
         """p50 of ``/v1/sessions/current`` on one seeded session, kept alive for the
         measurement (its idle time restarted, as its own use would)."""
-        token = session_token(number)
-        await self.db["sessions"].update_one(
-            {"_id": session_key(token)}, {"$set": {"last_seen_at": datetime.now(UTC)}}
-        )
+        token, session = seeded_session(number, self.sizes.users, self.sizes.orgs, self.at)
+        await self.sessions.touch(token, session, datetime.now(UTC))
         headers = {"Authorization": f"Bearer {token}"}
         latencies = await self._requests(
             lambda: self.http.get("/v1/sessions/current", headers=headers), 20
@@ -197,9 +205,9 @@ class IdentityArea:
         """p99 of bench/authz's question (read a rider's contract, a protected operation) asked
         by a fresh session of a ``nexi`` admin."""
         who = decision_user(self.sizes.orgs)
-        token = session_token(f"decision-{self.step}")
-        now = datetime.now(UTC)
-        await self.db["sessions"].insert_one(session_document(token, session_of(who, now)))
+        session = session_of(who, datetime.now(UTC))
+        token = session_token(f"decision-{self.step}", session.expires_at)
+        await self.sessions.start(token, session)
         body = {
             "action": "contract.read",
             "resource": {"org_id": who.org_id, "rider_code": "999999901"},
@@ -229,21 +237,29 @@ class IdentityArea:
         return latencies
 
     async def _sessions_ended(self) -> Figure:
-        """``SessionStore.end_all`` (a credential change or an admin ends them, ID-SESS-03) for a
-        user with a few sessions, in process; the median of three users."""
-        store = SessionStore(self.db, SystemClock())
+        """A user's sessions ended (a credential change or an admin ends them, ID-SESS-03) as
+        ``Context.credential_changed`` does it, in process: the user's latest version read
+        and each session it lists deleted; the median of three users with four sessions each
+        at least (the seeded one and three more, listed by a commit as logins would)."""
         now = datetime.now(UTC)
         runs: list[tuple[float, float]] = []
         for rep in range(3):
             who = seeded_user(self.sizes.users // 2 + rep, self.sizes.orgs)
-            docs = [
-                session_document(
-                    session_token(f"ended-{self.step}-{rep}-{k}"), session_of(who, now)
-                )
-                for k in range(3)
-            ]
-            await self.db["sessions"].insert_many(docs)
-            runs.append(await timed_in_process(partial(store.end_all, who.user_id)))
+            more = []
+            for k in range(3):
+                session = session_of(who, now)
+                token = session_token(f"ended-{self.step}-{rep}-{k}", session.expires_at)
+                await self.sessions.start(token, session)
+                more.append(Listed(session_key(token), expiry_hour(session.expires_at), now))
+            await self.users.update(who.aggregate_id, partial(_listing_too, more=tuple(more)))
+
+            async def end_all(who: SeedUser = who) -> None:
+                user = await self.users.get(who.aggregate_id)
+                assert user is not None
+                assert len(user.sessions) >= 4, user.sessions  # and any its logins listed
+                await self.sessions.end_all(who.user_id, user.sessions)
+
+            runs.append(await timed_in_process(end_all))
         seconds, commands = sorted(runs)[1]
         return Figure("identity: a user's sessions ended", "ms", seconds * 1000, commands)
 
@@ -265,22 +281,28 @@ class IdentityArea:
     async def _purge(self) -> Figure:
         """``SessionStore.purge_ended`` with a few ended sessions present, at the seed's moment
         (every seeded session is alive then, so only the ended ones go)."""
-        expired_at = self.at - timedelta(hours=13)
+        expired_at = self.at - timedelta(hours=15)  # its hour, and the hour's grace, are over
         who = seeded_user(0, self.sizes.orgs)
-        docs = [
-            session_document(session_token(f"expired-{self.step}-{k}"), session_of(who, expired_at))
-            for k in range(5)
-        ]
-        await self.db["sessions"].insert_many(docs)
-        store = SessionStore(self.db, SystemClock())
+        store = self.sessions
+        for k in range(5):
+            session = session_of(who, expired_at)
+            await store.start(
+                session_token(f"expired-{self.step}-{k}", session.expires_at), session
+            )
         result: list[int] = []
 
         async def purge() -> None:
             result.append(await store.purge_ended(self.at + timedelta(minutes=1)))
 
         seconds, commands = await timed_in_process(purge)
-        assert result[0] >= len(docs), result
+        assert result[0] >= 5, result
         return Figure("identity: session purge", "s", seconds, commands)
 
 
 AREA = IdentityArea()
+
+
+def _listing_too(user: User | None, more: tuple[Listed, ...]) -> Decision[User, None]:
+    """The user with ``more`` sessions listed, as the logins that began them would leave it."""
+    assert user is not None
+    return Decision(None, user.but(sessions=(*user.sessions, *more)))

@@ -40,13 +40,15 @@ from services.identity.domain.organisations import (
     org_aggregate_id,
 )
 from services.identity.domain.realms import PRESETS
-from services.identity.domain.sessions import Session, session_key
+from services.identity.domain.session_lists import Listed
+from services.identity.domain.sessions import Session, expiry_hour, session_key
 from services.identity.domain.users import Charter, User, login_id_fact, user_aggregate_id
 from services.identity.store.documents import (
     organisation_to_document,
     session_to_document,
     user_to_document,
 )
+from services.identity.store.sessions import HOURS
 
 Document = dict[str, Any]
 
@@ -201,10 +203,21 @@ def directory_entry(who: SeedUser, at: datetime) -> Document:
     }
 
 
-def session_token(name: str) -> str:
-    """A deterministic bearer token shaped like ``tokens.new_token`` (43 URL-safe characters)."""
+def session_token(name: str, expires_at: datetime) -> str:
+    """A deterministic bearer token shaped like ``new_session_token``'s (its hour, a dot and 43
+    URL-safe characters)."""
     digest = hashlib.sha256(f"scale-session-{name}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return f"{expiry_hour(expires_at)}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def seeded_session(s: int, users: int, orgs: int, at: datetime) -> tuple[str, Session]:
+    """Session ``s``: of user ``s % users``, begun within the ten minutes before ``at``."""
+    return seeded_session_of(seeded_user(s % users, orgs), s, at)
+
+
+def seeded_session_of(who: SeedUser, s: int, at: datetime) -> tuple[str, Session]:
+    session = session_of(who, at - timedelta(seconds=s % 600))
+    return session_token(str(s), session.expires_at), session
 
 
 def session_of(who: SeedUser, at: datetime, lifetime: timedelta = timedelta(hours=12)) -> Session:
@@ -243,11 +256,12 @@ class IdentitySeed:
         """Each organisation's business users so far, and (below) its aggregate's version."""
         self.org_versions: dict[int, int] = {}
 
-    async def grow_users(self, target: int, orgs: int) -> None:
+    async def grow_users(self, target: int, orgs: int, sessions: int) -> None:
+        """Users up to ``target``; user ``i`` lists session ``i`` if there are that many."""
         touched: set[int] = set()
         for low in range(self.users, target, CHUNK):
             people = [seeded_user(i, orgs) for i in range(low, min(low + CHUNK, target))]
-            await self._write_users(people)
+            await self._write_users(people, sessions)
             for who in people:
                 if who.role is Role.BUSINESS and who.org is not None:
                     self.business.setdefault(who.org, []).append(who.user_id)
@@ -255,11 +269,11 @@ class IdentitySeed:
         self.users = max(self.users, target)
         await self._write_organisations(sorted(touched), orgs)
 
-    async def _write_users(self, people: Sequence[SeedUser]) -> None:
+    async def _write_users(self, people: Sequence[SeedUser], sessions: int) -> None:
         commits = [
             first_commit(
                 w.aggregate_id,
-                user_to_document(user_state(w, self.password_hash, self.at)),
+                user_to_document(self._user_state(w, sessions)),
                 self.at,
             )
             for w in people
@@ -271,6 +285,15 @@ class IdentitySeed:
         admins = [directory_entry(w, self.at) for w in people if w.role is Role.ADMIN]
         if admins:
             await self.db["org_directory"].insert_many(admins, ordered=False)
+
+    def _user_state(self, who: SeedUser, sessions: int) -> User:
+        """The user, with its seeded session listed (decision 0020)."""
+        state = user_state(who, self.password_hash, self.at)
+        if who.index >= sessions:
+            return state
+        token, session = seeded_session_of(who, who.index, self.at)
+        listed = Listed(session_key(token), expiry_hour(session.expires_at), session.created_at)
+        return state.but(sessions=(listed,))
 
     async def _write_organisations(self, orgs_touched: Sequence[int], orgs: int) -> None:
         """The next version of each organisation that got business users this step."""
@@ -301,14 +324,16 @@ class IdentitySeed:
             await self.db["commit_heads"].bulk_write(heads, ordered=False)
 
     async def grow_sessions(self, target: int, users: int, orgs: int) -> None:
-        """Session ``s`` of user ``s % users``, begun within the ten minutes before ``at``."""
+        """Sessions ``s`` up to ``target`` (``seeded_session``: one a user, as the sizes have
+        it), each in its hour's collection; ``grow_users`` listed each in its user's state."""
+        if target > users:
+            raise ValueError("each seeded user holds one session at most: --sessions ≤ --users")
         for low in range(self.sessions, target, CHUNK):
-            docs = [
-                session_document(
-                    session_token(str(s)),
-                    session_of(seeded_user(s % users, orgs), self.at - timedelta(seconds=s % 600)),
-                )
-                for s in range(low, min(low + CHUNK, target))
-            ]
-            await self.db["sessions"].insert_many(docs, ordered=False)
+            hours: dict[str, list[Document]] = {}
+            for s in range(low, min(low + CHUNK, target)):
+                token, session = seeded_session(s, users, orgs, self.at)
+                hour = expiry_hour(session.expires_at)
+                hours.setdefault(hour, []).append(session_document(token, session))
+            for hour, docs in hours.items():
+                await self.db[HOURS + hour].insert_many(docs, ordered=False)
         self.sessions = max(self.sessions, target)

@@ -5,92 +5,30 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
-from identity_client import NEW_PASSWORD, NOTIFY_PUBLIC
+from clocked_identity import CLAIM_GRACE, DEMO, SHADOWS, Clocked, clocked_identity
+from identity_client import NEW_PASSWORD
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.common import Role, UserProfile
-from servicekit.clock import ManualClock, SystemClock
 from servicekit.compaction import Compaction
-from servicekit.store import VersionedStore
-from services.identity.app import challenge_policy
 from services.identity.domain import authz, organisations
 from services.identity.domain.attempts import LoginAnswer
-from services.identity.domain.lockout import ShadowPolicy
 from services.identity.domain.realms import PRESETS
 from services.identity.domain.refusals import BusinessUserLimitReached, MissingContact
-from services.identity.domain.sessions import IDLE_TIMEOUT, Session
-from services.identity.settings import IdentitySettings
-from services.identity.store import IdentityStore
-from services.identity.usecases import Identity, Tuning
-from services.identity.usecases.context import Context
+from services.identity.domain.sessions import HOUR_KEPT, IDLE_TIMEOUT, expiry_hour
 
 pytestmark = pytest.mark.integration
 
-DEMO = PRESETS["demo"]
-CLAIM_GRACE = timedelta(minutes=10)
-SHADOWS = ShadowPolicy(slots=4, capacity=2, lock_period=timedelta(days=90))
-
-
-@dataclass
-class Clocked:
-    identity: Identity
-    clock: ManualClock
-    store: VersionedStore
-    db: AsyncDatabase[dict[str, Any]]
-    tokens: dict[str, str] = field(default_factory=dict)
-    """The session token of each user ``opened`` signed in."""
-
-    async def opened(self, realm: Any = DEMO, email: str | None = None) -> tuple[str, Session]:
-        """An organisation whose admin made the forced change: its id and the admin's session."""
-        login_id = f"XA3{uuid.uuid4().hex[:8]}" if realm.name != "nexi" else uuid_digits()
-        opened = await self.identity.organisations.open(
-            realm, authz.BackOffice(), "テスト団体", login_id, UserProfile(email=email)
-        )
-        assert opened.initial_password is not None
-        session = await self.log_in(realm, login_id, opened.initial_password)
-        token, found = session
-        token = await self.identity.self_service.change_password(
-            realm, found, token, opened.initial_password, NEW_PASSWORD
-        )  # the session goes on rotated (ID-SESS-03)
-        found = await self.identity.login.introspect(token)
-        assert found is not None
-        self.tokens[found.user_id] = token
-        return opened.organisation.org_id, found
-
-    async def log_in(self, realm: Any, login_id: str, password: str) -> tuple[str, Session]:
-        outcome = await self.identity.login.log_in(realm, login_id, password, None, None)
-        assert outcome.session_token is not None, outcome.result.answer
-        found = await self.identity.login.introspect(outcome.session_token)
-        assert found is not None
-        return outcome.session_token, found
-
-    async def commits_of(self, prefix: str) -> list[dict[str, Any]]:
-        return [c async for c in self.db["commits"].find({}) if c["_id"].startswith(prefix)]
-
-
-def uuid_digits() -> str:
-    return str(uuid.uuid4().int)[:11]
-
 
 @pytest.fixture
-async def clocked(db: AsyncDatabase[dict[str, Any]]) -> Clocked:
-    clock = ManualClock(SystemClock().now())
-    store = VersionedStore(db, clock)
-    context = Context(
-        IdentityStore(db, store, clock),
-        clock,
-        notify_public_key=NOTIFY_PUBLIC,
-        shadow_key=b"test-shadow-key",
-        shadows=SHADOWS,
-    )
-    tuning = Tuning(CLAIM_GRACE, timedelta(seconds=5), challenge_policy(IdentitySettings()))
-    return Clocked(Identity.of(context, tuning), clock, store, db)
+def clocked(db: AsyncDatabase[dict[str, Any]]) -> Clocked:
+    return clocked_identity(db)
 
 
 async def test_id_user_01_an_organisation_and_its_admin_are_opened_in_one_commit(
@@ -155,12 +93,21 @@ async def test_x_14_sessions_and_link_tokens_are_purged_after_their_last_possibl
         DEMO, admin, clocked.tokens[admin.user_id], NEW_PASSWORD, "new@example.jp"
     )
     assert await clocked.db["link_tokens"].count_documents({}) == 1
-    clocked.clock.advance(IDLE_TIMEOUT - timedelta(seconds=1))
-    assert (await clocked.identity.upkeep.run_once()).sessions == 0, "still usable"
+    began = clocked.clock.now()
+    session = await clocked.identity.login.introspect(clocked.tokens[admin.user_id])
+    assert session is not None
+    clocked.clock.advance(IDLE_TIMEOUT)
+    assert await clocked.identity.login.introspect(clocked.tokens[admin.user_id]) is None
+    assert (await clocked.identity.upkeep.run_once()).sessions == 0, "its hour is not over"
+    hours = [n for n in await clocked.db.list_collection_names() if n.startswith("sessions_")]
+    assert hours == ["sessions_" + expiry_hour(session.expires_at)]
+    clocked.clock.set(session.expires_at.replace(minute=0, second=0, microsecond=0))
+    clocked.clock.advance(timedelta(hours=1) + HOUR_KEPT - timedelta(seconds=1))
+    assert (await clocked.identity.upkeep.run_once()).sessions == 0, "an hour's grace"
     clocked.clock.advance(timedelta(seconds=1))
-    assert (await clocked.identity.upkeep.run_once()).sessions == 1, "idle for 30 minutes"
-    assert await clocked.db["sessions"].count_documents({}) == 0
-    clocked.clock.advance(timedelta(hours=23, minutes=30))
+    assert (await clocked.identity.upkeep.run_once()).sessions == 1, "the whole hour at once"
+    assert not [n for n in await clocked.db.list_collection_names() if n.startswith("sessions_")]
+    clocked.clock.set(began + timedelta(hours=24))
     assert (await clocked.identity.upkeep.run_once()).link_tokens == 1, "the 24-hour link"
     assert await clocked.db["link_tokens"].count_documents({}) == 0
 

@@ -8,6 +8,7 @@ from enum import Enum, StrEnum
 
 from contracts import SealedSecret
 from contracts.identity import LoginChannel
+from services.identity.domain.session_lists import Listed
 from services.identity.domain.users import User
 
 
@@ -56,6 +57,8 @@ class NewSession:
     ref: str
     idle_timeout_seconds: int
     expires_at: datetime
+    key: str
+    """The digest its document is kept under: listed under the user (decision 0020)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class LoginResult:
     previous_login_at: datetime | None = None
     pending: tuple[PendingStep, ...] = ()
     """Steps 7-9 the new session must complete first; none: a full session (step 10)."""
+    crowded_out: tuple[Listed, ...] = ()
+    """The user's oldest sessions that the new one crowds out of its list: they end."""
 
     @property
     def must_change_password(self) -> bool:

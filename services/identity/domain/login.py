@@ -27,6 +27,8 @@ from services.identity.domain.attempts import (
     PendingStep,
 )
 from services.identity.domain.realms import RealmPolicy
+from services.identity.domain.session_lists import Listed, listed_with
+from services.identity.domain.sessions import expiry_hour
 from services.identity.domain.users import PendingLogin, User
 
 
@@ -108,6 +110,11 @@ def _succeeded(
         )
     ]
     pending = pending_steps(new, policy)
+    crowded: tuple[Listed, ...] = ()
+    if attempt.session is not None:  # listed before it exists (decision 0020)
+        begins = Listed(attempt.session.key, expiry_hour(attempt.session.expires_at), attempt.now)
+        listed, crowded = listed_with(new.sessions, begins, attempt.now)
+        new = new.but(sessions=listed)
     if PendingStep.LOGIN_LINK in pending and attempt.session is not None:
         # a pending login (the waiting screen); step 9 is reached now if nothing comes first
         new = new.but(pending_login=PendingLogin(attempt.session.ref, attempt.now))
@@ -127,6 +134,10 @@ def _succeeded(
             )
         )
     result = LoginResult(
-        LoginAnswer.SUCCEEDED, user=new, previous_login_at=user.last_login_at, pending=pending
+        LoginAnswer.SUCCEEDED,
+        user=new,
+        previous_login_at=user.last_login_at,
+        pending=pending,
+        crowded_out=crowded,
     )
     return Decision(result, new, tuple(events))

@@ -13,7 +13,7 @@ concurrent write could lose on FerretDB (X-13), and the session id changes with 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from contracts.common import Role
 from contracts.permissions import Permissions
@@ -28,6 +28,51 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
 """The default absolute lifetime, a working day; a realm's policy says its own."""
 COOKIE = "__Host-session"
+
+
+HOUR_FORMAT = "%Y%m%d%H"
+#: A session's hour is the UTC hour its absolute lifetime ends in; its collection is dropped
+#: this long after that hour has passed (decision 0020), so a clock a little apart between
+#: replicas never drops a session that can still be used.
+HOUR_KEPT = timedelta(hours=1)
+
+
+def new_session_token(expires_at: datetime) -> str:
+    """A session's cookie value: the hour its session ends in, then 256 random bits (X-11).
+    The hour names the collection the session is kept in, so introspection stays one ``_id``
+    read and a whole hour of ended sessions is forgotten at once (decision 0020). It tells the
+    holder only when its session ends, which it knows anyway."""
+    return f"{expiry_hour(expires_at)}.{tokens.new_token()}"
+
+
+def expiry_hour(moment: datetime) -> str:
+    """The UTC hour of ``moment`` as a session's hour is named (a naive time is UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime(HOUR_FORMAT)
+
+
+def hour_of(token: str) -> str | None:
+    """The hour a session token names, or ``None`` for anything not shaped like one: a
+    presented cookie is checked before its hour names a collection."""
+    hour, dot, secret = token.partition(".")
+    return hour if dot and secret and is_hour(hour) else None
+
+
+def is_hour(text: str) -> bool:
+    """``text`` names an hour as sessions' hours are named: ten ASCII digits that make one."""
+    if len(text) != len("2026120800") or not (text.isascii() and text.isdigit()):
+        return False
+    try:
+        datetime.strptime(text, HOUR_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def hour_is_over(hour: str, now: datetime) -> bool:
+    """Every session of ``hour`` has reached its absolute end, and ``HOUR_KEPT`` more."""
+    begins = datetime.strptime(hour, HOUR_FORMAT).replace(tzinfo=UTC)
+    return now >= begins + timedelta(hours=1) + HOUR_KEPT
 
 
 def session_key(token: str) -> str:

@@ -19,6 +19,7 @@ from contracts.permissions import Permissions
 from domainkit.decision import Decision, envelope
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.refusals import KeyNamesAnotherCreation
+from services.identity.domain.session_lists import Listed
 
 
 def user_aggregate_id(realm: str, user_id: str) -> str:
@@ -155,6 +156,9 @@ class User:
     otp_code: OtpCode | None = None
     otp_issued: tuple[datetime, ...] = ()
     """When codes were mailed within the last hour: a limit on mails and on guesses."""
+    sessions: tuple[Listed, ...] = ()
+    """The user's sessions, oldest first, so that ending them all needs no search
+    (``session_lists``, decision 0020)."""
 
     @property
     def active(self) -> bool:

@@ -16,6 +16,7 @@ from contracts.permissions import Permissions
 from services.identity.domain.bot_defence import Activity, AddressSlot, TrustedAddresses
 from services.identity.domain.lockout import ShadowCount, ShadowSlot
 from services.identity.domain.organisations import IdRequest, Organisation
+from services.identity.domain.session_lists import Listed
 from services.identity.domain.sessions import IDLE_TIMEOUT, Session
 from services.identity.domain.users import (
     AuthEmail,
@@ -80,6 +81,7 @@ def user_to_document(user: User) -> Document:
         else user.permissions.model_dump(mode="json"),
         "otp_code": None if user.otp_code is None else asdict(user.otp_code),
         "otp_issued": list(user.otp_issued),
+        "sessions": [{"k": s.key, "h": s.hour, "b": s.begun} for s in user.sessions],
     }
 
 
@@ -124,6 +126,7 @@ def user_from_document(doc: Document) -> User:
         else Permissions.model_validate(doc["permissions"]),
         otp_code=_optional(OtpCode, doc.get("otp_code")),
         otp_issued=tuple(doc.get("otp_issued") or ()),
+        sessions=tuple(Listed(s["k"], s["h"], s["b"]) for s in doc.get("sessions") or ()),
     )
 
 

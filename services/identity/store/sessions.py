@@ -1,5 +1,11 @@
 """Sessions as documents keyed by the token's SHA-256 (ID-SESS-01, -02), and their upkeep.
 
+Each session is kept in the collection of the hour its absolute lifetime ends in
+(``sessions_<YYYYMMDDHH>``), which its token names (``new_session_token``): introspection is one
+``_id`` read, the purge drops an hour's collection once all of its sessions have ended, and a
+user's sessions are found through the list in the user's state (``session_lists``), never by a
+filter that FerretDB would answer by reading them all (decision 0020).
+
 The decision API and introspection may trust a session read within a short time without
 reading it again (:meth:`SessionStore.find_recent`): introspection is on every request through
 the gateway, and a decision is asked right after it. Whatever ends or changes a session in this
@@ -10,17 +16,29 @@ so and a test moves the clock through it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from servicekit.clock import Clock
-from services.identity.domain.realms import longest_idle_timeout
-from services.identity.domain.sessions import Session, session_key
+from services.identity.domain.session_lists import Listed
+from services.identity.domain.sessions import (
+    Session,
+    expiry_hour,
+    hour_is_over,
+    hour_of,
+    is_hour,
+    session_key,
+)
 from services.identity.store.documents import session_from_document, session_to_document
 from services.identity.store.recent import Recent
+
+HOURS = "sessions_"
+"""The prefix of each hour's collection of sessions."""
 
 RECENT_SESSIONS = 10_000
 """Sessions the decision API keeps at most (X-14): about 5 MB."""
@@ -33,14 +51,25 @@ class SessionStore:
         clock: Clock,
         recent_for: timedelta = timedelta(0),
     ) -> None:
-        self.collection = db["sessions"]
+        self.db = db
         self.recent: Recent[str, Session] = Recent(clock, recent_for, RECENT_SESSIONS)
 
+    def hour(self, hour: str) -> AsyncCollection[dict[str, Any]]:
+        """The collection of the sessions that end in ``hour``."""
+        return self.db[HOURS + hour]
+
     async def start(self, token: str, session: Session) -> None:
-        await self.collection.insert_one(session_to_document(session_key(token), session))
+        """Keeps the session, which the user's commit has listed already (decision 0020)."""
+        hour = hour_of(token)
+        if hour is None or hour != expiry_hour(session.expires_at):
+            raise ValueError("a session's token names the hour the session ends in")
+        await self.hour(hour).insert_one(session_to_document(session_key(token), session))
 
     async def find(self, token: str) -> Session | None:
-        doc = await self.collection.find_one({"_id": session_key(token)})
+        hour = hour_of(token)
+        if hour is None:
+            return None
+        doc = await self.hour(hour).find_one({"_id": session_key(token)})
         return None if doc is None else session_from_document(doc)
 
     async def find_recent(self, token: str, within: timedelta | None = None) -> Session | None:
@@ -57,14 +86,20 @@ class SessionStore:
     async def touch(self, token: str, session: Session, now: datetime) -> None:
         """Idle timeout restarts on use; a lost update only shortens the session a little. A
         remembered copy is touched too, or it would ask for the write on every use."""
+        hour = hour_of(token)
+        if hour is None:
+            return
         key = session_key(token)
-        await self.collection.update_one({"_id": key}, {"$set": {"last_seen_at": now}})
+        await self.hour(hour).update_one({"_id": key}, {"$set": {"last_seen_at": now}})
         self.recent.amend(key, replace(session, last_seen_at=now))
 
     async def save_steps(self, token: str, session: Session) -> None:
         """The steps still pending; only the session's own requests change them."""
         self.recent.forget(session_key(token))
-        await self.collection.update_one(
+        hour = hour_of(token)
+        if hour is None:
+            return
+        await self.hour(hour).update_one(
             {"_id": session_key(token)}, {"$set": {"pending_steps": list(session.pending_steps)}}
         )
 
@@ -80,56 +115,68 @@ class SessionStore:
         return False
 
     async def end(self, token: str) -> bool:
+        """Ends one session; its user's list forgets it when the list is next rewritten."""
         self.recent.forget(session_key(token))
-        result = await self.collection.delete_one({"_id": session_key(token)})
+        hour = hour_of(token)
+        if hour is None:
+            return False
+        result = await self.hour(hour).delete_one({"_id": session_key(token)})
         return result.deleted_count == 1
 
     async def end_all(
         self,
         user_id: str,
+        listed: Sequence[Listed],
         begun_before: datetime | None = None,
         *,
         keep_ref: str | None = None,
     ) -> int:
-        """Every session of a user, or only those begun before ``begun_before`` (the session
-        reaper, acting on a commit's event later: a session begun after the change is one the
-        change allowed), but the one named ``keep_ref`` (``session_ref``): the pending login
-        that registered the e-mail-authentication address goes on (ID-SESS-03). Rare, so a
-        filter on ``user_id`` is fine even where FerretDB scans for it."""
+        """Every session of a user, as its latest version lists them (``listed``), or only
+        those begun before ``begun_before`` (the session reaper, acting on a commit's event
+        later: a session begun after the change is one the change allowed), but the one named
+        ``keep_ref`` (``session_ref``): the pending login that registered the e-mail-
+        authentication address goes on (ID-SESS-03). One ``_id`` delete each."""
         self.recent.forget_where(lambda session: session.user_id == user_id)
-        found: dict[str, Any] = {"user_id": user_id}
-        if begun_before is not None:
-            found["created_at"] = {"$lt": begun_before}
-        if keep_ref is None:
-            result = await self.collection.delete_many(found)
-            return result.deleted_count
-        keys = [
-            doc["_id"]
-            async for doc in self.collection.find(found, {"_id": 1})
-            if doc["_id"][: len(keep_ref)] != keep_ref
-        ]
         ended = 0
-        for key in keys:  # a user has a handful; one ``_id`` delete each, pushed down anywhere
-            ended += (await self.collection.delete_one({"_id": key})).deleted_count
+        for session in listed:
+            if keep_ref is not None and session.key.startswith(keep_ref):
+                continue
+            found: dict[str, Any] = {"_id": session.key}
+            if begun_before is not None:
+                found["created_at"] = {"$lt": begun_before}
+            ended += (await self.hour(session.hour).delete_one(found)).deleted_count
         return ended
 
-    async def end_restricted(self, user_id: str, but: str) -> int:
+    async def end_restricted(self, user_id: str, listed: Sequence[Listed], but: str) -> int:
         """The user's sessions that still owe login steps, but the token ``but``: a new login
         with an initial or temporary password ends the older ones (ID-SESS-03)."""
         self.recent.forget_where(lambda session: session.user_id == user_id)
         keep = session_key(but)
-        keys = [
-            doc["_id"]
-            async for doc in self.collection.find({"user_id": user_id})
-            if doc["_id"] != keep and doc.get("pending_steps")
-        ]
-        for key in keys:
-            await self.collection.delete_one({"_id": key})
-        return len(keys)
+        ended = 0
+        for session in listed:
+            if session.key == keep:
+                continue
+            doc = await self.hour(session.hour).find_one({"_id": session.key})
+            if doc is not None and doc.get("pending_steps"):
+                ended += await self.end_listed(session)
+        return ended
+
+    async def end_listed(self, session: Listed) -> bool:
+        """One listed session (a login crowded it out of its user's list)."""
+        self.recent.forget(session.key)
+        result = await self.hour(session.hour).delete_one({"_id": session.key})
+        return result.deleted_count == 1
 
     async def purge_ended(self, now: datetime) -> int:
-        """Sessions past their absolute lifetime or idle timeout (X-14): nobody can use them."""
-        expired = await self.collection.delete_many({"expires_at": {"$lte": now}})
-        idle_since = now - longest_idle_timeout()
-        idle = await self.collection.delete_many({"last_seen_at": {"$lte": idle_since}})
-        return expired.deleted_count + idle.deleted_count
+        """Drops each hour whose sessions have all reached their absolute end (X-14), and
+        answers how many sessions went with them. A session ended by its idle timeout waits
+        for its hour: introspection refuses it meanwhile, and the purge reads nothing but the
+        list of collections (decision 0020)."""
+        purged = 0
+        for name in await self.db.list_collection_names():
+            hour = name.removeprefix(HOURS)
+            if hour == name or not is_hour(hour) or not hour_is_over(hour, now):
+                continue
+            purged += await self.hour(hour).estimated_document_count()
+            await self.db.drop_collection(name)
+        return purged

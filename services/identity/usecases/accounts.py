@@ -75,11 +75,11 @@ class Accounts:
 
         await self.store.users.update(user_aggregate_id(realm.name, user_id), decide)
 
-    async def _end_sessions(self, user_id: str) -> None:
+    async def _end_sessions(self, realm: RealmPolicy, user_id: str) -> None:
         """Every session of the user ends at once, after the commit: whatever exists now began
         before the change, or alongside it (ID-SESS-01, -03); the session reaper ends those
         begun before it from the commit's event too, whatever happens between here and there."""
-        await self.context.credential_changed(user_id)
+        await self.context.credential_changed(realm, user_id)
 
     async def change_profile(
         self,
@@ -96,7 +96,7 @@ class Accounts:
         rule = partial(accounts.change_profile, profile=profile)
         await self._apply(realm, session, user_id, rule)
         if user.profile.email != profile.email:
-            await self._end_sessions(user_id)
+            await self._end_sessions(realm, user_id)
 
     async def change_permissions(
         self,
@@ -123,7 +123,7 @@ class Accounts:
         rule = partial(accounts.change_status, active=active)
         await self._apply(realm, session, user_id, rule)
         if not active:
-            await self._end_sessions(user_id)
+            await self._end_sessions(realm, user_id)
 
     async def initialise_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str | None, user_id: str
@@ -131,7 +131,7 @@ class Accounts:
         """ID-PW-06: back to the initial password, unlocked; the user's sessions end."""
         session, _ = await self._target(realm, caller, org_id, user_id)
         await self._apply(realm, session, user_id, accounts.initialise_password)
-        await self._end_sessions(user_id)
+        await self._end_sessions(realm, user_id)
 
     async def force_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str, new: str
@@ -143,7 +143,7 @@ class Accounts:
         new_hash = await passwords.hash_password(new)
         rule = partial(accounts.force_password, new_hash=new_hash)
         await self._apply(realm, session, user_id, rule)
-        await self._end_sessions(user_id)
+        await self._end_sessions(realm, user_id)
 
     async def lock(
         self,
@@ -157,7 +157,7 @@ class Accounts:
         Answers whether it was unlocked before."""
         session, user = await self._target(realm, caller, org_id, user_id)
         await self._apply(realm, session, user_id, partial(accounts.lock, note=note))
-        await self._end_sessions(user_id)
+        await self._end_sessions(realm, user_id)
         return not user.locked
 
     async def unlock(
@@ -189,7 +189,7 @@ class Accounts:
             raise NotFound()
         session, _ = await self._target(realm, caller, org_id, user_id)
         await self._apply(realm, session, user_id, partial(rule, note=note))
-        await self._end_sessions(user_id)  # a factor of its login (ID-SESS-03)
+        await self._end_sessions(realm, user_id)  # a factor of its login (ID-SESS-03)
 
     async def reset_password(
         self, realm: RealmPolicy, caller: authz.Caller, org_id: str, user_id: str
@@ -213,4 +213,4 @@ class Accounts:
             recipient_role=role,
         )
         await self._apply(realm, session, user_id, rule)
-        await self._end_sessions(user_id)
+        await self._end_sessions(realm, user_id)

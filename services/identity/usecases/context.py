@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Concatenate, ParamSpec, TypeVar
 
 from contracts import Actor, ActorKind, SealedSecret, seal
@@ -19,7 +20,7 @@ from contracts.common import Role
 from contracts.identity import InitialPasswordRoute, PasswordCheckPurpose
 from servicekit.clock import Clock
 from servicekit.logs import current_correlation_id
-from services.identity.domain import tokens, users
+from services.identity.domain import session_lists, tokens, users
 from services.identity.domain.attempts import NewLink, PendingStep
 from services.identity.domain.lockout import SessionCheck, ShadowPolicy
 from services.identity.domain.realms import RealmPolicy
@@ -30,7 +31,8 @@ from services.identity.domain.refusals import (
     MissingContact,
     NotFound,
 )
-from services.identity.domain.sessions import Session, session_ref
+from services.identity.domain.session_lists import Listed
+from services.identity.domain.sessions import Session, expiry_hour, session_key, session_ref
 from services.identity.domain.users import NewUser, PasswordNotice, User
 from services.identity.store import IdentityStore
 from services.identity.usecases import challenges, passwords
@@ -203,6 +205,7 @@ class Context:
 
     async def credential_changed(
         self,
+        realm: RealmPolicy,
         user_id: str,
         rotated: str | None = None,
         session: Session | None = None,
@@ -213,16 +216,23 @@ class Context:
         end and what it had proved (an OTP), less the password step it has just done, and it
         counts as begun when the change was decided (``changed_at``): a later change made
         elsewhere ends it then, through the session reaper, even if its own ending at once ran
-        before this session was started."""
+        before this session was started. The user's latest version lists the sessions that
+        end; the one going on is listed in a commit of its own first (decision 0020)."""
+        aggregate_id = users.user_aggregate_id(realm.name, user_id)
         if rotated is None or session is None:
-            await self.store.sessions.end_all(user_id)
+            user = await self.store.users.get(aggregate_id)
+            await self.store.sessions.end_all(user_id, () if user is None else user.sessions)
             return
         now = self.clock.now()
         steps = tuple(s for s in session.pending_steps if s != PendingStep.PASSWORD_CHANGE)
         begun = changed_at or now
         went_on = replace(session, created_at=begun, last_seen_at=now, pending_steps=steps)
+        goes_on = Listed(session_key(rotated), expiry_hour(went_on.expires_at), begun)
+        listed = await self.store.users.update(
+            aggregate_id, partial(session_lists.listing, new=goes_on, now=now)
+        )
         await self.store.sessions.start(rotated, went_on)
-        await self.store.sessions.end_all(user_id, keep_ref=session_ref(rotated))
+        await self.store.sessions.end_all(user_id, listed, keep_ref=session_ref(rotated))
 
     async def user(self, realm: RealmPolicy, user_id: str) -> User | None:
         return await self.store.users.get(users.user_aggregate_id(realm.name, user_id))

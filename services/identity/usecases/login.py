@@ -9,7 +9,7 @@ password as a temporary password, and one commit (on the user, or on a shadow sl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from prometheus_client import Counter
@@ -30,6 +30,8 @@ from services.identity.domain.attempts import (
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.sessions import (
     Session,
+    new_session_token,
+    session_key,
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
@@ -109,7 +111,9 @@ class Login:
         channel: LoginChannel,
     ) -> LoggedIn:
         owner = await self.store.login_ids.owner_of(realm.name, login_id)  # step 3
-        token = tokens.new_token()
+        # the session's end is known before its token, which names the hour it ends in
+        ends = self.context.clock.now() + realm.session_lifetime
+        token = new_session_token(ends)
         first = True
         while True:
             user = None
@@ -119,7 +123,9 @@ class Login:
                     user_aggregate_id(realm.name, owner), trust_hint=first, remembered=first
                 )
             first = False
-            attempt = await self._checked(realm, login_id, password, user, ip, user_agent, token)
+            attempt = await self._checked(
+                realm, login_id, password, user, ip, user_agent, token, ends
+            )
             attempt = replace(
                 attempt,
                 browser=None if browser_cookie is None else tokens.digest(browser_cookie),
@@ -140,10 +146,14 @@ class Login:
             if result.answer is not LoginAnswer.SUCCEEDED:
                 return LoggedIn(result)
             await self._start_session(realm, token, result, attempt)
+            for crowded in result.crowded_out:  # the 51st listed session ends the oldest
+                await self.store.sessions.end_listed(crowded)
             if result.user is not None and PendingStep.PASSWORD_CHANGE in result.pending:
                 # an initial or temporary password: older logins with it stop owing their
                 # change, they end (ID-SESS-03); each owes its own change anyway
-                await self.store.sessions.end_restricted(result.user.user_id, but=token)
+                await self.store.sessions.end_restricted(
+                    result.user.user_id, result.user.sessions, but=token
+                )
             return LoggedIn(result, token)
 
     async def _checked(
@@ -155,6 +165,7 @@ class Login:
         ip: str | None,
         user_agent: str | None,
         token: str,
+        ends: datetime,
     ) -> LoginAttempt:
         """The attempt with its password checked: one argon2 verification and one temporary-
         password hash, whoever the ID belongs to (a dummy hash stands in for nobody)."""
@@ -177,7 +188,8 @@ class Login:
             session=NewSession(
                 ref=session_ref(token),
                 idle_timeout_seconds=int(realm.idle_timeout.total_seconds()),
-                expires_at=now + realm.session_lifetime,
+                expires_at=ends,
+                key=session_key(token),
             ),
         )
         if state is None:

@@ -13,8 +13,12 @@ from services.identity.domain import auth_email, authz, login_link, tokens
 from services.identity.domain.attempts import NewSession, PendingStep
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound, NotPermitted, SessionEnded, StepsPending
+from services.identity.domain.session_lists import Listed, rotating
 from services.identity.domain.sessions import (
     Session,
+    expiry_hour,
+    new_session_token,
+    session_key,
     session_ref,
 )
 from services.identity.domain.users import User, user_aggregate_id
@@ -112,9 +116,10 @@ class LoginSteps:
         the pending login that registered it goes on (ID-SESS-03); the commit's event ends
         them too, through the session reaper, if this process dies first."""
         user = await self.context.user(realm, user_id)
-        pending = None if user is None else user.pending_login
-        kept = None if pending is None else pending.session_ref
-        await self.store.sessions.end_all(user_id, keep_ref=kept)
+        if user is None:
+            return
+        kept = None if user.pending_login is None else user.pending_login.session_ref
+        await self.store.sessions.end_all(user_id, user.sessions, keep_ref=kept)
 
     async def reissue_login_link(
         self, realm: RealmPolicy, caller: authz.Caller, token: str
@@ -171,24 +176,24 @@ class LoginSteps:
         if not steps:
             raise NotPermitted()
         now = self.context.clock.now()
-        new_token = tokens.new_token()
+        ends = now + realm.session_lifetime
+        new_token = new_session_token(ends)
         cookie = tokens.new_token() if PendingStep.BROWSER_REGISTRATION in steps else None
-        started = NewSession(
-            session_ref(new_token),
-            int(realm.idle_timeout.total_seconds()),
-            now + realm.session_lifetime,
+        idle = int(realm.idle_timeout.total_seconds())
+        started = NewSession(session_ref(new_token), idle, ends, session_key(new_token))
+        completed = partial(
+            existing(login_link.complete),
+            steps=steps,
+            session_ref=session_ref(token),
+            session=started,
+            browser=None if cookie is None else tokens.digest(cookie),
+            correlation_id=current_correlation_id(),
+            now=now,
         )
+        listed = Listed(started.key, expiry_hour(ends), now)
         await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
-            partial(
-                existing(login_link.complete),
-                steps=steps,
-                session_ref=session_ref(token),
-                session=started,
-                browser=None if cookie is None else tokens.digest(cookie),
-                correlation_id=current_correlation_id(),
-                now=now,
-            ),
+            rotating(completed, session_ref(token), listed, rotates=lambda done: done),
         )
         full = Session(
             user_id=session.user_id,

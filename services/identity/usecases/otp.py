@@ -13,10 +13,17 @@ from datetime import datetime
 from functools import partial
 
 from servicekit.logs import current_correlation_id
-from services.identity.domain import authz, otp, tokens
+from services.identity.domain import authz, otp
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import NotFound, SessionEnded
-from services.identity.domain.sessions import Session, session_ref
+from services.identity.domain.session_lists import Listed, rotating
+from services.identity.domain.sessions import (
+    Session,
+    expiry_hour,
+    new_session_token,
+    session_key,
+    session_ref,
+)
 from services.identity.domain.users import user_aggregate_id
 from services.identity.usecases.context import Context, actor_of, existing
 from services.identity.usecases.organisations import Organisations
@@ -97,17 +104,24 @@ class Otp:
         code replaces the session by a verified one with a new id, the same lifetime."""
         session = self._in_use(realm, caller)
         now = self.context.clock.now()
-        new_token = tokens.new_token()
+        new_token = new_session_token(session.expires_at)
+        verify = partial(
+            existing(otp.verify),
+            key=self.context.otp_key,
+            typed=typed,
+            session_ref=session_ref(token),
+            verified_ref=session_ref(new_token),
+            correlation_id=current_correlation_id(),
+            now=now,
+        )
+        listed = Listed(session_key(new_token), expiry_hour(session.expires_at), session.created_at)
         judged = await self.store.users.update(
             user_aggregate_id(realm.name, session.user_id),
-            partial(
-                existing(otp.verify),
-                key=self.context.otp_key,
-                typed=typed,
-                session_ref=session_ref(token),
-                verified_ref=session_ref(new_token),
-                correlation_id=current_correlation_id(),
-                now=now,
+            rotating(
+                verify,
+                session_ref(token),
+                listed,
+                rotates=lambda judged: judged.entry is otp.Entry.VERIFIED,
             ),
         )
         if judged.entry is not otp.Entry.VERIFIED:

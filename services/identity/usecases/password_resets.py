@@ -115,5 +115,5 @@ class PasswordResets:
             ),
         )
         if outcome is Outcome.RESET:
-            await self.context.credential_changed(user_id)
+            await self.context.credential_changed(realm, user_id)
         return outcome

@@ -33,7 +33,7 @@ from services.identity.domain.lockout import CurrentPasswordCheck, SessionCheck,
 from services.identity.domain.realms import RealmPolicy
 from services.identity.domain.refusals import AccountLocked, LoginIdTaken, NotFound, WrongPassword
 from services.identity.domain.self_service import Rotation
-from services.identity.domain.sessions import Session, session_ref
+from services.identity.domain.sessions import Session, new_session_token, session_ref
 from services.identity.domain.users import User, user_aggregate_id
 from services.identity.usecases import lookups, passwords
 from services.identity.usecases.context import UNKNOWN_CLIENT, Client, Context, existing
@@ -72,7 +72,7 @@ class SelfService:
                 ),
             )
             if counted is CurrentPasswordCheck.LOCKED:
-                await self.context.credential_changed(user.user_id)
+                await self.context.credential_changed(realm, user.user_id)
                 raise AccountLocked()
             if counted is CurrentPasswordCheck.ALREADY_LOCKED:
                 raise AccountLocked()
@@ -102,7 +102,7 @@ class SelfService:
         link = None  # a pending login goes on to its login link (ID-MAIL-02)
         if realm.email_authentication:
             link = self.context.new_link(f"/realms/{realm.name}/login-link")[1]
-        rotated = tokens.new_token()
+        rotated = new_session_token(session.expires_at)
         rotation = Rotation(session_ref(token), session_ref(rotated))
         check = client.checking(PasswordCheckPurpose.PASSWORD_CHANGE, token)
         while True:
@@ -123,11 +123,13 @@ class SelfService:
                 ),
             )
             if changed:
-                return await self._rotated(session, rotated, now)
+                return await self._rotated(realm, session, rotated, now)
 
-    async def _rotated(self, session: Session, rotated: str, changed_at: datetime) -> str:
+    async def _rotated(
+        self, realm: RealmPolicy, session: Session, rotated: str, changed_at: datetime
+    ) -> str:
         """Every session of the user ends, and ``session`` goes on as ``rotated``."""
-        await self.context.credential_changed(session.user_id, rotated, session, changed_at)
+        await self.context.credential_changed(realm, session.user_id, rotated, session, changed_at)
         return rotated
 
     async def request_temporary_password(
@@ -261,9 +263,9 @@ class SelfService:
             return answer, None
         own = None if session_token is None else await self.store.sessions.find(session_token)
         if own is None or own.user_id != user_id or own.realm != realm.name:
-            await self.context.credential_changed(user_id)
+            await self.context.credential_changed(realm, user_id)
             return answer, None
-        return answer, await self._rotated(own, tokens.new_token(), now)
+        return answer, await self._rotated(realm, own, new_session_token(own.expires_at), now)
 
     async def change_login_id(
         self,
@@ -311,7 +313,8 @@ class SelfService:
         if user.login_id == login_id:
             return token  # the ID it had: nothing changed
         await self.store.login_ids.release(realm.name, user.login_id, session.user_id)
-        return await self._rotated(replace(session, login_id=login_id), tokens.new_token(), now)
+        moved = replace(session, login_id=login_id)
+        return await self._rotated(realm, moved, new_session_token(session.expires_at), now)
 
     async def _release_unless_own(self, realm: RealmPolicy, login_id: str, user_id: str) -> None:
         user = await self.context.user(realm, user_id)

@@ -24,6 +24,7 @@ from servicekit.store import StoredEvent
 from services.identity.domain import credentials, organisations
 from services.identity.domain.realms import realm_policy
 from services.identity.domain.refusals import NotFound
+from services.identity.domain.users import user_aggregate_id
 from services.identity.store.claims import LoginIdClaim
 from services.identity.usecases.context import Context
 from services.identity.usecases.organisations import Organisations
@@ -110,7 +111,10 @@ class Upkeep:
                 continue
             event = parse_event(stored.json)
             ends = None if event is None else credentials.sessions_ended_by(event)
-            if event is not None and ends is not None:
+            if event is None or ends is None:
+                continue
+            user = await self.store.users.get(user_aggregate_id(event.realm, event.subject_id))
+            if user is not None:  # its latest version lists every session (decision 0020)
                 await self.store.sessions.end_all(
-                    event.subject_id, event.occurred_at, keep_ref=ends.kept_ref
+                    event.subject_id, user.sessions, event.occurred_at, keep_ref=ends.kept_ref
                 )

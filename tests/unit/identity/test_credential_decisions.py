@@ -98,7 +98,7 @@ def test_id_sess_03_the_password_step_stays_owed_after_another_session_changed_i
     changed_elsewhere = user(must_change_password=False)
     [step] = login_link.progress(changed_elsewhere, (PendingStep.PASSWORD_CHANGE,), "s1", NOW)
     assert step.state is login_link.StepState.TO_DO
-    session = NewSession("s2", 1800, NOW + ABSOLUTE_LIFETIME)
+    session = NewSession("s2", 1800, NOW + ABSOLUTE_LIFETIME, "s2" * 32)
     with pytest.raises(StepsPending):
         login_link.complete(
             changed_elsewhere, (PendingStep.PASSWORD_CHANGE,), "s1", session, None, "c", NOW

@@ -65,7 +65,7 @@ def test_id_pw_03_an_initial_password_leaves_the_password_change_pending() -> No
     assert started == [], "no session was asked for"
     with_session = login.attempt(
         user(must_change_password=True),
-        attempt(True, session=NewSession("ref", 1800, NOW + timedelta(hours=12))),
+        attempt(True, session=NewSession("ref", 1800, NOW + timedelta(hours=12), "ref0" * 16)),
         DEMO,
     )
     assert [e.type for e in with_session.events] == ["LoginSucceeded", "SessionStarted"]

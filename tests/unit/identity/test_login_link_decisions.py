@@ -78,7 +78,7 @@ def test_id_mail_02_only_the_pending_logins_browser_confirms_and_only_once() -> 
 def test_id_bind_01_completion_registers_the_browser_and_starts_one_full_session() -> None:
     mailed = login_link.reach(waiting(), link("a"), fields(), NOW).state
     assert mailed is not None
-    session = NewSession("new", 1800, NOW + timedelta(hours=12))
+    session = NewSession("new", 1800, NOW + timedelta(hours=12), "new0" * 16)
     with pytest.raises(StepsPending):
         login_link.complete(mailed, STEPS, "s1", session, "browser-hash", "c", NOW)
     confirmed = login_link.confirm(mailed, "hash-a", "s1", None, None, "c", NOW).state
