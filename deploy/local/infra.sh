@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local infrastructure on loopback for development and CI: Apache Kafka (KRaft,
 # single combined broker/controller), FerretDB (MongoDB wire protocol on SQLite)
-# and Mailpit (SMTP sink with an HTTP API). No Docker.
+# and Mailpit (SMTP sink with an HTTP API). No Docker. `install` also builds kustomize, which
+# the tests render the Kubernetes manifests with (deploy/kubernetes/).
 #
 #   deploy/local/infra.sh install                 build/download into the cache
 #   deploy/local/infra.sh start  [--run-dir DIR]  install if needed, start, wait until healthy
@@ -136,16 +137,19 @@ gomod_version() {
 }
 
 check_pins() {
-    local pom_version ferretdb_version mailpit_version
+    local pom_version ferretdb_version mailpit_version kustomize_version
     pom_version=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$SCRIPT_DIR/kafka/pom.xml")
     ferretdb_version=$(gomod_version "$SCRIPT_DIR/ferretdb" github.com/FerretDB/FerretDB)
     mailpit_version=$(gomod_version "$SCRIPT_DIR/mailpit" github.com/axllent/mailpit)
+    kustomize_version=$(gomod_version "$SCRIPT_DIR/kustomize" sigs.k8s.io/kustomize/kustomize/v5)
     [[ $pom_version == "$KAFKA_VERSION" ]] ||
         die "versions.env KAFKA_VERSION=$KAFKA_VERSION but kafka/pom.xml pins '$pom_version'"
     [[ $ferretdb_version == "$FERRETDB_VERSION" ]] ||
         die "versions.env FERRETDB_VERSION=$FERRETDB_VERSION but ferretdb/go.mod requires '$ferretdb_version'"
     [[ $mailpit_version == "$MAILPIT_VERSION" ]] ||
         die "versions.env MAILPIT_VERSION=$MAILPIT_VERSION but mailpit/go.mod requires '$mailpit_version'"
+    [[ $kustomize_version == "$KUSTOMIZE_VERSION" ]] ||
+        die "versions.env KUSTOMIZE_VERSION=$KUSTOMIZE_VERSION but kustomize/go.mod requires '$kustomize_version'"
 }
 
 # Runs a command with its output in a log file; on failure shows the log tail.
@@ -230,11 +234,13 @@ install_go() { # name binary version package
 
 ferretdb_installed() { go_installed ferretdb ferretdb-local "$FERRETDB_VERSION"; }
 mailpit_installed() { go_installed mailpit mailpit "$MAILPIT_VERSION"; }
+kustomize_installed() { go_installed kustomize kustomize "$KUSTOMIZE_VERSION"; }
 
 missing_parts() {
     kafka_installed || printf 'kafka '
     ferretdb_installed || printf 'ferretdb '
     mailpit_installed || printf 'mailpit '
+    kustomize_installed || printf 'kustomize '
 }
 
 KAFKA_INSTALL_JOB=""
@@ -313,7 +319,7 @@ cmd_install() {
     install_browser_test_modules
     todo=$(missing_parts)
     if [[ -z $todo ]]; then
-        say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"
+        say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION, kustomize $KUSTOMIZE_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"
         return 0
     fi
     mkdir -p -- "$INFRA_CACHE/bin"
@@ -332,6 +338,7 @@ cmd_install() {
     fi
     [[ $todo != *ferretdb* ]] || install_go ferretdb ferretdb-local "$FERRETDB_VERSION" .
     [[ $todo != *mailpit* ]] || install_go mailpit mailpit "$MAILPIT_VERSION" github.com/axllent/mailpit
+    [[ $todo != *kustomize* ]] || install_go kustomize kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
     if [[ -n $KAFKA_INSTALL_JOB ]]; then
         wait "$KAFKA_INSTALL_JOB" || die "kafka: install failed"
         KAFKA_INSTALL_JOB=""

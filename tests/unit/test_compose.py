@@ -1,6 +1,6 @@
 """SPEC X-09 and X-10 as the container stack sees them: docker-compose.yml, the service images in
 deploy/docker/ and .env.example agree with the services' settings classes; and X-18 for every
-deployment that puts the gateway in front (the local stack and docker compose).
+deployment that puts the gateway in front (the local stack, docker compose, Kubernetes).
 
 No Docker needed: the files are read, the settings classes imported. ``${VAR:-default}`` is
 resolved to its default, as ``docker compose config`` does without a .env.
@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from kubernetes_manifests import OVERLAYS, behind_the_gateway
 from starlette.requests import Request
 
 from servicekit.settings import ServiceSettings
@@ -330,16 +331,20 @@ def docker_compose(compose: dict[str, Any]) -> Deployment:
     )
 
 
-@pytest.fixture(params=["the local stack", "docker compose"])
+@pytest.fixture(
+    params=["the local stack", "docker compose", *(f"Kubernetes {o}" for o in OVERLAYS)]
+)
 def deployment(
     request: pytest.FixtureRequest,
     compose: dict[str, Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Deployment:
-    """Every deployment that puts the gateway in front; Kubernetes' joins when it exists."""
+    """Every deployment that puts the gateway in front."""
     if request.param == "the local stack":
         return local_stack(tmp_path, monkeypatch)
+    if request.param.startswith("Kubernetes "):
+        return Deployment(request.param, *behind_the_gateway(request.param.split()[1]))
     return docker_compose(compose)
 
 
