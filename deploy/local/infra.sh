@@ -256,8 +256,9 @@ kill_kafka_install_job() {
 # configuration and folder of its own, never the package's service), the browser tests' Chromium
 # and its driver with a Japanese font (WEB-03: without one every kanji in a screenshot is a box;
 # browsers cannot be downloaded at run time), NSS's tools that give Chromium a client certificate
-# for kihonet's server (GW-03; tests/kihonet_desk.py), and Prometheus (WEB-02, started by `make up`).
-# Each is "package:path that shows it is there".
+# for kihonet's server (GW-03; tests/kihonet_desk.py), and Prometheus (WEB-02, started by `make up`)
+# with its promtool (X-19: `make test` checks and unit-tests the alerting rules with it).
+# Each is "package:path that shows it is there"; a package may be named twice, for two paths.
 DEBIAN_PARTS=(
     nginx:/usr/sbin/nginx
     chromium:/usr/bin/chromium
@@ -265,6 +266,7 @@ DEBIAN_PARTS=(
     libnss3-tools:/usr/bin/pk12util
     fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
     prometheus:/usr/bin/prometheus
+    prometheus:/usr/bin/promtool
 )
 # `make bench` adds the HTTP load generator its HTTP benches drive (bench/wrkload.py): wrk is C,
 # so the load is not the bottleneck a Python client would be.
@@ -273,10 +275,13 @@ if [[ ${INFRA_BENCH_TOOLS:-0} == 1 ]]; then
 fi
 
 missing_debian_packages() {
-    local part
+    local part missing=" "
     for part in "${DEBIAN_PARTS[@]}"; do
-        [[ -e ${part#*:} ]] || printf '%s ' "${part%%:*}"
+        if [[ ! -e ${part#*:} && $missing != *" ${part%%:*} "* ]]; then
+            missing+="${part%%:*} "
+        fi
     done
+    printf '%s' "${missing# }"
 }
 
 install_debian_packages() {

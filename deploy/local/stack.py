@@ -232,8 +232,12 @@ def start_service(instance: str) -> None:
 
 def prometheus_config() -> str:
     """The compose file's Prometheus settings, its jobs (Docker's DNS per service) made static:
-    every local replica's port (X-16)."""
+    every local replica's port (X-16); its alerting rules (X-19) by their path in the checkout,
+    since the rendered copy lives elsewhere."""
     settings = PROMETHEUS_CONFIG.read_text(encoding="utf-8").split("scrape_configs:")[0]
+    settings = settings.replace(
+        "  - alerts.yml\n", f"  - {PROMETHEUS_CONFIG.parent / 'alerts.yml'}\n"
+    )
     jobs = "".join(
         f"  - job_name: {name}\n    static_configs: [{{targets: ["
         + ", ".join(f'"127.0.0.1:{port_of(instance)}"' for instance in instances(name))

@@ -40,6 +40,7 @@ from contracts import Event, parse_event
 from contracts.envelope import Topics
 from servicekit.clock import Clock
 from servicekit.facts import insert_new
+from servicekit.lag import LAG
 from servicekit.logs import bind_correlation_id, get_logger
 from servicekit.settings import ServiceSettings
 
@@ -118,12 +119,14 @@ def subscribe(
         decoder=_records_as_they_are,
     )
     async def consume(msg: KafkaMessage) -> None:
+        LAG.reading(group_id, msg.consumer, msg.raw_message)
         received = [decode(r) for r in msg.raw_message]
         for bad in (r for r in received if r.problem is not None):
             await dead_letters.send(bad.record, bad.problem or "")
         good = [r for r in received if r.event is not None]
         if good:
             await _handle(good, handler, dead_letters)
+        LAG.handled(group_id, msg.raw_message)
 
 
 async def _records_as_they_are(msg: StreamMessage[Any]) -> None:

@@ -48,6 +48,10 @@ PENDING = Gauge("outbox_pending_markers", "Pending outbox markers seen by the la
 REMEMBERED = Gauge(
     "outbox_remembered_commits", "Commits the relay holds in memory to spare a database read"
 )
+OLDEST_UNPUBLISHED = Gauge(
+    "outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest commit this relay knows is not published yet; 0 when it knows none",
+)
 
 
 class OutboxRelay:
@@ -75,6 +79,15 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._after_publish: list[AfterPublish] = []
         self._seen_committed: dict[str, Document] = {}
+        self._waiting_since: datetime | None = None
+        """When the oldest commit this relay knows to be unpublished was made (X-19): from the
+        markers its passes read and from this process's own commits, kept in memory, so that
+        measuring how far the relay is behind costs no read of its own (FerretDB on SQLite
+        scans a collection for any filter but ``_id``)."""
+        self._first_since_read: datetime | None = None
+        """The first own commit since the current pass read the outbox: the pass cannot have
+        published it."""
+        OLDEST_UNPUBLISHED.set_function(self.behind_seconds)
         """Commits this process wrote, by marker, in commit order: one database read less per
         commit. Bounded in size, in age, and by what the outbox still holds: with several
         replicas, another relay often publishes (and deletes the marker of) a commit first."""
@@ -92,7 +105,18 @@ class OutboxRelay:
         """How many commits the relay holds in memory."""
         return len(self._seen_committed)
 
+    def behind_seconds(self) -> float:
+        """How long the oldest commit this relay knows to be unpublished has waited; grows
+        while passes fail (Kafka away), since nothing resets it but a pass that publishes."""
+        if self._waiting_since is None:
+            return 0.0
+        return max(0.0, (self.clock.now() - self._waiting_since).total_seconds())
+
     def _committed(self, commit: Document) -> None:
+        if self._waiting_since is None:
+            self._waiting_since = commit["committed_at"]
+        if self._first_since_read is None:
+            self._first_since_read = commit["committed_at"]
         if len(self._seen_committed) < SEEN_COMMITS_KEPT:  # beyond: read back, as after a crash
             self._seen_committed[commit["marker"]] = commit
         self._wakeup.set()
@@ -118,6 +142,7 @@ class OutboxRelay:
                 else:  # another replica's turn: it reads our commits back from the outbox
                     sent = 0
                     self._forget_aged()
+                    self._waiting_since = None  # the holder's relay shows how far behind it is
             except Exception as err:
                 self.healthy = False
                 FAILED_PASSES.inc()
@@ -141,10 +166,13 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass over at most ``batch_size`` markers; returns how many commits it published."""
         remembered = list(self._seen_committed)
+        self._first_since_read = None
         markers: list[Document] = await self.store.outbox.find({}).limit(self.batch_size).to_list()
         PENDING.set(len(markers))
         self._forget(remembered, markers)
+        self._wait_for(markers)
         if not markers:
+            self._waiting_since = self._first_since_read
             return 0
         commits = await gather_limited(self._commit_of, markers)
         ready: list[tuple[Document, Document]] = []
@@ -168,7 +196,18 @@ class OutboxRelay:
             await self.store.outbox.bulk_write(
                 [DeleteOne({"_id": m["_id"]}) for m in done], ordered=False
             )
+        if len(markers) < self.batch_size:  # all read were published, or are not ready yet
+            self._waiting_since = self._first_since_read
         return len(ready)
+
+    def _wait_for(self, markers: list[Document]) -> None:
+        """Markers just read are unpublished until this pass publishes them: if it fails
+        (Kafka away, a hook failing), the oldest of them, or an older own commit, keeps waiting.
+        A marker whose commit is not written yet counts too, until a pass succeeds."""
+        times = [m["created_at"] for m in markers]
+        if self._waiting_since is not None:
+            times.append(self._waiting_since)
+        self._waiting_since = min(times, default=None)
 
     def _forget(self, remembered: list[str], markers: list[Document]) -> None:
         """Drop the commits whose markers are gone, and those older than the age bound.

@@ -24,7 +24,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.datastructures import Headers, MutableHeaders
@@ -66,6 +66,11 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+READINESS = Gauge(
+    "service_readiness_check", "The last /readyz's answer per check: 1 passed, 0 failed", ["check"]
+)
+"""Labelled, so that a process never probed shows nothing rather than a 0 that reads as "not
+ready"; the process is ready when every check is 1 (X-19's ReadinessLost takes the minimum)."""
 
 CORRELATION_HEADER = "X-Correlation-ID"
 Startup = Callable[[], Awaitable[None]]
@@ -246,6 +251,7 @@ class Runtime:
         )
         async def readyz() -> Response:
             checks = await self.ready()
+            record_readiness(checks)
             if all(checks.values()):
                 return JSONResponse({"status": "ready", "checks": checks})
             return problem_response(ProblemCode.SERVICE_UNAVAILABLE, checks=checks)
@@ -259,6 +265,14 @@ class Runtime:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return router
+
+
+def record_readiness(checks: dict[str, bool]) -> None:
+    """Show ``/readyz``'s answer on ``/metrics`` (X-19's ReadinessLost). Set by each probe, not
+    on every scrape: checking costs a database ping, which ``mongodb_commands_total`` would count
+    against the benchmarks' operations; the orchestrator probes every few seconds anyway."""
+    for name, passed in checks.items():
+        READINESS.labels(check=name).set(float(passed))
 
 
 class CorrelateAndMeasure:

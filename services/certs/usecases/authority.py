@@ -14,6 +14,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
+from prometheus_client import Gauge
 
 from contracts.certs import RevocationReason
 from servicekit.clock import Clock
@@ -23,6 +24,13 @@ from services.certs.store import CertsStore
 from services.certs.usecases.signing import Authority, KeyAlgorithm, Urls, key_id, serial_hex
 
 log = get_logger(__name__)
+
+CRL_NEXT_UPDATE = Gauge(
+    "certs_crl_next_update_timestamp_seconds",
+    "The nextUpdate of the last CRL this replica published (Unix time)",
+)
+"""X-19's CRLPastNextUpdate: past this instant relying parties refuse the CRL, and with it
+every certificate of the CA. The newest among the replicas is the CRL in force."""
 
 StatusOf = Callable[[str], Awaitable[tuple[CertStatus, tuple[datetime, RevocationReason] | None]]]
 """A serial's status, and when and why it was revoked (``Certificates.status``)."""
@@ -119,6 +127,7 @@ class AuthorityKeeper:
             return {"number": number, "this_update": now, "der": der}
 
         await self.store.change_state(f"crl:{self.realm}", next_crl)
+        CRL_NEXT_UPDATE.set((now + self.crl_validity).timestamp())
         log.info("CRL published", entries=len(revoked))
         return len(revoked)
 

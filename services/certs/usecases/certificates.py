@@ -15,6 +15,7 @@ from datetime import datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from prometheus_client import Counter
 
 from contracts.certs import KeyOrigin, RevocationReason
 from servicekit.logs import get_logger
@@ -42,6 +43,14 @@ from services.certs.usecases.signing import (
 )
 
 log = get_logger(__name__)
+
+ISSUE_REFUSALS = Counter(
+    "certs_issue_refusals_total",
+    "Issue and renewal requests refused, by section 7's rejection (CT-02, CT-05)",
+    ["rejection"],
+)
+"""Counted here, where the refusal is decided, whether or not its announcement reaches Kafka:
+X-19's CertIssueRefusals watches for someone guessing notices, or notices recorded wrong."""
 
 
 @dataclass(frozen=True)
@@ -330,6 +339,7 @@ class Certificates:
         event = decisions.rejected(user_id, refusal, ctx)
         if event is None:
             return
+        ISSUE_REFUSALS.labels(rejection=event.rejection.value).inc()
         try:
             await self.publisher.publish([event])
         except Exception as err:  # the refusal stands; only its announcement is lost
