@@ -177,6 +177,9 @@ def test_web_02_prometheus_finds_every_replica_and_grafana_gets_the_dashboard(
     }
     scrape = config_maps["prometheus-scrape"]["data"]["prometheus.yml"]
     assert scrape == (ROOT / "deploy" / "prometheus" / "kubernetes.yml").read_text()
+    alerts = config_maps["prometheus-scrape"]["data"]["alerts.yml"]  # X-19, beside the config
+    assert alerts == (ROOT / "deploy" / "prometheus" / "alerts.yml").read_text()
+    assert yaml.safe_load(scrape)["rule_files"] == ["alerts.yml"]
     (job,) = yaml.safe_load(scrape)["scrape_configs"]
     (namespace,) = of_kind(resources, "Namespace")
     assert job["kubernetes_sd_configs"][0]["namespaces"]["names"] == [namespace]
