@@ -43,6 +43,7 @@ from servicekit.facts import insert_new
 from servicekit.lag import LAG
 from servicekit.logs import bind_correlation_id, get_logger
 from servicekit.settings import ServiceSettings
+from servicekit.traces import Consuming, header_traceparent, within
 
 log = get_logger(__name__)
 
@@ -125,7 +126,7 @@ def subscribe(
             await dead_letters.send(bad.record, bad.problem or "")
         good = [r for r in received if r.event is not None]
         if good:
-            await _handle(good, handler, dead_letters)
+            await _handle(good, handler, dead_letters, name)
         LAG.handled(group_id, msg.raw_message)
 
 
@@ -137,9 +138,21 @@ async def _records_as_they_are(msg: StreamMessage[Any]) -> None:
 
 
 async def _handle(
-    received: list[Received], handler: EventBatchHandler, dead_letters: DeadLetters
+    received: list[Received], handler: EventBatchHandler, dead_letters: DeadLetters, name: str
 ) -> None:
+    """Handle a batch in its consumer spans: each event's a child of its record's trace (X-20)."""
     events = [r.event for r in received if r.event is not None]
+    origins = [(r.event, header_traceparent(r.record.headers)) for r in received if r.event]
+    with Consuming(name, origins).active():
+        await _handle_in_spans(received, events, handler, dead_letters)
+
+
+async def _handle_in_spans(
+    received: list[Received],
+    events: list[Event],
+    handler: EventBatchHandler,
+    dead_letters: DeadLetters,
+) -> None:
     try:
         await handler(events)
     except TRANSIENT_ERRORS as err:
@@ -151,7 +164,8 @@ async def _handle(
         for one in received:
             assert one.event is not None
             try:
-                await handler([one.event])
+                with within(one.event):
+                    await handler([one.event])
             except TRANSIENT_ERRORS:
                 raise
             except Exception as err:
@@ -161,12 +175,14 @@ async def _handle(
 
 
 def each(handler: EventHandler) -> EventBatchHandler:
-    """Adapt a one-event handler; each event's correlation id is bound for its log lines."""
+    """Adapt a one-event handler; each event's correlation id is bound for its log lines, and
+    its span (its request's trace) is the active one while it is handled."""
 
     async def batch(events: Sequence[Event]) -> None:
         for event in events:
             bind_correlation_id(event.correlation_id)
-            await handler(event)
+            with within(event):
+                await handler(event)
 
     return batch
 

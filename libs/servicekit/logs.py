@@ -1,4 +1,5 @@
-"""Structured JSON logs carrying the request's ``correlation_id`` everywhere (X-08).
+"""Structured JSON logs carrying the request's ``correlation_id`` everywhere (X-08), and the
+active span's ``trace_id`` and ``span_id`` (X-20, ``servicekit.traces``).
 
 HTTP middleware sets the correlation id for the request; use cases copy it into the events they
 emit; the relay puts it into Kafka headers; subscribers bind it again from the event, so one
@@ -14,6 +15,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
+
+from servicekit.traces import ids_of_current
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
@@ -37,10 +40,21 @@ def bind_correlation_id(cid: str) -> None:
     structlog.contextvars.bind_contextvars(correlation_id=cid)
 
 
+def add_trace_ids(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """A structlog processor: the active span's ``trace_id`` and ``span_id`` on the line (X-20),
+    unless the line names its own (a batch's line about one record of another trace)."""
+    ids = ids_of_current()
+    if ids is not None:
+        event_dict.setdefault("trace_id", ids[0])
+        event_dict.setdefault("span_id", ids[1])
+    return event_dict
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """JSON lines on stdout, one format for our code, FastStream, aiokafka and uvicorn."""
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

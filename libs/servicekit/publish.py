@@ -7,7 +7,9 @@ What every published record gets, here and nowhere else:
   within a partition, and a record counts as sent only once every in-sync replica has it;
 - the subject id as the key, so one subject's events stay in one partition, in order (X-01);
 - the headers ``event_type``, ``event_id`` and ``correlation_id``, so a consumer can route or
-  drop a record, and an operator can follow a request (X-08), without decoding its value.
+  drop a record, and an operator can follow a request (X-08), without decoding its value;
+- a span per record ("relay publish" in the trace its commit kept, else "publish" in the work
+  in progress) and its ``traceparent`` header, so consumers continue the trace (X-20).
 
 Why aiokafka's producer and not FastStream's ``broker.publish``: a batch is handed to the
 producer together and awaited together, so it costs one round trip, where one ``publish`` per
@@ -27,10 +29,12 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, StatusCode
 from prometheus_client import Counter
 
 from contracts import Event
 from servicekit.store import StoredEvent
+from servicekit.traces import TRACEPARENT, start_producer_span, traceparent_of
 
 EVENTS_PUBLISHED = Counter(
     "events_published_total", "Events this process published to Kafka", ["topic"]
@@ -87,7 +91,8 @@ class Publisher:
             [
                 _Outgoing(e.topic, e.key(), e.to_json(), e.type, str(e.event_id), e.correlation_id)
                 for e in events
-            ]
+            ],
+            "publish",
         )
 
     async def publish_stored(self, events: Sequence[StoredEvent]) -> None:
@@ -95,31 +100,44 @@ class Publisher:
         await self._send(
             [
                 _Outgoing(
-                    e.topic, e.key.encode(), e.json.encode(), e.type, e.event_id, e.correlation_id
+                    e.topic,
+                    e.key.encode(),
+                    e.json.encode(),
+                    e.type,
+                    e.event_id,
+                    e.correlation_id,
+                    e.traceparent,
                 )
                 for e in events
-            ]
+            ],
+            "relay publish",
         )
 
-    async def _send(self, records: list[_Outgoing]) -> None:
+    async def _send(self, records: list[_Outgoing], span_name: str) -> None:
         if not records:
             return
         await self.start()
         assert self._producer is not None
-        sent = [
-            await self._producer.send(
-                self.topic_of(r.topic),
-                value=r.value,
-                key=r.key,
-                headers=[
-                    ("event_type", r.event_type.encode()),
-                    ("event_id", r.event_id.encode()),
-                    ("correlation_id", r.correlation_id.encode()),
-                ],
-            )
-            for r in records
-        ]
-        await asyncio.gather(*sent)
+        spans = [start_producer_span(span_name, r.origin, r.topic) for r in records]
+        try:
+            sent = [
+                await self._producer.send(
+                    self.topic_of(r.topic),
+                    value=r.value,
+                    key=r.key,
+                    headers=_headers(r, span),
+                )
+                for r, span in zip(records, spans, strict=True)
+            ]
+            await asyncio.gather(*sent)
+        except BaseException as err:
+            for span in spans:
+                span.record_exception(err)
+                span.set_status(StatusCode.ERROR, type(err).__name__)
+            raise
+        finally:
+            for span in spans:
+                span.end()
         for topic, count in collections.Counter(r.topic for r in records).items():
             EVENTS_PUBLISHED.labels(topic=topic).inc(count)
 
@@ -133,3 +151,17 @@ class _Outgoing(NamedTuple):
     event_type: str
     event_id: str
     correlation_id: str
+    origin: str | None = None
+    """The ``traceparent`` its commit kept; ``None``: the work in progress is its trace."""
+
+
+def _headers(record: _Outgoing, span: Span) -> list[tuple[str, bytes]]:
+    headers = [
+        ("event_type", record.event_type.encode()),
+        ("event_id", record.event_id.encode()),
+        ("correlation_id", record.correlation_id.encode()),
+    ]
+    traceparent = traceparent_of(span)
+    if traceparent is not None:
+        headers.append((TRACEPARENT, traceparent.encode()))
+    return headers

@@ -184,7 +184,11 @@ class OutboxRelay:
             elif commit is not None or _age(now, marker) > self.orphan_grace:
                 dropped.append(marker)  # a writer that lost its race, or one that crashed
         ready.sort(key=lambda pair: pair[1]["_id"])  # subject, then version
-        events = [StoredEvent.from_document(e) for _, c in ready for e in c["events"]]
+        events = [
+            StoredEvent.from_document(e, c.get("traceparent"))
+            for _, c in ready
+            for e in c["events"]
+        ]
         await self.publisher.publish_stored(events)
         for hook in self._after_publish:
             await hook(events)

@@ -3,7 +3,8 @@
 Every service builds a :class:`Runtime` in its ``app.py``, hands it its routers, subscribers and
 background jobs, and gets back an ASGI app that also answers ``/healthz``, ``/readyz`` and
 ``/metrics`` (X-08), speaks problem+json (X-05) and carries a correlation id from each request
-into its logs and events. ``serve`` runs it under uvicorn.
+into its logs and events, and its trace into its commits and events (X-20, ``servicekit.traces``).
+``serve`` runs it under uvicorn.
 
 The runtime owns the process's connections (database, broker, the one :class:`Publisher`) and
 its background tasks: the outbox relay and every ``in_background`` job run under a
@@ -24,6 +25,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -54,6 +56,8 @@ from servicekit.relay import AfterPublish, OutboxRelay
 from servicekit.settings import ServiceSettings
 from servicekit.store import VersionedStore
 from servicekit.supervise import Job, Supervisor, bounded
+from servicekit.traces import configure_tracing
+from servicekit.traces import flush as flush_traces
 
 log = get_logger(__name__)
 
@@ -103,6 +107,7 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.tracing = configure_tracing(settings)  # first: its command listener joins clients
         self.mongo = mongo_client(
             settings.mongodb_uri, settings.mongodb_server_selection_timeout_seconds
         )
@@ -211,6 +216,7 @@ class Runtime:
             await bounded("broker", self.broker.stop())
             await bounded("publisher", self.publisher.stop())
             await bounded("database", self.mongo.close())
+            await bounded("traces", asyncio.to_thread(flush_traces))
             log.info("service stopped")
 
     def app(
@@ -233,6 +239,13 @@ class Runtime:
         install_problem_handlers(app, problem_page)
         app.add_middleware(AnswerEveryRequest, page=problem_page)
         app.add_middleware(CorrelateAndMeasure)  # added last, so it runs first: every answer
+        # Outermost of all: the request's server span is active in everything after it.
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=self.tracing,
+            excluded_urls="/healthz,/readyz,/metrics",
+            exclude_spans=["receive", "send"],
+        )
         app.include_router(self._operations_router())
         for router in routers:
             app.include_router(router)

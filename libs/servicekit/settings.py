@@ -63,6 +63,19 @@ class ServiceSettings(BaseSettings):
         default=60.0, gt=0, description="The longest back-off before a background task restarts."
     )
 
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        description="Where traces go by OTLP/HTTP (X-20), e.g. ``http://127.0.0.1:4318``; empty: "
+        "none are recorded or exported, but trace ids are still made for logs and records.",
+    )
+    trace_sampling_ratio: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="The share of new traces recorded when exporting; a trace begun elsewhere "
+        "follows its parent's choice, so a trace is whole or absent.",
+    )
+
     identity_url: str = Field(
         default="http://127.0.0.1:8001",
         description="Identity's base URL: every other service asks it who a session is "

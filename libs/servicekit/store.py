@@ -50,6 +50,8 @@ from contracts import Event
 from servicekit.clock import Clock
 from servicekit.facts import insert_new
 from servicekit.logs import get_logger
+from servicekit.stored_event import StoredEvent as StoredEvent
+from servicekit.traces import current_traceparent
 
 log = get_logger(__name__)
 
@@ -102,43 +104,6 @@ class Change(Generic[T]):
     @classmethod
     def nothing(cls, outcome: T) -> Change[T]:
         return cls(outcome=outcome)
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as the outbox keeps it: the exact bytes to publish and where to."""
-
-    event_id: str
-    type: str
-    topic: str
-    key: str
-    correlation_id: str
-    json: str
-
-    @classmethod
-    def of(cls, event: Event) -> StoredEvent:
-        return cls(
-            event_id=str(event.event_id),
-            type=event.type,
-            topic=event.topic,
-            key=event.subject_id,
-            correlation_id=event.correlation_id,
-            json=event.to_json().decode(),
-        )
-
-    def to_document(self) -> Document:
-        return {
-            "event_id": self.event_id,
-            "type": self.type,
-            "topic": self.topic,
-            "key": self.key,
-            "correlation_id": self.correlation_id,
-            "json": self.json,
-        }
-
-    @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> StoredEvent:
-        return cls(**{k: doc[k] for k in cls.__dataclass_fields__})
 
 
 class VersionedStore:
@@ -243,6 +208,8 @@ class VersionedStore:
             "events": [StoredEvent.of(e).to_document() for e in events],
             "committed_at": now,
             "marker": marker,
+            # X-20: the relay publishes later, maybe elsewhere, in the trace that committed.
+            "traceparent": current_traceparent() if marker is not None else None,
         }
         try:
             await self.commits.insert_one(commit)

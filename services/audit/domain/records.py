@@ -39,9 +39,12 @@ class AccessRecord:
     correlation_id: str
     ip: str | None
     user_agent: str | None
+    trace_id: str | None = None
+    """The trace of the request the event came from (X-20): how an operator finds the whole
+    story of one customer's login; ``None`` on records written before traces."""
 
     @classmethod
-    def of(cls, event: Event) -> AccessRecord:
+    def of(cls, event: Event, trace_id: str | None = None) -> AccessRecord:
         operation = operation_of(event)
         ip = getattr(event, "ip", None)
         return cls(
@@ -58,6 +61,7 @@ class AccessRecord:
             correlation_id=event.correlation_id,
             ip=None if ip is None else str(ip),
             user_agent=getattr(event, "user_agent", None),
+            trace_id=trace_id,
         )
 
     def to_document(self, recorded_at: datetime) -> dict[str, Any]:

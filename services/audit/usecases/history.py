@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from contracts import Event, LoginFailed, UserCreated, UserProfileChanged
+from servicekit import traces
 from servicekit.clock import Clock
 from servicekit.logs import get_logger
 from servicekit.store import gather_limited
@@ -55,21 +56,23 @@ class AccessHistory:
         insert skips what is stored already, and only new records are counted.
         """
         await self._remember_profiles(events)
-        records = [AccessRecord.of(e) for e in events]
-        for r in records:  # X-08: each record's log line carries its request's correlation id
+        records = [AccessRecord.of(e, traces.trace_id_of(e)) for e in events]
+        for r in records:  # X-08, X-20: each record's line names its request and its trace
             log.info(
                 "recording access",
                 event_type=r.event_type,
                 event_id=r.event_id,
                 correlation_id=r.correlation_id,
+                trace_id=r.trace_id,
             )
         profiles = [await self._profile_at(r) for r in records]
         streamed = [r.streamed(p) for r, p in zip(records, profiles, strict=True)]
-        _, new, _ = await asyncio.gather(
-            self.live.publish(streamed),
-            self.records.add(records, self.clock.now()),
-            self._keep_own(records, [p is not None for p in profiles]),
-        )
+        with traces.spans_for("audit record write", events):
+            _, new, _ = await asyncio.gather(
+                self.live.publish(streamed),
+                self.records.add(records, self.clock.now()),
+                self._keep_own(records, [p is not None for p in profiles]),
+            )
         reasons = {str(e.event_id): e.reason.value for e in events if isinstance(e, LoginFailed)}
         count([r for r in records if r.event_id in new], reasons)
         if len(new) < len(records):
