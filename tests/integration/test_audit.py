@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import signal
 import uuid
 from collections.abc import AsyncIterator
@@ -374,11 +375,14 @@ async def test_au_05_each_record_is_republished_on_audit_access_and_counted(
     assert isinstance(logged, AccessRecorded)
     assert (logged.operation_code, logged.operation_label) == ("1-1", "ログイン")
     assert (logged.login_id, logged.user_name) == (user.login_id, "日本 太郎")
-    assert dict(next(r for r in records if parse_event(r.value) == logged).headers) == {
+    headers = dict(next(r for r in records if parse_event(r.value) == logged).headers)
+    traceparent = headers.pop("traceparent", b"").decode()
+    assert headers == {
         "event_type": b"AccessRecorded",
         "event_id": str(logged.event_id).encode(),
         "correlation_id": logged.correlation_id.encode(),
     }, "published with the headers every publisher sets (servicekit.publish)"
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", traceparent), "X-20"
     metrics = (await audit.client.get("/metrics")).text
     assert 'audit_logins_total{realm="demo"}' in metrics
     asyncapi = (await audit.client.get("/asyncapi.json")).json()
