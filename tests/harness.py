@@ -39,6 +39,10 @@ TEST_PORTS = {
     "INFRA_FERRETDB_PORT": "27217",
     "INFRA_MAILPIT_SMTP_PORT": "21025",
     "INFRA_MAILPIT_HTTP_PORT": "28025",
+    "INFRA_JAEGER_OTLP_PORT": "24318",
+    "INFRA_JAEGER_QUERY_PORT": "26696",
+    "INFRA_JAEGER_QUERY_GRPC_PORT": "26695",
+    "INFRA_JAEGER_HEALTH_PORT": "23143",
 }
 
 
@@ -64,6 +68,11 @@ class Infra:
     smtp_port: int
     mailpit_url: str
     source: str
+    jaeger_url: str = ""
+    """Jaeger's query API and UI, where the infrastructure has one (X-20)."""
+    otlp_endpoint: str = ""
+    """Where a service sends its spans to that Jaeger (OTLP/HTTP); tests name it when they
+    read a trace back: by default the services export nothing."""
 
     def env(self) -> dict[str, str]:
         return {
@@ -86,6 +95,8 @@ def infra_from_environment() -> Infra | None:
         int(os.environ.get("SMTP_PORT", "1025")),
         os.environ.get("MAILPIT_URL", "http://127.0.0.1:8025"),
         source="environment",
+        jaeger_url=os.environ.get("JAEGER_URL", ""),
+        otlp_endpoint=os.environ.get("JAEGER_OTLP_ENDPOINT", ""),
     )
 
 
@@ -108,6 +119,7 @@ def infra_from_testcontainers() -> Iterator[Infra]:
         KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka,
         MongoDbContainer("mongo:7") as mongo,
         DockerContainer("axllent/mailpit:v1.27.11").with_exposed_ports(1025, 8025) as mailpit,
+        DockerContainer("jaegertracing/jaeger:2.12.0").with_exposed_ports(4318, 16686) as jaeger,
     ):
         host = mailpit.get_container_host_ip()
         yield Infra(
@@ -117,6 +129,8 @@ def infra_from_testcontainers() -> Iterator[Infra]:
             int(mailpit.get_exposed_port(1025)),
             f"http://{host}:{mailpit.get_exposed_port(8025)}",
             source="testcontainers",
+            jaeger_url=f"http://{host}:{jaeger.get_exposed_port(16686)}",
+            otlp_endpoint=f"http://{host}:{jaeger.get_exposed_port(4318)}",
         )
 
 
@@ -144,6 +158,8 @@ def infra_from_local_scripts() -> Iterator[Infra]:
             int(values["SMTP_PORT"]),
             values["MAILPIT_URL"],
             source="deploy/local",
+            jaeger_url=values["JAEGER_URL"],
+            otlp_endpoint=values["JAEGER_OTLP_ENDPOINT"],
         )
     finally:
         subprocess.run(["bash", str(INFRA_SCRIPT), "stop"], env=env, check=False)

@@ -24,7 +24,7 @@ from typing import Literal
 
 from harness import INFRA_SCRIPT, Infra, free_port
 
-Component = Literal["kafka", "ferretdb", "mailpit"]
+Component = Literal["kafka", "ferretdb", "mailpit", "jaeger"]
 
 PORT_VARIABLES = (
     "INFRA_KAFKA_PORT",
@@ -32,6 +32,10 @@ PORT_VARIABLES = (
     "INFRA_FERRETDB_PORT",
     "INFRA_MAILPIT_SMTP_PORT",
     "INFRA_MAILPIT_HTTP_PORT",
+    "INFRA_JAEGER_OTLP_PORT",
+    "INFRA_JAEGER_QUERY_PORT",
+    "INFRA_JAEGER_QUERY_GRPC_PORT",
+    "INFRA_JAEGER_HEALTH_PORT",
 )
 
 
@@ -69,6 +73,8 @@ class PrivateInfra:
             int(values["SMTP_PORT"]),
             values["MAILPIT_URL"],
             source="private",
+            jaeger_url=values["JAEGER_URL"],
+            otlp_endpoint=values["JAEGER_OTLP_ENDPOINT"],
         )
 
     def down(self, component: Component) -> None:

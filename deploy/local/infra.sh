@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure on loopback for development and CI: Apache Kafka (KRaft,
-# single combined broker/controller), FerretDB (MongoDB wire protocol on SQLite)
-# and Mailpit (SMTP sink with an HTTP API). No Docker. `install` also builds kustomize, which
+# single combined broker/controller), FerretDB (MongoDB wire protocol on SQLite),
+# Mailpit (SMTP sink with an HTTP API) and Jaeger v2 (traces, in memory). No Docker. `install` also builds kustomize, which
 # the tests render the Kubernetes manifests with (deploy/kubernetes/).
 #
 #   deploy/local/infra.sh install                 build/download into the cache
@@ -24,7 +24,8 @@ trap 'printf "[infra] ERROR: unexpected failure (exit %s) at %s line %s: %s\n" "
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
-PORT_VARS=(INFRA_KAFKA_PORT INFRA_KAFKA_CONTROLLER_PORT INFRA_FERRETDB_PORT INFRA_MAILPIT_SMTP_PORT INFRA_MAILPIT_HTTP_PORT)
+PORT_VARS=(INFRA_KAFKA_PORT INFRA_KAFKA_CONTROLLER_PORT INFRA_FERRETDB_PORT INFRA_MAILPIT_SMTP_PORT INFRA_MAILPIT_HTTP_PORT
+    INFRA_JAEGER_OTLP_PORT INFRA_JAEGER_QUERY_PORT INFRA_JAEGER_QUERY_GRPC_PORT INFRA_JAEGER_HEALTH_PORT)
 EXPLICIT_PORTS=" " # port variables set by the caller (not defaulted by versions.env)
 for _var in "${PORT_VARS[@]}"; do
     if [[ -n ${!_var:-} ]]; then EXPLICIT_PORTS+="$_var "; fi
@@ -35,7 +36,7 @@ unset _var
 
 INFRA_CACHE=${INFRA_CACHE:-$REPO_ROOT/.cache/infra}
 RUN_DIR=${INFRA_RUN:-$REPO_ROOT/.cache/run}
-COMPONENTS=(kafka ferretdb mailpit)
+COMPONENTS=(kafka ferretdb mailpit jaeger)
 LOG_TAIL_LINES=50
 
 # ----------------------------------------------------------------- helpers --
@@ -137,11 +138,12 @@ gomod_version() {
 }
 
 check_pins() {
-    local pom_version ferretdb_version mailpit_version kustomize_version
+    local pom_version ferretdb_version mailpit_version kustomize_version jaeger_version
     pom_version=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$SCRIPT_DIR/kafka/pom.xml")
     ferretdb_version=$(gomod_version "$SCRIPT_DIR/ferretdb" github.com/FerretDB/FerretDB)
     mailpit_version=$(gomod_version "$SCRIPT_DIR/mailpit" github.com/axllent/mailpit)
     kustomize_version=$(gomod_version "$SCRIPT_DIR/kustomize" sigs.k8s.io/kustomize/kustomize/v5)
+    jaeger_version=$(gomod_version "$SCRIPT_DIR/jaeger" github.com/jaegertracing/jaeger)
     [[ $pom_version == "$KAFKA_VERSION" ]] ||
         die "versions.env KAFKA_VERSION=$KAFKA_VERSION but kafka/pom.xml pins '$pom_version'"
     [[ $ferretdb_version == "$FERRETDB_VERSION" ]] ||
@@ -150,6 +152,8 @@ check_pins() {
         die "versions.env MAILPIT_VERSION=$MAILPIT_VERSION but mailpit/go.mod requires '$mailpit_version'"
     [[ $kustomize_version == "$KUSTOMIZE_VERSION" ]] ||
         die "versions.env KUSTOMIZE_VERSION=$KUSTOMIZE_VERSION but kustomize/go.mod requires '$kustomize_version'"
+    [[ $jaeger_version == "$JAEGER_VERSION" ]] ||
+        die "versions.env JAEGER_VERSION=$JAEGER_VERSION but jaeger/go.mod requires '$jaeger_version'"
 }
 
 # Runs a command with its output in a log file; on failure shows the log tail.
@@ -235,12 +239,14 @@ install_go() { # name binary version package
 ferretdb_installed() { go_installed ferretdb ferretdb-local "$FERRETDB_VERSION"; }
 mailpit_installed() { go_installed mailpit mailpit "$MAILPIT_VERSION"; }
 kustomize_installed() { go_installed kustomize kustomize "$KUSTOMIZE_VERSION"; }
+jaeger_installed() { go_installed jaeger jaeger "$JAEGER_VERSION"; }
 
 missing_parts() {
     kafka_installed || printf 'kafka '
     ferretdb_installed || printf 'ferretdb '
     mailpit_installed || printf 'mailpit '
     kustomize_installed || printf 'kustomize '
+    jaeger_installed || printf 'jaeger '
 }
 
 KAFKA_INSTALL_JOB=""
@@ -324,7 +330,7 @@ cmd_install() {
     install_browser_test_modules
     todo=$(missing_parts)
     if [[ -z $todo ]]; then
-        say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION, kustomize $KUSTOMIZE_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"
+        say "install: kafka $KAFKA_VERSION, ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION, kustomize $KUSTOMIZE_VERSION, jaeger $JAEGER_VERSION up to date in $INFRA_CACHE ($(elapsed_since "$t0"))"
         return 0
     fi
     mkdir -p -- "$INFRA_CACHE/bin"
@@ -344,6 +350,7 @@ cmd_install() {
     [[ $todo != *ferretdb* ]] || install_go ferretdb ferretdb-local "$FERRETDB_VERSION" .
     [[ $todo != *mailpit* ]] || install_go mailpit mailpit "$MAILPIT_VERSION" github.com/axllent/mailpit
     [[ $todo != *kustomize* ]] || install_go kustomize kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
+    [[ $todo != *jaeger* ]] || install_go jaeger jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger/cmd/jaeger
     if [[ -n $KAFKA_INSTALL_JOB ]]; then
         wait "$KAFKA_INSTALL_JOB" || die "kafka: install failed"
         KAFKA_INSTALL_JOB=""
@@ -363,6 +370,7 @@ marker() {
     kafka) printf 'kafka.Kafka\n' ;;
     ferretdb) printf 'ferretdb-local\n' ;;
     mailpit) printf 'bin/mailpit\n' ;;
+    jaeger) printf 'bin/jaeger\n' ;;
     esac
 }
 
@@ -533,6 +541,12 @@ http_status() { # url
     fi
 }
 
+# The health check answers 200 and the query API lists its services.
+jaeger_healthy() {
+    [[ $(http_status "http://127.0.0.1:$INFRA_JAEGER_HEALTH_PORT/status") == 200 ]] || return 1
+    [[ $(http_status "http://127.0.0.1:$INFRA_JAEGER_QUERY_PORT/api/services") == 200 ]]
+}
+
 # The HTTP API answers 200 and the SMTP port greets with 220.
 mailpit_healthy() {
     local banner
@@ -550,6 +564,8 @@ ports_of() {
     kafka) printf '%s %s\n' "$INFRA_KAFKA_PORT" "$INFRA_KAFKA_CONTROLLER_PORT" ;;
     ferretdb) printf '%s\n' "$INFRA_FERRETDB_PORT" ;;
     mailpit) printf '%s %s\n' "$INFRA_MAILPIT_SMTP_PORT" "$INFRA_MAILPIT_HTTP_PORT" ;;
+    jaeger) printf '%s %s %s %s\n' "$INFRA_JAEGER_OTLP_PORT" "$INFRA_JAEGER_QUERY_PORT" \
+        "$INFRA_JAEGER_QUERY_GRPC_PORT" "$INFRA_JAEGER_HEALTH_PORT" ;;
     esac
 }
 
@@ -558,6 +574,7 @@ endpoint_of() {
     kafka) printf '127.0.0.1:%s (controller %s)\n' "$INFRA_KAFKA_PORT" "$INFRA_KAFKA_CONTROLLER_PORT" ;;
     ferretdb) printf 'mongodb://127.0.0.1:%s/\n' "$INFRA_FERRETDB_PORT" ;;
     mailpit) printf 'smtp 127.0.0.1:%s, http://127.0.0.1:%s\n' "$INFRA_MAILPIT_SMTP_PORT" "$INFRA_MAILPIT_HTTP_PORT" ;;
+    jaeger) printf 'otlp http://127.0.0.1:%s, ui and query http://127.0.0.1:%s\n' "$INFRA_JAEGER_OTLP_PORT" "$INFRA_JAEGER_QUERY_PORT" ;;
     esac
 }
 
@@ -647,6 +664,14 @@ mailpit_launch() {
         --disable-version-check
 }
 
+# Traces in memory, OTLP/HTTP in, the query API and UI out (deploy/local/jaeger/config.yaml).
+jaeger_launch() {
+    INFRA_JAEGER_OTLP_PORT=$INFRA_JAEGER_OTLP_PORT INFRA_JAEGER_QUERY_PORT=$INFRA_JAEGER_QUERY_PORT \
+        INFRA_JAEGER_QUERY_GRPC_PORT=$INFRA_JAEGER_QUERY_GRPC_PORT \
+        INFRA_JAEGER_HEALTH_PORT=$INFRA_JAEGER_HEALTH_PORT \
+        launch jaeger "$INFRA_CACHE/bin/jaeger" --config "$SCRIPT_DIR/jaeger/config.yaml"
+}
+
 # Refuses to start over a port that something else already listens on.
 check_ports_free() { # name
     local port
@@ -721,6 +746,8 @@ MONGODB_URI=mongodb://127.0.0.1:$INFRA_FERRETDB_PORT/
 SMTP_HOST=127.0.0.1
 SMTP_PORT=$INFRA_MAILPIT_SMTP_PORT
 MAILPIT_URL=http://127.0.0.1:$INFRA_MAILPIT_HTTP_PORT
+JAEGER_OTLP_ENDPOINT=http://127.0.0.1:$INFRA_JAEGER_OTLP_PORT
+JAEGER_URL=http://127.0.0.1:$INFRA_JAEGER_QUERY_PORT
 EOF
     mv -f -- "$file.tmp" "$file"
 }

@@ -1,6 +1,6 @@
 """Start and stop the whole platform on this machine: ``make up`` / ``make down``.
 
-``up`` starts the infrastructure (``deploy/local/infra.sh``: Kafka, FerretDB, Mailpit), then
+``up`` starts the infrastructure (``deploy/local/infra.sh``: Kafka, FerretDB, Mailpit, Jaeger), then
 the five services as background processes with their logs in ``.cache/run/services/``, waits
 until each answers ``/readyz``, starts the gateway (nginx, ``deploy/local/gateway.py``) in front
 of them, seeds the demo realm and prints where everything is.
@@ -21,7 +21,8 @@ admin's initial password and, once a walk changed it, the password the walk set.
 
 A stack on infrastructure that already runs (a test's, a CI's): ``INFRA_FROM_ENV=1`` takes
 ``KAFKA_BOOTSTRAP_SERVERS``, ``MONGODB_URI``, ``SMTP_HOST``, ``SMTP_PORT`` and ``MAILPIT_URL``
-from the environment instead of starting (or stopping) infra.sh's, and ``STACK_NAMESPACE``
+(and ``JAEGER_URL`` and ``JAEGER_OTLP_ENDPOINT`` if it has them) from the environment
+instead of starting (or stopping) infra.sh's, and ``STACK_NAMESPACE``
 prefixes the stack's topics and databases, so it shares that infrastructure with nobody.
 """
 
@@ -57,6 +58,8 @@ GATEWAY_KIHONET_PORT = int(os.environ.get("GATEWAY_KIHONET_PORT", "8444"))
 INFRA_FROM_ENV = os.environ.get("INFRA_FROM_ENV", "") not in ("", "0")
 """The infrastructure already runs: its settings come from this environment (see above)."""
 INFRA_KEYS = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "SMTP_HOST", "SMTP_PORT", "MAILPIT_URL")
+TRACES_KEYS = ("JAEGER_URL", "JAEGER_OTLP_ENDPOINT")
+"""Where traces go and are read (X-20), when the infrastructure has a Jaeger."""
 NAMESPACE = os.environ.get("STACK_NAMESPACE", "")
 """Prefixes the stack's topics and databases (empty: the services' own names)."""
 DEMO_ADMIN_FILE = RUN_DIR / "demo-admin.json"
@@ -107,7 +110,8 @@ def start_infra() -> None:
     if missing:
         sys.exit(f"INFRA_FROM_ENV is set but {', '.join(missing)} is not")
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    (RUN_DIR / "env").write_text("".join(f"{key}={os.environ[key]}\n" for key in INFRA_KEYS))
+    named = [*INFRA_KEYS, *(key for key in TRACES_KEYS if os.environ.get(key))]
+    (RUN_DIR / "env").write_text("".join(f"{key}={os.environ[key]}\n" for key in named))
 
 
 def notify_keys() -> dict[str, str]:
@@ -197,6 +201,8 @@ def environment(instance: str) -> dict[str, str]:
         # anything else directly.
         "TRUSTED_PROXIES": "127.0.0.1/32",
     }
+    if otlp := infra_env().get("JAEGER_OTLP_ENDPOINT"):  # X-20: every span to the local Jaeger
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp
     if NAMESPACE:
         env["KAFKA_TOPIC_PREFIX"] = f"{NAMESPACE}."
         env["MONGODB_DATABASE"] = f"{NAMESPACE}_{name}"
@@ -411,6 +417,8 @@ def details() -> None:
   enroll     http://127.0.0.1:{PORTS["enroll"]}/docs
   metrics    http://127.0.0.1:{PROMETHEUS_PORT}   (Debian's prometheus over every /metrics)
   mail       {infra.get("MAILPIT_URL", "")}   (captured mail: every mail notify sends lands here)
+  traces     {infra.get("JAEGER_URL", "(none)")}   (Jaeger: a request through Kafka to its mail
+             and record; an access record's trace_id finds it: docs/operations/traces.md)
   kafka      {infra.get("KAFKA_BOOTSTRAP_SERVERS", "")}
   database   {infra.get("MONGODB_URI", "")}   (FerretDB)
   logs       {SERVICE_DIR}/<service>.log

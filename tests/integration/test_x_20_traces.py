@@ -9,16 +9,19 @@ on by itself.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import secrets
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
-from harness import PROVISIONING, Infra, Namespace, ServiceProcess, eventually
+from harness import PROVISIONING, REPO, Infra, Namespace, ServiceProcess, eventually
 from identity_client import new_org
 from mail_catchers import Mailpit, new_address
 from mail_events import PRIVATE_KEY, PUBLIC_KEY
@@ -182,6 +185,64 @@ async def test_x_20_a_mailed_temporary_password_is_one_trace_to_the_smtp_send(
     assert issued["trace_id"] == trace_id
     mailed = log_lines_of(procs["notify"], trace_id)
     assert any(line["event"] == "mail sent" for line in mailed), "notify's line names the trace"
+
+
+def trace_tool() -> ModuleType:
+    """``deploy/local/trace.py``, the operator's view of a trace (a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("trace_tool", REPO / "deploy/local/trace.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["trace_tool"] = module  # its dataclass looks its module up
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_x_20_a_locked_logins_trace_reads_back_from_jaeger(
+    services: Any, infra: Infra, ns: Namespace
+) -> None:
+    """The same locking login, exported to the infrastructure's Jaeger (v2, built by infra.sh,
+    as ``make up`` runs it) and read back through its query API, as an operator would, by the
+    trace id its access record names."""
+    if not (infra.jaeger_url and infra.otlp_endpoint):
+        pytest.fail(f"the infrastructure ({infra.source}) names no Jaeger: JAEGER_URL is unset")
+    traced = {"otel_exporter_otlp_endpoint": infra.otlp_endpoint, "otel_bsp_schedule_delay": "100"}
+    identity = services("identity", notify_public_key=PUBLIC_KEY, **traced)
+    services("notify", notify_private_key=PRIVATE_KEY, **traced)
+    services("audit", identity_url=identity.url, **traced)
+    org = open_org(identity, new_traceparent()[0])
+    login = {"login_id": org["admin_login_id"], "password": "wrong"}
+    for _ in range(2):
+        assert httpx.post(f"{identity.url}{LOGIN}", json=login).status_code == 401
+    traceparent, trace_id = new_traceparent()
+    locking = httpx.post(f"{identity.url}{LOGIN}", json=login, headers={"traceparent": traceparent})
+    assert locking.status_code == 423, locking.text
+    [locked] = await eventually(
+        lambda: access_records(infra, ns, org["admin_user_id"], "AccountLocked"), timeout=30
+    )
+    assert locked["trace_id"] == trace_id
+    tool = trace_tool()
+    wanted = [
+        ("identity", "POST /v1/realms/{realm}/login"),
+        ("identity", "relay publish"),
+        ("notify", "mail consume"),
+        ("audit", "access-history consume"),
+        ("audit", "audit record write"),
+    ]
+
+    def complete() -> list[Any] | None:
+        spans = tool.fetch(infra.jaeger_url, trace_id)
+        seen = {(s.service, s.operation) for s in spans}
+        return spans if all(w in seen for w in wanted) else None
+
+    spans = await eventually(complete, timeout=60)
+    lines = tool.tree(spans)
+    assert lines[0].endswith("identity: POST /v1/realms/{realm}/login"), "the request is the root"
+    assert len(lines) == len(spans), "every span is in the tree, under its parent"
+    by_id = {s.span_id: s for s in spans}
+    for consumed in [s for s in spans if s.operation.endswith(" consume")]:
+        relayed = by_id[consumed.parent_id]
+        assert (relayed.service, relayed.operation) == ("identity", "relay publish")
+        assert by_id[relayed.parent_id].service == "identity", "under the request that committed"
 
 
 def test_x_20_the_collector_reads_what_it_is_sent(tmp_path: Path) -> None:

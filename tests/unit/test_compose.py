@@ -35,8 +35,8 @@ ENV_EXAMPLE = ROOT / ".env.example"
 
 APP_PORTS = {"identity": 8001, "notify": 8002, "certs": 8003, "audit": 8004, "enroll": 8005}
 """Every service and the port it listens on in its container."""
-
-INFRASTRUCTURE = {"kafka", "mongodb", "mailpit", "gateway", "gateway-init", "prometheus", "grafana"}
+BROKERS = {"kafka", "mongodb", "mailpit", "jaeger"}
+INFRASTRUCTURE = BROKERS | {"gateway", "gateway-init", "prometheus", "grafana"}
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}...; `$${` is an escaped dollar.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^}]*)\}")
