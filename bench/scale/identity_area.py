@@ -279,24 +279,26 @@ class IdentityArea:
         return [per_pass, Figure("identity: compaction sweep (daily)", "s", seconds, commands)]
 
     async def _purge(self) -> Figure:
-        """``SessionStore.purge_ended`` with a few ended sessions present, at the seed's moment
-        (every seeded session is alive then, so only the ended ones go)."""
-        expired_at = self.at - timedelta(hours=15)  # its hour, and the hour's grace, are over
+        """``SessionStore.purge_ended`` with an ended hour of five sessions present, at the
+        seed's moment (every seeded session is alive then, so only that hour goes); the median
+        of three purges, in ms: each drops one hour whatever the others hold."""
         who = seeded_user(0, self.sizes.orgs)
-        store = self.sessions
-        for k in range(5):
-            session = session_of(who, expired_at)
-            await store.start(
-                session_token(f"expired-{self.step}-{k}", session.expires_at), session
-            )
-        result: list[int] = []
+        runs: list[tuple[float, float]] = []
+        for rep in range(3):
+            expired_at = self.at - timedelta(hours=15 + rep)  # its hour and its grace are over
+            for k in range(5):
+                session = session_of(who, expired_at)
+                token = session_token(f"expired-{self.step}-{rep}-{k}", session.expires_at)
+                await self.sessions.start(token, session)
+            purged: list[int] = []
 
-        async def purge() -> None:
-            result.append(await store.purge_ended(self.at + timedelta(minutes=1)))
+            async def purge(purged: list[int] = purged) -> None:
+                purged.append(await self.sessions.purge_ended(self.at + timedelta(minutes=1)))
 
-        seconds, commands = await timed_in_process(purge)
-        assert result[0] >= 5, result
-        return Figure("identity: session purge", "s", seconds, commands)
+            runs.append(await timed_in_process(purge))
+            assert purged == [5], purged
+        seconds, commands = sorted(runs)[1]
+        return Figure("identity: session purge (an hour ended)", "ms", seconds * 1000, commands)
 
 
 AREA = IdentityArea()

@@ -46,8 +46,9 @@ def new_traceparent() -> tuple[str, str]:
     return f"00-{trace_id}-{secrets.token_hex(8)}-01", trace_id
 
 
-def start_three(services: Any, collector: Collector) -> dict[str, ServiceProcess]:
-    traced = {"otel_exporter_otlp_endpoint": collector.url, "otel_bsp_schedule_delay": "100"}
+def start_three(services: Any, endpoint: str) -> dict[str, ServiceProcess]:
+    """Identity, notify and audit, each sending its spans to ``endpoint`` (OTLP/HTTP)."""
+    traced = {"otel_exporter_otlp_endpoint": endpoint, "otel_bsp_schedule_delay": "100"}
     identity = services("identity", notify_public_key=PUBLIC_KEY, **traced)
     return {
         "identity": identity,
@@ -66,6 +67,18 @@ def open_org(identity: ServiceProcess, traceparent: str) -> dict[str, Any]:
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+def locked_in_a_trace(identity: ServiceProcess, org: dict[str, Any]) -> str:
+    """Three wrong passwords for the organisation's admin, the third (which locks) in a new
+    trace: its trace id."""
+    login = {"login_id": org["admin_login_id"], "password": "wrong"}
+    for _ in range(2):
+        assert httpx.post(f"{identity.url}{LOGIN}", json=login).status_code == 401
+    traceparent, trace_id = new_traceparent()
+    locking = httpx.post(f"{identity.url}{LOGIN}", json=login, headers={"traceparent": traceparent})
+    assert locking.status_code == 423, locking.text
+    return trace_id
 
 
 def has(spans: list[CollectedSpan], service: str, name: str) -> bool:
@@ -101,16 +114,11 @@ def one_trace_of(collector: Collector, trace_id: str, wanted: list[tuple[str, st
 async def test_x_20_a_login_that_locks_is_one_trace_from_the_request_to_the_access_record(
     collector: Collector, services: Any, infra: Infra, ns: Namespace
 ) -> None:
-    procs = start_three(services, collector)
+    procs = start_three(services, collector.url)
     identity = procs["identity"]
     org_traceparent, org_trace_id = new_traceparent()
     org = open_org(identity, org_traceparent)
-    login = {"login_id": org["admin_login_id"], "password": "wrong"}
-    for _ in range(2):
-        assert httpx.post(f"{identity.url}{LOGIN}", json=login).status_code == 401
-    traceparent, trace_id = new_traceparent()
-    locking = httpx.post(f"{identity.url}{LOGIN}", json=login, headers={"traceparent": traceparent})
-    assert locking.status_code == 423, locking.text
+    trace_id = locked_in_a_trace(identity, org)
 
     spans = await eventually(
         one_trace_of(
@@ -151,7 +159,7 @@ async def test_x_20_a_login_that_locks_is_one_trace_from_the_request_to_the_acce
 async def test_x_20_a_mailed_temporary_password_is_one_trace_to_the_smtp_send(
     collector: Collector, services: Any, infra: Infra, ns: Namespace
 ) -> None:
-    procs = start_three(services, collector)
+    procs = start_three(services, collector.url)
     identity = procs["identity"]
     to = new_address("admin")
     org = new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": to})
@@ -205,17 +213,9 @@ async def test_x_20_a_locked_logins_trace_reads_back_from_jaeger(
     trace id its access record names."""
     if not (infra.jaeger_url and infra.otlp_endpoint):
         pytest.fail(f"the infrastructure ({infra.source}) names no Jaeger: JAEGER_URL is unset")
-    traced = {"otel_exporter_otlp_endpoint": infra.otlp_endpoint, "otel_bsp_schedule_delay": "100"}
-    identity = services("identity", notify_public_key=PUBLIC_KEY, **traced)
-    services("notify", notify_private_key=PRIVATE_KEY, **traced)
-    services("audit", identity_url=identity.url, **traced)
+    identity = start_three(services, infra.otlp_endpoint)["identity"]
     org = open_org(identity, new_traceparent()[0])
-    login = {"login_id": org["admin_login_id"], "password": "wrong"}
-    for _ in range(2):
-        assert httpx.post(f"{identity.url}{LOGIN}", json=login).status_code == 401
-    traceparent, trace_id = new_traceparent()
-    locking = httpx.post(f"{identity.url}{LOGIN}", json=login, headers={"traceparent": traceparent})
-    assert locking.status_code == 423, locking.text
+    trace_id = locked_in_a_trace(identity, org)
     [locked] = await eventually(
         lambda: access_records(infra, ns, org["admin_user_id"], "AccountLocked"), timeout=30
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import ipaddress
 import json
 import re
@@ -22,10 +21,9 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes_manifests import OVERLAYS, behind_the_gateway
+from kubernetes_manifests import OVERLAYS, behind_the_gateway, settings_class
 from starlette.requests import Request
 
-from servicekit.settings import ServiceSettings
 from services.identity.usecases.addresses import trusted_networks
 from services.identity.web import client_address
 
@@ -72,19 +70,6 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
     return {key: _without_env_file(str(value)) for key, value in raw.items()}
 
 
-def _settings_class(name: str) -> type[ServiceSettings]:
-    module = importlib.import_module(f"services.{name}.settings")
-    found = [
-        cls
-        for cls_name, cls in inspect.getmembers(module, inspect.isclass)
-        if cls_name.endswith("Settings")
-        and issubclass(cls, ServiceSettings)
-        and cls is not ServiceSettings
-    ]
-    assert len(found) == 1, f"services.{name}.settings defines {found}, expected one Settings"
-    return found[0]
-
-
 def _dockerfile(compose: dict[str, Any], name: str) -> Path:
     build = compose["services"][name]["build"]
     assert isinstance(build, dict), f"{name}: build must name its context and Dockerfile"
@@ -129,18 +114,18 @@ def test_x_09_compose_sets_only_variables_the_settings_read(
     for name, port in APP_PORTS.items():
         service = compose["services"][name]
         env = _environment(service)
-        settings_class = _settings_class(name)
-        fields = {field.upper() for field in settings_class.model_fields}
+        kind = settings_class(name)
+        fields = {field.upper() for field in kind.model_fields}
         for field in fields:  # only the compose file speaks, not this shell's variables
             monkeypatch.delenv(field, raising=False)
 
         unknown = set(env) - fields
-        assert not unknown, f"{name} sets {sorted(unknown)}, which {settings_class.__name__} lacks"
+        assert not unknown, f"{name} sets {sorted(unknown)}, which {kind.__name__} lacks"
         for required in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "HTTP_HOST", "HTTP_PORT"):
             assert env.get(required), f"{name} does not set {required}"
 
         # The values as the service would read them (pydantic validates the types).
-        settings = settings_class(**{key.lower(): value for key, value in env.items()})
+        settings = kind(**{key.lower(): value for key, value in env.items()})
         assert settings.service_name == name
         assert settings.database_name == name
         assert settings.http_host == "0.0.0.0"
@@ -358,7 +343,7 @@ def test_x_18_every_service_that_reads_a_client_address_has_a_trusted_proxy_sett
     readers = {name for name in APP_PORTS if _reads_client_address(name)}
     assert readers, "identity counts and records the client's address (ID-BOT-02)"
     configurable = {
-        name for name in APP_PORTS if "trusted_proxies" in _settings_class(name).model_fields
+        name for name in APP_PORTS if "trusted_proxies" in settings_class(name).model_fields
     }
     assert readers <= configurable, f"{sorted(readers - configurable)} would see only the gateway"
 
@@ -387,7 +372,7 @@ async def test_x_18_every_deployment_names_the_gateway_as_the_trusted_proxy(
         assert deployment.gateway is not None, (
             f"{deployment.name}: the gateway's address is not fixed, so no setting can name it"
         )
-        settings = _settings_class(name)(**{key.lower(): value for key, value in env.items()})
+        settings = settings_class(name)(**{key.lower(): value for key, value in env.items()})
         proxies = trusted_networks(settings.trusted_proxies)  # type: ignore[attr-defined]
         assert await _seen(deployment.gateway, client, proxies) == client, (
             f"{deployment.name}: {name} does not believe the gateway's X-Forwarded-For"
