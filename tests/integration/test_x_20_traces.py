@@ -205,14 +205,45 @@ def trace_tool() -> ModuleType:
     return module
 
 
+def jaeger_of(infra: Infra) -> str:
+    if not (infra.jaeger_url and infra.otlp_endpoint):
+        pytest.fail(f"the infrastructure ({infra.source}) names no Jaeger: JAEGER_URL is unset")
+    return infra.jaeger_url
+
+
+async def read_back(jaeger_url: str, trace_id: str, wanted: list[tuple[str, str]]) -> list[Any]:
+    """The trace from Jaeger's query API once it holds every span ``wanted``, checked as the
+    operator's tree prints it: the request at the root, every consumer's span under the publish
+    of its record (the relay's, under the request that committed, or a consumer's own)."""
+    tool = trace_tool()
+
+    def complete() -> list[Any] | None:
+        spans = tool.fetch(jaeger_url, trace_id)
+        seen = {(s.service, s.operation) for s in spans}
+        return spans if all(w in seen for w in wanted) else None
+
+    spans: list[Any] = await eventually(complete, timeout=60)
+    lines = tool.tree(spans)
+    assert lines[0].endswith(f"{wanted[0][0]}: {wanted[0][1]}"), "the request is the root"
+    assert len(lines) == len(spans), "every span is in the tree, under its parent"
+    by_id = {s.span_id: s for s in spans}
+    for consumed in [s for s in spans if s.operation.endswith(" consume")]:
+        published = by_id[consumed.parent_id]  # the relay's, or a consumer's own (MailSent)
+        assert published.operation in ("relay publish", "publish"), published
+    relayed = [s for s in spans if s.operation == "relay publish"]
+    assert relayed, "the commit's events went out through the relay"
+    for one in relayed:
+        assert by_id[one.parent_id].service == "identity", "under the request that committed"
+    return spans
+
+
 async def test_x_20_a_locked_logins_trace_reads_back_from_jaeger(
     services: Any, infra: Infra, ns: Namespace
 ) -> None:
     """The same locking login, exported to the infrastructure's Jaeger (v2, built by infra.sh,
     as ``make up`` runs it) and read back through its query API, as an operator would, by the
     trace id its access record names."""
-    if not (infra.jaeger_url and infra.otlp_endpoint):
-        pytest.fail(f"the infrastructure ({infra.source}) names no Jaeger: JAEGER_URL is unset")
+    jaeger_url = jaeger_of(infra)
     identity = start_three(services, infra.otlp_endpoint)["identity"]
     org = open_org(identity, new_traceparent()[0])
     trace_id = locked_in_a_trace(identity, org)
@@ -220,7 +251,6 @@ async def test_x_20_a_locked_logins_trace_reads_back_from_jaeger(
         lambda: access_records(infra, ns, org["admin_user_id"], "AccountLocked"), timeout=30
     )
     assert locked["trace_id"] == trace_id
-    tool = trace_tool()
     wanted = [
         ("identity", "POST /v1/realms/{realm}/login"),
         ("identity", "relay publish"),
@@ -228,21 +258,36 @@ async def test_x_20_a_locked_logins_trace_reads_back_from_jaeger(
         ("audit", "access-history consume"),
         ("audit", "audit record write"),
     ]
+    await read_back(jaeger_url, trace_id, wanted)
 
-    def complete() -> list[Any] | None:
-        spans = tool.fetch(infra.jaeger_url, trace_id)
-        seen = {(s.service, s.operation) for s in spans}
-        return spans if all(w in seen for w in wanted) else None
 
-    spans = await eventually(complete, timeout=60)
-    lines = tool.tree(spans)
-    assert lines[0].endswith("identity: POST /v1/realms/{realm}/login"), "the request is the root"
-    assert len(lines) == len(spans), "every span is in the tree, under its parent"
-    by_id = {s.span_id: s for s in spans}
-    for consumed in [s for s in spans if s.operation.endswith(" consume")]:
-        relayed = by_id[consumed.parent_id]
-        assert (relayed.service, relayed.operation) == ("identity", "relay publish")
-        assert by_id[relayed.parent_id].service == "identity", "under the request that committed"
+async def test_x_20_a_mailed_temporary_passwords_trace_reads_back_from_jaeger(
+    services: Any, infra: Infra, ns: Namespace
+) -> None:
+    """A lock asks for no mail; a temporary password does: its trace in Jaeger runs from the
+    request to notify's SMTP send and audit's record."""
+    jaeger_url = jaeger_of(infra)
+    identity = start_three(services, infra.otlp_endpoint)["identity"]
+    to = new_address("admin")
+    org = new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": to})
+    traceparent, trace_id = new_traceparent()
+    asked = httpx.post(
+        f"{identity.url}/v1/realms/demo/temporary-password",
+        json={"login_id": org["admin_login_id"], "email": to},
+        headers={"traceparent": traceparent},
+    )
+    assert asked.status_code == 202, asked.text
+    await eventually(lambda: Mailpit(infra.mailpit_url).mails_to(to), timeout=30)
+    wanted = [
+        ("identity", "POST /v1/realms/{realm}/temporary-password"),
+        ("identity", "relay publish"),
+        ("notify", "mail consume"),
+        ("notify", "smtp send"),
+        ("audit", "audit record write"),
+    ]
+    spans = await read_back(jaeger_url, trace_id, wanted)
+    [sent] = [s for s in spans if s.operation == "smtp send"]
+    assert next(s for s in spans if s.span_id == sent.parent_id).operation == "mail consume"
 
 
 def test_x_20_the_collector_reads_what_it_is_sent(tmp_path: Path) -> None:
