@@ -20,11 +20,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from harness import INFRA_SCRIPT, Infra, free_port
 
 Component = Literal["kafka", "ferretdb", "mailpit", "jaeger"]
+COMPONENTS: tuple[Component, ...] = get_args(Component)
 
 PORT_VARIABLES = (
     "INFRA_KAFKA_PORT",
@@ -90,6 +91,11 @@ class PrivateInfra:
 
     def stop(self) -> None:
         subprocess.run(["bash", str(INFRA_SCRIPT), "stop"], env=self.env, check=False, timeout=120)
+
+
+def alive(pid: int) -> bool:
+    """The process exists and has not ended (a zombie has)."""
+    return _state(pid) not in ("Z", "X")
 
 
 def _state(pid: int) -> str:

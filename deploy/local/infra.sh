@@ -834,8 +834,10 @@ cmd_stop() {
         return 0
     }
     take_lock "$RUN_DIR/.lock"
-    # Reverse order: clients of Kafka (none here) would go first.
-    stop_components mailpit ferretdb kafka
+    # Every component, in the reverse order of their start: clients of Kafka would go first.
+    local reversed=() i
+    for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do reversed+=("${COMPONENTS[$i]}"); done
+    stop_components "${reversed[@]}"
     rm -f -- "$RUN_DIR/env"
     say "stopped in $(elapsed_since "$t0")"
 }

@@ -30,7 +30,7 @@ from harness import Infra, Namespace, ServiceProcess, eventually, read_topic
 from identity_client import NOTIFY_PUBLIC, bearer, ready_admin
 from mail_catchers import Mailpit, new_address, publish
 from mail_events import PRIVATE_KEY, otp
-from private_infra import PrivateInfra, private_infra
+from private_infra import COMPONENTS, PrivateInfra, alive, private_infra
 from pymongo import AsyncMongoClient
 
 from servicekit.problems import ProblemCode
@@ -322,3 +322,16 @@ async def test_x_05_identity_stopped_enrolls_sign_up_answers_503_to_the_api_and_
     assert int(page.headers["retry-after"]) > 0
     assert ProblemCode.SERVICE_UNAVAILABLE.title in page.text
     assert "kencom" in page.text, "kencom's portal"
+
+
+def test_x_14_infra_stop_leaves_no_process_of_its_run_behind(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``infra.sh stop`` ends every component it started (Jaeger was once left running,
+    holding its ports for the next run): nothing whose command line names the run's folder
+    is alive afterwards."""
+    run_dir = tmp_path_factory.mktemp("stopped-infra")
+    with private_infra(run_dir):
+        pids = {name: int((run_dir / f"{name}.pid").read_text()) for name in COMPONENTS}
+    left = {name: pid for name, pid in pids.items() if alive(pid)}
+    assert not left, f"still running after infra.sh stop: {left}"
