@@ -81,6 +81,22 @@ def locked_in_a_trace(identity: ServiceProcess, org: dict[str, Any]) -> str:
     return trace_id
 
 
+async def mailed_in_a_trace(identity: ServiceProcess, infra: Infra) -> tuple[dict[str, Any], str]:
+    """A new organisation's admin asks for a temporary password in a new trace, and its mail
+    arrives: the organisation and the trace id."""
+    to = new_address("admin")
+    org = new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": to})
+    traceparent, trace_id = new_traceparent()
+    asked = httpx.post(
+        f"{identity.url}/v1/realms/demo/temporary-password",
+        json={"login_id": org["admin_login_id"], "email": to},
+        headers={"traceparent": traceparent},
+    )
+    assert asked.status_code == 202, asked.text
+    await eventually(lambda: Mailpit(infra.mailpit_url).mails_to(to), timeout=30)
+    return org, trace_id
+
+
 def has(spans: list[CollectedSpan], service: str, name: str) -> bool:
     return any(s.service == service and s.name == name for s in spans)
 
@@ -161,16 +177,7 @@ async def test_x_20_a_mailed_temporary_password_is_one_trace_to_the_smtp_send(
 ) -> None:
     procs = start_three(services, collector.url)
     identity = procs["identity"]
-    to = new_address("admin")
-    org = new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": to})
-    traceparent, trace_id = new_traceparent()
-    asked = httpx.post(
-        f"{identity.url}/v1/realms/demo/temporary-password",
-        json={"login_id": org["admin_login_id"], "email": to},
-        headers={"traceparent": traceparent},
-    )
-    assert asked.status_code == 202, asked.text
-    await eventually(lambda: Mailpit(infra.mailpit_url).mails_to(to), timeout=30)
+    org, trace_id = await mailed_in_a_trace(identity, infra)
 
     spans = await eventually(
         one_trace_of(
@@ -268,16 +275,7 @@ async def test_x_20_a_mailed_temporary_passwords_trace_reads_back_from_jaeger(
     request to notify's SMTP send and audit's record."""
     jaeger_url = jaeger_of(infra)
     identity = start_three(services, infra.otlp_endpoint)["identity"]
-    to = new_address("admin")
-    org = new_org(identity.url, "demo", f"XA3{uuid.uuid4().hex[:8]}", {"email": to})
-    traceparent, trace_id = new_traceparent()
-    asked = httpx.post(
-        f"{identity.url}/v1/realms/demo/temporary-password",
-        json={"login_id": org["admin_login_id"], "email": to},
-        headers={"traceparent": traceparent},
-    )
-    assert asked.status_code == 202, asked.text
-    await eventually(lambda: Mailpit(infra.mailpit_url).mails_to(to), timeout=30)
+    _, trace_id = await mailed_in_a_trace(identity, infra)
     wanted = [
         ("identity", "POST /v1/realms/{realm}/temporary-password"),
         ("identity", "relay publish"),
